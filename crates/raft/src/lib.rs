@@ -1,0 +1,32 @@
+//! A `#![no_std]` Raft core in the style of raft-rs / etcd raft.
+//!
+//! A [`Node`] is a pure, deterministic state machine. Everything goes in through one funnel,
+//! [`Node::step`] (messages, timer firings, client proposals), and everything the driver must do comes
+//! out in a [`Ready`]: messages to send, what must be persisted before they leave, timer (re)arm
+//! requests and replies to clients. There is no clock, no RNG and no I/O in here: the driver (the
+//! simulator) owns time, randomness and the network.
+//!
+//! Module map, bottom-up: [`types`] and [`message`] (the wire), [`log`] (the replicated log),
+//! [`quorum`] (majority math), [`progress`] (a leader's per-follower view), [`state_machine`] (the
+//! applied key-value store with client sessions), [`node`] (Figure 2 of the paper).
+#![no_std]
+#![forbid(unsafe_code)]
+
+extern crate alloc;
+
+pub mod log;
+pub mod message;
+pub mod node;
+pub mod progress;
+pub mod quorum;
+pub mod state_machine;
+pub mod types;
+
+pub use log::Log;
+pub use message::{Body, Message};
+pub use node::{ClientReply, ClientResult, Input, Node, Options, Ready, Role};
+pub use state_machine::KvStore;
+pub use types::{Command, Entry, EntryData, Index, NodeId, Op, Term};
+
+#[cfg(test)]
+mod tests;

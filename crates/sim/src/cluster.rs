@@ -1,0 +1,669 @@
+//! The discrete-event simulator: a cluster of [`raft::Node`]s, a network, timers and the checker.
+//!
+//! Events (message deliveries, timer firings) sit in a priority queue keyed by (time, sequence
+//! number), so ties break the same way every run. User actions happen at the current simulated time
+//! and are recorded with it. Same seed + same actions ⇒ the same run, bit for bit.
+
+use crate::action::Action;
+use crate::digest::Digest;
+use crate::invariants::{Before, Checker, Property, Violation};
+use crate::network::{NetConfig, Topology};
+use crate::rng::SimRng;
+use raft::node::Persistent;
+use raft::quorum::Set;
+use raft::{Body, ClientResult, Command, Input, Message, Node, NodeId, Op, Options, Ready, Role};
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BinaryHeap};
+
+/// Smallest and largest cluster the simulator accepts.
+pub const MIN_SERVERS: u32 = 1;
+pub const MAX_SERVERS: u32 = 51;
+
+/// Everything that defines a run besides the user's actions.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SimConfig {
+    pub servers: u32,
+    pub seed: u64,
+    /// Election timeouts are drawn uniformly from [T, 2T] (§5.2, §9.3).
+    pub election_timeout_us: u64,
+    pub heartbeat_us: u64,
+    pub net: NetConfig,
+    pub raft: Options,
+    /// Also compare every server's stable storage with its node's persistent state after each
+    /// event (O(log) per event: on in tests, off in the page).
+    pub check_persistence: bool,
+}
+
+impl Default for SimConfig {
+    /// RaftScope-like timings: 5 servers, 10–15 ms latency, 100–200 ms election timeout, 50 ms
+    /// heartbeats.
+    fn default() -> Self {
+        SimConfig {
+            servers: 5,
+            seed: 1,
+            election_timeout_us: 100_000,
+            heartbeat_us: 50_000,
+            net: NetConfig::default(),
+            raft: Options::default(),
+            check_persistence: false,
+        }
+    }
+}
+
+impl SimConfig {
+    pub fn validate(&self) -> Result<(), String> {
+        if !(MIN_SERVERS..=MAX_SERVERS).contains(&self.servers) {
+            return Err(format!("servers = {}: choose {MIN_SERVERS}–{MAX_SERVERS}", self.servers));
+        }
+        if self.heartbeat_us == 0 || self.election_timeout_us == 0 {
+            return Err("timings must be positive".into());
+        }
+        if self.heartbeat_us >= self.election_timeout_us {
+            return Err(format!(
+                "heartbeat {} ms must be shorter than the election timeout {} ms (§5.6)",
+                self.heartbeat_us / 1000,
+                self.election_timeout_us / 1000
+            ));
+        }
+        if self.raft.max_entries_per_append == 0 {
+            return Err("max entries per append must be at least 1".into());
+        }
+        self.net.validate()
+    }
+}
+
+/// A message on the wire.
+#[derive(Clone, Debug)]
+pub struct Flight {
+    pub id: u64,
+    pub msg: Message,
+    pub send_time: u64,
+    pub deliver_time: u64,
+    /// Lost in transit (drawn at send time, or sent across a cut): it vanishes on arrival.
+    pub lost: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum EventKind {
+    Deliver(u64),
+    Election { node: NodeId, gen: u64 },
+    Heartbeat { node: NodeId, gen: u64 },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct Event {
+    time: u64,
+    seq: u64,
+    kind: EventKind,
+}
+
+/// A timer the simulator runs on a server's behalf. Re-arming bumps `gen`, which makes the firing
+/// already in the queue stale.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Timer {
+    pub gen: u64,
+    pub start: u64,
+    /// `None` when not armed.
+    pub deadline: Option<u64>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Server {
+    pub id: NodeId,
+    /// `None` while crashed.
+    pub node: Option<Node>,
+    /// Stable storage: what survives a crash. Written only from what the core asks to persist.
+    pub storage: Persistent,
+    pub election: Timer,
+    pub heartbeat: Timer,
+}
+
+/// What became of a client request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    Pending,
+    Ok { index: u64, value: Option<i64> },
+    Redirect { leader: Option<NodeId> },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ClientOp {
+    pub seq: u32,
+    pub server: NodeId,
+    pub op: Op,
+    pub sent: u64,
+    pub outcome: Outcome,
+    pub answered: Option<u64>,
+}
+
+/// Counters for benchmarks and the page.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Stats {
+    pub events: u64,
+    pub delivered: u64,
+    pub lost: u64,
+    pub sent: u64,
+}
+
+/// The page's client id (the user).
+pub const USER_CLIENT: u32 = 1;
+
+#[derive(Clone, Debug)]
+pub struct Sim {
+    pub cfg: SimConfig,
+    /// Current simulated time, µs.
+    pub time: u64,
+    rng: SimRng,
+    pub servers: Vec<Server>,
+    queue: BinaryHeap<Reverse<Event>>,
+    seq: u64,
+    pub flights: BTreeMap<u64, Flight>,
+    next_flight: u64,
+    pub topology: Topology,
+    checker: Checker,
+    pub violations: Vec<Violation>,
+    digest: Digest,
+    pub stats: Stats,
+    /// Every action with the time it happened: with the seed, this replays the run.
+    pub actions: Vec<(u64, Action)>,
+    pub client_ops: Vec<ClientOp>,
+    next_client_seq: u32,
+    ready: Ready,
+    /// The event being processed, for violation reports (formatted only when one is found).
+    current_event: CurrentEvent,
+}
+
+impl Sim {
+    pub fn new(cfg: SimConfig) -> Result<Sim, String> {
+        cfg.validate()?;
+        let n = cfg.servers;
+        let voters = Set::first_n(n);
+        let mut sim = Sim {
+            rng: SimRng::new(cfg.seed),
+            time: 0,
+            servers: Vec::with_capacity(n as usize),
+            queue: BinaryHeap::new(),
+            seq: 0,
+            flights: BTreeMap::new(),
+            next_flight: 0,
+            topology: Topology::new(n),
+            checker: Checker::new(n),
+            violations: Vec::new(),
+            digest: Digest::default(),
+            stats: Stats::default(),
+            actions: Vec::new(),
+            client_ops: Vec::new(),
+            next_client_seq: 1,
+            ready: Ready::default(),
+            current_event: CurrentEvent::Start,
+            cfg,
+        };
+        for id in 1..=n {
+            let node = Node::new(id, voters, sim.cfg.raft);
+            sim.servers.push(Server {
+                id,
+                node: Some(node),
+                storage: Persistent::default(),
+                election: Timer::default(),
+                heartbeat: Timer::default(),
+            });
+            sim.start_node(id);
+        }
+        Ok(sim)
+    }
+
+    pub fn server(&self, id: NodeId) -> &Server {
+        &self.servers[id as usize - 1]
+    }
+
+    pub fn node(&self, id: NodeId) -> Option<&Node> {
+        self.servers.get(id as usize - 1).and_then(|s| s.node.as_ref())
+    }
+
+    /// Fingerprint of everything that has happened so far (events and actions).
+    pub fn digest(&self) -> u64 {
+        self.digest.0
+    }
+
+    /// The live leader with the highest term, if any.
+    pub fn leader(&self) -> Option<NodeId> {
+        self.servers
+            .iter()
+            .filter_map(|s| s.node.as_ref())
+            .filter(|n| n.role == Role::Leader)
+            .max_by_key(|n| n.current_term)
+            .map(|n| n.id)
+    }
+
+    pub fn max_term(&self) -> u64 {
+        self.servers.iter().filter_map(|s| s.node.as_ref()).map(|n| n.current_term).max().unwrap_or(0)
+    }
+
+    /// Time of the next event that will do something, if any.
+    pub fn next_event_time(&mut self) -> Option<u64> {
+        self.drop_stale_timers();
+        self.queue.peek().map(|e| e.0.time)
+    }
+
+    /// Process every event up to and including `time`, then set the clock to it. Stops early (with
+    /// the clock at the offending event) once a safety property is violated.
+    pub fn run_until(&mut self, time: u64) {
+        while self.violations.is_empty() {
+            match self.queue.peek() {
+                Some(Reverse(e)) if e.time <= time => {
+                    let Reverse(e) = self.queue.pop().unwrap();
+                    self.process(e);
+                }
+                _ => break,
+            }
+        }
+        if self.violations.is_empty() {
+            self.time = self.time.max(time);
+        }
+    }
+
+    pub fn run_for(&mut self, duration_us: u64) {
+        self.run_until(self.time + duration_us);
+    }
+
+    /// Process the next event that does something (skipping stale timers). Returns false when there
+    /// is none or the run has stopped on a violation.
+    pub fn step(&mut self) -> bool {
+        if !self.violations.is_empty() {
+            return false;
+        }
+        self.drop_stale_timers();
+        match self.queue.pop() {
+            Some(Reverse(e)) => {
+                self.process(e);
+                true
+            }
+            None => false,
+        }
+    }
+
+    fn drop_stale_timers(&mut self) {
+        while let Some(Reverse(e)) = self.queue.peek() {
+            if self.is_live(e.kind) {
+                break;
+            }
+            self.queue.pop();
+        }
+    }
+
+    fn is_live(&self, kind: EventKind) -> bool {
+        match kind {
+            EventKind::Deliver(_) => true,
+            EventKind::Election { node, gen } => self.server(node).election.gen == gen,
+            EventKind::Heartbeat { node, gen } => self.server(node).heartbeat.gen == gen,
+        }
+    }
+
+    fn schedule(&mut self, time: u64, kind: EventKind) {
+        self.seq += 1;
+        self.queue.push(Reverse(Event { time, seq: self.seq, kind }));
+    }
+
+    fn process(&mut self, e: Event) {
+        if !self.is_live(e.kind) {
+            return;
+        }
+        self.time = e.time;
+        self.stats.events += 1;
+        self.digest.u64(e.time);
+        match e.kind {
+            EventKind::Deliver(id) => {
+                let f = self.flights.remove(&id).expect("flight of a queued delivery");
+                let (from, to) = (f.msg.from, f.msg.to);
+                let up = !f.lost && self.topology.connected(from, to) && self.server(to).node.is_some();
+                self.digest.u64(1);
+                self.digest.u64(id);
+                self.digest.u64(up as u64);
+                if !up {
+                    self.stats.lost += 1;
+                    return;
+                }
+                self.stats.delivered += 1;
+                self.current_event = CurrentEvent::Deliver { kind: f.msg.body.kind(), from, to, term: f.msg.term };
+                self.step_node(to, Input::Message(f.msg));
+            }
+            EventKind::Election { node, .. } => {
+                self.digest.u64(2);
+                self.digest.u32(node);
+                self.server_mut(node).election.deadline = None;
+                self.current_event = CurrentEvent::Timer { node, heartbeat: false };
+                self.step_node(node, Input::ElectionTimeout);
+            }
+            EventKind::Heartbeat { node, .. } => {
+                self.digest.u64(3);
+                self.digest.u32(node);
+                self.server_mut(node).heartbeat.deadline = None;
+                self.current_event = CurrentEvent::Timer { node, heartbeat: true };
+                self.step_node(node, Input::HeartbeatTimeout);
+            }
+        }
+    }
+
+    fn server_mut(&mut self, id: NodeId) -> &mut Server {
+        &mut self.servers[id as usize - 1]
+    }
+
+    /// Run one input through a live node and carry out its Ready: persist, check, send, arm, reply.
+    fn step_node(&mut self, id: NodeId, input: Input) {
+        let mut ready = std::mem::take(&mut self.ready);
+        ready.clear();
+        let before = {
+            let Some(node) = self.server_mut(id).node.as_mut() else { return };
+            let before = Before::of(node);
+            node.step(input, &mut ready);
+            before
+        };
+        self.after_step(id, before, &mut ready);
+        self.ready = ready;
+    }
+
+    fn after_step(&mut self, id: NodeId, before: Before, ready: &mut Ready) {
+        // 1. Persist before anything leaves the server.
+        {
+            let server = &mut self.servers[id as usize - 1];
+            let node = server.node.as_ref().expect("live node");
+            if ready.persist_hard_state {
+                server.storage.current_term = node.current_term;
+                server.storage.voted_for = node.voted_for;
+            }
+            if let Some(from) = ready.persist_log_from {
+                let stored = &mut server.storage.log;
+                if from <= stored.last_index() {
+                    stored.truncate_from(from);
+                }
+                for e in node.log.slice(from, usize::MAX) {
+                    stored.append(*e);
+                }
+            }
+        }
+        // 2. Check the safety properties against what the step changed.
+        self.check(id, before, ready.persist_log_from);
+        // 3. Send.
+        for m in ready.messages.drain(..) {
+            self.send(m);
+        }
+        // 4. Timers.
+        if ready.reset_election_timer {
+            let d = self.rng.range(self.cfg.election_timeout_us, 2 * self.cfg.election_timeout_us);
+            self.arm(id, false, d);
+        }
+        if ready.arm_heartbeat {
+            self.arm(id, true, self.cfg.heartbeat_us);
+        }
+        // 5. Client replies.
+        for r in ready.client_replies.drain(..) {
+            if r.client != USER_CLIENT {
+                continue;
+            }
+            if let Some(op) = self.client_ops.iter_mut().rev().find(|o| o.seq == r.seq) {
+                if op.outcome == Outcome::Pending {
+                    op.outcome = match r.result {
+                        ClientResult::Ok { index, value } => Outcome::Ok { index, value },
+                        ClientResult::Redirect { leader } => Outcome::Redirect { leader },
+                    };
+                    op.answered = Some(self.time);
+                }
+            }
+        }
+    }
+
+    fn check(&mut self, id: NodeId, before: Before, log_from: Option<u64>) {
+        let mut found = Vec::new();
+        {
+            let node = self.servers[id as usize - 1].node.as_ref().expect("live node");
+            let others = self.servers.iter().filter_map(|s| s.node.as_ref()).filter(|n| n.id != id);
+            self.checker.after_step(node, before, log_from, others, |property, servers, term, index, detail| {
+                found.push((property, servers, term, index, detail))
+            });
+            if self.cfg.check_persistence && self.servers[id as usize - 1].storage != node.persistent() {
+                found.push((
+                    Property::Persistence,
+                    vec![id],
+                    node.current_term,
+                    node.log.last_index(),
+                    format!("S{id}'s stable storage differs from its persistent state"),
+                ));
+            }
+        }
+        for (property, servers, term, index, detail) in found {
+            self.violations.push(Violation {
+                property,
+                time: self.time,
+                event: self.current_event.to_string(),
+                servers,
+                term,
+                index,
+                detail,
+            });
+        }
+    }
+
+    fn send(&mut self, msg: Message) {
+        self.stats.sent += 1;
+        let net = self.cfg.net;
+        let copies = if self.rng.chance(net.duplicate_ppm) { 2 } else { 1 };
+        for _ in 0..copies {
+            let mut latency = self.rng.range(net.latency_min_us, net.latency_max_us);
+            if self.rng.chance(net.reorder_ppm) {
+                latency += self.rng.range(0, 3 * net.latency_max_us);
+            }
+            let lost = self.rng.chance(net.drop_ppm) || !self.topology.connected(msg.from, msg.to);
+            let id = self.next_flight;
+            self.next_flight += 1;
+            let deliver_time = self.time + latency;
+            self.flights.insert(id, Flight { id, msg: msg.clone(), send_time: self.time, deliver_time, lost });
+            self.schedule(deliver_time, EventKind::Deliver(id));
+        }
+    }
+
+    fn arm(&mut self, id: NodeId, heartbeat: bool, after: u64) {
+        let now = self.time;
+        let server = self.server_mut(id);
+        let timer = if heartbeat { &mut server.heartbeat } else { &mut server.election };
+        timer.gen += 1;
+        timer.start = now;
+        timer.deadline = Some(now + after);
+        let gen = timer.gen;
+        let kind = if heartbeat { EventKind::Heartbeat { node: id, gen } } else { EventKind::Election { node: id, gen } };
+        self.schedule(now + after, kind);
+    }
+
+    fn disarm(&mut self, id: NodeId) {
+        let server = self.server_mut(id);
+        for t in [&mut server.election, &mut server.heartbeat] {
+            t.gen += 1;
+            t.deadline = None;
+        }
+    }
+
+    fn start_node(&mut self, id: NodeId) {
+        let mut ready = std::mem::take(&mut self.ready);
+        ready.clear();
+        let node = self.server_mut(id).node.as_mut().expect("live node");
+        let before = Before::of(node);
+        node.start(&mut ready);
+        self.after_step(id, before, &mut ready);
+        self.ready = ready;
+    }
+
+    fn check_server(&self, id: NodeId) -> Result<(), String> {
+        if id == 0 || id > self.servers.len() as NodeId {
+            return Err(format!("no server S{id}: servers are S1–S{}", self.servers.len()));
+        }
+        Ok(())
+    }
+
+    /// Carry out a user action at the current time. Bad input changes nothing and says why.
+    pub fn act(&mut self, action: Action) -> Result<(), String> {
+        match &action {
+            Action::Crash(id) | Action::Restart(id) | Action::Timeout(id) | Action::Isolate(id) => self.check_server(*id)?,
+            Action::Request { server, .. } => self.check_server(*server)?,
+            Action::Link { a, b, .. } => {
+                self.check_server(*a)?;
+                self.check_server(*b)?;
+                if a == b {
+                    return Err("a link joins two different servers".into());
+                }
+            }
+            Action::Partition(groups) => {
+                let mut seen = Set::EMPTY;
+                for &m in groups.iter().flatten() {
+                    self.check_server(m)?;
+                    if seen.contains(m) {
+                        return Err(format!("S{m} is in more than one group"));
+                    }
+                    seen.insert(m);
+                }
+            }
+            Action::SetNet(net) => net.validate()?,
+            Action::SetOptions(o) if o.max_entries_per_append == 0 => return Err("max entries per append must be at least 1".into()),
+            Action::Heal | Action::SetOptions(_) => {}
+        }
+        match &action {
+            Action::Crash(id) if self.server(*id).node.is_none() => return Err(format!("S{id} is already crashed")),
+            Action::Restart(id) if self.server(*id).node.is_some() => return Err(format!("S{id} is running")),
+            Action::Timeout(id) | Action::Request { server: id, .. } if self.server(*id).node.is_none() => {
+                return Err(format!("S{id} is crashed"))
+            }
+            _ => {}
+        }
+        self.digest.u64(0xAC71_0000 ^ self.time);
+        self.digest_action(&action);
+        self.actions.push((self.time, action.clone()));
+        self.current_event = CurrentEvent::Action(action.clone());
+        match action {
+            Action::Crash(id) => {
+                self.server_mut(id).node = None;
+                self.disarm(id);
+            }
+            Action::Restart(id) => {
+                let voters = Set::first_n(self.cfg.servers);
+                let storage = self.server(id).storage.clone();
+                self.server_mut(id).node = Some(Node::restart(id, voters, self.cfg.raft, storage));
+                self.start_node(id);
+            }
+            Action::Timeout(id) => {
+                self.server_mut(id).election.deadline = None;
+                self.step_node(id, Input::ElectionTimeout);
+            }
+            Action::Request { server, op } => {
+                let seq = self.next_client_seq;
+                self.next_client_seq += 1;
+                self.client_ops.push(ClientOp {
+                    seq,
+                    server,
+                    op,
+                    sent: self.time,
+                    outcome: Outcome::Pending,
+                    answered: None,
+                });
+                self.step_node(server, Input::Propose(Command { client: USER_CLIENT, seq, op }));
+            }
+            Action::Isolate(id) => self.topology.isolate(id),
+            Action::Partition(groups) => self.topology.partition(&groups),
+            Action::Link { a, b, up } => self.topology.set_link(a, b, up),
+            Action::Heal => self.topology.heal(),
+            Action::SetNet(net) => self.cfg.net = net,
+            Action::SetOptions(opts) => {
+                self.cfg.raft = opts;
+                for node in self.servers.iter_mut().filter_map(|s| s.node.as_mut()) {
+                    node.opts = opts;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn digest_action(&mut self, action: &Action) {
+        let d = &mut self.digest;
+        match action {
+            Action::Crash(id) => d.u64(1 << 32 | *id as u64),
+            Action::Restart(id) => d.u64(2 << 32 | *id as u64),
+            Action::Timeout(id) => d.u64(3 << 32 | *id as u64),
+            Action::Request { server, op } => {
+                d.u64(4 << 32 | *server as u64);
+                match *op {
+                    Op::Set { key, value } => {
+                        d.u64(key as u64);
+                        d.u64(value as u64);
+                    }
+                    Op::Get { key } => d.u64(0x100 | key as u64),
+                }
+            }
+            Action::Isolate(id) => d.u64(5 << 32 | *id as u64),
+            Action::Partition(groups) => {
+                d.u64(6 << 32 | groups.len() as u64);
+                for g in groups {
+                    d.u64(g.len() as u64);
+                    g.iter().for_each(|&m| d.u32(m));
+                }
+            }
+            Action::Link { a, b, up } => d.u64(7 << 32 | (*a as u64) << 16 | (*b as u64) << 1 | *up as u64),
+            Action::Heal => d.u64(8 << 32),
+            Action::SetOptions(o) => {
+                let flags = [o.conflict_hint, o.leader_noop, o.pre_vote, o.unsafe_commit_old_terms];
+                d.u64(9 << 32 | flags.iter().fold(0, |acc, &f| acc << 1 | f as u64));
+                d.u64(o.max_entries_per_append as u64);
+            }
+            Action::SetNet(n) => {
+                for v in [n.latency_min_us, n.latency_max_us, n.drop_ppm as u64, n.duplicate_ppm as u64, n.reorder_ppm as u64] {
+                    d.u64(v);
+                }
+            }
+        }
+    }
+
+    /// Replay a recorded run: same config (seed included) and actions ⇒ the same state and digest.
+    pub fn replay(cfg: SimConfig, actions: &[(u64, Action)], until: u64) -> Result<Sim, String> {
+        let mut sim = Sim::new(cfg)?;
+        for (t, a) in actions {
+            sim.run_until(*t);
+            sim.act(a.clone())?;
+        }
+        sim.run_until(until);
+        Ok(sim)
+    }
+}
+
+#[derive(Clone, Debug)]
+enum CurrentEvent {
+    Start,
+    Deliver { kind: &'static str, from: NodeId, to: NodeId, term: u64 },
+    Timer { node: NodeId, heartbeat: bool },
+    Action(Action),
+}
+
+impl std::fmt::Display for CurrentEvent {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CurrentEvent::Start => f.write_str("start-up"),
+            CurrentEvent::Deliver { kind, from, to, term } => write!(f, "delivery of {kind} S{from}→S{to} (term {term})"),
+            CurrentEvent::Timer { node, heartbeat: false } => write!(f, "S{node}'s election timeout"),
+            CurrentEvent::Timer { node, heartbeat: true } => write!(f, "S{node}'s heartbeat timer"),
+            CurrentEvent::Action(a) => write!(f, "user action {a:?}"),
+        }
+    }
+}
+
+/// A one-line description of a message, for traces and violation reports.
+pub fn describe(m: &Message) -> String {
+    let what = match &m.body {
+        Body::RequestVote { last_log_index, last_log_term, .. } => {
+            format!("last log {last_log_index}@{last_log_term}")
+        }
+        Body::RequestVoteReply { granted, .. } => (if *granted { "granted" } else { "denied" }).to_string(),
+        Body::AppendEntries { prev_log_index, prev_log_term, entries, leader_commit } => format!(
+            "prev {prev_log_index}@{prev_log_term}, {} entries, commit {leader_commit}",
+            entries.len()
+        ),
+        Body::AppendEntriesReply { success, index, .. } => {
+            format!("{} {index}", if *success { "ok, match" } else { "rejected prev" })
+        }
+    };
+    format!("{} S{}→S{} term {} ({what})", m.body.kind(), m.from, m.to, m.term)
+}

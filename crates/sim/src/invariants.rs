@@ -1,0 +1,260 @@
+//! The live safety checker: the five properties of Figure 3, checked after every event.
+//!
+//! Each check costs O(what the event changed), not O(log): the checker keeps, per server, a chain
+//! hash of every log prefix (`chain[i]` fingerprints entries 1..=i), updated from the index the core
+//! reports as rewritten. Two logs agree up to `i` exactly when their chain hashes at `i` agree.
+
+use crate::digest::{entry_hash, Digest};
+use raft::{Index, Node, NodeId, Role, Term};
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Property {
+    ElectionSafety,
+    LeaderAppendOnly,
+    LogMatching,
+    LeaderCompleteness,
+    StateMachineSafety,
+    /// Not one of the five: the driver's stable storage disagrees with the node's persistent state,
+    /// i.e. the core changed persistent state without asking for it to be persisted.
+    Persistence,
+}
+
+impl Property {
+    pub fn name(self) -> &'static str {
+        match self {
+            Property::ElectionSafety => "Election Safety",
+            Property::LeaderAppendOnly => "Leader Append-Only",
+            Property::LogMatching => "Log Matching",
+            Property::LeaderCompleteness => "Leader Completeness",
+            Property::StateMachineSafety => "State Machine Safety",
+            Property::Persistence => "Persistence",
+        }
+    }
+}
+
+/// A broken property, with everything needed to find it again.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Violation {
+    pub property: Property,
+    /// Simulated time (µs) of the event after which it was found.
+    pub time: u64,
+    /// The event, as the trace names it.
+    pub event: String,
+    pub servers: Vec<NodeId>,
+    pub term: Term,
+    pub index: Index,
+    pub detail: String,
+}
+
+impl fmt::Display for Violation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let servers: Vec<String> = self.servers.iter().map(|s| format!("S{s}")).collect();
+        write!(
+            f,
+            "{} violated at t={:.3} ms after {} (servers {}, term {}, index {}): {}",
+            self.property.name(),
+            self.time as f64 / 1000.0,
+            self.event,
+            servers.join(", "),
+            self.term,
+            self.index,
+            self.detail
+        )
+    }
+}
+
+/// What the checker remembers of a node from just before a step.
+#[derive(Clone, Copy, Debug)]
+pub struct Before {
+    pub role: Role,
+    pub term: Term,
+    pub last_index: Index,
+    pub commit_index: Index,
+    pub last_applied: Index,
+}
+
+impl Before {
+    pub fn of(n: &Node) -> Before {
+        Before {
+            role: n.role,
+            term: n.current_term,
+            last_index: n.log.last_index(),
+            commit_index: n.commit_index,
+            last_applied: n.last_applied,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Checker {
+    /// Election Safety: the leader of each term.
+    leaders: BTreeMap<Term, NodeId>,
+    /// Per server id, chain[i - 1] fingerprints log entries 1..=i.
+    chains: Vec<Vec<u64>>,
+    /// Log Matching: the prefix fingerprint of every (index, term) ever seen in any log, and who had it.
+    seen: HashMap<(Index, Term), (u64, NodeId)>,
+    /// Committed prefix: chain fingerprint at each committed index, with the term of the entry.
+    committed: Vec<(u64, Term)>,
+    /// State Machine Safety: fingerprint of the entry applied at each index, and by whom first.
+    applied: Vec<(u64, NodeId)>,
+}
+
+impl Checker {
+    pub fn new(max_id: NodeId) -> Self {
+        Checker { chains: vec![Vec::new(); max_id as usize + 1], ..Default::default() }
+    }
+
+    /// Check what the step of `node` changed. `log_from` is the first log index the core reported
+    /// as rewritten, if any. `leaders` lists the other live leaders (for Leader Completeness).
+    pub fn after_step<'a>(
+        &mut self,
+        node: &Node,
+        before: Before,
+        log_from: Option<Index>,
+        others: impl Iterator<Item = &'a Node> + Clone,
+        mut report: impl FnMut(Property, Vec<NodeId>, Term, Index, String),
+    ) {
+        let id = node.id;
+        // Leader Append-Only: a leader that stays leader of the same term only appends.
+        if before.role == Role::Leader && node.role == Role::Leader && before.term == node.current_term {
+            if let Some(from) = log_from.filter(|&f| f <= before.last_index) {
+                report(
+                    Property::LeaderAppendOnly,
+                    vec![id],
+                    node.current_term,
+                    from,
+                    format!("leader rewrote its log from index {from} (it had {} entries)", before.last_index),
+                );
+            }
+            if node.log.last_index() < before.last_index {
+                report(
+                    Property::LeaderAppendOnly,
+                    vec![id],
+                    node.current_term,
+                    node.log.last_index(),
+                    format!("leader log shrank from {} to {} entries", before.last_index, node.log.last_index()),
+                );
+            }
+        }
+
+        if let Some(from) = log_from {
+            self.rechain(node, from, &mut report);
+        }
+
+        // Election Safety: at most one leader per term.
+        if node.role == Role::Leader && before.role != Role::Leader || node.role == Role::Leader && before.term != node.current_term {
+            match self.leaders.get(&node.current_term) {
+                Some(&other) if other != id => report(
+                    Property::ElectionSafety,
+                    vec![other, id],
+                    node.current_term,
+                    0,
+                    format!("S{other} and S{id} were both elected leader of term {}", node.current_term),
+                ),
+                _ => {
+                    self.leaders.insert(node.current_term, id);
+                }
+            }
+            // Leader Completeness: a new leader holds every entry committed so far.
+            self.check_complete(node, self.committed.len() as Index, &mut report);
+        }
+
+        // Committed entries agree everywhere; newly committed ones must be in every later-term leader.
+        if node.commit_index > before.commit_index {
+            let chain = &self.chains[id as usize];
+            for i in before.commit_index.max(1)..=node.commit_index {
+                let Some(&h) = chain.get(i as usize - 1) else { break };
+                let term = node.log.term(i).unwrap_or(0);
+                match self.committed.get(i as usize - 1) {
+                    Some(&(c, _)) if c != h => report(
+                        Property::StateMachineSafety,
+                        vec![id],
+                        term,
+                        i,
+                        format!("S{id} committed a different entry at index {i} than was committed before"),
+                    ),
+                    Some(_) => {}
+                    None => self.committed.push((h, term)),
+                }
+            }
+            if node.role == Role::Leader {
+                let upto = node.commit_index;
+                for other in others.clone().filter(|o| o.role == Role::Leader && o.current_term > node.current_term) {
+                    self.check_complete(other, upto, &mut report);
+                }
+            }
+        }
+
+        // State Machine Safety: no two servers apply different entries at the same index.
+        if node.last_applied > before.last_applied {
+            for i in before.last_applied + 1..=node.last_applied {
+                let Some(e) = node.log.get(i) else { continue };
+                let h = entry_hash(e);
+                match self.applied.get(i as usize - 1) {
+                    Some(&(a, first)) if a != h => report(
+                        Property::StateMachineSafety,
+                        vec![first, id],
+                        e.term,
+                        i,
+                        format!("S{id} applied {} (term {}) at index {i}, but S{first} applied a different entry there", e.data, e.term),
+                    ),
+                    Some(_) => {}
+                    None => {
+                        if self.applied.len() as Index == i - 1 {
+                            self.applied.push((h, id));
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Recompute `node`'s prefix fingerprints from `from` on and check Log Matching for each.
+    fn rechain(&mut self, node: &Node, from: Index, report: &mut impl FnMut(Property, Vec<NodeId>, Term, Index, String)) {
+        let chain = &mut self.chains[node.id as usize];
+        let from = from.max(1);
+        chain.truncate(from as usize - 1);
+        let mut prev = chain.last().copied().unwrap_or(0);
+        for i in from..=node.log.last_index() {
+            let e = node.log.get(i).expect("entry within the log");
+            prev = Digest::of(&[prev, entry_hash(e)]);
+            chain.push(prev);
+            match self.seen.get(&(i, e.term)) {
+                Some(&(h, other)) if h != prev => report(
+                    Property::LogMatching,
+                    vec![other, node.id],
+                    e.term,
+                    i,
+                    format!("S{other} and S{} both hold an entry of term {} at index {i}, but their logs differ up to it", node.id, e.term),
+                ),
+                Some(_) => {}
+                None => {
+                    self.seen.insert((i, e.term), (prev, node.id));
+                }
+            }
+        }
+    }
+
+    fn check_complete(&self, leader: &Node, upto: Index, report: &mut impl FnMut(Property, Vec<NodeId>, Term, Index, String)) {
+        let upto = upto.min(self.committed.len() as Index);
+        if upto == 0 {
+            return;
+        }
+        let (want, term) = self.committed[upto as usize - 1];
+        let have = self.chains[leader.id as usize].get(upto as usize - 1).copied();
+        if have != Some(want) {
+            report(
+                Property::LeaderCompleteness,
+                vec![leader.id],
+                leader.current_term,
+                upto,
+                format!(
+                    "S{} leads term {} without the committed entries up to index {upto} (term {term})",
+                    leader.id, leader.current_term
+                ),
+            );
+        }
+    }
+}

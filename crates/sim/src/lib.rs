@@ -1,0 +1,18 @@
+//! A deterministic discrete-event simulator for the [`raft`] core.
+//!
+//! [`Sim`] owns everything the core leaves out: simulated time, the seeded RNG (randomized
+//! election timeouts, latencies, loss), the network model with partitions, stable storage for
+//! crashes, and the live invariant [`Checker`](invariants::Checker).
+
+pub mod action;
+pub mod cluster;
+pub mod digest;
+pub mod invariants;
+pub mod network;
+pub mod rng;
+pub mod script;
+
+pub use action::{parse_op, Action};
+pub use cluster::{ClientOp, Flight, Outcome, Server, Sim, SimConfig, Stats, MAX_SERVERS, MIN_SERVERS};
+pub use invariants::{Property, Violation};
+pub use network::{NetConfig, Topology};

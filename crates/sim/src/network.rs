@@ -1,0 +1,97 @@
+//! The network model: latency range, loss, duplication, reordering, partitions and cut links.
+
+use raft::NodeId;
+use std::collections::BTreeSet;
+
+/// Per-message behaviour. Probabilities are in parts per million so that every draw is integer math.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NetConfig {
+    pub latency_min_us: u64,
+    pub latency_max_us: u64,
+    /// Chance a message is lost in transit.
+    pub drop_ppm: u32,
+    /// Chance a message is delivered twice (the copy has its own latency).
+    pub duplicate_ppm: u32,
+    /// Chance a message is held back by up to 3× the maximum latency, so it overtakes nothing but is
+    /// overtaken by later ones.
+    pub reorder_ppm: u32,
+}
+
+impl Default for NetConfig {
+    /// RaftScope's timings: 10–15 ms per message, a perfect network.
+    fn default() -> Self {
+        NetConfig { latency_min_us: 10_000, latency_max_us: 15_000, drop_ppm: 0, duplicate_ppm: 0, reorder_ppm: 0 }
+    }
+}
+
+impl NetConfig {
+    pub fn validate(&self) -> Result<(), String> {
+        if self.latency_min_us == 0 || self.latency_min_us > self.latency_max_us {
+            return Err(format!(
+                "latency range {}..{} µs: need 0 < min ≤ max",
+                self.latency_min_us, self.latency_max_us
+            ));
+        }
+        if self.latency_max_us > 10_000_000 {
+            return Err("latency above 10 s is not supported".into());
+        }
+        for (name, p) in [("drop", self.drop_ppm), ("duplicate", self.duplicate_ppm), ("reorder", self.reorder_ppm)] {
+            if p > 1_000_000 {
+                return Err(format!("{name} probability {p} ppm is above 100%"));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Who can talk to whom. Servers talk only inside their partition group, and not over a cut link.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Topology {
+    /// Partition group of each server (index = id); all 0 when healed.
+    pub group: Vec<u32>,
+    /// Cut links, as (low id, high id): both directions are cut.
+    pub cut: BTreeSet<(NodeId, NodeId)>,
+}
+
+impl Topology {
+    pub fn new(max_id: NodeId) -> Self {
+        Topology { group: vec![0; max_id as usize + 1], cut: BTreeSet::new() }
+    }
+
+    pub fn connected(&self, a: NodeId, b: NodeId) -> bool {
+        a == b || (self.group[a as usize] == self.group[b as usize] && !self.cut.contains(&pair(a, b)))
+    }
+
+    pub fn heal(&mut self) {
+        self.group.iter_mut().for_each(|g| *g = 0);
+        self.cut.clear();
+    }
+
+    /// Put `server` in a group of its own.
+    pub fn isolate(&mut self, server: NodeId) {
+        let fresh = self.group.iter().copied().max().unwrap_or(0) + 1;
+        self.group[server as usize] = fresh;
+    }
+
+    /// Each listed group becomes a partition; servers not listed form one more group together.
+    pub fn partition(&mut self, groups: &[Vec<NodeId>]) {
+        self.group.iter_mut().for_each(|g| *g = 0);
+        for (k, members) in groups.iter().enumerate() {
+            for &m in members {
+                self.group[m as usize] = k as u32 + 1;
+            }
+        }
+    }
+
+    pub fn set_link(&mut self, a: NodeId, b: NodeId, up: bool) {
+        if up {
+            self.cut.remove(&pair(a, b));
+        } else {
+            self.cut.insert(pair(a, b));
+        }
+    }
+}
+
+pub fn pair(a: NodeId, b: NodeId) -> (NodeId, NodeId) {
+    (a.min(b), a.max(b))
+}

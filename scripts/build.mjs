@@ -1,0 +1,3 @@
+// `npm run build`: build the wasm module into www/pkg.
+import { buildWasm } from './setup.mjs';
+buildWasm();
