@@ -214,7 +214,8 @@ impl Checker {
     /// Recompute `node`'s prefix fingerprints from `from` on and check Log Matching for each.
     fn rechain(&mut self, node: &Node, from: Index, report: &mut impl FnMut(Property, Vec<NodeId>, Term, Index, String)) {
         let chain = &mut self.chains[node.id as usize];
-        let from = from.max(1);
+        // Never skip entries the checker has not fingerprinted yet.
+        let from = from.max(1).min(chain.len() as Index + 1);
         chain.truncate(from as usize - 1);
         let mut prev = chain.last().copied().unwrap_or(0);
         for i in from..=node.log.last_index() {
