@@ -259,3 +259,79 @@ impl Checker {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! Each property fires on a hand-made state that breaks it (so a silent checker fails here).
+    use super::*;
+    use raft::quorum::Set;
+    use raft::{Command, Entry, EntryData, Op, Options};
+
+    fn node(id: NodeId, term: Term, role: Role, values: &[(Term, i64)]) -> Node {
+        let mut n = Node::new(id, Set::first_n(3), Options::default());
+        n.current_term = term;
+        n.role = role;
+        for &(t, v) in values {
+            n.log.append(Entry { term: t, data: EntryData::Command(Command { client: 1, seq: v as u32, op: Op::Set { key: b'x', value: v } }) });
+        }
+        n
+    }
+
+    fn before(role: Role, term: Term) -> Before {
+        Before { role, term, last_index: 0, commit_index: 0, last_applied: 0 }
+    }
+
+    fn run(c: &mut Checker, n: &Node, b: Before, from: Option<Index>, others: &[Node]) -> Vec<Property> {
+        let mut found = vec![];
+        c.after_step(n, b, from, others.iter(), |p, _, _, _, _| found.push(p));
+        found
+    }
+
+    #[test]
+    fn election_safety_fires_on_two_leaders_in_one_term() {
+        let mut c = Checker::new(3);
+        let a = node(1, 3, Role::Leader, &[]);
+        let b = node(2, 3, Role::Leader, &[]);
+        assert!(run(&mut c, &a, before(Role::Candidate, 3), None, &[]).is_empty());
+        assert_eq!(run(&mut c, &b, before(Role::Candidate, 3), None, &[]), vec![Property::ElectionSafety]);
+    }
+
+    #[test]
+    fn leader_append_only_fires_when_a_leader_rewrites_its_log() {
+        let mut c = Checker::new(3);
+        let n = node(1, 2, Role::Leader, &[(1, 1), (2, 2)]);
+        let b = Before { role: Role::Leader, term: 2, last_index: 2, commit_index: 0, last_applied: 0 };
+        assert_eq!(run(&mut c, &n, b, Some(2), &[]), vec![Property::LeaderAppendOnly]);
+    }
+
+    #[test]
+    fn log_matching_fires_on_same_index_and_term_with_different_prefixes() {
+        let mut c = Checker::new(3);
+        let a = node(1, 2, Role::Follower, &[(1, 1), (2, 5)]);
+        let b = node(2, 2, Role::Follower, &[(1, 9), (2, 5)]);
+        assert!(run(&mut c, &a, before(Role::Follower, 2), Some(1), &[]).is_empty());
+        // Index 1 (term 1, other command) and index 2 (same term 2 entry, different prefix) both clash.
+        assert_eq!(run(&mut c, &b, before(Role::Follower, 2), Some(1), &[]), vec![Property::LogMatching; 2]);
+    }
+
+    #[test]
+    fn state_machine_safety_fires_on_different_entries_applied_at_one_index() {
+        let mut c = Checker::new(3);
+        let mut a = node(1, 1, Role::Follower, &[(1, 1)]);
+        let mut b = node(2, 2, Role::Follower, &[(2, 2)]);
+        (a.commit_index, a.last_applied, b.commit_index, b.last_applied) = (1, 1, 1, 1);
+        assert!(run(&mut c, &a, before(Role::Follower, 1), Some(1), &[]).is_empty());
+        let found = run(&mut c, &b, before(Role::Follower, 2), Some(1), &[]);
+        assert!(found.contains(&Property::StateMachineSafety), "{found:?}");
+    }
+
+    #[test]
+    fn leader_completeness_fires_on_a_leader_missing_a_committed_entry() {
+        let mut c = Checker::new(3);
+        let mut a = node(1, 1, Role::Follower, &[(1, 1), (1, 2)]);
+        a.commit_index = 2;
+        assert!(run(&mut c, &a, before(Role::Follower, 1), Some(1), &[]).is_empty());
+        let b = node(2, 2, Role::Leader, &[(1, 1)]);
+        assert_eq!(run(&mut c, &b, before(Role::Candidate, 2), Some(1), &[]), vec![Property::LeaderCompleteness]);
+    }
+}
