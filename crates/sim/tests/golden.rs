@@ -1,0 +1,43 @@
+//! Scenario scripts with golden traces (tests/scenarios/*.script → *.golden), in the style of etcd's
+//! datadriven tests: each script checks itself with `expect` lines, and its printed trace must match
+//! the golden file exactly, so an accidental behaviour change shows up as a diff.
+//! Regenerate after an intended change with `UPDATE_GOLDEN=1 cargo test -p sim --test golden`.
+
+use std::fs;
+use std::path::PathBuf;
+
+#[test]
+fn scenario_scripts_match_their_golden_traces() {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/scenarios");
+    let update = std::env::var_os("UPDATE_GOLDEN").is_some();
+    let mut scripts: Vec<PathBuf> =
+        fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).filter(|p| p.extension().is_some_and(|e| e == "script")).collect();
+    scripts.sort();
+    assert!(scripts.len() >= 4, "scenario scripts missing from {}", dir.display());
+    let mut failures = vec![];
+    for script in &scripts {
+        let text = fs::read_to_string(script).unwrap();
+        let out = sim::script::run(&text).unwrap_or_else(|e| panic!("{}: {e}", script.display()));
+        let golden = script.with_extension("golden");
+        if update {
+            fs::write(&golden, &out).unwrap();
+            continue;
+        }
+        match fs::read_to_string(&golden) {
+            Ok(want) if want == out => {}
+            Ok(want) => failures.push(format!("{}: trace differs\n--- golden\n{want}\n--- got\n{out}", script.display())),
+            Err(_) => failures.push(format!("{}: no golden file (run with UPDATE_GOLDEN=1)", script.display())),
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn a_failed_expectation_names_the_line() {
+    let err = sim::script::run("config servers=3 seed=1\nrun 1ms\nexpect leader\n").unwrap_err();
+    assert!(err.starts_with("line 3: `expect leader`"), "{err}");
+    let err = sim::script::run("config servers=3\nfrobnicate\n").unwrap_err();
+    assert!(err.contains("unknown command"), "{err}");
+    let err = sim::script::run("run 1ms\nconfig servers=3\n").unwrap_err();
+    assert!(err.contains("before the first command"), "{err}");
+}
