@@ -6,7 +6,7 @@
 //! run 1s                  # advance simulated time
 //! expect leader           # fails the script if there is no leader
 //! request leader x <- 3   # a client command to a server (a number or `leader`)
-//! crash leader            # crash / restart / timeout / isolate SERVER
+//! crash leader            # crash / restart / timeout / isolate SERVER; `restart-all`
 //! partition 1,2 | 3,4,5   # groups that can only talk inside themselves; `heal` undoes all
 //! cut 1 2                 # cut one link; `repair 1 2` restores it
 //! net drop=5% dup=1%      # change the network from now on
@@ -178,6 +178,11 @@ impl Runner {
                 self.sim()?.act(Action::Link { a, b, up: words[0] == "repair" })
             }
             "heal" => self.sim()?.act(Action::Heal),
+            "restart-all" => {
+                let sim = self.sim()?;
+                let crashed: Vec<NodeId> = sim.servers.iter().filter(|s| s.node.is_none()).map(|s| s.id).collect();
+                crashed.into_iter().try_for_each(|id| sim.act(Action::Restart(id)))
+            }
             "show" => {
                 let s = show(self.sim()?);
                 self.out.push_str(&s);
