@@ -2,7 +2,7 @@
 
 use crate::log::Log;
 use crate::message::{Body, Message};
-use crate::progress::Progress;
+use crate::progress::{Progress, State as ProgressState};
 use crate::quorum::Set;
 use crate::state_machine::KvStore;
 use crate::types::{Command, Entry, EntryData, Index, NodeId, Term};
@@ -197,6 +197,10 @@ impl Node {
             },
             Input::HeartbeatTimeout => {
                 if self.role == Role::Leader {
+                    // A heartbeat also re-sends a probe that may have been lost.
+                    for p in self.progress.iter_mut() {
+                        p.paused = false;
+                    }
                     self.broadcast_append(out);
                     out.arm_heartbeat = true;
                 }
@@ -463,7 +467,6 @@ impl Node {
         if self.role != Role::Leader || term != self.current_term {
             return;
         }
-        let last = self.log.last_index();
         let pr = &mut self.progress[from as usize];
         if success {
             // If successful: update nextIndex and matchIndex for follower (§5.3).
@@ -471,13 +474,20 @@ impl Node {
                 pr.match_index = index;
             }
             pr.next_index = pr.next_index.max(index + 1);
+            pr.state = ProgressState::Replicate;
+            pr.paused = false;
             self.maybe_commit();
-            if self.progress[from as usize].next_index <= last {
+            // More to send (a long backlog goes out max_entries_per_append at a time).
+            if self.progress[from as usize].next_index <= self.log.last_index() {
                 self.send_append(from, out);
             }
         } else {
-            // A rejection of an older probe (reordered, duplicated) says nothing new.
-            if index + 1 != pr.next_index {
+            // A rejection of an older request (reordered, duplicated) says nothing new.
+            let stale = match pr.state {
+                ProgressState::Replicate => index <= pr.match_index,
+                ProgressState::Probe => index + 1 != pr.next_index,
+            };
+            if stale {
                 return;
             }
             // If AppendEntries fails because of log inconsistency: decrement nextIndex and retry
@@ -488,9 +498,11 @@ impl Node {
                     None => first,
                 },
                 Some((None, len_plus_one)) => len_plus_one,
-                None => pr.next_index - 1,
+                None => index,
             };
-            pr.next_index = next.min(pr.next_index - 1).max(pr.match_index + 1).max(1);
+            pr.next_index = next.min(index).max(pr.match_index + 1);
+            pr.state = ProgressState::Probe;
+            pr.paused = false;
             self.send_append(from, out);
         }
     }
@@ -517,17 +529,26 @@ impl Node {
     }
 
     fn broadcast_append(&mut self, out: &mut Ready) {
-        for peer in self.voters.iter().filter(|&p| p != self.id) {
+        let (voters, me) = (self.voters, self.id);
+        for peer in voters.iter().filter(|&p| p != me) {
             self.send_append(peer, out);
         }
     }
 
     /// AppendEntries to one follower with the entries from its nextIndex (none: a heartbeat).
-    fn send_append(&self, to: NodeId, out: &mut Ready) {
+    fn send_append(&mut self, to: NodeId, out: &mut Ready) {
         let pr = self.progress[to as usize];
+        if pr.state == ProgressState::Probe && pr.paused {
+            return;
+        }
         let prev_log_index = pr.next_index - 1;
         let Some(prev_log_term) = self.log.term(prev_log_index) else { return };
         let entries = self.log.slice(pr.next_index, self.opts.max_entries_per_append).to_vec();
+        let pr = &mut self.progress[to as usize];
+        match pr.state {
+            ProgressState::Probe => pr.paused = true,
+            ProgressState::Replicate => pr.next_index += entries.len() as Index,
+        }
         let body = Body::AppendEntries { prev_log_index, prev_log_term, entries, leader_commit: self.commit_index };
         self.send(out, to, self.current_term, body);
     }

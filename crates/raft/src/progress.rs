@@ -1,6 +1,23 @@
-//! What a leader knows about each follower (Figure 2: nextIndex[], matchIndex[]).
+//! What a leader knows about each follower (Figure 2: nextIndex[], matchIndex[]), plus the flow
+//! control that keeps replication lean (after etcd raft's Progress).
+//!
+//! Figure 2 updates nextIndex only when a follower answers. Sending every new entry again until
+//! then floods a busy follower (each reply triggers another full resend), so like etcd the leader
+//! runs each follower in one of two states:
+//! - **Probe**: the leader does not yet know where the follower's log matches its own. It sends one
+//!   AppendEntries at nextIndex and waits for the answer (or the next heartbeat) before sending
+//!   another; a rejection moves nextIndex back (§5.3).
+//! - **Replicate**: the follower matched. The leader streams new entries as they arrive and advances
+//!   nextIndex optimistically past what it sent; a rejection (a lost message) drops back to Probe.
 
 use crate::types::Index;
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum State {
+    #[default]
+    Probe,
+    Replicate,
+}
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Progress {
@@ -8,10 +25,13 @@ pub struct Progress {
     pub next_index: Index,
     /// Index of the highest entry known to be replicated on that server (initialized to 0).
     pub match_index: Index,
+    pub state: State,
+    /// Probe only: a probe is outstanding, wait for its answer or the next heartbeat.
+    pub paused: bool,
 }
 
 impl Progress {
     pub fn new(last_index: Index) -> Self {
-        Progress { next_index: last_index + 1, match_index: 0 }
+        Progress { next_index: last_index + 1, match_index: 0, state: State::Probe, paused: false }
     }
 }

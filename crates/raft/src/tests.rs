@@ -218,6 +218,10 @@ fn leaders_repeat_heartbeats_during_idle_periods() {
 fn leaders_append_client_commands_and_respond_after_applying_them() {
     let mut n = node(1, 3);
     elect(&mut n, &[2]);
+    // The followers answer the leader's first (probing) AppendEntries: they match at index 0.
+    for f in [2, 3] {
+        deliver(&mut n, f, 1, Body::AppendEntriesReply { success: true, index: 0, hint: None });
+    }
     let r = step(&mut n, Input::Propose(cmd(1, b'x', 3)));
     assert_eq!(n.log.last_index(), 1);
     assert_eq!(r.persist_log_from, Some(1));
@@ -227,6 +231,26 @@ fn leaders_append_client_commands_and_respond_after_applying_them() {
     assert_eq!(n.commit_index, 1);
     assert_eq!(r.client_replies.len(), 1);
     assert_eq!(r.client_replies[0].result, ClientResult::Ok { index: 1, value: Some(3) });
+}
+
+#[test]
+fn leaders_probe_one_request_at_a_time_then_stream_entries_once_a_follower_matches() {
+    let mut n = node(1, 3);
+    elect(&mut n, &[2]);
+    // Follower 2 has not answered the first probe: new entries wait for its answer.
+    let r = step(&mut n, Input::Propose(cmd(1, b'x', 1)));
+    assert!(r.messages.iter().all(|m| m.to != 2), "a paused probe sends nothing more");
+    deliver(&mut n, 2, 1, Body::AppendEntriesReply { success: true, index: 0, hint: None });
+    // Now it matches: entries stream, and nextIndex moves past what was sent.
+    let r = step(&mut n, Input::Propose(cmd(2, b'x', 2)));
+    let to2: Vec<&Message> = r.messages.iter().filter(|m| m.to == 2).collect();
+    assert!(to2.is_empty() || matches!(&to2[0].body, Body::AppendEntries { entries, .. } if entries.len() == 1));
+    assert_eq!(n.progress[2].next_index, 3);
+    let r = step(&mut n, Input::Propose(cmd(3, b'x', 3)));
+    let to2: Vec<&Message> = r.messages.iter().filter(|m| m.to == 2).collect();
+    assert_eq!(to2.len(), 1);
+    assert_eq!(to2[0].body, Body::AppendEntries { prev_log_index: 2, prev_log_term: 1, entries: vec![Entry { term: 1, data: EntryData::Command(cmd(3, b'x', 3)) }], leader_commit: 0 });
+    assert_eq!(n.progress[2].next_index, 4);
 }
 
 #[test]

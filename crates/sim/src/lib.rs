@@ -5,6 +5,7 @@
 //! crashes, and the live invariant [`Checker`](invariants::Checker).
 
 pub mod action;
+pub mod bench;
 pub mod cluster;
 pub mod digest;
 pub mod invariants;

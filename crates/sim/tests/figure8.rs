@@ -129,7 +129,8 @@ fn figure_8_up_to_c(unsafe_commit: bool) -> Bench {
     // (a) S1 is leader in term 2 and replicates the entry at index 2 to S2 only.
     b.elect(1, 2, &[2, 3]);
     assert_eq!(b.node(1).current_term, 2);
-    b.wire.clear();
+    b.wire.retain(|m| m.to == 2);
+    b.exchange(&[1, 2]); // S2 answers S1's first AppendEntries: S1 now streams entries to it
     b.propose(1, 2);
     b.deliver(|m| m.from == 1 && m.to == 2);
     b.deliver(|m| m.from == 2 && m.to == 1);

@@ -102,6 +102,13 @@ mod bindings {
             format!("{:016x}", self.sim.digest())
         }
 
+        /// The benchmark workload (see `sim::bench`): returns the number of messages delivered; the
+        /// caller times it.
+        pub fn bench(servers: u32, sim_ms: u32, write_every_us: u32) -> Result<f64, JsError> {
+            let stats = sim::bench::workload(servers, sim_ms as u64, write_every_us as u64, 1).map_err(err)?;
+            Ok(stats.delivered as f64)
+        }
+
         /// Run a scenario script (the same language as `raft-sim run`) and return its output.
         pub fn run_script(text: &str) -> Result<String, JsError> {
             console_error_panic_hook::set_once();

@@ -37,8 +37,32 @@ fn main() -> ExitCode {
             }
             ExitCode::SUCCESS
         }
+        Some("bench") => {
+            let num = |k: usize, d: u64| args.get(k).and_then(|a| a.parse().ok()).unwrap_or(d);
+            let (servers, sim_ms, every_us) = (num(1, 5) as u32, num(2, 60_000), num(3, 1_000));
+            let t = std::time::Instant::now();
+            match sim::bench::workload(servers, sim_ms, every_us, 1) {
+                Ok(stats) => {
+                    let secs = t.elapsed().as_secs_f64();
+                    println!(
+                        "{servers} servers, {} s simulated, a write every {every_us} µs: {} messages delivered, {} events in {secs:.3} s wall = {:.0} messages/s, {:.0} events/s",
+                        sim_ms / 1000,
+                        stats.delivered,
+                        stats.events,
+                        stats.delivered as f64 / secs,
+                        stats.events as f64 / secs
+                    );
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("{e}");
+                    ExitCode::from(1)
+                }
+            }
+        }
         _ => {
-            eprintln!("usage: raft-sim run SCRIPT… (scenario scripts; `-` reads standard input)");
+            eprintln!("usage: raft-sim run SCRIPT…        run scenario scripts (`-` reads standard input)");
+            eprintln!("       raft-sim bench [SERVERS [SIM_MS [WRITE_EVERY_US]]]   throughput benchmark");
             ExitCode::from(2)
         }
     }
