@@ -1,0 +1,513 @@
+// <raft-playground servers="5" seed="42" speed="0.02" autoplay>: a self-contained Raft cluster
+// simulation. Everything lives in the element's shadow root; several widgets can share a page.
+import init, { Playground } from './pkg/raft_wasm.js';
+import { createLoop } from './loop.js';
+import { draw, layout, hitTest, linkState } from './render.js';
+import * as C from './controls.js';
+
+const MIN_SPEED = 1 / 500;
+const MAX_SPEED = 1;
+const DEFAULT_SPEED = 1 / 50;
+const DEFAULT_SERVERS = 5;
+const KEYS = 'xyzabc';
+
+let shared; // wasm module + stylesheet, loaded once per page
+function loadShared() {
+  shared ??= Promise.all([
+    init({ module_or_path: new URL('./pkg/raft_wasm_bg.wasm', import.meta.url) }),
+    fetch(new URL('./style.css', import.meta.url))
+      .then((r) => (r.ok ? r.text() : Promise.reject(new Error(`style.css: HTTP ${r.status}`))))
+      .then((css) => {
+        const sheet = new CSSStyleSheet();
+        sheet.replaceSync(css);
+        return sheet;
+      })
+      .catch(() => null),
+  ]);
+  return shared;
+}
+
+// Speed slider: 0..1000 on a log scale from 1/500× to 1×.
+const toSlider = (x) => Math.round((1000 * Math.log(x / MIN_SPEED)) / Math.log(MAX_SPEED / MIN_SPEED));
+const fromSlider = (v) => MIN_SPEED * Math.pow(MAX_SPEED / MIN_SPEED, v / 1000);
+
+/** Read the attributes; returns {config, speed, autoplay, problems[]} with bad values replaced by defaults. */
+function readAttributes(el) {
+  const problems = [];
+  const config = {};
+  const servers = el.getAttribute('servers');
+  if (servers != null && servers.trim() !== '') {
+    const n = Number(servers.trim());
+    if (/^\d+$/.test(servers.trim()) && n >= 1 && n <= 51) config.servers = n;
+    else problems.push(`servers="${servers}" is not a cluster size (a whole number 1–51, 3–9 recommended): using ${DEFAULT_SERVERS}.`);
+  }
+  const seed = el.getAttribute('seed');
+  if (seed != null && seed.trim() !== '') {
+    const s = seed.trim();
+    if (/^\d{1,20}$/.test(s) && BigInt(s) <= 18446744073709551615n) config.seed = s;
+    else problems.push(`seed="${seed}" is not a whole number 0–18446744073709551615: using a random seed.`);
+  }
+  let speed = DEFAULT_SPEED;
+  const sp = el.getAttribute('speed');
+  if (sp != null && sp.trim() !== '') {
+    const m = /^\s*1\s*\/\s*(\d+(?:\.\d+)?)\s*$/.exec(sp);
+    const x = m ? 1 / Number(m[1]) : Number(sp);
+    if (Number.isFinite(x) && x >= MIN_SPEED && x <= MAX_SPEED) speed = x;
+    else problems.push(`speed="${sp}" is not between 1/500 and 1: using 1/50.`);
+  }
+  const ap = el.getAttribute('autoplay');
+  const autoplay = ap != null && ap !== 'false';
+  return { config, speed, autoplay, problems };
+}
+
+class RaftPlayground extends HTMLElement {
+  static observedAttributes = ['servers', 'seed', 'speed'];
+
+  #pg = null;
+  #view = null;
+  #ui = null;
+  #loop = null;
+  #layout = null;
+  #ro = null;
+  #speed = DEFAULT_SPEED;
+  #dead = false;
+  #hover = null;
+  #cmdCount = 0;
+  #started = false;
+  #docKey = null;
+  frames = 0;
+
+  constructor() {
+    super();
+    this.attachShadow({ mode: 'open' }).textContent = 'Loading the Raft simulator…';
+  }
+
+  // ---- test hooks / public API ----
+  get playground() {
+    return this.#pg;
+  }
+  view() {
+    if (this.#pg && !this.#dead) {
+      const v = this.#wasm(() => this.#pg.view());
+      if (v) this.#view = v;
+    }
+    return this.#view;
+  }
+  get paused() {
+    return !this.#loop || !this.#loop.playing;
+  }
+  play() {
+    if (this.#dead || !this.#loop) return;
+    if (this.#view && this.#view.violations.length) {
+      this.#notice('The run stopped on a safety violation: press Reset or New seed.', 'error');
+      return;
+    }
+    this.#loop.play();
+  }
+  pause() {
+    this.#loop?.pause();
+  }
+  setSpeed(x) {
+    const v = Number(x);
+    if (!Number.isFinite(v) || v <= 0) return;
+    this.#speed = Math.min(50, Math.max(MIN_SPEED, v));
+    if (this.#ui) {
+      this.#ui.speed.value = String(toSlider(Math.min(this.#speed, MAX_SPEED)));
+      this.#ui.speedOut.textContent = C.fmtSpeed(this.#speed);
+    }
+  }
+  get speed() {
+    return this.#speed;
+  }
+  /** Centre of server `id` in CSS pixels, relative to the canvas's bounding box. */
+  serverPosition(id) {
+    const p = this.#layout?.pos[id - 1];
+    return p ? { x: p.x, y: p.y } : null;
+  }
+
+  // ---- lifecycle ----
+  connectedCallback() {
+    if (!this.hasAttribute('tabindex')) this.tabIndex = 0;
+    if (this.#started) {
+      if (this.#ui && !this.#loop) this.#startLoop();
+      return;
+    }
+    this.#started = true;
+    loadShared().then(
+      ([, sheet]) => this.#setup(sheet),
+      (e) => {
+        this.shadowRoot.textContent = '';
+        const p = document.createElement('p');
+        p.setAttribute('role', 'alert');
+        p.style.cssText = 'color:#c92a2a;font:14px system-ui,sans-serif';
+        p.textContent = `Could not load the Raft simulator (wasm): ${e && e.message ? e.message : e}`;
+        this.shadowRoot.append(p);
+      },
+    );
+  }
+
+  disconnectedCallback() {
+    this.#loop?.destroy();
+    this.#loop = null;
+    this.#ro?.disconnect();
+    if (this.#docKey) document.removeEventListener('keydown', this.#docKey);
+  }
+
+  attributeChangedCallback(name, old, value) {
+    if (!this.#ui || old === value) return;
+    const a = readAttributes(this);
+    a.problems.forEach((p) => this.#notice(p, 'warn'));
+    if (name === 'speed') this.setSpeed(a.speed);
+    else this.#rebuild(a.config);
+  }
+
+  #setup(sheet) {
+    // Parameters from the page URL (index.html opts in with the url-params attribute).
+    if (this.hasAttribute('url-params')) {
+      const q = new URLSearchParams(location.search);
+      for (const k of ['seed', 'servers']) if (q.has(k)) this.setAttribute(k, q.get(k));
+    }
+    const root = this.shadowRoot;
+    root.textContent = '';
+    if (sheet) root.adoptedStyleSheets = [sheet];
+    const ui = (this.#ui = C.buildDom(root));
+    const a = readAttributes(this);
+    a.problems.forEach((p) => this.#notice(p, 'warn'));
+    this.setSpeed(a.speed);
+    this.#rebuild(a.config);
+    if (!this.#pg) return;
+
+    for (let n = 3; n <= 9; n++) ui.servers.add(new Option(String(n), String(n)));
+    this.#wire();
+    this.#startLoop();
+    if (a.autoplay) this.play();
+  }
+
+  #startLoop() {
+    this.#loop = createLoop(this, (dt, playing) => this.#frame(dt, playing));
+    this.#ro = new ResizeObserver(() => this.#resize());
+    this.#ro.observe(this.#ui.canvas);
+    this.#docKey = (e) => {
+      if ((e.target === document.body || e.target === document.documentElement) && document.querySelector('raft-playground') === this) this.#key(e);
+    };
+    document.addEventListener('keydown', this.#docKey);
+  }
+
+  /** New cluster from `config`; on a refused config, say why and use the defaults. */
+  #rebuild(config) {
+    let pg = null;
+    try {
+      pg = new Playground(config);
+    } catch (e) {
+      if (e instanceof WebAssembly.RuntimeError) return this.#fatal(e);
+      this.#notice(`${e.message || e}: using the defaults.`, 'warn');
+      try {
+        pg = new Playground({});
+      } catch (e2) {
+        return this.#fatal(e2);
+      }
+    }
+    try {
+      this.#pg?.free();
+    } catch {
+      /* already gone */
+    }
+    this.#pg = pg;
+    this.#view = null;
+    C.closeMenu(this.#ui);
+    this.#ui.keys = {};
+    this.#invalidate();
+  }
+
+  /** Every call into wasm: a panic (RuntimeError) kills the widget visibly; an Error is returned. */
+  #wasm(fn) {
+    if (this.#dead) return undefined;
+    try {
+      return fn();
+    } catch (e) {
+      if (e instanceof WebAssembly.RuntimeError) this.#fatal(e);
+      else throw e;
+      return undefined;
+    }
+  }
+
+  /** Carry out an action; a refused one shows its reason (in `where`, or as a notice). */
+  #act(action, where) {
+    try {
+      this.#wasm(() => this.#pg.act(action));
+    } catch (e) {
+      const msg = e && e.message ? e.message : String(e);
+      if (where) where.textContent = msg;
+      else this.#notice(msg, 'error');
+      return false;
+    }
+    if (this.#dead) return false;
+    this.#invalidate();
+    return true;
+  }
+
+  #fatal(e) {
+    if (this.#dead) return;
+    this.#dead = true;
+    this.#loop?.stop();
+    const ui = this.#ui;
+    const msg = e && e.message ? e.message : String(e);
+    if (!ui) {
+      this.shadowRoot.textContent = `The simulator crashed: ${msg}`;
+      return;
+    }
+    ui.root.classList.add('dead');
+    ui.banner.hidden = false;
+    const why = e instanceof WebAssembly.RuntimeError ? ' (a panic in the Rust code, not a Raft failure)' : '';
+    ui.banner.innerHTML = `<b>The simulator crashed</b>${why}: <code></code>. <button>Reload page</button>`;
+    ui.banner.querySelector('code').textContent = `${e && e.name ? e.name + ': ' : ''}${msg}`;
+    ui.banner.querySelector('button').onclick = () => location.reload();
+    C.closeMenu(ui);
+    this.setAttribute('data-crashed', '1');
+  }
+
+  #notice(text, kind = 'info') {
+    const ui = this.#ui;
+    if (!ui) return;
+    const div = document.createElement('div');
+    div.className = `notice ${kind}`;
+    div.innerHTML = '<span></span><button aria-label="dismiss">×</button>';
+    div.firstChild.textContent = text;
+    div.lastChild.onclick = () => div.remove();
+    // Passing information floats over the canvas; warnings and errors stay in the flow until dismissed.
+    const box = kind === 'info' ? ui.toasts : ui.notices;
+    box.append(div);
+    while (box.children.length > 3) box.firstChild.remove();
+    if (kind === 'info') setTimeout(() => div.remove(), 4000);
+  }
+
+  #invalidate() {
+    this.#loop?.invalidate();
+  }
+
+  #resize() {
+    const c = this.#ui.canvas;
+    const w = c.clientWidth;
+    const h = c.clientHeight;
+    const dpr = window.devicePixelRatio || 1;
+    c.width = Math.max(1, Math.round(w * dpr));
+    c.height = Math.max(1, Math.round(h * dpr));
+    this.#layout = null;
+    this.#invalidate();
+  }
+
+  #frame(dt, playing) {
+    if (this.#dead) return;
+    try {
+      if (playing && dt > 0) this.#wasm(() => this.#pg.advance(dt * this.#speed));
+      const v = this.#wasm(() => this.#pg.view());
+      if (!v) return;
+      this.#view = v;
+      const ui = this.#ui;
+      if (v.violations.length && this.#loop.playing) {
+        this.#loop.pause();
+        this.#notice('A safety property was violated: the simulation stopped.', 'error');
+      }
+      const c = ui.canvas;
+      const w = c.clientWidth;
+      const h = c.clientHeight;
+      const L = this.#layout;
+      if (!L || L.w !== w || L.h !== h || L.n !== v.servers.length) this.#layout = layout(w, h, v.servers.length);
+      const ctx = c.getContext('2d');
+      const dpr = c.width / Math.max(1, w);
+      ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+      draw(ctx, v, this.#layout, this.#hover);
+
+      const running = this.#loop.playing;
+      const next = running ? null : this.#wasm(() => this.#pg.next_event_ms());
+      C.updateStatus(ui, v, running, next);
+      C.updateSafety(ui, v);
+      C.updateClients(ui, v);
+      C.updateLogs(ui, v);
+      C.updateNet(ui, v, this.shadowRoot.activeElement);
+      if (ui.servers.value !== String(v.servers.length)) {
+        if (![...ui.servers.options].some((o) => o.value === String(v.servers.length))) {
+          ui.servers.add(new Option(String(v.servers.length), String(v.servers.length)));
+        }
+        ui.servers.value = String(v.servers.length);
+      }
+      ui.root.classList.toggle('violated', v.violations.length > 0);
+      this.frames++;
+      if (!this.hasAttribute('data-ready')) {
+        this.setAttribute('data-ready', '1');
+        ui.root.dataset.ready = '1';
+      }
+    } catch (e) {
+      this.#fatal(e);
+    }
+  }
+
+  // ---- input ----
+  #wire() {
+    const ui = this.#ui;
+    ui.play.onclick = () => (this.paused ? this.play() : this.pause());
+    ui.step.onclick = () => this.#step();
+    ui.speed.oninput = () => this.setSpeed(fromSlider(Number(ui.speed.value)));
+    ui.root.querySelector('[data-cmd=reset]').onclick = () => {
+      this.#wasm(() => this.#pg.reset());
+      this.#ui.keys = {};
+      C.closeMenu(ui);
+      this.#invalidate();
+    };
+    ui.root.querySelector('[data-cmd=newseed]').onclick = () => this.#rebuild(this.#configNow(false));
+    ui.servers.onchange = () => this.#rebuild({ ...this.#configNow(true), servers: Number(ui.servers.value) });
+    ui.root.querySelector('[data-cmd=copy]').onclick = () => this.#copyLink();
+    ui.root.querySelector('[data-cmd=heal]').onclick = () => {
+      if (this.#act({ type: 'heal' })) ui.partErr.textContent = '';
+    };
+    ui.partForm.onsubmit = (e) => {
+      e.preventDefault();
+      ui.partErr.textContent = '';
+      let groups;
+      try {
+        groups = C.parsePartition(ui.partition.value, this.#view.servers.length);
+      } catch (err) {
+        ui.partErr.textContent = err.message;
+        return;
+      }
+      this.#act({ type: 'partition', groups }, ui.partErr);
+    };
+    for (const input of ui.net) {
+      input.onchange = () => {
+        const x = Number(input.value);
+        if (input.value.trim() === '' || !Number.isFinite(x)) {
+          this.#notice(`${input.dataset.net}: "${input.value}" is not a number`, 'error');
+          ui.keys.net = null;
+          return;
+        }
+        if (!this.#act({ type: 'network', [input.dataset.net]: x })) ui.keys.net = null;
+      };
+      input.onblur = () => this.#invalidate();
+    }
+    ui.hint.onchange = () => this.#act({ type: 'options', conflict_hint: ui.hint.checked });
+    ui.preVote.onchange = () => this.#rebuild({ ...this.#configNow(true), pre_vote: ui.preVote.checked });
+
+    // Canvas: click a server for its menu, a link to cut/repair it; hover for details.
+    const at = (e) => {
+      const r = ui.canvas.getBoundingClientRect();
+      return this.#view && this.#layout ? hitTest(this.#view, this.#layout, e.clientX - r.left, e.clientY - r.top) : null;
+    };
+    ui.canvas.addEventListener('click', (e) => {
+      const hit = at(e);
+      if (hit && hit.type === 'server') {
+        const s = this.#view.servers[hit.id - 1];
+        const p = this.#layout.pos[hit.id - 1];
+        if (ui.menu.dataset.server === String(hit.id)) return C.closeMenu(ui);
+        C.openMenu(ui, s, ui.canvas.offsetLeft + p.x, ui.canvas.offsetTop + p.y, this.#layout.r);
+        if (!ui.cmd.value || ui.cmd.dataset.used === '1') this.#freshCommand();
+      } else if (hit && hit.type === 'link') {
+        C.closeMenu(ui);
+        const state = linkState(this.#view, hit.a, hit.b);
+        if (state === 'partition') this.#notice(`S${hit.a} and S${hit.b} are in different partitions: use "Heal network".`, 'info');
+        else this.#act({ type: state === 'cut' ? 'repair' : 'cut', a: hit.a, b: hit.b });
+      } else C.closeMenu(ui);
+    });
+    ui.canvas.addEventListener('mousemove', (e) => {
+      const hit = at(e);
+      const key = hit ? `${hit.type}${hit.id ?? ''}${hit.a ?? ''}-${hit.b ?? ''}${hit.m ? hit.m.id : ''}` : '';
+      if (key === (this.#hover?.key ?? '')) return;
+      this.#hover = hit ? { ...hit, key } : null;
+      ui.canvas.style.cursor = hit && hit.type !== 'message' ? 'pointer' : '';
+      let title = '';
+      if (hit?.type === 'message') title = hit.m.summary + (hit.m.lost ? ' — will be lost' : '');
+      else if (hit?.type === 'link') title = `S${hit.a}–S${hit.b}: click to ${linkState(this.#view, hit.a, hit.b) === 'cut' ? 'repair' : 'cut'} this link`;
+      else if (hit?.type === 'server') title = `S${hit.id}: click for actions`;
+      ui.canvas.title = title;
+      this.#invalidate();
+    });
+    ui.canvas.addEventListener('mouseleave', () => {
+      if (this.#hover) {
+        this.#hover = null;
+        this.#invalidate();
+      }
+    });
+
+    // Server menu.
+    ui.menu.addEventListener('click', (e) => {
+      const b = e.target.closest('[data-action]');
+      if (!b || b.disabled) return;
+      this.#menuAction(b.dataset.action);
+    });
+    ui.cmd.addEventListener('keydown', (e) => {
+      if (e.key === 'Enter') {
+        e.preventDefault();
+        this.#menuAction('request');
+      } else if (e.key === 'Escape') C.closeMenu(ui);
+    });
+    ui.cmd.addEventListener('input', () => (ui.menuErr.textContent = ''));
+
+    this.addEventListener('keydown', (e) => this.#key(e));
+    ui.root.addEventListener('pointerdown', (e) => {
+      if (!ui.menu.hidden && !e.composedPath().some((n) => n === ui.menu || n === ui.canvas)) C.closeMenu(ui);
+    });
+  }
+
+  #menuAction(action) {
+    const ui = this.#ui;
+    const server = Number(ui.menu.dataset.server);
+    if (!server) return;
+    if (action === 'request') {
+      const command = ui.cmd.value.trim();
+      if (this.#act({ type: 'request', server, command }, ui.menuErr)) {
+        ui.cmd.dataset.used = '1';
+        C.closeMenu(ui);
+        this.#notice(`Sent "${command}" to S${server}.`, 'info');
+      }
+      return;
+    }
+    if (this.#act({ type: action, server }, ui.menuErr)) C.closeMenu(ui);
+  }
+
+  #freshCommand() {
+    const k = this.#cmdCount++;
+    this.#ui.cmd.value = `${KEYS[k % KEYS.length]} <- ${k + 1}`;
+    this.#ui.cmd.dataset.used = '0';
+  }
+
+  #key(e) {
+    const t = e.composedPath()[0];
+    if (t && (t.tagName === 'INPUT' || t.tagName === 'SELECT' || t.tagName === 'TEXTAREA')) return;
+    if (e.key === ' ' && !(t && t.tagName === 'BUTTON')) {
+      e.preventDefault();
+      this.paused ? this.play() : this.pause();
+    } else if (e.key === 'ArrowRight') {
+      e.preventDefault();
+      this.#step();
+    } else if (e.key === 'Escape') C.closeMenu(this.#ui);
+  }
+
+  #step() {
+    if (this.#dead) return;
+    this.pause();
+    const ok = this.#wasm(() => this.#pg.step());
+    if (ok === false && !this.#dead) this.#notice('Nothing to step: the run has stopped.', 'info');
+    this.#invalidate();
+  }
+
+  /** The current cluster's config, for rebuilding (optionally keeping the seed). */
+  #configNow(keepSeed) {
+    const v = this.#view || this.view();
+    const c = { ...v.config };
+    if (keepSeed) c.seed = v.seed;
+    return c;
+  }
+
+  #copyLink() {
+    const v = this.#view;
+    if (!v) return;
+    const u = new URL(location.href);
+    u.searchParams.set('seed', v.seed);
+    u.searchParams.set('servers', String(v.servers.length));
+    if (this.hasAttribute('url-params')) history.replaceState(null, '', u);
+    const done = (ok) => this.#notice(ok ? `Link copied: ${u.href}` : `Link: ${u.href}`, 'info');
+    if (navigator.clipboard?.writeText) navigator.clipboard.writeText(u.href).then(() => done(true), () => done(false));
+    else done(false);
+  }
+}
+
+if (!customElements.get('raft-playground')) customElements.define('raft-playground', RaftPlayground);

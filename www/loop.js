@@ -1,0 +1,96 @@
+// The animation loop of one widget. A frame is scheduled only when something will change on
+// screen: the simulation is playing, or a redraw was asked for (an action, a resize, a step). It is
+// never scheduled while the document is hidden or the widget is scrolled out of view, so a paused
+// or invisible widget costs no CPU at all.
+
+/**
+ * `frame(dtWallMs, playing)` draws one frame; it may throw, which stops the loop (the caller shows
+ * the error). Returns {play, pause, invalidate, stop, destroy, playing}.
+ */
+export function createLoop(host, frame) {
+  let raf = 0;
+  let last = 0;
+  let playing = false;
+  let dirty = true;
+  let stopped = false;
+  let visible = document.visibilityState !== 'hidden';
+  let onscreen = true;
+
+  function schedule() {
+    if (raf || stopped || !visible || !onscreen || !(playing || dirty)) return;
+    raf = requestAnimationFrame(tick);
+  }
+
+  function cancel() {
+    if (raf) cancelAnimationFrame(raf);
+    raf = 0;
+    last = 0;
+  }
+
+  function tick(now) {
+    raf = 0;
+    // Wall time since the previous frame; capped so a stall never jumps the simulation far ahead.
+    const dt = playing && last ? Math.min(now - last, 100) : 0;
+    last = playing ? now : 0;
+    dirty = false;
+    try {
+      frame(dt, playing);
+    } catch (e) {
+      stopped = true;
+      throw e;
+    }
+    schedule();
+  }
+
+  const onVisibility = () => {
+    visible = document.visibilityState !== 'hidden';
+    if (visible) {
+      dirty = true;
+      schedule();
+    } else cancel();
+  };
+  document.addEventListener('visibilitychange', onVisibility);
+
+  const io = new IntersectionObserver((entries) => {
+    onscreen = entries[entries.length - 1].isIntersecting;
+    if (onscreen) {
+      dirty = true;
+      schedule();
+    } else cancel();
+  });
+  io.observe(host);
+
+  return {
+    get playing() {
+      return playing;
+    },
+    get scheduled() {
+      return raf !== 0;
+    },
+    play() {
+      playing = true;
+      last = 0;
+      schedule();
+    },
+    pause() {
+      playing = false;
+      last = 0;
+      dirty = true; // one last frame to show the paused state
+      schedule();
+    },
+    invalidate() {
+      dirty = true;
+      schedule();
+    },
+    stop() {
+      stopped = true;
+      playing = false;
+      cancel();
+    },
+    destroy() {
+      this.stop();
+      document.removeEventListener('visibilitychange', onVisibility);
+      io.disconnect();
+    },
+  };
+}

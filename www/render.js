@@ -1,0 +1,403 @@
+// Canvas drawing of the cluster: servers on a ring, links, messages in flight, election timers.
+// Pure functions of (view, layout); the only state is what the caller passes in.
+
+const FONT = 'system-ui, "DejaVu Sans", sans-serif';
+
+export const ROLE = {
+  follower: { fill: '#e7edf6', stroke: '#5c6f89', label: 'follower' },
+  precandidate: { fill: '#fff4c2', stroke: '#c99700', label: 'pre-candidate' },
+  candidate: { fill: '#ffd9b0', stroke: '#e8590c', label: 'candidate' },
+  leader: { fill: '#c6efcf', stroke: '#2b8a3e', label: 'leader' },
+  crashed: { fill: '#eceef0', stroke: '#a5acb4', label: 'crashed' },
+};
+
+export const MSG = {
+  RequestVote: '#e8590c',
+  PreVote: '#c99700',
+  AppendEntries: '#1c6dd0',
+  ok: '#2b8a3e',
+  bad: '#e03131',
+};
+
+const GROUP_TINTS = ['#4dabf7', '#f783ac', '#69db7c', '#ffa94d', '#9775fa', '#3bc9db', '#e599f7', '#a9e34b', '#ffd43b'];
+
+/** Where everything goes for a canvas of w×h CSS pixels and n servers: the largest ring whose
+ * servers and labels fit, centred. */
+export function layout(w, h, n) {
+  const lines = n > 12 ? 1 : 2; // label lines by each server: name, then vote / role
+  const side = w >= 520; // wide: labels beside the side servers; narrow: above / below them
+  const angles = Array.from({ length: n }, (_, i) => -Math.PI / 2 + (2 * Math.PI * i) / n);
+  const box = (R, r) => {
+    const gap = timerGap(r) + 3;
+    const lh = labelHeight(r);
+    const halfW = lines === 2 ? 42 : 14;
+    let x0 = Infinity, x1 = -Infinity, y0 = Infinity, y1 = -Infinity;
+    const add = (a, b, c, d) => {
+      x0 = Math.min(x0, a); x1 = Math.max(x1, b); y0 = Math.min(y0, c); y1 = Math.max(y1, d);
+    };
+    for (const a of angles) {
+      const x = R * Math.cos(a);
+      const y = R * Math.sin(a);
+      add(x - gap, x + gap, y - gap, y + gap);
+      const sn = Math.sin(a);
+      if (side && Math.abs(sn) < 0.5) {
+        const c = Math.cos(a) > 0 ? 1 : -1;
+        add(Math.min(x, x + c * (gap + halfW * 2)), Math.max(x, x + c * (gap + halfW * 2)), y - lh * lines / 2, y + lh * lines / 2);
+      } else if (sn < -0.01 && n > 1) add(x - halfW, x + halfW, y - gap - lh * lines, y);
+      else add(x - halfW, x + halfW, y, y + gap + lh * lines);
+    }
+    return { x0, x1, y0, y1 };
+  };
+  const fits = (R, r) => {
+    const b = box(R, r);
+    return b.x1 - b.x0 <= w - 16 && b.y1 - b.y0 <= h - 20;
+  };
+  const largest = (r) => {
+    let lo = 0;
+    let hi = Math.max(w, h);
+    for (let k = 0; k < 30; k++) {
+      const mid = (lo + hi) / 2;
+      if (fits(mid, r)) lo = mid;
+      else hi = mid;
+    }
+    return lo;
+  };
+  let r = Math.max(7, Math.min(34, Math.min(w, h) * 0.085));
+  let R = n === 1 ? 0 : largest(r);
+  if (n > 1) {
+    const maxR = R * Math.sin(Math.PI / n) * 0.62; // neighbours must not touch
+    if (r > maxR) {
+      r = Math.max(5, maxR);
+      R = largest(r);
+    }
+  }
+  const b = box(R, r);
+  const cx = w / 2 - (b.x0 + b.x1) / 2;
+  const cy = h / 2 - (b.y0 + b.y1) / 2;
+  const pos = angles.map((a) => ({ x: cx + R * Math.cos(a), y: cy + R * Math.sin(a), a }));
+  return { w, h, n, r, R, cx, cy, pos, side };
+}
+
+const labelHeight = (r) => Math.max(11, Math.min(15, r * 0.45));
+/** Distance from a server's centre to the outside of its election-timer ring. */
+const timerGap = (r) => r + Math.max(4, r * 0.17) + Math.max(2.5, r * 0.12) / 2;
+
+/** Is the link a–b (ids) up? Cut explicitly, or across partition groups, means down. */
+export function linkState(view, a, b) {
+  const lo = Math.min(a, b);
+  const hi = Math.max(a, b);
+  if (view.groups[a - 1] !== view.groups[b - 1]) return 'partition';
+  if (view.cut.some(([x, y]) => x === lo && y === hi)) return 'cut';
+  return 'up';
+}
+
+function edgePoints(L, a, b) {
+  const p = L.pos[a - 1];
+  const q = L.pos[b - 1];
+  const dx = q.x - p.x;
+  const dy = q.y - p.y;
+  const d = Math.hypot(dx, dy) || 1;
+  const k = Math.min(0.45, (L.r + 2) / d);
+  return { x1: p.x + dx * k, y1: p.y + dy * k, x2: q.x - dx * k, y2: q.y - dy * k, d, ux: dx / d, uy: dy / d };
+}
+
+/** Position of a message in flight, with a small sideways offset so the two directions don't overlap. */
+export function messagePoint(L, m, t) {
+  const span = m.deliver_ms - m.send_ms;
+  const f = span > 0 ? Math.min(1, Math.max(0, (t - m.send_ms) / span)) : 1;
+  const e = edgePoints(L, m.from, m.to);
+  const side = Math.min(5, L.r * 0.3);
+  return { x: e.x1 + (e.x2 - e.x1) * f - e.uy * side, y: e.y1 + (e.y2 - e.y1) * f + e.ux * side };
+}
+
+export function draw(ctx, view, L, hover) {
+  const t = view.time_ms;
+  ctx.clearRect(0, 0, L.w, L.h);
+  const partitioned = view.groups.some((g) => g !== view.groups[0]);
+
+  // Partition groups: a soft tint behind the members of each group.
+  if (partitioned) {
+    const ids = [...new Set(view.groups)];
+    view.groups.forEach((g, i) => {
+      const p = L.pos[i];
+      ctx.fillStyle = GROUP_TINTS[ids.indexOf(g) % GROUP_TINTS.length] + '33';
+      ctx.beginPath();
+      ctx.arc(p.x, p.y, L.r * 1.75, 0, 2 * Math.PI);
+      ctx.fill();
+    });
+  }
+
+  // Links.
+  ctx.lineWidth = 1.5;
+  for (let a = 1; a <= L.n; a++) {
+    for (let b = a + 1; b <= L.n; b++) {
+      const s = linkState(view, a, b);
+      const hot = hover && hover.type === 'link' && hover.a === a && hover.b === b;
+      const e = edgePoints(L, a, b);
+      ctx.setLineDash(s === 'up' ? [] : [6, 5]);
+      ctx.strokeStyle = s === 'up' ? (hot ? '#5c6f89' : '#dfe3e8') : s === 'cut' ? '#e03131' : '#e0313155';
+      ctx.lineWidth = hot ? 3 : 1.5;
+      ctx.beginPath();
+      ctx.moveTo(e.x1, e.y1);
+      ctx.lineTo(e.x2, e.y2);
+      ctx.stroke();
+    }
+  }
+  ctx.setLineDash([]);
+
+  // Messages in flight (under the servers, so they appear to leave and enter them).
+  for (const m of view.messages) drawMessage(ctx, L, m, t);
+
+  // Servers.
+  for (const s of view.servers) drawServer(ctx, L, view, s, t, hover && hover.type === 'server' && hover.id === s.id);
+}
+
+function drawMessage(ctx, L, m, t) {
+  if (m.from < 1 || m.to < 1 || m.from > L.n || m.to > L.n) return;
+  const { x, y } = messagePoint(L, m, t);
+  const k = Math.max(0.6, Math.min(1, L.r / 30));
+  ctx.save();
+  ctx.globalAlpha = m.lost ? 0.4 : 1;
+  ctx.lineWidth = 2;
+  const reply = m.ok === true ? MSG.ok : MSG.bad;
+  switch (m.kind) {
+    case 'RequestVote':
+      dot(ctx, x, y, 6 * k, MSG.RequestVote);
+      break;
+    case 'PreVote':
+      ring(ctx, x, y, 5.5 * k, MSG.PreVote, [3, 2]);
+      break;
+    case 'RequestVoteReply':
+      dot(ctx, x, y, 5.5 * k, reply);
+      mark(ctx, x, y, 2.6 * k, m.ok, '#fff');
+      break;
+    case 'PreVoteReply':
+      ring(ctx, x, y, 5 * k, reply, [3, 2]);
+      break;
+    case 'AppendEntries': {
+      const r = 9 * k;
+      dot(ctx, x, y, r, MSG.AppendEntries);
+      ctx.fillStyle = '#fff';
+      ctx.font = `bold ${Math.round(10 * k)}px ${FONT}`;
+      ctx.textAlign = 'center';
+      ctx.textBaseline = 'middle';
+      ctx.fillText(String(m.entries), x, y + 0.5);
+      break;
+    }
+    case 'Heartbeat':
+      ring(ctx, x, y, 4 * k, MSG.AppendEntries);
+      break;
+    case 'AppendEntriesReply': {
+      const s = 4.5 * k;
+      ctx.fillStyle = m.ok ? MSG.ok : MSG.bad;
+      ctx.beginPath();
+      ctx.moveTo(x, y - s);
+      ctx.lineTo(x + s, y);
+      ctx.lineTo(x, y + s);
+      ctx.lineTo(x - s, y);
+      ctx.closePath();
+      ctx.fill();
+      break;
+    }
+    default:
+      dot(ctx, x, y, 4, '#888');
+  }
+  if (m.lost) {
+    ctx.globalAlpha = 0.9;
+    cross(ctx, x, y, 5 * k, '#212529', 1.8);
+  }
+  ctx.restore();
+}
+
+function dot(ctx, x, y, r, color) {
+  ctx.fillStyle = color;
+  ctx.beginPath();
+  ctx.arc(x, y, r, 0, 2 * Math.PI);
+  ctx.fill();
+}
+
+function ring(ctx, x, y, r, color, dash) {
+  ctx.fillStyle = '#fff';
+  ctx.strokeStyle = color;
+  ctx.setLineDash(dash || []);
+  ctx.beginPath();
+  ctx.arc(x, y, r, 0, 2 * Math.PI);
+  ctx.fill();
+  ctx.stroke();
+  ctx.setLineDash([]);
+}
+
+function cross(ctx, x, y, s, color, w) {
+  ctx.strokeStyle = color;
+  ctx.lineWidth = w;
+  ctx.beginPath();
+  ctx.moveTo(x - s, y - s);
+  ctx.lineTo(x + s, y + s);
+  ctx.moveTo(x + s, y - s);
+  ctx.lineTo(x - s, y + s);
+  ctx.stroke();
+}
+
+/** A check (ok) or a cross (not ok) of half-size s. */
+function mark(ctx, x, y, s, ok, color) {
+  ctx.strokeStyle = color;
+  ctx.lineWidth = 1.6;
+  ctx.beginPath();
+  if (ok) {
+    ctx.moveTo(x - s, y);
+    ctx.lineTo(x - s * 0.25, y + s * 0.8);
+    ctx.lineTo(x + s, y - s * 0.8);
+  } else {
+    ctx.moveTo(x - s * 0.8, y - s * 0.8);
+    ctx.lineTo(x + s * 0.8, y + s * 0.8);
+    ctx.moveTo(x + s * 0.8, y - s * 0.8);
+    ctx.lineTo(x - s * 0.8, y + s * 0.8);
+  }
+  ctx.stroke();
+}
+
+function drawServer(ctx, L, view, s, t, hot) {
+  const p = L.pos[s.id - 1];
+  if (!p) return;
+  const r = L.r;
+  const style = ROLE[s.role] || ROLE.follower;
+
+  // Election timer: the arc that is left until this server times out.
+  if (s.alive && s.election_deadline_ms != null && s.election_start_ms != null) {
+    const total = s.election_deadline_ms - s.election_start_ms;
+    const left = total > 0 ? Math.max(0, Math.min(1, (s.election_deadline_ms - t) / total)) : 0;
+    const rr = timerGap(r) - Math.max(2.5, r * 0.12) / 2;
+    ctx.lineWidth = Math.max(2.5, r * 0.12);
+    ctx.strokeStyle = '#e9ecef';
+    ctx.beginPath();
+    ctx.arc(p.x, p.y, rr, 0, 2 * Math.PI);
+    ctx.stroke();
+    ctx.strokeStyle = left < 0.25 ? '#e8590c' : '#868e96';
+    ctx.beginPath();
+    ctx.arc(p.x, p.y, rr, -Math.PI / 2, -Math.PI / 2 + 2 * Math.PI * left);
+    ctx.stroke();
+  }
+
+  ctx.fillStyle = style.fill;
+  ctx.strokeStyle = style.stroke;
+  ctx.lineWidth = s.role === 'leader' ? Math.max(3, r * 0.14) : hot ? 3 : 2;
+  ctx.beginPath();
+  ctx.arc(p.x, p.y, r, 0, 2 * Math.PI);
+  ctx.fill();
+  ctx.stroke();
+  if (hot) {
+    ctx.strokeStyle = '#1c6dd0';
+    ctx.lineWidth = 1.5;
+    ctx.beginPath();
+    ctx.arc(p.x, p.y, r + Math.max(9, r * 0.3), 0, 2 * Math.PI);
+    ctx.stroke();
+  }
+  if (s.role === 'leader') crown(ctx, p.x, p.y - r * 0.62, r * 0.36, style.stroke);
+
+  // The term, large in the middle.
+  ctx.fillStyle = s.alive ? '#212529' : '#9aa1a9';
+  ctx.textAlign = 'center';
+  ctx.textBaseline = 'middle';
+  ctx.font = `bold ${Math.round(r * 0.62)}px ${FONT}`;
+  ctx.fillText(String(s.term), p.x, p.y + r * 0.08);
+  if (r >= 20) {
+    ctx.font = `${Math.round(r * 0.27)}px ${FONT}`;
+    ctx.fillStyle = s.alive ? '#5c6370' : '#9aa1a9';
+    ctx.fillText('term', p.x, p.y + r * 0.58);
+  }
+  if (!s.alive) cross(ctx, p.x, p.y, r * 0.55, '#868e96', Math.max(2, r * 0.1));
+
+  // Candidates: one small dot per vote granted so far, on the circle.
+  if ((s.role === 'candidate' || s.role === 'precandidate') && s.votes.length) {
+    s.votes.forEach((v, k) => {
+      const a = -Math.PI / 2 + ((k - (s.votes.length - 1) / 2) * 0.45);
+      dot(ctx, p.x + Math.cos(a) * r, p.y + Math.sin(a) * r, Math.max(2.5, r * 0.11), s.role === 'candidate' ? MSG.RequestVote : MSG.PreVote);
+    });
+  }
+
+  // Labels outside the ring: the name and who it voted for / how many votes it has.
+  const lines = [`S${s.id}`];
+  const sub = subLabel(view, s);
+  if (sub && L.n <= 12) lines.push(sub);
+  const c = Math.cos(p.a);
+  const sn = Math.sin(p.a);
+  const gap = timerGap(r) + 3;
+  const lh = labelHeight(r);
+  let x = p.x;
+  let y;
+  ctx.textAlign = 'center';
+  if (L.side && Math.abs(sn) < 0.5) {
+    // Beside the server, vertically centred.
+    ctx.textAlign = c > 0 ? 'left' : 'right';
+    x = p.x + Math.sign(c) * gap;
+    y = p.y - (lh * (lines.length - 1)) / 2;
+  } else if (sn < -0.01 && L.n > 1) y = p.y - gap - lh * (lines.length - 0.5);
+  else y = p.y + gap + lh * 0.5;
+  ctx.textBaseline = 'middle';
+  lines.forEach((text, k) => {
+    ctx.font = k === 0 ? `bold ${Math.round(lh)}px ${FONT}` : `${Math.round(lh * 0.82)}px ${FONT}`;
+    ctx.fillStyle = k === 0 ? (s.alive ? '#212529' : '#868e96') : '#5c6370';
+    ctx.fillText(text, x, y + k * lh);
+  });
+}
+
+function subLabel(view, s) {
+  if (!s.alive) return 'crashed';
+  const need = Math.floor(view.servers.length / 2) + 1;
+  if (s.role === 'leader') return 'leader';
+  if (s.role === 'candidate') return `votes ${s.votes.length}/${need}`;
+  if (s.role === 'precandidate') return `pre-votes ${s.votes.length}/${need}`;
+  if (s.voted_for != null) return `voted S${s.voted_for}`;
+  return '';
+}
+
+function crown(ctx, x, y, s, color) {
+  ctx.fillStyle = color;
+  ctx.beginPath();
+  ctx.moveTo(x - s, y + s * 0.45);
+  ctx.lineTo(x - s, y - s * 0.35);
+  ctx.lineTo(x - s * 0.5, y + s * 0.05);
+  ctx.lineTo(x, y - s * 0.55);
+  ctx.lineTo(x + s * 0.5, y + s * 0.05);
+  ctx.lineTo(x + s, y - s * 0.35);
+  ctx.lineTo(x + s, y + s * 0.45);
+  ctx.closePath();
+  ctx.fill();
+}
+
+/** What is under the point (x, y) in CSS pixels: a server, a message, a link, or null. */
+export function hitTest(view, L, x, y) {
+  for (const s of view.servers) {
+    const p = L.pos[s.id - 1];
+    if (p && Math.hypot(p.x - x, p.y - y) <= L.r + 6) return { type: 'server', id: s.id };
+  }
+  let best = null;
+  for (const m of view.messages) {
+    const q = messagePoint(L, m, view.time_ms);
+    const d = Math.hypot(q.x - x, q.y - y);
+    if (d <= 9 && (!best || d < best.d)) best = { type: 'message', m, d };
+  }
+  if (best) return best;
+  for (let a = 1; a <= L.n; a++) {
+    for (let b = a + 1; b <= L.n; b++) {
+      const e = edgePoints(L, a, b);
+      const d = segDist(x, y, e.x1, e.y1, e.x2, e.y2);
+      if (d <= 6 && (!best || d < best.d)) best = { type: 'link', a, b, d };
+    }
+  }
+  return best;
+}
+
+function segDist(px, py, x1, y1, x2, y2) {
+  const dx = x2 - x1;
+  const dy = y2 - y1;
+  const len = dx * dx + dy * dy || 1;
+  const k = Math.max(0, Math.min(1, ((px - x1) * dx + (py - y1) * dy) / len));
+  return Math.hypot(px - (x1 + k * dx), py - (y1 + k * dy));
+}
+
+/** A stable colour per term for the log table. */
+export function termColor(term, light = true) {
+  const h = (term * 137.508 + 205) % 360;
+  return light ? `hsl(${h.toFixed(0)} 70% 78%)` : `hsl(${h.toFixed(0)} 55% 32%)`;
+}
