@@ -74,10 +74,12 @@ test('the page loads without console errors, runs, and elects a leader', async (
     assert.ok(Math.abs(info.speed - 1 / 50) < 1e-9, 'default speed is 1/50 of real time');
     assert.equal(info.label, '1/50×');
     assert.equal(info.rootReady, '1');
-    // At 1/50× the first second of wall time is only ~20 ms simulated: no election yet.
-    await page.waitForTimeout(500);
-    const slow = await onEl(page, (el) => el.view().time_ms);
-    assert.ok(slow > 2 && slow < 40, `simulated time after ~0.5 s at 1/50×: ${slow} ms`);
+    // At 1/50× a wall-clock second is 20 simulated ms, so an election timeout (100–200 ms) takes 5–10 s.
+    const t0 = await onEl(page, (el) => [el.view().time_ms, performance.now()]);
+    await page.waitForTimeout(600);
+    const t1 = await onEl(page, (el) => [el.view().time_ms, performance.now()]);
+    const rate = (t1[0] - t0[0]) / (t1[1] - t0[1]);
+    assert.ok(rate > 0.005 && rate <= 0.021, `simulated ms per wall ms at the default speed: ${rate}`);
     await onEl(page, (el) => el.setSpeed(1));
     await page.waitForFunction(() => document.querySelector('raft-playground').view().leader != null, null, { timeout: 5000 });
     const v = await onEl(page, (el) => el.view());

@@ -54,6 +54,10 @@ const TEMPLATE = `
         <span><i class="k aok"></i><i class="k ano"></i>append ok / rejected</span><span><i class="k lost"></i>lost</span>
         <span class="tip">Tip: click a server for its menu, a link to cut or repair it.</span>
       </div>
+      <div class="logs">
+        <h3>Logs <small>solid = committed · dashed = not committed · <b class="ci-key"></b> commit index · <b class="mk m">m</b> <b class="mk n">n</b> leader's matchIndex / nextIndex</small></h3>
+        <div class="logscroll"><table></table></div>
+      </div>
     </div>
     <aside class="side">
       <section class="safety">
@@ -79,21 +83,17 @@ const TEMPLATE = `
         <details>
           <summary>Settings</summary>
           <div class="grid">
-            <label>Latency min <span><input type="number" data-net="latency_min_ms" min="0.1" step="1"> ms</span></label>
-            <label>Latency max <span><input type="number" data-net="latency_max_ms" min="0.1" step="1"> ms</span></label>
-            <label>Drop <span><input type="number" data-net="drop" min="0" max="100" step="1"> %</span></label>
-            <label>Duplicate <span><input type="number" data-net="duplicate" min="0" max="100" step="1"> %</span></label>
-            <label>Reorder <span><input type="number" data-net="reorder" min="0" max="100" step="1"> %</span></label>
+            <label>Latency min <span><input type="number" data-net="latency_min_ms" min="0.1" step="1"> <i class="unit">ms</i></span></label>
+            <label>Latency max <span><input type="number" data-net="latency_max_ms" min="0.1" step="1"> <i class="unit">ms</i></span></label>
+            <label>Drop <span><input type="number" data-net="drop" min="0" max="100" step="1"> <i class="unit">%</i></span></label>
+            <label>Duplicate <span><input type="number" data-net="duplicate" min="0" max="100" step="1"> <i class="unit">%</i></span></label>
+            <label>Reorder <span><input type="number" data-net="reorder" min="0" max="100" step="1"> <i class="unit">%</i></span></label>
             <label class="check"><input type="checkbox" data-opt="conflict_hint"> conflict hint (§5.3)</label>
             <label class="check"><input type="checkbox" data-opt="pre_vote"> PreVote (§9.6; restarts the run)</label>
           </div>
         </details>
       </section>
     </aside>
-  </div>
-  <div class="logs">
-    <h3>Logs <small>solid = committed · dashed = not committed · <b class="ci-key"></b> commit index · <b class="mk m">m</b> <b class="mk n">n</b> leader's matchIndex / nextIndex</small></h3>
-    <div class="logscroll"><table></table></div>
   </div>
 </div>`;
 

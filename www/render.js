@@ -305,7 +305,7 @@ function drawServer(ctx, L, view, s, t, hot) {
     ctx.fillStyle = s.alive ? '#5c6370' : '#9aa1a9';
     ctx.fillText('term', p.x, p.y + r * 0.58);
   }
-  if (!s.alive) cross(ctx, p.x, p.y, r * 0.55, '#868e96', Math.max(2, r * 0.1));
+  if (!s.alive) cross(ctx, p.x, p.y, r * 0.6, '#adb5bdcc', Math.max(2, r * 0.09));
 
   // Candidates: one small dot per vote granted so far, on the circle.
   if ((s.role === 'candidate' || s.role === 'precandidate') && s.votes.length) {
