@@ -346,7 +346,8 @@ export function openMenu(ui, s, x, y, r) {
     [x - mw / 2, y + d],
     [x - mw / 2, y - d - mh],
   ];
-  const fits = ([l, t]) => l >= 4 && t >= 4 && l + mw <= W - 4 && t + mh <= H - 4;
+  // Beside: only the width matters (it slides up or down to fit); below / above: both do.
+  const fits = ([l, t], k) => l >= 4 && l + mw <= W - 4 && (k < 2 || (t >= 4 && t + mh <= H - 4));
   let [left, top] = spots.find(fits) || spots[0];
   left = Math.max(4, Math.min(left, W - mw - 4));
   top = Math.max(4, Math.min(top, H - mh - 4));
