@@ -258,6 +258,16 @@ impl Sim {
             .map(|n| n.id)
     }
 
+    /// The live leader with the highest term other than `id`.
+    pub fn leader_excluding(&self, id: NodeId) -> Option<NodeId> {
+        self.servers
+            .iter()
+            .filter_map(|s| s.node.as_ref())
+            .filter(|n| n.role == Role::Leader && n.id != id)
+            .max_by_key(|n| n.current_term)
+            .map(|n| n.id)
+    }
+
     pub fn max_term(&self) -> u64 {
         self.servers.iter().filter_map(|s| s.node.as_ref()).map(|n| n.current_term).max().unwrap_or(0)
     }
