@@ -7,7 +7,7 @@
 //! simulator) owns time, randomness and the network.
 //!
 //! Module map, bottom-up: [`types`] and [`message`] (the wire), [`log`] (the replicated log),
-//! [`quorum`] (majority math), [`progress`] (a leader's per-follower view), [`state_machine`] (the
+//! [`quorum`] (majority math and configurations), [`snapshot`], [`progress`] (a leader's per-follower view), [`state_machine`] (the
 //! applied key-value store with client sessions), [`node`] (Figure 2 of the paper).
 #![no_std]
 #![forbid(unsafe_code)]
@@ -19,14 +19,17 @@ pub mod message;
 pub mod node;
 pub mod progress;
 pub mod quorum;
+pub mod snapshot;
 pub mod state_machine;
 pub mod types;
 
 pub use log::Log;
 pub use message::{Body, Message};
-pub use node::{ClientReply, ClientResult, Input, Node, Options, Ready, Role};
+pub use node::{ClientReply, ClientResult, Input, MembershipChange, Node, Options, Persistent, Ready, Role};
+pub use quorum::{Membership, Set};
+pub use snapshot::Snapshot;
 pub use state_machine::KvStore;
-pub use types::{Command, Entry, EntryData, Index, NodeId, Op, Term};
+pub use types::{Command, Entry, EntryData, Index, NodeId, Op, Term, MAX_NODE_ID};
 
 #[cfg(test)]
 mod tests;

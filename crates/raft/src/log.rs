@@ -73,6 +73,29 @@ impl Log {
         self.entries.truncate((index - self.offset - 1) as usize);
     }
 
+    /// Log compaction (§7): drop every entry up to `index` (which had `term`); the rest stay.
+    pub fn compact_to(&mut self, index: Index, term: Term) {
+        if index <= self.offset {
+            return;
+        }
+        let n = ((index - self.offset) as usize).min(self.entries.len());
+        self.entries.drain(..n);
+        self.offset = index;
+        self.offset_term = term;
+    }
+
+    /// Discard the whole log: it now starts after a snapshot ending at (`index`, `term`).
+    pub fn reset_to(&mut self, index: Index, term: Term) {
+        self.entries.clear();
+        self.offset = index;
+        self.offset_term = term;
+    }
+
+    /// The index the log starts after (the last index covered by a snapshot; 0 if none).
+    pub fn offset(&self) -> Index {
+        self.offset
+    }
+
     /// §5.4.1: is a log ending at (`last_index`, `last_term`) at least as up-to-date as this one?
     /// The later last term wins; with equal last terms the longer log wins.
     pub fn is_up_to_date(&self, last_index: Index, last_term: Term) -> bool {

@@ -1,6 +1,9 @@
-//! The RPCs of Figure 2 as one-way messages. Every message carries the sender's term.
+//! The RPCs of Figure 2 (plus InstallSnapshot, §7, and TimeoutNow, thesis §3.10) as one-way
+//! messages. Every message carries the sender's term.
 
+use crate::snapshot::Snapshot;
 use crate::types::{Entry, Index, NodeId, Term};
+use alloc::boxed::Box;
 use alloc::vec::Vec;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -15,11 +18,13 @@ pub struct Message {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Body {
     /// RequestVote RPC (§5.2, §5.4.1). With `pre_vote` it is the PreVote probe of thesis §9.6: it
-    /// changes no state on the receiver.
-    RequestVote { last_log_index: Index, last_log_term: Term, pre_vote: bool },
+    /// changes no state on the receiver. `transfer`: the election was started by TimeoutNow, so
+    /// receivers must not ignore it for having heard from a leader recently (thesis §4.2.3, §3.10).
+    RequestVote { last_log_index: Index, last_log_term: Term, pre_vote: bool, transfer: bool },
     RequestVoteReply { granted: bool, pre_vote: bool },
-    /// AppendEntries RPC (§5.3). Empty `entries` is a heartbeat.
-    AppendEntries { prev_log_index: Index, prev_log_term: Term, entries: Vec<Entry>, leader_commit: Index },
+    /// AppendEntries RPC (§5.3). Empty `entries` is a heartbeat. `ctx` numbers the leader's
+    /// heartbeat rounds so that ReadIndex (thesis §6.4) can tell which round a reply answers.
+    AppendEntries { prev_log_index: Index, prev_log_term: Term, entries: Vec<Entry>, leader_commit: Index, ctx: u64 },
     AppendEntriesReply {
         success: bool,
         /// On success: the index of the last entry the follower now knows matches the leader's
@@ -30,7 +35,15 @@ pub enum Body {
         /// (None if its log is too short) and the first index it stores for that term (or its log
         /// length + 1).
         hint: Option<(Option<Term>, Index)>,
+        /// The `ctx` of the AppendEntries this answers.
+        ctx: u64,
     },
+    /// InstallSnapshot RPC (§7), sent in one chunk (offset 0, done = true).
+    InstallSnapshot { snapshot: Box<Snapshot> },
+    /// The follower now holds everything up to `last_index`.
+    InstallSnapshotReply { last_index: Index },
+    /// Leadership transfer (thesis §3.10): start an election now.
+    TimeoutNow,
 }
 
 impl Body {
@@ -44,6 +57,9 @@ impl Body {
             Body::AppendEntries { entries, .. } if entries.is_empty() => "Heartbeat",
             Body::AppendEntries { .. } => "AppendEntries",
             Body::AppendEntriesReply { .. } => "AppendEntriesReply",
+            Body::InstallSnapshot { .. } => "InstallSnapshot",
+            Body::InstallSnapshotReply { .. } => "InstallSnapshotReply",
+            Body::TimeoutNow => "TimeoutNow",
         }
     }
 }

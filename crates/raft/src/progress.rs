@@ -3,12 +3,14 @@
 //!
 //! Figure 2 updates nextIndex only when a follower answers. Sending every new entry again until
 //! then floods a busy follower (each reply triggers another full resend), so like etcd the leader
-//! runs each follower in one of two states:
+//! runs each follower in one of three states:
 //! - **Probe**: the leader does not yet know where the follower's log matches its own. It sends one
 //!   AppendEntries at nextIndex and waits for the answer (or the next heartbeat) before sending
 //!   another; a rejection moves nextIndex back (§5.3).
 //! - **Replicate**: the follower matched. The leader streams new entries as they arrive and advances
-//!   nextIndex optimistically past what it sent; a rejection (a lost message) drops back to Probe.
+//!   nextIndex optimistically past what it sent. Entries still unacknowledged at the next heartbeat
+//!   are presumed lost: back to Probe from matchIndex + 1.
+//! - **Snapshot**: nextIndex fell into the compacted prefix; an InstallSnapshot is on its way.
 
 use crate::types::Index;
 
@@ -17,6 +19,7 @@ pub enum State {
     #[default]
     Probe,
     Replicate,
+    Snapshot,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -26,7 +29,7 @@ pub struct Progress {
     /// Index of the highest entry known to be replicated on that server (initialized to 0).
     pub match_index: Index,
     pub state: State,
-    /// Probe only: a probe is outstanding, wait for its answer or the next heartbeat.
+    /// Probe and Snapshot: a request is outstanding; wait for its answer or the next heartbeat.
     pub paused: bool,
 }
 

@@ -38,7 +38,7 @@ impl Set {
     }
     /// The highest index that a majority of this set has reached, given each member's match index:
     /// sort the members' indices descending and take the (n/2+1)-th (§5.3 commit rule).
-    pub fn committed_index(self, match_index: impl Fn(NodeId) -> Index) -> Index {
+    pub fn committed_index(self, match_index: &impl Fn(NodeId) -> Index) -> Index {
         let mut v = [0 as Index; 64];
         let mut n = 0;
         for id in self.iter() {
@@ -51,5 +51,77 @@ impl Set {
         let v = &mut v[..n];
         v.sort_unstable_by(|a, b| b.cmp(a));
         v[n / 2]
+    }
+}
+
+/// A cluster configuration (§6). Outside a change, `outgoing` is empty and `voters` decide alone.
+/// During joint consensus (C_old,new) `outgoing` is C_old and `voters` is C_new: every election and
+/// every commit needs a majority of each. Learners receive the log but never vote (thesis §4.2.1).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Membership {
+    pub voters: Set,
+    pub outgoing: Set,
+    pub learners: Set,
+}
+
+impl Membership {
+    /// The bootstrap configuration {1, …, n}.
+    pub fn first_n(n: u32) -> Membership {
+        Membership { voters: Set::first_n(n), ..Membership::default() }
+    }
+    pub fn is_joint(&self) -> bool {
+        !self.outgoing.is_empty()
+    }
+    /// Votes in the current configuration(s): C_new, and C_old while joint.
+    pub fn is_voter(&self, id: NodeId) -> bool {
+        self.voters.contains(id) || self.outgoing.contains(id)
+    }
+    /// Everyone the leader replicates to.
+    pub fn members(&self) -> Set {
+        Set(self.voters.0 | self.outgoing.0 | self.learners.0)
+    }
+    /// Everyone who votes.
+    pub fn all_voters(&self) -> Set {
+        Set(self.voters.0 | self.outgoing.0)
+    }
+    /// `votes` holds a majority of C_new and, while joint, of C_old too.
+    pub fn has_quorum(&self, votes: Set) -> bool {
+        self.voters.has_majority(votes) && (!self.is_joint() || self.outgoing.has_majority(votes))
+    }
+    /// The highest index replicated on a quorum (of both configurations while joint).
+    pub fn committed_index(&self, match_index: impl Fn(NodeId) -> Index) -> Index {
+        let new = self.voters.committed_index(&match_index);
+        if self.is_joint() {
+            new.min(self.outgoing.committed_index(&match_index))
+        } else {
+            new
+        }
+    }
+}
+
+impl core::fmt::Display for Set {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("{")?;
+        for (k, id) in self.iter().enumerate() {
+            if k > 0 {
+                f.write_str(",")?;
+            }
+            write!(f, "S{id}")?;
+        }
+        f.write_str("}")
+    }
+}
+
+impl core::fmt::Display for Membership {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        if self.is_joint() {
+            write!(f, "C_old,new {} → {}", self.outgoing, self.voters)?;
+        } else {
+            write!(f, "C {}", self.voters)?;
+        }
+        if !self.learners.is_empty() {
+            write!(f, " + learners {}", self.learners)?;
+        }
+        Ok(())
     }
 }

@@ -32,9 +32,21 @@ impl KvStore {
                 Some(value)
             }
             Op::Get { key } => self.get(key),
+            Op::Add { key, delta } => {
+                let v = self.get(key).unwrap_or(0).wrapping_add(delta);
+                if let Some(slot) = key.checked_sub(b'a').and_then(|k| self.values.get_mut(k as usize)) {
+                    *slot = Some(v);
+                }
+                Some(v)
+            }
         };
         self.sessions.insert(cmd.client, (cmd.seq, result));
         (result, false)
+    }
+
+    /// The session table: client → (last sequence number applied, its result).
+    pub fn sessions(&self) -> impl Iterator<Item = (u32, u32, Option<i64>)> + '_ {
+        self.sessions.iter().map(|(&c, &(s, r))| (c, s, r))
     }
 
     /// (key, value) pairs that are set, in key order.

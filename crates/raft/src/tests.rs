@@ -2,7 +2,7 @@
 
 use crate::message::{Body, Message};
 use crate::node::{ClientResult, Input, Node, Options, Ready, Role};
-use crate::quorum::Set;
+use crate::quorum::{Membership, Set};
 use crate::types::{Command, Entry, EntryData, Op, Term};
 use alloc::vec;
 use alloc::vec::Vec;
@@ -12,7 +12,7 @@ fn opts() -> Options {
 }
 
 fn node(id: u32, n: u32) -> Node {
-    Node::new(id, Set::first_n(n), opts())
+    Node::new(id, Membership::first_n(n), opts())
 }
 
 fn with_log(mut n: Node, terms: &[Term]) -> Node {
@@ -25,7 +25,7 @@ fn with_log(mut n: Node, terms: &[Term]) -> Node {
 
 fn step(n: &mut Node, input: Input) -> Ready {
     let mut r = Ready::default();
-    n.step(input, &mut r);
+    n.step(0, input, &mut r);
     r
 }
 
@@ -39,7 +39,7 @@ fn entries(terms: &[Term]) -> Vec<Entry> {
 }
 
 fn ae(prev_log_index: u64, prev_log_term: Term, terms: &[Term], leader_commit: u64) -> Body {
-    Body::AppendEntries { prev_log_index, prev_log_term, entries: entries(terms), leader_commit }
+    Body::AppendEntries { prev_log_index, prev_log_term, entries: entries(terms), leader_commit, ctx: 0 }
 }
 
 fn log_terms(n: &Node) -> Vec<Term> {
@@ -82,6 +82,7 @@ fn all_servers_apply_entries_up_to_commit_index_in_order() {
             Entry { term: 1, data: EntryData::Command(cmd(3, b'y', 5)) },
         ],
         leader_commit: 2,
+        ctx: 0,
     };
     deliver(&mut n, 1, 1, body);
     assert_eq!((n.commit_index, n.last_applied), (2, 2));
@@ -98,14 +99,14 @@ fn all_servers_adopt_a_higher_term_and_become_follower() {
     let mut leader = with_log(node(1, 3), &[1]);
     elect(&mut leader, &[2]);
     let t = leader.current_term;
-    let r = deliver(&mut leader, 3, t + 3, Body::AppendEntriesReply { success: false, index: 0, hint: None });
+    let r = deliver(&mut leader, 3, t + 3, Body::AppendEntriesReply { success: false, index: 0, hint: None, ctx: 0 });
     assert_eq!((leader.role, leader.current_term, leader.voted_for), (Role::Follower, t + 3, None));
     assert!(r.persist_hard_state, "the new term must be persisted");
     // …and from a request.
     let mut c = node(2, 3);
     step(&mut c, Input::ElectionTimeout);
     assert_eq!(c.role, Role::Candidate);
-    deliver(&mut c, 3, 7, Body::RequestVote { last_log_index: 0, last_log_term: 0, pre_vote: false });
+    deliver(&mut c, 3, 7, Body::RequestVote { last_log_index: 0, last_log_term: 0, pre_vote: false, transfer: false });
     assert_eq!((c.role, c.current_term), (Role::Follower, 7));
 }
 
@@ -123,11 +124,11 @@ fn followers_reset_the_election_timer_on_append_entries_and_on_granting_a_vote()
     let mut n = node(1, 3);
     assert!(deliver(&mut n, 2, 1, ae(0, 0, &[], 0)).reset_election_timer);
     let mut m = node(1, 3);
-    let r = deliver(&mut m, 2, 1, Body::RequestVote { last_log_index: 0, last_log_term: 0, pre_vote: false });
+    let r = deliver(&mut m, 2, 1, Body::RequestVote { last_log_index: 0, last_log_term: 0, pre_vote: false, transfer: false });
     assert!(matches!(reply(&r), Body::RequestVoteReply { granted: true, .. }));
     assert!(r.reset_election_timer);
     // A denied vote does not reset it.
-    let r = deliver(&mut m, 3, 1, Body::RequestVote { last_log_index: 0, last_log_term: 0, pre_vote: false });
+    let r = deliver(&mut m, 3, 1, Body::RequestVote { last_log_index: 0, last_log_term: 0, pre_vote: false, transfer: false });
     assert!(matches!(reply(&r), Body::RequestVoteReply { granted: false, .. }));
     assert!(!r.reset_election_timer);
 }
@@ -144,7 +145,7 @@ fn candidates_on_conversion_increment_term_vote_for_self_reset_timer_and_request
     assert_eq!(targets, vec![2, 3, 4, 5]);
     for m in &r.messages {
         assert_eq!(m.term, 3);
-        assert_eq!(m.body, Body::RequestVote { last_log_index: 3, last_log_term: 2, pre_vote: false });
+        assert_eq!(m.body, Body::RequestVote { last_log_index: 3, last_log_term: 2, pre_vote: false, transfer: false });
     }
 }
 
@@ -195,7 +196,7 @@ fn leaders_send_initial_empty_append_entries_upon_election() {
 
 #[test]
 fn leaders_append_a_no_op_of_their_term_upon_election() {
-    let mut n = with_log(Node::new(1, Set::first_n(3), Options::default()), &[1]);
+    let mut n = with_log(Node::new(1, Membership::first_n(3), Options::default()), &[1]);
     let r = elect(&mut n, &[2]);
     assert_eq!(log_terms(&n), vec![1, 2]);
     assert_eq!(n.log.get(2).unwrap().data, EntryData::Noop);
@@ -220,14 +221,14 @@ fn leaders_append_client_commands_and_respond_after_applying_them() {
     elect(&mut n, &[2]);
     // The followers answer the leader's first (probing) AppendEntries: they match at index 0.
     for f in [2, 3] {
-        deliver(&mut n, f, 1, Body::AppendEntriesReply { success: true, index: 0, hint: None });
+        deliver(&mut n, f, 1, Body::AppendEntriesReply { success: true, index: 0, hint: None, ctx: 0 });
     }
     let r = step(&mut n, Input::Propose(cmd(1, b'x', 3)));
     assert_eq!(n.log.last_index(), 1);
     assert_eq!(r.persist_log_from, Some(1));
     assert!(r.client_replies.is_empty(), "no answer before the entry is committed and applied");
     assert_eq!(r.messages.len(), 2);
-    let r = deliver(&mut n, 2, 1, Body::AppendEntriesReply { success: true, index: 1, hint: None });
+    let r = deliver(&mut n, 2, 1, Body::AppendEntriesReply { success: true, index: 1, hint: None, ctx: 0 });
     assert_eq!(n.commit_index, 1);
     assert_eq!(r.client_replies.len(), 1);
     assert_eq!(r.client_replies[0].result, ClientResult::Ok { index: 1, value: Some(3) });
@@ -240,7 +241,7 @@ fn leaders_probe_one_request_at_a_time_then_stream_entries_once_a_follower_match
     // Follower 2 has not answered the first probe: new entries wait for its answer.
     let r = step(&mut n, Input::Propose(cmd(1, b'x', 1)));
     assert!(r.messages.iter().all(|m| m.to != 2), "a paused probe sends nothing more");
-    deliver(&mut n, 2, 1, Body::AppendEntriesReply { success: true, index: 0, hint: None });
+    deliver(&mut n, 2, 1, Body::AppendEntriesReply { success: true, index: 0, hint: None, ctx: 0 });
     // Now it matches: entries stream, and nextIndex moves past what was sent.
     let r = step(&mut n, Input::Propose(cmd(2, b'x', 2)));
     let to2: Vec<&Message> = r.messages.iter().filter(|m| m.to == 2).collect();
@@ -249,7 +250,7 @@ fn leaders_probe_one_request_at_a_time_then_stream_entries_once_a_follower_match
     let r = step(&mut n, Input::Propose(cmd(3, b'x', 3)));
     let to2: Vec<&Message> = r.messages.iter().filter(|m| m.to == 2).collect();
     assert_eq!(to2.len(), 1);
-    assert_eq!(to2[0].body, Body::AppendEntries { prev_log_index: 2, prev_log_term: 1, entries: vec![Entry { term: 1, data: EntryData::Command(cmd(3, b'x', 3)) }], leader_commit: 0 });
+    assert_eq!(to2[0].body, Body::AppendEntries { prev_log_index: 2, prev_log_term: 1, entries: vec![Entry { term: 1, data: EntryData::Command(cmd(3, b'x', 3)) }], leader_commit: 0, ctx: 0 });
     assert_eq!(n.progress[2].next_index, 4);
 }
 
@@ -286,23 +287,23 @@ fn leaders_update_next_index_and_match_index_on_success() {
     elect(&mut n, &[2]);
     step(&mut n, Input::Propose(cmd(1, b'x', 3)));
     step(&mut n, Input::Propose(cmd(2, b'x', 4)));
-    deliver(&mut n, 2, 1, Body::AppendEntriesReply { success: true, index: 2, hint: None });
+    deliver(&mut n, 2, 1, Body::AppendEntriesReply { success: true, index: 2, hint: None, ctx: 0 });
     assert_eq!((n.progress[2].next_index, n.progress[2].match_index), (3, 2));
     // A stale, reordered success never moves them back.
-    deliver(&mut n, 2, 1, Body::AppendEntriesReply { success: true, index: 1, hint: None });
+    deliver(&mut n, 2, 1, Body::AppendEntriesReply { success: true, index: 1, hint: None, ctx: 0 });
     assert_eq!((n.progress[2].next_index, n.progress[2].match_index), (3, 2));
 }
 
 #[test]
 fn leaders_decrement_next_index_and_retry_on_inconsistency() {
-    let mut n = with_log(Node::new(1, Set::first_n(3), Options { conflict_hint: false, ..opts() }), &[1, 1, 1, 2]);
+    let mut n = with_log(Node::new(1, Membership::first_n(3), Options { conflict_hint: false, ..opts() }), &[1, 1, 1, 2]);
     elect(&mut n, &[2]);
     assert_eq!(n.progress[3].next_index, 5);
-    let r = deliver(&mut n, 3, 3, Body::AppendEntriesReply { success: false, index: 4, hint: None });
+    let r = deliver(&mut n, 3, 3, Body::AppendEntriesReply { success: false, index: 4, hint: None, ctx: 0 });
     assert_eq!(n.progress[3].next_index, 4);
     assert_eq!(reply(&r), &ae(3, 1, &[2], 0));
     // A duplicate of the same rejection is stale now and changes nothing.
-    let r = deliver(&mut n, 3, 3, Body::AppendEntriesReply { success: false, index: 4, hint: None });
+    let r = deliver(&mut n, 3, 3, Body::AppendEntriesReply { success: false, index: 4, hint: None, ctx: 0 });
     assert_eq!(n.progress[3].next_index, 4);
     assert!(r.messages.is_empty());
 }
@@ -322,8 +323,8 @@ fn leaders_skip_the_conflicting_term_with_the_hint() {
         let pt = leader.log.term(probe).unwrap();
         let to_send = leader.log.slice(probe + 1, 64).iter().map(|e| e.term).collect::<Vec<_>>();
         let r = deliver(&mut f, 1, 8, ae(probe, pt, &to_send, 0));
-        let Body::AppendEntriesReply { success, index, hint } = reply(&r).clone() else { panic!() };
-        deliver(&mut leader, 3, 8, Body::AppendEntriesReply { success, index, hint });
+        let Body::AppendEntriesReply { success, index, hint, .. } = reply(&r).clone() else { panic!() };
+        deliver(&mut leader, 3, 8, Body::AppendEntriesReply { success, index, hint, ctx: 0 });
         if success {
             break;
         }
@@ -340,14 +341,14 @@ fn leaders_commit_only_current_term_entries_by_counting_replicas() {
     s1.current_term = 3;
     elect(&mut s1, &[2, 3]);
     assert_eq!(s1.current_term, 4);
-    deliver(&mut s1, 2, 4, Body::AppendEntriesReply { success: true, index: 2, hint: None });
-    deliver(&mut s1, 3, 4, Body::AppendEntriesReply { success: true, index: 2, hint: None });
+    deliver(&mut s1, 2, 4, Body::AppendEntriesReply { success: true, index: 2, hint: None, ctx: 0 });
+    deliver(&mut s1, 3, 4, Body::AppendEntriesReply { success: true, index: 2, hint: None, ctx: 0 });
     assert_eq!(s1.commit_index, 0, "a term-2 entry on a majority must not be committed by counting");
     // (e): once an entry of term 4 is on a majority, it and everything before it commit.
     step(&mut s1, Input::Propose(cmd(1, b'x', 1)));
-    deliver(&mut s1, 2, 4, Body::AppendEntriesReply { success: true, index: 3, hint: None });
+    deliver(&mut s1, 2, 4, Body::AppendEntriesReply { success: true, index: 3, hint: None, ctx: 0 });
     assert_eq!(s1.commit_index, 0);
-    deliver(&mut s1, 3, 4, Body::AppendEntriesReply { success: true, index: 3, hint: None });
+    deliver(&mut s1, 3, 4, Body::AppendEntriesReply { success: true, index: 3, hint: None, ctx: 0 });
     assert_eq!(s1.commit_index, 3);
 }
 
@@ -357,7 +358,7 @@ fn leaders_commit_only_current_term_entries_by_counting_replicas() {
 fn request_vote_replies_false_if_term_is_less_than_current_term() {
     let mut n = node(1, 3);
     n.current_term = 5;
-    let r = deliver(&mut n, 2, 4, Body::RequestVote { last_log_index: 9, last_log_term: 4, pre_vote: false });
+    let r = deliver(&mut n, 2, 4, Body::RequestVote { last_log_index: 9, last_log_term: 4, pre_vote: false, transfer: false });
     assert_eq!(reply(&r), &Body::RequestVoteReply { granted: false, pre_vote: false });
     assert_eq!(r.messages[0].term, 5);
     assert_eq!(n.voted_for, None);
@@ -366,14 +367,14 @@ fn request_vote_replies_false_if_term_is_less_than_current_term() {
 #[test]
 fn request_vote_grants_at_most_one_vote_per_term() {
     let mut n = node(1, 3);
-    let r = deliver(&mut n, 2, 1, Body::RequestVote { last_log_index: 0, last_log_term: 0, pre_vote: false });
+    let r = deliver(&mut n, 2, 1, Body::RequestVote { last_log_index: 0, last_log_term: 0, pre_vote: false, transfer: false });
     assert_eq!(reply(&r), &Body::RequestVoteReply { granted: true, pre_vote: false });
     assert!(r.persist_hard_state, "the vote must be persisted before the reply leaves");
     assert_eq!(n.voted_for, Some(2));
-    let r = deliver(&mut n, 3, 1, Body::RequestVote { last_log_index: 0, last_log_term: 0, pre_vote: false });
+    let r = deliver(&mut n, 3, 1, Body::RequestVote { last_log_index: 0, last_log_term: 0, pre_vote: false, transfer: false });
     assert_eq!(reply(&r), &Body::RequestVoteReply { granted: false, pre_vote: false });
     // The same candidate asking again (a duplicate) gets the vote again.
-    let r = deliver(&mut n, 2, 1, Body::RequestVote { last_log_index: 0, last_log_term: 0, pre_vote: false });
+    let r = deliver(&mut n, 2, 1, Body::RequestVote { last_log_index: 0, last_log_term: 0, pre_vote: false, transfer: false });
     assert_eq!(reply(&r), &Body::RequestVoteReply { granted: true, pre_vote: false });
 }
 
@@ -381,17 +382,17 @@ fn request_vote_grants_at_most_one_vote_per_term() {
 fn request_vote_denies_a_candidate_whose_log_is_less_up_to_date() {
     let mut n = with_log(node(1, 3), &[1, 2, 2]);
     // Lower last term, longer log: denied (§5.4.1: the later term wins).
-    let r = deliver(&mut n, 2, 3, Body::RequestVote { last_log_index: 9, last_log_term: 1, pre_vote: false });
+    let r = deliver(&mut n, 2, 3, Body::RequestVote { last_log_index: 9, last_log_term: 1, pre_vote: false, transfer: false });
     assert_eq!(reply(&r), &Body::RequestVoteReply { granted: false, pre_vote: false });
     // Same last term, shorter log: denied.
-    let r = deliver(&mut n, 2, 3, Body::RequestVote { last_log_index: 2, last_log_term: 2, pre_vote: false });
+    let r = deliver(&mut n, 2, 3, Body::RequestVote { last_log_index: 2, last_log_term: 2, pre_vote: false, transfer: false });
     assert_eq!(reply(&r), &Body::RequestVoteReply { granted: false, pre_vote: false });
     // Same last term, same length: granted.
-    let r = deliver(&mut n, 2, 3, Body::RequestVote { last_log_index: 3, last_log_term: 2, pre_vote: false });
+    let r = deliver(&mut n, 2, 3, Body::RequestVote { last_log_index: 3, last_log_term: 2, pre_vote: false, transfer: false });
     assert_eq!(reply(&r), &Body::RequestVoteReply { granted: true, pre_vote: false });
     // Later last term, shorter log: granted by another server.
     let mut m = with_log(node(3, 3), &[1, 2, 2]);
-    let r = deliver(&mut m, 2, 4, Body::RequestVote { last_log_index: 1, last_log_term: 3, pre_vote: false });
+    let r = deliver(&mut m, 2, 4, Body::RequestVote { last_log_index: 1, last_log_term: 3, pre_vote: false, transfer: false });
     assert_eq!(reply(&r), &Body::RequestVoteReply { granted: true, pre_vote: false });
 }
 
@@ -468,9 +469,9 @@ fn restart_keeps_persistent_state_and_loses_volatile_state() {
     let mut n = node(1, 3);
     elect(&mut n, &[2]);
     step(&mut n, Input::Propose(cmd(1, b'x', 3)));
-    deliver(&mut n, 2, 1, Body::AppendEntriesReply { success: true, index: 1, hint: None });
+    deliver(&mut n, 2, 1, Body::AppendEntriesReply { success: true, index: 1, hint: None, ctx: 0 });
     assert_eq!((n.commit_index, n.last_applied, n.role), (1, 1, Role::Leader));
-    let r = Node::restart(1, Set::first_n(3), opts(), n.persistent());
+    let r = Node::restart(1, opts(), n.persistent());
     assert_eq!((r.current_term, r.voted_for, log_terms(&r)), (1, Some(1), vec![1]));
     assert_eq!((r.commit_index, r.last_applied, r.role, r.leader_id), (0, 0, Role::Follower, None));
     assert_eq!(r.state_machine.get(b'x'), None, "the state machine is rebuilt by re-applying");
@@ -481,14 +482,14 @@ fn restart_keeps_persistent_state_and_loses_volatile_state() {
 #[test]
 fn pre_vote_does_not_bump_terms_without_a_majority() {
     let o = Options { pre_vote: true, ..opts() };
-    let mut n = Node::new(1, Set::first_n(3), o);
+    let mut n = Node::new(1, Membership::first_n(3), o);
     let r = step(&mut n, Input::ElectionTimeout);
     assert_eq!((n.role, n.current_term), (Role::PreCandidate, 0));
     assert!(r.messages.iter().all(|m| m.term == 1 && matches!(m.body, Body::RequestVote { pre_vote: true, .. })));
     // A follower that hears from its leader refuses and keeps its term.
-    let mut f = Node::new(2, Set::first_n(3), o);
+    let mut f = Node::new(2, Membership::first_n(3), o);
     deliver(&mut f, 3, 1, ae(0, 0, &[], 0));
-    let r = deliver(&mut f, 1, 2, Body::RequestVote { last_log_index: 0, last_log_term: 0, pre_vote: true });
+    let r = deliver(&mut f, 1, 2, Body::RequestVote { last_log_index: 0, last_log_term: 0, pre_vote: true, transfer: false });
     assert_eq!(reply(&r), &Body::RequestVoteReply { granted: false, pre_vote: true });
     assert_eq!(f.current_term, 1);
     // With a granted PreVote the pre-candidate starts a real election.

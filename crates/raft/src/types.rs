@@ -1,5 +1,6 @@
 //! The basic vocabulary: ids, terms, indices, log entries and the commands they carry.
 
+use crate::quorum::Membership;
 use core::fmt;
 
 /// A server's id. Ids are small (the page shows them as S1, S2, …) so that sets of servers fit a
@@ -28,6 +29,8 @@ pub enum EntryData {
     Noop,
     /// A client command for the key-value state machine.
     Command(Command),
+    /// A configuration (§6): takes effect as soon as it is in a server's log, committed or not.
+    Config(Membership),
 }
 
 /// A client command with its session stamp: the state machine applies each (client, seq) once (§8).
@@ -43,8 +46,18 @@ pub struct Command {
 pub enum Op {
     /// `x <- 3`
     Set { key: u8, value: i64 },
-    /// `x?` — a read through the log.
+    /// `x?` — a read (through the log, or by ReadIndex).
     Get { key: u8 },
+    /// `x += 2` — not idempotent, so applying a retried command twice would show.
+    Add { key: u8, delta: i64 },
+}
+
+impl Op {
+    pub fn key(&self) -> u8 {
+        match *self {
+            Op::Set { key, .. } | Op::Get { key } | Op::Add { key, .. } => key,
+        }
+    }
 }
 
 impl fmt::Display for Op {
@@ -52,6 +65,7 @@ impl fmt::Display for Op {
         match *self {
             Op::Set { key, value } => write!(f, "{} <- {}", key as char, value),
             Op::Get { key } => write!(f, "{}?", key as char),
+            Op::Add { key, delta } => write!(f, "{} += {}", key as char, delta),
         }
     }
 }
@@ -61,6 +75,7 @@ impl fmt::Display for EntryData {
         match self {
             EntryData::Noop => f.write_str("no-op"),
             EntryData::Command(c) => write!(f, "{}", c.op),
+            EntryData::Config(m) => write!(f, "{m}"),
         }
     }
 }

@@ -26,9 +26,15 @@ pub enum Action {
     SetNet(NetConfig),
     /// Change protocol switches on every server from now on.
     SetOptions(raft::Options),
+    /// Ask the leader to add a new server (the next id) as a learner, promoted once caught up.
+    AddServer,
+    /// Ask the leader to remove a server from the configuration.
+    RemoveServer(NodeId),
+    /// Ask the leader to hand leadership to a server (TimeoutNow).
+    Transfer(NodeId),
 }
 
-/// Parse a command as the page and scripts write it: `x <- 3` (write) or `x?` (read through the log).
+/// Parse a command as the page and scripts write it: `x <- 3` (write), `x += 1` (add) or `x?` (read).
 /// Keys are one letter `a`–`z`; values are 64-bit integers.
 pub fn parse_op(text: &str) -> Result<Op, String> {
     let t = text.trim();
@@ -44,10 +50,15 @@ pub fn parse_op(text: &str) -> Result<Op, String> {
         let value = v.trim().parse::<i64>().map_err(|_| format!("bad value {:?}: expected an integer", v.trim()))?;
         return Ok(Op::Set { key, value });
     }
+    if let Some((k, v)) = t.split_once("+=") {
+        let key = key_of(k)?;
+        let delta = v.trim().parse::<i64>().map_err(|_| format!("bad increment {:?}: expected an integer", v.trim()))?;
+        return Ok(Op::Add { key, delta });
+    }
     if let Some(k) = t.strip_suffix('?') {
         return Ok(Op::Get { key: key_of(k)? });
     }
-    Err(format!("cannot read command {t:?}: write `x <- 3` or read `x?`"))
+    Err(format!("cannot read command {t:?}: write `x <- 3`, add `x += 1` or read `x?`"))
 }
 
 #[cfg(test)]
@@ -59,6 +70,7 @@ mod tests {
         assert_eq!(parse_op(" x <- 3 "), Ok(Op::Set { key: b'x', value: 3 }));
         assert_eq!(parse_op("y<--12"), Ok(Op::Set { key: b'y', value: -12 }));
         assert_eq!(parse_op("z?"), Ok(Op::Get { key: b'z' }));
+        assert_eq!(parse_op("c += -2"), Ok(Op::Add { key: b'c', delta: -2 }));
     }
 
     #[test]

@@ -9,9 +9,7 @@ use crate::digest::Digest;
 use crate::invariants::{Before, Checker, Property, Violation};
 use crate::network::{NetConfig, Topology};
 use crate::rng::SimRng;
-use raft::node::Persistent;
-use raft::quorum::Set;
-use raft::{Body, ClientResult, Command, Input, Message, Node, NodeId, Op, Options, Ready, Role};
+use raft::{Body, ClientResult, Command, Input, Membership, MembershipChange, Message, Node, NodeId, Op, Options, Persistent, Ready, Role, Set, MAX_NODE_ID};
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap};
 
@@ -32,6 +30,10 @@ pub struct SimConfig {
     /// Also compare every server's stable storage with its node's persistent state after each
     /// event (O(log) per event: on in tests, off in the page).
     pub check_persistence: bool,
+    /// A client that gets no answer within this time retries at the next server (§8).
+    pub client_timeout_us: u64,
+    /// A client gives up after this many attempts (the request may still take effect).
+    pub client_attempts: u32,
 }
 
 impl Default for SimConfig {
@@ -46,6 +48,8 @@ impl Default for SimConfig {
             net: NetConfig::default(),
             raft: Options::default(),
             check_persistence: false,
+            client_timeout_us: 300_000,
+            client_attempts: 20,
         }
     }
 }
@@ -64,6 +68,9 @@ impl SimConfig {
                 self.heartbeat_us / 1000,
                 self.election_timeout_us / 1000
             ));
+        }
+        if self.client_timeout_us == 0 || self.client_attempts == 0 {
+            return Err("client timeout and attempts must be positive".into());
         }
         if self.raft.max_entries_per_append == 0 {
             return Err("max entries per append must be at least 1".into());
@@ -88,6 +95,8 @@ enum EventKind {
     Deliver(u64),
     Election { node: NodeId, gen: u64 },
     Heartbeat { node: NodeId, gen: u64 },
+    /// A client's retry timer (index into `client_ops`).
+    Client { op: usize, gen: u64 },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -121,19 +130,30 @@ pub struct Server {
 /// What became of a client request.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Outcome {
+    /// Still waiting (it may be retried).
     Pending,
     Ok { index: u64, value: Option<i64> },
-    Redirect { leader: Option<NodeId> },
+    /// The client gave up after its last attempt; the command may or may not have taken effect.
+    Failed,
 }
 
+/// One client request and its fate. Each request comes from its own client session (id, seq 1), so
+/// retries carry the same (client, seq) and the state machine applies it at most once (§8).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ClientOp {
+    pub client: u32,
     pub seq: u32,
-    pub server: NodeId,
     pub op: Op,
+    /// The server the user sent it to first, and the one it is (or was last) waiting on.
+    pub first_server: NodeId,
+    pub server: NodeId,
     pub sent: u64,
     pub outcome: Outcome,
     pub answered: Option<u64>,
+    pub redirects: u32,
+    pub timeouts: u32,
+    pub attempts: u32,
+    timer_gen: u64,
 }
 
 /// Counters for benchmarks and the page.
@@ -145,8 +165,8 @@ pub struct Stats {
     pub sent: u64,
 }
 
-/// The page's client id (the user).
-pub const USER_CLIENT: u32 = 1;
+/// Client ids start here (ids below are free for tests).
+pub const FIRST_CLIENT: u32 = 100;
 
 #[derive(Clone, Debug)]
 pub struct Sim {
@@ -154,6 +174,7 @@ pub struct Sim {
     /// Current simulated time, µs.
     pub time: u64,
     rng: SimRng,
+    /// Every server ever created, by id (S1 is `servers[0]`); servers added later get new ids.
     pub servers: Vec<Server>,
     queue: BinaryHeap<Reverse<Event>>,
     seq: u64,
@@ -166,18 +187,19 @@ pub struct Sim {
     pub stats: Stats,
     /// Every action with the time it happened: with the seed, this replays the run.
     pub actions: Vec<(u64, Action)>,
+    /// Every client request, in the order they were made (the history the linearizability checker
+    /// reads).
     pub client_ops: Vec<ClientOp>,
-    next_client_seq: u32,
     ready: Ready,
     /// The event being processed, for violation reports (formatted only when one is found).
     current_event: CurrentEvent,
 }
 
 impl Sim {
-    pub fn new(cfg: SimConfig) -> Result<Sim, String> {
+    pub fn new(mut cfg: SimConfig) -> Result<Sim, String> {
         cfg.validate()?;
+        cfg.raft.election_timeout_min = cfg.election_timeout_us;
         let n = cfg.servers;
-        let voters = Set::first_n(n);
         let mut sim = Sim {
             rng: SimRng::new(cfg.seed),
             time: 0,
@@ -186,30 +208,31 @@ impl Sim {
             seq: 0,
             flights: BTreeMap::new(),
             next_flight: 0,
-            topology: Topology::new(n),
-            checker: Checker::new(n),
+            topology: Topology::new(MAX_NODE_ID),
+            checker: Checker::new(MAX_NODE_ID),
             violations: Vec::new(),
             digest: Digest::default(),
             stats: Stats::default(),
             actions: Vec::new(),
             client_ops: Vec::new(),
-            next_client_seq: 1,
             ready: Ready::default(),
             current_event: CurrentEvent::Start,
             cfg,
         };
-        for id in 1..=n {
-            let node = Node::new(id, voters, sim.cfg.raft);
-            sim.servers.push(Server {
-                id,
-                node: Some(node),
-                storage: Persistent::default(),
-                election: Timer::default(),
-                heartbeat: Timer::default(),
-            });
-            sim.start_node(id);
+        for _ in 0..n {
+            sim.add_server(Membership::first_n(n));
         }
         Ok(sim)
+    }
+
+    /// Create and start server S(len+1) with the given bootstrap configuration.
+    fn add_server(&mut self, bootstrap: Membership) -> NodeId {
+        let id = self.servers.len() as NodeId + 1;
+        let node = Node::new(id, bootstrap, self.cfg.raft);
+        let storage = node.persistent();
+        self.servers.push(Server { id, node: Some(node), storage, election: Timer::default(), heartbeat: Timer::default() });
+        self.start_node(id);
+        id
     }
 
     pub fn server(&self, id: NodeId) -> &Server {
@@ -217,7 +240,7 @@ impl Sim {
     }
 
     pub fn node(&self, id: NodeId) -> Option<&Node> {
-        self.servers.get(id as usize - 1).and_then(|s| s.node.as_ref())
+        self.servers.get((id as usize).wrapping_sub(1)).and_then(|s| s.node.as_ref())
     }
 
     /// Fingerprint of everything that has happened so far (events and actions).
@@ -235,8 +258,26 @@ impl Sim {
             .map(|n| n.id)
     }
 
+    /// The live leader with the highest term other than `id`.
+    pub fn leader_excluding(&self, id: NodeId) -> Option<NodeId> {
+        self.servers
+            .iter()
+            .filter_map(|s| s.node.as_ref())
+            .filter(|n| n.role == Role::Leader && n.id != id)
+            .max_by_key(|n| n.current_term)
+            .map(|n| n.id)
+    }
+
     pub fn max_term(&self) -> u64 {
         self.servers.iter().filter_map(|s| s.node.as_ref()).map(|n| n.current_term).max().unwrap_or(0)
+    }
+
+    /// The configuration as the current leader (or else the most advanced live server) sees it.
+    pub fn config(&self) -> Membership {
+        let best = self.leader().and_then(|l| self.node(l)).or_else(|| {
+            self.servers.iter().filter_map(|s| s.node.as_ref()).max_by_key(|n| (n.current_term, n.log.last_index()))
+        });
+        best.map(|n| n.config).unwrap_or_default()
     }
 
     /// Time of the next event that will do something, if any.
@@ -296,6 +337,7 @@ impl Sim {
             EventKind::Deliver(_) => true,
             EventKind::Election { node, gen } => self.server(node).election.gen == gen,
             EventKind::Heartbeat { node, gen } => self.server(node).heartbeat.gen == gen,
+            EventKind::Client { op, gen } => self.client_ops[op].timer_gen == gen && self.client_ops[op].outcome == Outcome::Pending,
         }
     }
 
@@ -341,6 +383,15 @@ impl Sim {
                 self.current_event = CurrentEvent::Timer { node, heartbeat: true };
                 self.step_node(node, Input::HeartbeatTimeout);
             }
+            EventKind::Client { op, .. } => {
+                self.digest.u64(4);
+                self.digest.u64(op as u64);
+                // No answer in time: retry at the next server (§8).
+                let c = &mut self.client_ops[op];
+                c.timeouts += 1;
+                let next = c.server % self.servers.len() as NodeId + 1;
+                self.client_send(op, next);
+            }
         }
     }
 
@@ -348,18 +399,42 @@ impl Sim {
         &mut self.servers[id as usize - 1]
     }
 
+    /// (Re)send client request `op` to `server` and arm its retry timer; give up after the last
+    /// attempt.
+    fn client_send(&mut self, op: usize, server: NodeId) {
+        let c = &mut self.client_ops[op];
+        if c.attempts >= self.cfg.client_attempts {
+            c.outcome = Outcome::Failed;
+            c.answered = Some(self.time);
+            return;
+        }
+        c.attempts += 1;
+        c.server = server;
+        c.timer_gen += 1;
+        let (gen, cmd) = (c.timer_gen, Command { client: c.client, seq: c.seq, op: c.op });
+        self.schedule(self.time + self.cfg.client_timeout_us, EventKind::Client { op, gen });
+        if self.server(server).node.is_some() {
+            self.current_event = CurrentEvent::Client { client: cmd.client, server };
+            self.step_node(server, Input::Propose(cmd));
+        }
+    }
+
     /// Run one input through a live node and carry out its Ready: persist, check, send, arm, reply.
-    fn step_node(&mut self, id: NodeId, input: Input) {
+    /// Returns the node's refusal of an operator request, if any.
+    fn step_node(&mut self, id: NodeId, input: Input) -> Option<&'static str> {
         let mut ready = std::mem::take(&mut self.ready);
         ready.clear();
+        let now = self.time;
         let before = {
-            let Some(node) = self.server_mut(id).node.as_mut() else { return };
+            let node = self.server_mut(id).node.as_mut()?;
             let before = Before::of(node);
-            node.step(input, &mut ready);
+            node.step(now, input, &mut ready);
             before
         };
         self.after_step(id, before, &mut ready);
+        let refused = ready.refused;
         self.ready = ready;
+        refused
     }
 
     fn after_step(&mut self, id: NodeId, before: Before, ready: &mut Ready) {
@@ -367,22 +442,26 @@ impl Sim {
         {
             let server = &mut self.servers[id as usize - 1];
             let node = server.node.as_ref().expect("live node");
-            if ready.persist_hard_state {
-                server.storage.current_term = node.current_term;
-                server.storage.voted_for = node.voted_for;
-            }
-            if let Some(from) = ready.persist_log_from {
-                let stored = &mut server.storage.log;
-                if from <= stored.last_index() {
-                    stored.truncate_from(from);
+            if ready.persist_snapshot {
+                server.storage = node.persistent();
+            } else {
+                if ready.persist_hard_state {
+                    server.storage.current_term = node.current_term;
+                    server.storage.voted_for = node.voted_for;
                 }
-                for e in node.log.slice(from, usize::MAX) {
-                    stored.append(*e);
+                if let Some(from) = ready.persist_log_from {
+                    let stored = &mut server.storage.log;
+                    if from <= stored.last_index() {
+                        stored.truncate_from(from);
+                    }
+                    for e in node.log.slice(from, usize::MAX) {
+                        stored.append(*e);
+                    }
                 }
             }
         }
         // 2. Check the safety properties against what the step changed.
-        self.check(id, before, ready.persist_log_from);
+        self.check(id, before, ready.persist_log_from, ready.installed_snapshot);
         // 3. Send.
         for m in ready.messages.drain(..) {
             self.send(m);
@@ -396,28 +475,37 @@ impl Sim {
             self.arm(id, true, self.cfg.heartbeat_us);
         }
         // 5. Client replies.
-        for r in ready.client_replies.drain(..) {
-            if r.client != USER_CLIENT {
-                continue;
-            }
-            if let Some(op) = self.client_ops.iter_mut().rev().find(|o| o.seq == r.seq) {
-                if op.outcome == Outcome::Pending {
-                    op.outcome = match r.result {
-                        ClientResult::Ok { index, value } => Outcome::Ok { index, value },
-                        ClientResult::Redirect { leader } => Outcome::Redirect { leader },
-                    };
-                    op.answered = Some(self.time);
-                }
-            }
+        for r in std::mem::take(&mut ready.client_replies) {
+            self.client_reply(r.client, r.seq, r.result);
         }
     }
 
-    fn check(&mut self, id: NodeId, before: Before, log_from: Option<u64>) {
+    fn client_reply(&mut self, client: u32, seq: u32, result: ClientResult) {
+        let Some(op) = client.checked_sub(FIRST_CLIENT).map(|k| k as usize).filter(|&k| k < self.client_ops.len()) else { return };
+        let c = &mut self.client_ops[op];
+        if c.seq != seq || c.outcome != Outcome::Pending {
+            return;
+        }
+        match result {
+            ClientResult::Ok { index, value } => {
+                c.outcome = Outcome::Ok { index, value };
+                c.answered = Some(self.time);
+            }
+            ClientResult::Redirect { leader: Some(l) } if l != c.server && (l as usize) <= self.servers.len() => {
+                c.redirects += 1;
+                self.client_send(op, l);
+            }
+            // No leader known yet: the retry timer will try another server.
+            ClientResult::Redirect { .. } => c.redirects += 1,
+        }
+    }
+
+    fn check(&mut self, id: NodeId, before: Before, log_from: Option<u64>, snapshot: bool) {
         let mut found = Vec::new();
         {
             let node = self.servers[id as usize - 1].node.as_ref().expect("live node");
             let others = self.servers.iter().filter_map(|s| s.node.as_ref()).filter(|n| n.id != id);
-            self.checker.after_step(node, before, log_from, others, |property, servers, term, index, detail| {
+            self.checker.after_step(node, before, log_from, snapshot, others, |property, servers, term, index, detail| {
                 found.push((property, servers, term, index, detail))
             });
             if self.cfg.check_persistence && self.servers[id as usize - 1].storage != node.persistent() {
@@ -498,11 +586,19 @@ impl Sim {
         Ok(())
     }
 
+    fn live_leader(&self) -> Result<NodeId, String> {
+        self.leader().ok_or_else(|| "there is no leader to ask right now".to_string())
+    }
+
     /// Carry out a user action at the current time. Bad input changes nothing and says why.
     pub fn act(&mut self, action: Action) -> Result<(), String> {
         match &action {
             Action::Crash(id) | Action::Restart(id) | Action::Timeout(id) | Action::Isolate(id) => self.check_server(*id)?,
             Action::Request { server, .. } => self.check_server(*server)?,
+            Action::RemoveServer(id) | Action::Transfer(id) => self.check_server(*id)?,
+            Action::AddServer if self.servers.len() as u32 >= MAX_SERVERS => {
+                return Err(format!("at most {MAX_SERVERS} servers"));
+            }
             Action::Link { a, b, .. } => {
                 self.check_server(*a)?;
                 self.check_server(*b)?;
@@ -522,7 +618,7 @@ impl Sim {
             }
             Action::SetNet(net) => net.validate()?,
             Action::SetOptions(o) if o.max_entries_per_append == 0 => return Err("max entries per append must be at least 1".into()),
-            Action::Heal | Action::SetOptions(_) => {}
+            Action::Heal | Action::SetOptions(_) | Action::AddServer => {}
         }
         match &action {
             Action::Crash(id) if self.server(*id).node.is_none() => return Err(format!("S{id} is already crashed")),
@@ -532,9 +628,31 @@ impl Sim {
             }
             _ => {}
         }
-        self.digest.u64(0xAC71_0000 ^ self.time);
-        self.digest_action(&action);
-        self.actions.push((self.time, action.clone()));
+        // Operator requests go to the leader, which may refuse them: then nothing happened.
+        let admin = match &action {
+            Action::AddServer => Some(Input::ChangeMembership(MembershipChange::AddServer(self.servers.len() as NodeId + 1))),
+            Action::RemoveServer(id) => Some(Input::ChangeMembership(MembershipChange::RemoveServer(*id))),
+            Action::Transfer(id) => Some(Input::TransferLeadership(*id)),
+            _ => None,
+        };
+        if let Some(input) = admin {
+            let leader = self.live_leader()?;
+            let probe = self.node(leader).unwrap().clone();
+            let mut ready = Ready::default();
+            let mut copy = probe;
+            copy.step(self.time, input.clone(), &mut ready);
+            if let Some(why) = ready.refused {
+                return Err(why.to_string());
+            }
+            self.record(&action);
+            self.current_event = CurrentEvent::Action(action.clone());
+            if matches!(action, Action::AddServer) {
+                self.add_server(Membership::default());
+            }
+            self.step_node(leader, input);
+            return Ok(());
+        }
+        self.record(&action);
         self.current_event = CurrentEvent::Action(action.clone());
         match action {
             Action::Crash(id) => {
@@ -542,9 +660,8 @@ impl Sim {
                 self.disarm(id);
             }
             Action::Restart(id) => {
-                let voters = Set::first_n(self.cfg.servers);
                 let storage = self.server(id).storage.clone();
-                self.server_mut(id).node = Some(Node::restart(id, voters, self.cfg.raft, storage));
+                self.server_mut(id).node = Some(Node::restart(id, self.cfg.raft, storage));
                 self.start_node(id);
             }
             Action::Timeout(id) => {
@@ -552,31 +669,44 @@ impl Sim {
                 self.step_node(id, Input::ElectionTimeout);
             }
             Action::Request { server, op } => {
-                let seq = self.next_client_seq;
-                self.next_client_seq += 1;
+                let client = FIRST_CLIENT + self.client_ops.len() as u32;
                 self.client_ops.push(ClientOp {
-                    seq,
-                    server,
+                    client,
+                    seq: 1,
                     op,
+                    first_server: server,
+                    server,
                     sent: self.time,
                     outcome: Outcome::Pending,
                     answered: None,
+                    redirects: 0,
+                    timeouts: 0,
+                    attempts: 0,
+                    timer_gen: 0,
                 });
-                self.step_node(server, Input::Propose(Command { client: USER_CLIENT, seq, op }));
+                self.client_send(self.client_ops.len() - 1, server);
             }
             Action::Isolate(id) => self.topology.isolate(id),
             Action::Partition(groups) => self.topology.partition(&groups),
             Action::Link { a, b, up } => self.topology.set_link(a, b, up),
             Action::Heal => self.topology.heal(),
             Action::SetNet(net) => self.cfg.net = net,
-            Action::SetOptions(opts) => {
+            Action::SetOptions(mut opts) => {
+                opts.election_timeout_min = self.cfg.election_timeout_us;
                 self.cfg.raft = opts;
                 for node in self.servers.iter_mut().filter_map(|s| s.node.as_mut()) {
                     node.opts = opts;
                 }
             }
+            Action::AddServer | Action::RemoveServer(_) | Action::Transfer(_) => unreachable!("handled above"),
         }
         Ok(())
+    }
+
+    fn record(&mut self, action: &Action) {
+        self.digest.u64(0xAC71_0000 ^ self.time);
+        self.digest_action(action);
+        self.actions.push((self.time, action.clone()));
     }
 
     fn digest_action(&mut self, action: &Action) {
@@ -587,13 +717,7 @@ impl Sim {
             Action::Timeout(id) => d.u64(3 << 32 | *id as u64),
             Action::Request { server, op } => {
                 d.u64(4 << 32 | *server as u64);
-                match *op {
-                    Op::Set { key, value } => {
-                        d.u64(key as u64);
-                        d.u64(value as u64);
-                    }
-                    Op::Get { key } => d.u64(0x100 | key as u64),
-                }
+                d.u64(crate::digest::op_hash(op));
             }
             Action::Isolate(id) => d.u64(5 << 32 | *id as u64),
             Action::Partition(groups) => {
@@ -606,15 +730,19 @@ impl Sim {
             Action::Link { a, b, up } => d.u64(7 << 32 | (*a as u64) << 16 | (*b as u64) << 1 | *up as u64),
             Action::Heal => d.u64(8 << 32),
             Action::SetOptions(o) => {
-                let flags = [o.conflict_hint, o.leader_noop, o.pre_vote, o.unsafe_commit_old_terms];
+                let flags = [o.conflict_hint, o.leader_noop, o.pre_vote, o.unsafe_commit_old_terms, o.check_quorum, o.read_index];
                 d.u64(9 << 32 | flags.iter().fold(0, |acc, &f| acc << 1 | f as u64));
                 d.u64(o.max_entries_per_append as u64);
+                d.u64(o.snapshot_threshold);
             }
             Action::SetNet(n) => {
                 for v in [n.latency_min_us, n.latency_max_us, n.drop_ppm as u64, n.duplicate_ppm as u64, n.reorder_ppm as u64] {
                     d.u64(v);
                 }
             }
+            Action::AddServer => d.u64(10 << 32),
+            Action::RemoveServer(id) => d.u64(11 << 32 | *id as u64),
+            Action::Transfer(id) => d.u64(12 << 32 | *id as u64),
         }
     }
 
@@ -635,6 +763,7 @@ enum CurrentEvent {
     Start,
     Deliver { kind: &'static str, from: NodeId, to: NodeId, term: u64 },
     Timer { node: NodeId, heartbeat: bool },
+    Client { client: u32, server: NodeId },
     Action(Action),
 }
 
@@ -645,6 +774,7 @@ impl std::fmt::Display for CurrentEvent {
             CurrentEvent::Deliver { kind, from, to, term } => write!(f, "delivery of {kind} S{from}→S{to} (term {term})"),
             CurrentEvent::Timer { node, heartbeat: false } => write!(f, "S{node}'s election timeout"),
             CurrentEvent::Timer { node, heartbeat: true } => write!(f, "S{node}'s heartbeat timer"),
+            CurrentEvent::Client { client, server } => write!(f, "client {client}'s request to S{server}"),
             CurrentEvent::Action(a) => write!(f, "user action {a:?}"),
         }
     }
@@ -657,13 +787,16 @@ pub fn describe(m: &Message) -> String {
             format!("last log {last_log_index}@{last_log_term}")
         }
         Body::RequestVoteReply { granted, .. } => (if *granted { "granted" } else { "denied" }).to_string(),
-        Body::AppendEntries { prev_log_index, prev_log_term, entries, leader_commit } => format!(
+        Body::AppendEntries { prev_log_index, prev_log_term, entries, leader_commit, .. } => format!(
             "prev {prev_log_index}@{prev_log_term}, {} entries, commit {leader_commit}",
             entries.len()
         ),
         Body::AppendEntriesReply { success, index, .. } => {
             format!("{} {index}", if *success { "ok, match" } else { "rejected prev" })
         }
+        Body::InstallSnapshot { snapshot } => format!("snapshot through {}@{}", snapshot.last_index, snapshot.last_term),
+        Body::InstallSnapshotReply { last_index } => format!("has {last_index}"),
+        Body::TimeoutNow => "start an election now".to_string(),
     };
     format!("{} S{}→S{} term {} ({what})", m.body.kind(), m.from, m.to, m.term)
 }

@@ -31,7 +31,7 @@ impl Digest {
 
 /// A stable 64-bit fingerprint of a log entry (term and payload).
 pub fn entry_hash(e: &raft::Entry) -> u64 {
-    use raft::{EntryData, Op};
+    use raft::EntryData;
     let mut d = Digest::default();
     d.u64(e.term);
     match e.data {
@@ -40,14 +40,24 @@ pub fn entry_hash(e: &raft::Entry) -> u64 {
             d.u64(1);
             d.u32(c.client);
             d.u32(c.seq);
-            match c.op {
-                Op::Set { key, value } => {
-                    d.u64(key as u64);
-                    d.u64(value as u64)
-                }
-                Op::Get { key } => d.u64(0x100 | key as u64),
-            }
+            d.u64(op_hash(&c.op));
+        }
+        EntryData::Config(m) => {
+            d.u64(2);
+            d.u64(m.voters.0);
+            d.u64(m.outgoing.0);
+            d.u64(m.learners.0);
         }
     }
     d.0
+}
+
+/// A stable fingerprint of a client operation.
+pub fn op_hash(op: &raft::Op) -> u64 {
+    use raft::Op;
+    match *op {
+        Op::Set { key, value } => Digest::of(&[1, key as u64, value as u64]),
+        Op::Get { key } => Digest::of(&[2, key as u64]),
+        Op::Add { key, delta } => Digest::of(&[3, key as u64, delta as u64]),
+    }
 }

@@ -107,12 +107,16 @@ impl Checker {
     }
 
     /// Check what the step of `node` changed. `log_from` is the first log index the core reported
-    /// as rewritten, if any. `leaders` lists the other live leaders (for Leader Completeness).
+    /// as rewritten, if any; `installed_snapshot` says a snapshot from the leader replaced the log
+    /// (a server's own compaction changes no entry, so it needs no check). `others` are the
+    /// other live servers (for Leader Completeness).
+    #[allow(clippy::too_many_arguments)]
     pub fn after_step<'a>(
         &mut self,
         node: &Node,
         before: Before,
         log_from: Option<Index>,
+        installed_snapshot: bool,
         others: impl Iterator<Item = &'a Node> + Clone,
         mut report: impl FnMut(Property, Vec<NodeId>, Term, Index, String),
     ) {
@@ -139,7 +143,9 @@ impl Checker {
             }
         }
 
-        if let Some(from) = log_from {
+        if installed_snapshot {
+            self.resnapshot(node, &mut report);
+        } else if let Some(from) = log_from {
             self.rechain(node, from, &mut report);
         }
 
@@ -211,6 +217,37 @@ impl Checker {
         }
     }
 
+    /// A snapshot covers a committed prefix, so its part of the chain is the committed chain; the
+    /// snapshot's last entry must be the committed one at its index.
+    fn resnapshot(&mut self, node: &Node, report: &mut impl FnMut(Property, Vec<NodeId>, Term, Index, String)) {
+        let s = &node.snapshot;
+        let upto = s.last_index as usize;
+        match self.committed.get(upto.wrapping_sub(1)) {
+            _ if upto == 0 => {}
+            Some(&(_, term)) if term == s.last_term => {}
+            _ => report(
+                Property::StateMachineSafety,
+                vec![node.id],
+                s.last_term,
+                s.last_index,
+                format!(
+                    "S{} holds a snapshot through index {} (term {}) that is not the committed prefix (committed through {}, term there {:?})",
+                    node.id,
+                    s.last_index,
+                    s.last_term,
+                    self.committed.len(),
+                    self.committed.get(upto.wrapping_sub(1)).map(|c| c.1)
+                ),
+            ),
+        }
+        let chain = &mut self.chains[node.id as usize];
+        chain.clear();
+        chain.extend(self.committed.iter().take(upto).map(|&(h, _)| h));
+        if chain.len() == upto {
+            self.rechain(node, s.last_index + 1, report);
+        }
+    }
+
     /// Recompute `node`'s prefix fingerprints from `from` on and check Log Matching for each.
     fn rechain(&mut self, node: &Node, from: Index, report: &mut impl FnMut(Property, Vec<NodeId>, Term, Index, String)) {
         let chain = &mut self.chains[node.id as usize];
@@ -219,7 +256,13 @@ impl Checker {
         chain.truncate(from as usize - 1);
         let mut prev = chain.last().copied().unwrap_or(0);
         for i in from..=node.log.last_index() {
-            let e = node.log.get(i).expect("entry within the log");
+            let Some(e) = node.log.get(i) else {
+                // Compacted away on this server: it was committed, so the committed chain stands in.
+                let Some(&(h, _)) = self.committed.get(i as usize - 1) else { return };
+                prev = h;
+                chain.push(h);
+                continue;
+            };
             prev = Digest::of(&[prev, entry_hash(e)]);
             chain.push(prev);
             match self.seen.get(&(i, e.term)) {
@@ -264,11 +307,10 @@ impl Checker {
 mod tests {
     //! Each property fires on a hand-made state that breaks it (so a silent checker fails here).
     use super::*;
-    use raft::quorum::Set;
     use raft::{Command, Entry, EntryData, Op, Options};
 
     fn node(id: NodeId, term: Term, role: Role, values: &[(Term, i64)]) -> Node {
-        let mut n = Node::new(id, Set::first_n(3), Options::default());
+        let mut n = Node::new(id, raft::Membership::first_n(3), Options::default());
         n.current_term = term;
         n.role = role;
         for &(t, v) in values {
@@ -283,7 +325,7 @@ mod tests {
 
     fn run(c: &mut Checker, n: &Node, b: Before, from: Option<Index>, others: &[Node]) -> Vec<Property> {
         let mut found = vec![];
-        c.after_step(n, b, from, others.iter(), |p, _, _, _, _| found.push(p));
+        c.after_step(n, b, from, false, others.iter(), |p, _, _, _, _| found.push(p));
         found
     }
 

@@ -9,6 +9,7 @@ pub mod bench;
 pub mod cluster;
 pub mod digest;
 pub mod invariants;
+pub mod linearizability;
 pub mod network;
 pub mod rng;
 pub mod script;

@@ -122,6 +122,10 @@ impl Runner {
                 ("hint", false) => c.raft.conflict_hint = parse_bool(v)?,
                 ("prevote", false) => c.raft.pre_vote = parse_bool(v)?,
                 ("noop", false) => c.raft.leader_noop = parse_bool(v)?,
+                ("checkquorum", false) => c.raft.check_quorum = parse_bool(v)?,
+                ("readindex", false) => c.raft.read_index = parse_bool(v)?,
+                ("snapshot", false) => c.raft.snapshot_threshold = v.parse().map_err(|_| format!("bad snapshot threshold {v:?}"))?,
+                ("client-timeout", false) => c.client_timeout_us = parse_duration(v)?,
                 ("max-entries", false) => c.raft.max_entries_per_append = v.parse().map_err(|_| format!("bad max-entries {v:?}"))?,
                 ("unsafe-commit-old-terms", false) => c.raft.unsafe_commit_old_terms = parse_bool(v)?,
                 _ => return Err(format!("unknown setting {k:?}")),
@@ -178,6 +182,15 @@ impl Runner {
                 self.sim()?.act(Action::Link { a, b, up: words[0] == "repair" })
             }
             "heal" => self.sim()?.act(Action::Heal),
+            "add-server" => self.sim()?.act(Action::AddServer),
+            "remove" => {
+                let id = self.server(arg(1)?)?;
+                self.sim()?.act(Action::RemoveServer(id))
+            }
+            "transfer" => {
+                let id = self.server(arg(1)?)?;
+                self.sim()?.act(Action::Transfer(id))
+            }
             "restart-all" => {
                 let sim = self.sim()?;
                 let crashed: Vec<NodeId> = sim.servers.iter().filter(|s| s.node.is_none()).map(|s| s.id).collect();

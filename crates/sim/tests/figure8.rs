@@ -2,8 +2,7 @@
 //! checker watching every step. It shows why a leader must not commit an entry of an earlier term by
 //! counting replicas — and, with that rule broken on purpose, that the checker catches the damage.
 
-use raft::quorum::Set;
-use raft::{Body, Command, Entry, EntryData, Input, Message, Node, Op, Options, Ready, Role};
+use raft::{Body, Command, Entry, EntryData, Input, Membership, Message, Node, Op, Options, Ready, Role};
 use sim::invariants::{Before, Checker};
 use sim::Property;
 
@@ -11,7 +10,7 @@ use sim::Property;
 #[derive(Clone)]
 struct Bench {
     nodes: Vec<Option<Node>>,
-    stored: Vec<raft::node::Persistent>,
+    stored: Vec<raft::Persistent>,
     wire: Vec<Message>,
     checker: Checker,
     violations: Vec<Property>,
@@ -21,7 +20,7 @@ struct Bench {
 impl Bench {
     fn new(opts: Options) -> Bench {
         let mut b = Bench {
-            nodes: (0..=5).map(|id| (id > 0).then(|| Node::new(id, Set::first_n(5), opts))).collect(),
+            nodes: (0..=5).map(|id| (id > 0).then(|| Node::new(id, Membership::first_n(5), opts))).collect(),
             stored: vec![Default::default(); 6],
             wire: vec![],
             checker: Checker::new(5),
@@ -46,12 +45,12 @@ impl Bench {
         let mut ready = Ready::default();
         let node = self.nodes[id as usize].as_mut().expect("running");
         let before = Before::of(node);
-        node.step(input, &mut ready);
+        node.step(0, input, &mut ready);
         self.stored[id as usize] = node.persistent();
         let node = self.nodes[id as usize].as_ref().unwrap();
         let others = self.nodes.iter().flatten().filter(|n| n.id != id);
         let mut found = vec![];
-        self.checker.after_step(node, before, ready.persist_log_from, others, |p, _, _, _, _| found.push(p));
+        self.checker.after_step(node, before, ready.persist_log_from, ready.installed_snapshot, others, |p, _, _, _, _| found.push(p));
         self.violations.extend(found);
         self.wire.extend(ready.messages);
     }
@@ -83,7 +82,7 @@ impl Bench {
 
     fn restart(&mut self, id: u32) {
         let p = self.stored[id as usize].clone();
-        self.nodes[id as usize] = Some(Node::restart(id, Set::first_n(5), self.opts, p));
+        self.nodes[id as usize] = Some(Node::restart(id, self.opts, p));
     }
 
     /// `id` times out (its earlier, unanswered elections reach no one) until it campaigns in `term`,

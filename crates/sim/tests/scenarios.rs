@@ -10,6 +10,12 @@ fn sim(seed: u64) -> Sim {
     Sim::new(SimConfig { seed, check_persistence: true, ..SimConfig::default() }).unwrap()
 }
 
+/// A cluster whose clients wait (10 s) instead of retrying elsewhere, so a request stays with the
+/// server it was sent to.
+fn patient(seed: u64) -> Sim {
+    Sim::new(SimConfig { seed, check_persistence: true, client_timeout_us: 10_000 * MS, ..SimConfig::default() }).unwrap()
+}
+
 fn ok(sim: &Sim) {
     assert!(sim.violations.is_empty(), "violations: {:#?}", sim.violations);
 }
@@ -76,7 +82,7 @@ fn a_new_leader_is_elected_after_the_leader_crashes() {
 
 #[test]
 fn a_write_commits_with_a_majority_and_not_in_a_minority_partition() {
-    let mut s = sim(7);
+    let mut s = patient(7);
     let (leader, _) = await_leader(&mut s, 1000).unwrap();
     let other = if leader == 1 { 2 } else { 1 };
     let majority: Vec<NodeId> = (1..=5).filter(|&i| i != leader && i != other).collect();
@@ -100,7 +106,7 @@ fn a_write_commits_with_a_majority_and_not_in_a_minority_partition() {
 
 #[test]
 fn the_old_leader_steps_down_when_the_partition_heals_and_its_uncommitted_entries_are_replaced() {
-    let mut s = sim(11);
+    let mut s = patient(11);
     let (old, _) = await_leader(&mut s, 1000).unwrap();
     let old_term = s.node(old).unwrap().current_term;
     let rest: Vec<NodeId> = (1..=5).filter(|&i| i != old).collect();
@@ -158,7 +164,10 @@ fn a_follower_redirects_a_client_to_the_leader() {
     s.run_for(100 * MS);
     let f = if leader == 1 { 2 } else { 1 };
     s.act(Action::Request { server: f, op: set(b'x', 1) }).unwrap();
-    assert_eq!(s.client_ops[0].outcome, sim::Outcome::Redirect { leader: Some(leader) });
+    let c = &s.client_ops[0];
+    assert_eq!((c.first_server, c.server, c.redirects), (f, leader, 1), "redirected to the leader at once");
+    s.run_for(100 * MS);
+    assert!(matches!(s.client_ops[0].outcome, sim::Outcome::Ok { value: Some(1), .. }));
     ok(&s);
 }
 
