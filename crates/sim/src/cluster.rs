@@ -258,6 +258,11 @@ impl Sim {
             .map(|n| n.id)
     }
 
+    /// What the last event or action was, in words (for single-stepping).
+    pub fn last_event(&self) -> String {
+        self.current_event.to_string()
+    }
+
     /// The live leader with the highest term other than `id`.
     pub fn leader_excluding(&self, id: NodeId) -> Option<NodeId> {
         self.servers

@@ -13,6 +13,22 @@ mod bindings {
         JsError::new(&msg.to_string())
     }
 
+    std::thread_local! {
+        /// The message of the last panic, for the page's error banner (a wasm panic itself only
+        /// surfaces in JS as "unreachable").
+        static LAST_PANIC: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
+    }
+
+    fn install_panic_hook() {
+        static ONCE: std::sync::Once = std::sync::Once::new();
+        ONCE.call_once(|| {
+            std::panic::set_hook(Box::new(|info| {
+                LAST_PANIC.with(|p| *p.borrow_mut() = Some(info.to_string()));
+                console_error_panic_hook::hook(info);
+            }));
+        });
+    }
+
     fn fresh_seed() -> u64 {
         let mut b = [0u8; 8];
         // A failure here only loses randomness of the seed choice, never determinism of the run.
@@ -35,7 +51,7 @@ mod bindings {
         /// all optional. Throws an Error with a readable message on bad input.
         #[wasm_bindgen(constructor)]
         pub fn new(config: JsValue) -> Result<Playground, JsError> {
-            console_error_panic_hook::set_once();
+            install_panic_hook();
             let input: ConfigIn = if config.is_undefined() || config.is_null() {
                 ConfigIn::default()
             } else {
@@ -60,9 +76,10 @@ mod bindings {
             }
         }
 
-        /// Process the single next event. False if there is none or the run stopped on a violation.
-        pub fn step(&mut self) -> bool {
-            self.sim.step()
+        /// Process the single next event and say what it was (e.g. "delivery of RequestVote S1→S2
+        /// (term 3)"); undefined if there is none or the run stopped on a violation.
+        pub fn step(&mut self) -> Option<String> {
+            self.sim.step().then(|| self.sim.last_event())
         }
 
         /// Time (ms) of the next event, or undefined.
@@ -102,6 +119,11 @@ mod bindings {
             format!("{:016x}", self.sim.digest())
         }
 
+        /// The message of the last Rust panic in this module, if any (for the error banner).
+        pub fn last_panic() -> Option<String> {
+            LAST_PANIC.with(|p| p.borrow().clone())
+        }
+
         /// The benchmark workload (see `sim::bench`): returns the number of messages delivered; the
         /// caller times it.
         pub fn bench(servers: u32, sim_ms: u32, write_every_us: u32) -> Result<f64, JsError> {
@@ -111,7 +133,7 @@ mod bindings {
 
         /// Run a scenario script (the same language as `raft-sim run`) and return its output.
         pub fn run_script(text: &str) -> Result<String, JsError> {
-            console_error_panic_hook::set_once();
+            install_panic_hook();
             sim::script::run(text).map_err(err)
         }
     }

@@ -37,7 +37,11 @@ pub struct ConfigIn {
     pub reorder: Option<f64>,
     pub conflict_hint: Option<bool>,
     pub pre_vote: Option<bool>,
+    pub check_quorum: Option<bool>,
+    pub read_index: Option<bool>,
+    pub snapshot_threshold: Option<u64>,
     pub max_entries_per_append: Option<usize>,
+    pub client_timeout_ms: Option<f64>,
 }
 
 #[derive(Deserialize, Debug)]
@@ -73,14 +77,18 @@ impl ConfigIn {
             c.heartbeat_us = us(v, "heartbeat_ms")?;
         }
         c.net = net_from(&c.net, self.latency_min_ms, self.latency_max_ms, self.drop, self.duplicate, self.reorder)?;
-        if let Some(v) = self.conflict_hint {
-            c.raft.conflict_hint = v;
-        }
-        if let Some(v) = self.pre_vote {
-            c.raft.pre_vote = v;
-        }
-        if let Some(v) = self.max_entries_per_append {
-            c.raft.max_entries_per_append = v;
+        let o = OptionsIn {
+            conflict_hint: self.conflict_hint,
+            pre_vote: self.pre_vote,
+            check_quorum: self.check_quorum,
+            read_index: self.read_index,
+            snapshot_threshold: self.snapshot_threshold,
+            max_entries_per_append: self.max_entries_per_append,
+            ..OptionsIn::default()
+        };
+        c.raft = o.apply(c.raft);
+        if let Some(v) = self.client_timeout_ms {
+            c.client_timeout_us = us(v, "client_timeout_ms")?;
         }
         c.validate()?;
         Ok(c)
@@ -136,7 +144,52 @@ pub enum ActionIn {
         duplicate: Option<f64>,
         reorder: Option<f64>,
     },
-    Options { conflict_hint: Option<bool> },
+    /// Protocol switches, each optional.
+    Options(OptionsIn),
+    /// Ask the leader to add a new server (learner first, promoted when caught up).
+    AddServer {},
+    /// Ask the leader to remove a server.
+    RemoveServer { server: u32 },
+    /// Ask the leader to hand leadership to a server.
+    Transfer { server: u32 },
+}
+
+/// Protocol switches as JS names them; unset fields keep their value.
+#[derive(Deserialize, Debug, Default, Clone, Copy)]
+#[serde(deny_unknown_fields)]
+pub struct OptionsIn {
+    pub conflict_hint: Option<bool>,
+    pub pre_vote: Option<bool>,
+    pub check_quorum: Option<bool>,
+    pub read_index: Option<bool>,
+    pub leader_noop: Option<bool>,
+    pub snapshot_threshold: Option<u64>,
+    pub max_entries_per_append: Option<usize>,
+    /// The deliberately broken rule (Figure 8): commit old-term entries by counting replicas.
+    pub unsafe_commit_old_terms: Option<bool>,
+}
+
+impl OptionsIn {
+    pub fn apply(&self, mut o: raft::Options) -> raft::Options {
+        let set = |slot: &mut bool, v: Option<bool>| {
+            if let Some(v) = v {
+                *slot = v;
+            }
+        };
+        set(&mut o.conflict_hint, self.conflict_hint);
+        set(&mut o.pre_vote, self.pre_vote);
+        set(&mut o.check_quorum, self.check_quorum);
+        set(&mut o.read_index, self.read_index);
+        set(&mut o.leader_noop, self.leader_noop);
+        set(&mut o.unsafe_commit_old_terms, self.unsafe_commit_old_terms);
+        if let Some(v) = self.snapshot_threshold {
+            o.snapshot_threshold = v;
+        }
+        if let Some(v) = self.max_entries_per_append {
+            o.max_entries_per_append = v;
+        }
+        o
+    }
 }
 
 impl ActionIn {
@@ -154,13 +207,10 @@ impl ActionIn {
             ActionIn::Network { latency_min_ms, latency_max_ms, drop, duplicate, reorder } => {
                 Action::SetNet(net_from(&sim.cfg.net, *latency_min_ms, *latency_max_ms, *drop, *duplicate, *reorder)?)
             }
-            ActionIn::Options { conflict_hint } => {
-                let mut o = sim.cfg.raft;
-                if let Some(v) = conflict_hint {
-                    o.conflict_hint = *v;
-                }
-                Action::SetOptions(o)
-            }
+            ActionIn::Options(o) => Action::SetOptions(o.apply(sim.cfg.raft)),
+            ActionIn::AddServer {} => Action::AddServer,
+            ActionIn::RemoveServer { server } => Action::RemoveServer(*server),
+            ActionIn::Transfer { server } => Action::Transfer(*server),
         })
     }
 }
@@ -180,6 +230,8 @@ pub struct View {
     pub cut: Vec<[u32; 2]>,
     pub violations: Vec<ViolationView>,
     pub clients: Vec<ClientView>,
+    /// The cluster configuration as the leader (or the most advanced server) sees it.
+    pub membership: MembershipView,
     pub config: ConfigView,
     pub stats: StatsView,
 }
@@ -205,6 +257,36 @@ pub struct ServerView {
     pub votes: Vec<u32>,
     /// The applied key-value state.
     pub kv: Vec<(String, i64)>,
+    /// The configuration this server uses (the newest in its log) and the index of its entry.
+    pub membership: MembershipView,
+    pub config_index: u64,
+    /// Log compaction: the snapshot's last included index and term (0, 0: none). The log view
+    /// starts after it.
+    pub snapshot_index: u64,
+    pub snapshot_term: u64,
+    /// Leader: a leadership transfer in progress, and ReadIndex reads waiting.
+    pub transferee: Option<u32>,
+    pub pending_reads: usize,
+}
+
+#[derive(Serialize, Debug, Default)]
+pub struct MembershipView {
+    pub voters: Vec<u32>,
+    /// C_old while joint (empty otherwise).
+    pub outgoing: Vec<u32>,
+    pub learners: Vec<u32>,
+    pub joint: bool,
+    pub text: String,
+}
+
+fn membership(m: &raft::Membership) -> MembershipView {
+    MembershipView {
+        voters: m.voters.iter().collect(),
+        outgoing: m.outgoing.iter().collect(),
+        learners: m.learners.iter().collect(),
+        joint: m.is_joint(),
+        text: m.to_string(),
+    }
 }
 
 #[derive(Serialize, Debug)]
@@ -246,15 +328,22 @@ pub struct ViolationView {
 
 #[derive(Serialize, Debug)]
 pub struct ClientView {
+    /// Position in the history (1 = first request).
     pub seq: u32,
+    /// The client session (id) and sequence number the request carries.
+    pub client: u32,
+    /// The server it was sent to first, and the one it is (or was last) waiting on.
     pub server: u32,
+    pub at: u32,
     pub command: String,
     pub sent_ms: f64,
-    /// "pending" | "ok" | "redirect"
+    /// "pending" | "ok" | "failed" (gave up; it may still have taken effect)
     pub outcome: &'static str,
     pub index: Option<u64>,
     pub value: Option<i64>,
-    pub leader: Option<u32>,
+    /// How often it was redirected by a follower, and timed out and retried elsewhere.
+    pub redirects: u32,
+    pub timeouts: u32,
     pub answered_ms: Option<f64>,
 }
 
@@ -270,6 +359,13 @@ pub struct ConfigView {
     pub reorder: f64,
     pub conflict_hint: bool,
     pub pre_vote: bool,
+    pub check_quorum: bool,
+    pub read_index: bool,
+    pub leader_noop: bool,
+    pub snapshot_threshold: u64,
+    pub max_entries_per_append: usize,
+    pub unsafe_commit_old_terms: bool,
+    pub client_timeout_ms: f64,
 }
 
 #[derive(Serialize, Debug)]
@@ -320,6 +416,12 @@ pub fn build_view(sim: &Sim) -> View {
                     match_index: if leader { (1..=n).map(|i| node.progress[i].match_index).collect() } else { vec![] },
                     votes: if matches!(node.role, Role::Candidate | Role::PreCandidate) { node.votes.iter().collect() } else { vec![] },
                     kv: node.state_machine.iter().map(|(k, v)| ((k as char).to_string(), v)).collect(),
+                    membership: membership(&node.config),
+                    config_index: node.config_index,
+                    snapshot_index: node.snapshot.last_index,
+                    snapshot_term: node.snapshot.last_term,
+                    transferee: node.transferee,
+                    pending_reads: node.reads.len(),
                 }
             }
             None => ServerView {
@@ -338,6 +440,12 @@ pub fn build_view(sim: &Sim) -> View {
                 match_index: vec![],
                 votes: vec![],
                 kv: vec![],
+                membership: MembershipView::default(),
+                config_index: 0,
+                snapshot_index: s.storage.snapshot.last_index,
+                snapshot_term: s.storage.snapshot.last_term,
+                transferee: None,
+                pending_reads: 0,
             },
         })
         .collect();
@@ -365,27 +473,30 @@ pub fn build_view(sim: &Sim) -> View {
             summary: sim::cluster::describe(&f.msg),
         })
         .collect();
+    let skip = sim.client_ops.len().saturating_sub(CLIENT_HISTORY);
     let clients = sim
         .client_ops
         .iter()
-        .rev()
-        .take(CLIENT_HISTORY)
-        .rev()
-        .map(|c| {
-            let (outcome, index, value, leader) = match c.outcome {
-                Outcome::Pending => ("pending", None, None, None),
-                Outcome::Ok { index, value } => ("ok", Some(index), value, None),
-                Outcome::Redirect { leader } => ("redirect", None, None, leader),
+        .enumerate()
+        .skip(skip)
+        .map(|(k, c)| {
+            let (outcome, index, value) = match c.outcome {
+                Outcome::Pending => ("pending", None, None),
+                Outcome::Ok { index, value } => ("ok", Some(index), value),
+                Outcome::Failed => ("failed", None, None),
             };
             ClientView {
-                seq: c.seq,
-                server: c.server,
+                seq: k as u32 + 1,
+                client: c.client,
+                server: c.first_server,
+                at: c.server,
                 command: c.op.to_string(),
                 sent_ms: ms(c.sent),
                 outcome,
                 index,
                 value,
-                leader,
+                redirects: c.redirects,
+                timeouts: c.timeouts,
                 answered_ms: c.answered.map(ms),
             }
         })
@@ -416,6 +527,7 @@ pub fn build_view(sim: &Sim) -> View {
             })
             .collect(),
         clients,
+        membership: membership(&sim.config()),
         config: ConfigView {
             servers: c.servers,
             election_timeout_ms: ms(c.election_timeout_us),
@@ -427,6 +539,13 @@ pub fn build_view(sim: &Sim) -> View {
             reorder: c.net.reorder_ppm as f64 / 10_000.0,
             conflict_hint: c.raft.conflict_hint,
             pre_vote: c.raft.pre_vote,
+            check_quorum: c.raft.check_quorum,
+            read_index: c.raft.read_index,
+            leader_noop: c.raft.leader_noop,
+            snapshot_threshold: c.raft.snapshot_threshold,
+            max_entries_per_append: c.raft.max_entries_per_append,
+            unsafe_commit_old_terms: c.raft.unsafe_commit_old_terms,
+            client_timeout_ms: ms(c.client_timeout_us),
         },
         stats: StatsView { events: sim.stats.events, sent: sim.stats.sent, delivered: sim.stats.delivered, lost: sim.stats.lost },
     }
@@ -475,6 +594,7 @@ mod tests {
         let mut sim = Sim::new(config("{}").unwrap()).unwrap();
         sim.run_until(1_000_000);
         let before = sim.digest();
+        assert!(serde_json::from_str::<ActionIn>(r#"{"type":"options","pre_vote":true,"bogus":1}"#).is_err());
         for bad in [
             r#"{"type":"crash","server":9}"#,
             r#"{"type":"request","server":1,"command":"x <- banana"}"#,
@@ -498,5 +618,15 @@ mod tests {
         assert_eq!(v.servers.len(), 5);
         assert!(v.leader.is_some());
         assert!(serde_json::to_string(&v).unwrap().contains("\"servers\""));
+
+        // The thesis switches and membership actions go through the same path.
+        let a: ActionIn = serde_json::from_str(r#"{"type":"options","pre_vote":true,"check_quorum":true,"snapshot_threshold":8}"#).unwrap();
+        sim.act(a.to_action(&sim).unwrap()).unwrap();
+        assert!(sim.cfg.raft.pre_vote && sim.cfg.raft.check_quorum && sim.cfg.raft.snapshot_threshold == 8);
+        let a: ActionIn = serde_json::from_str(r#"{"type":"add_server"}"#).unwrap();
+        sim.act(a.to_action(&sim).unwrap()).unwrap();
+        let v = build_view(&sim);
+        assert_eq!(v.servers.len(), 6);
+        assert_eq!(v.membership.learners, vec![6]);
     }
 }
