@@ -13,6 +13,9 @@
 //! show                    # print every server's state (golden traces)
 //! expect committed x <- 3 # the command is committed on a majority
 //! expect no-leader | expect leader 3 | expect term 2 | expect not-committed x <- 3
+//! expect voters 1,2,3 | expect learners 4 | expect role 2 follower | expect term-of 2 5
+//! expect snapshot 2 | expect kv 2 x=3
+//! add-server | remove SERVER | transfer SERVER   # membership changes, leadership transfer
 //! digest                  # print the run's fingerprint
 //! ```
 //! The same scripts run natively (`raft-sim run FILE`) and in wasm (`Playground.run_script`).
@@ -247,9 +250,76 @@ impl Runner {
                     Err(format!("`{op}` is committed on {count} servers (majority {majority})"))
                 }
             }
+            ["voters", ids] | ["learners", ids] => {
+                let want = parse_ids(ids)?;
+                let c = sim.config();
+                let got = if words[0] == "voters" { c.voters } else { c.learners };
+                if got == want {
+                    Ok(())
+                } else {
+                    Err(format!("expected {} {want}, the configuration is {c}", words[0]))
+                }
+            }
+            ["role", id, role] => {
+                let id = self.server(id)?;
+                let sim = self.sim()?;
+                let got = match sim.node(id) {
+                    None => "crashed",
+                    Some(n) => match n.role {
+                        Role::Follower => "follower",
+                        Role::PreCandidate => "precandidate",
+                        Role::Candidate => "candidate",
+                        Role::Leader => "leader",
+                    },
+                };
+                if got == *role {
+                    Ok(())
+                } else {
+                    Err(format!("expected S{id} {role}, it is {got}"))
+                }
+            }
+            ["term-of", id, t] => {
+                let id = self.server(id)?;
+                let want: u64 = t.parse().map_err(|_| format!("bad term {t:?}"))?;
+                let got = self.sim()?.node(id).map_or(0, |n| n.current_term);
+                if got == want {
+                    Ok(())
+                } else {
+                    Err(format!("expected S{id} in term {want}, it is in term {got}"))
+                }
+            }
+            ["snapshot", id] => {
+                let id = self.server(id)?;
+                let n = self.sim()?.node(id).ok_or("that server is crashed")?;
+                if n.snapshot.last_index > 0 {
+                    Ok(())
+                } else {
+                    Err(format!("S{id} has no snapshot"))
+                }
+            }
+            ["kv", id, kv] => {
+                let id = self.server(id)?;
+                let (k, v) = kv.split_once('=').ok_or_else(|| format!("expected key=value, got {kv:?}"))?;
+                let want: Option<i64> = if v == "none" { None } else { Some(v.parse().map_err(|_| format!("bad value {v:?}"))?) };
+                let n = self.sim()?.node(id).ok_or("that server is crashed")?;
+                let got = n.state_machine.get(k.as_bytes().first().copied().unwrap_or(0));
+                if got == want {
+                    Ok(())
+                } else {
+                    Err(format!("expected {kv} on S{id}, found {got:?}"))
+                }
+            }
             _ => Err(format!("unknown expectation {:?}", words.join(" "))),
         }
     }
+}
+
+fn parse_ids(list: &str) -> Result<raft::Set, String> {
+    let mut set = raft::Set::EMPTY;
+    for w in list.split(',').filter(|w| !w.is_empty() && *w != "-") {
+        set.insert(w.trim_start_matches('S').parse().map_err(|_| format!("bad server {w:?}"))?);
+    }
+    Ok(set)
 }
 
 /// On how many live servers `op` lies within the committed prefix.
@@ -269,7 +339,7 @@ fn committed_on(sim: &Sim, op: Op) -> usize {
 pub fn show(sim: &Sim) -> String {
     let mut out = String::new();
     let leader = sim.leader().map_or("none".to_string(), |l| format!("S{l}"));
-    let _ = writeln!(out, "t={}ms term {} leader {}", sim.time / 1000, sim.max_term(), leader);
+    let _ = writeln!(out, "t={}ms term {} leader {} config {}", sim.time / 1000, sim.max_term(), leader, sim.config());
     for s in &sim.servers {
         let Some(n) = &s.node else {
             let _ = writeln!(out, "  S{} crashed   term {} log {}", s.id, s.storage.current_term, terms(&s.storage.log, 0));
@@ -283,9 +353,10 @@ pub fn show(sim: &Sim) -> String {
         };
         let vote = n.voted_for.map_or("-".to_string(), |v| format!("S{v}"));
         let kv: Vec<String> = n.state_machine.iter().map(|(k, v)| format!("{}={v}", k as char)).collect();
+        let snap = if n.snapshot.last_index > 0 { format!("snap {}@{} ", n.snapshot.last_index, n.snapshot.last_term) } else { String::new() };
         let _ = writeln!(
             out,
-            "  S{} {role:<9} term {} vote {vote} commit {} log {}{}{}",
+            "  S{} {role:<9} term {} vote {vote} commit {} {snap}log {}{}{}",
             s.id,
             n.current_term,
             n.commit_index,
