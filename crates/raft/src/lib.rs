@@ -33,3 +33,5 @@ pub use types::{Command, Entry, EntryData, Index, NodeId, Op, Term, MAX_NODE_ID}
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod thesis_tests;

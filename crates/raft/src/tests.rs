@@ -2,7 +2,7 @@
 
 use crate::message::{Body, Message};
 use crate::node::{ClientResult, Input, Node, Options, Ready, Role};
-use crate::quorum::{Membership, Set};
+use crate::quorum::Membership;
 use crate::types::{Command, Entry, EntryData, Op, Term};
 use alloc::vec;
 use alloc::vec::Vec;
