@@ -342,7 +342,7 @@ impl Sim {
             EventKind::Deliver(_) => true,
             EventKind::Election { node, gen } => self.server(node).election.gen == gen,
             EventKind::Heartbeat { node, gen } => self.server(node).heartbeat.gen == gen,
-            EventKind::Client { op, gen } => self.client_ops[op].timer_gen == gen && self.client_ops[op].outcome == Outcome::Pending,
+            EventKind::Client { op, gen } => self.client_ops.get(op).is_some_and(|c| c.timer_gen == gen && c.outcome == Outcome::Pending),
         }
     }
 
