@@ -11,7 +11,7 @@ use crate::network::{NetConfig, Topology};
 use crate::rng::SimRng;
 use raft::{Body, ClientResult, Command, Input, Membership, MembershipChange, Message, Node, NodeId, Op, Options, Persistent, Ready, Role, Set, MAX_NODE_ID};
 use std::cmp::Reverse;
-use std::collections::{BTreeMap, BinaryHeap};
+use std::collections::{BTreeMap, BinaryHeap, VecDeque};
 
 /// Smallest and largest cluster the simulator accepts.
 pub const MIN_SERVERS: u32 = 1;
@@ -190,6 +190,9 @@ pub struct Sim {
     /// Every client request, in the order they were made (the history the linearizability checker
     /// reads).
     pub client_ops: Vec<ClientOp>,
+    /// Actions to carry out later, each at its time after every event due by then (a scenario
+    /// played live): exactly as if the user had acted at that moment.
+    pub scheduled: VecDeque<(u64, Action)>,
     ready: Ready,
     /// The event being processed, for violation reports (formatted only when one is found).
     current_event: CurrentEvent,
@@ -215,6 +218,7 @@ impl Sim {
             stats: Stats::default(),
             actions: Vec::new(),
             client_ops: Vec::new(),
+            scheduled: VecDeque::new(),
             ready: Ready::default(),
             current_event: CurrentEvent::Start,
             cfg,
@@ -295,8 +299,10 @@ impl Sim {
     /// the clock at the offending event) once a safety property is violated.
     pub fn run_until(&mut self, time: u64) {
         while self.violations.is_empty() {
-            match self.queue.peek() {
-                Some(Reverse(e)) if e.time <= time => {
+            let event = self.queue.peek().map(|e| e.0.time);
+            match (event, self.scheduled.front().map(|a| a.0)) {
+                (e, Some(a)) if a <= time && e.is_none_or(|e| a < e) => self.apply_scheduled(),
+                (Some(e), _) if e <= time => {
                     let Reverse(e) = self.queue.pop().unwrap();
                     self.process(e);
                 }
@@ -319,6 +325,13 @@ impl Sim {
             return false;
         }
         self.drop_stale_timers();
+        let event = self.queue.peek().map(|e| e.0.time);
+        if let Some(a) = self.scheduled.front().map(|a| a.0) {
+            if event.is_none_or(|e| a < e) {
+                self.apply_scheduled();
+                return true;
+            }
+        }
         match self.queue.pop() {
             Some(Reverse(e)) => {
                 self.process(e);
@@ -326,6 +339,13 @@ impl Sim {
             }
             None => false,
         }
+    }
+
+    fn apply_scheduled(&mut self) {
+        let (t, action) = self.scheduled.pop_front().expect("a scheduled action");
+        self.time = self.time.max(t);
+        // It succeeded when it was recorded, so it does again (same seed, same history).
+        let _ = self.act(action);
     }
 
     fn drop_stale_timers(&mut self) {

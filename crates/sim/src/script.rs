@@ -28,6 +28,27 @@ use std::fmt::Write;
 /// Run a script and return what it printed. An `expect` that does not hold, a malformed line or a
 /// safety violation is an error naming the line.
 pub fn run(text: &str) -> Result<String, String> {
+    run_full(text).map(|r| r.out)
+}
+
+/// A script compiled to what replays it: the configuration it started from and every action with
+/// its time (`leader` already resolved to a server), plus how long it ran.
+#[derive(Clone, Debug)]
+pub struct Recorded {
+    pub cfg: SimConfig,
+    pub actions: Vec<(u64, Action)>,
+    pub end: u64,
+    /// The run's fingerprint at the end.
+    pub digest: u64,
+    pub out: String,
+}
+
+/// Run a script and keep what replays it live (the page's scenarios).
+pub fn record(text: &str) -> Result<Recorded, String> {
+    run_full(text)
+}
+
+fn run_full(text: &str) -> Result<Recorded, String> {
     let mut runner = Runner { cfg: SimConfig { check_persistence: true, ..SimConfig::default() }, sim: None, out: String::new() };
     for (n, raw) in text.lines().enumerate() {
         let line = raw.split('#').next().unwrap_or("").trim();
@@ -39,7 +60,9 @@ pub fn run(text: &str) -> Result<String, String> {
             return Err(format!("line {}: `{line}`: {v}\n{}", n + 1, runner.out));
         }
     }
-    Ok(runner.out)
+    runner.sim()?;
+    let sim = runner.sim.take().expect("created");
+    Ok(Recorded { cfg: runner.cfg, digest: sim.digest(), actions: sim.actions, end: sim.time, out: runner.out })
 }
 
 struct Runner {

@@ -41,3 +41,27 @@ fn a_failed_expectation_names_the_line() {
     let err = sim::script::run("run 1ms\nconfig servers=3\n").unwrap_err();
     assert!(err.contains("before the first command"), "{err}");
 }
+
+#[test]
+fn scripts_played_live_from_their_recorded_actions_give_the_same_run() {
+    // The page plays scenarios this way: the actions are scheduled and happen as time advances,
+    // however the frames chunk it.
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/scenarios");
+    for entry in fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "script") {
+            continue;
+        }
+        let rec = sim::script::record(&fs::read_to_string(&path).unwrap()).unwrap();
+        let mut live = sim::Sim::new(rec.cfg.clone()).unwrap();
+        live.scheduled = rec.actions.iter().cloned().collect();
+        let mut t = 0;
+        while t < rec.end {
+            t = (t + 16_667).min(rec.end);
+            live.run_until(t);
+        }
+        assert!(live.scheduled.is_empty(), "{}: actions left over", path.display());
+        assert_eq!(live.digest(), rec.digest, "{}: the live run differs from the script's", path.display());
+        assert_eq!(live.actions, rec.actions);
+    }
+}

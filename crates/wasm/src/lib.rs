@@ -5,7 +5,7 @@ pub mod view;
 
 #[cfg(target_arch = "wasm32")]
 mod bindings {
-    use crate::view::{build_view, ActionIn, ConfigIn};
+    use crate::view::{build_view, scenarios, scripted, ActionIn, ConfigIn};
     use sim::Sim;
     use wasm_bindgen::prelude::*;
 
@@ -42,6 +42,8 @@ mod bindings {
         sim: Sim,
         /// The config as given, so `reset` can rebuild the same cluster.
         config: sim::SimConfig,
+        /// The scenario script being played, if any (`reset` replays it).
+        script: Option<String>,
     }
 
     #[wasm_bindgen]
@@ -59,7 +61,25 @@ mod bindings {
             };
             let config = input.to_config(fresh_seed()).map_err(err)?;
             let sim = Sim::new(config.clone()).map_err(err)?;
-            Ok(Playground { sim, config })
+            Ok(Playground { sim, config, script: None })
+        }
+
+        /// A cluster that plays a scenario script live: its actions happen at their times as the
+        /// page advances (the same run as `raft-sim run`, event for event).
+        pub fn from_script(text: &str) -> Result<Playground, JsError> {
+            install_panic_hook();
+            let (config, sim) = scripted(text).map_err(err)?;
+            Ok(Playground { sim, config, script: Some(text.to_string()) })
+        }
+
+        /// The built-in scenarios: `[{name, description, text}]`.
+        pub fn scenarios() -> Result<JsValue, JsError> {
+            scenarios().serialize(&serde_wasm_bindgen::Serializer::json_compatible()).map_err(err)
+        }
+
+        /// Actions of a scenario still to come.
+        pub fn scheduled(&self) -> usize {
+            self.sim.scheduled.len()
         }
 
         /// Advance simulated time by `dt_ms`, processing every event due.
@@ -103,7 +123,10 @@ mod bindings {
 
         /// Rebuild the cluster from the same config (same seed), dropping every action.
         pub fn reset(&mut self) {
-            self.sim = Sim::new(self.config.clone()).expect("config was valid");
+            self.sim = match &self.script {
+                Some(text) => scripted(text).expect("script ran before").1,
+                None => Sim::new(self.config.clone()).expect("config was valid"),
+            };
         }
 
         pub fn time_ms(&self) -> f64 {

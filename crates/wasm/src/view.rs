@@ -560,6 +560,61 @@ fn entries(log: &raft::Log) -> Vec<EntryView> {
         .collect()
 }
 
+/// A built-in scenario: a script from tests/scenarios, played live on the page.
+#[derive(Serialize, Debug)]
+pub struct ScenarioView {
+    pub name: &'static str,
+    /// The script's leading comment, as prose.
+    pub description: String,
+    pub text: &'static str,
+}
+
+macro_rules! scenarios {
+    ($($name:literal),* $(,)?) => {
+        &[$(($name, include_str!(concat!("../../../tests/scenarios/", $name, ".script")))),*]
+    };
+}
+
+/// The scenarios the page offers, in teaching order.
+pub const SCENARIOS: &[(&str, &str)] = scenarios!(
+    "election",
+    "leader_crash",
+    "minority_partition",
+    "lossy_network",
+    "client_retry",
+    "membership",
+    "snapshot",
+    "transfer",
+    "no_prevote",
+    "prevote",
+    "check_quorum",
+);
+
+pub fn scenarios() -> Vec<ScenarioView> {
+    SCENARIOS
+        .iter()
+        .map(|&(name, text)| ScenarioView {
+            name,
+            description: text
+                .lines()
+                .take_while(|l| l.starts_with('#'))
+                .map(|l| l.trim_start_matches('#').trim())
+                .collect::<Vec<_>>()
+                .join(" "),
+            text,
+        })
+        .collect()
+}
+
+/// Compile a script into a cluster that plays it live: the recorded actions are scheduled.
+pub fn scripted(text: &str) -> Result<(SimConfig, Sim), String> {
+    let rec = sim::script::record(text)?;
+    let cfg = SimConfig { check_persistence: false, ..rec.cfg };
+    let mut s = Sim::new(cfg.clone())?;
+    s.scheduled = rec.actions.into_iter().collect();
+    Ok((cfg, s))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -567,6 +622,19 @@ mod tests {
     fn config(json: &str) -> Result<SimConfig, String> {
         let c: ConfigIn = serde_json::from_str(json).map_err(|e| e.to_string())?;
         c.to_config(7)
+    }
+
+    #[test]
+    fn every_built_in_scenario_plays_and_describes_itself() {
+        let all = scenarios();
+        assert!(all.len() >= 10);
+        for sc in &all {
+            assert!(!sc.description.is_empty(), "{} has no description", sc.name);
+            let (_, mut s) = scripted(sc.text).unwrap();
+            s.run_until(10_000_000);
+            assert!(s.scheduled.is_empty() && s.violations.is_empty(), "{}", sc.name);
+        }
+        assert!(scripted("frobnicate").unwrap_err().contains("unknown command"));
     }
 
     #[test]
