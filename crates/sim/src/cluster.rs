@@ -170,7 +170,10 @@ pub const FIRST_CLIENT: u32 = 100;
 
 #[derive(Clone, Debug)]
 pub struct Sim {
+    /// The configuration now (actions may change the network and the protocol switches).
     pub cfg: SimConfig,
+    /// The configuration the run started from: with `actions`, it replays the run.
+    pub initial: SimConfig,
     /// Current simulated time, µs.
     pub time: u64,
     rng: SimRng,
@@ -221,6 +224,7 @@ impl Sim {
             scheduled: VecDeque::new(),
             ready: Ready::default(),
             current_event: CurrentEvent::Start,
+            initial: cfg.clone(),
             cfg,
         };
         for _ in 0..n {

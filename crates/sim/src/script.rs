@@ -17,6 +17,7 @@
 //! expect snapshot 2 | expect kv 2 x=3
 //! add-server | remove SERVER | transfer SERVER   # membership changes, leadership transfer
 //! digest                  # print the run's fingerprint
+//! expect violation        # (last line) the run must break a safety property; it stops there
 //! ```
 //! The same scripts run natively (`raft-sim run FILE`) and in wasm (`Playground.run_script`).
 
@@ -57,6 +58,13 @@ fn run_full(text: &str) -> Result<Recorded, String> {
         }
         runner.line(line).map_err(|e| format!("line {}: `{line}`: {e}", n + 1))?;
         if let Some(v) = runner.sim.as_ref().and_then(|s| s.violations.first()) {
+            // A script that demonstrates a broken rule ends with `expect violation`.
+            if text.lines().skip(n + 1).any(|l| l.split('#').next().unwrap_or("").trim() == "expect violation") {
+                let state = show(runner.sim.as_ref().expect("running"));
+                let _ = writeln!(runner.out, "violation: {v}");
+                runner.out.push_str(&state);
+                break;
+            }
             return Err(format!("line {}: `{line}`: {v}\n{}", n + 1, runner.out));
         }
     }
@@ -241,6 +249,7 @@ impl Runner {
     fn expect(&mut self, words: &[&str]) -> Result<(), String> {
         let sim = self.sim()?;
         match words {
+            ["violation"] => Err("expected a safety violation, none happened".into()),
             ["leader"] => sim.leader().map(|_| ()).ok_or_else(|| "expected a leader, there is none".into()),
             ["leader", id] => {
                 let want: NodeId = id.trim_start_matches('S').parse().map_err(|_| format!("bad server {id:?}"))?;
@@ -343,6 +352,36 @@ fn parse_ids(list: &str) -> Result<raft::Set, String> {
         set.insert(w.trim_start_matches('S').parse().map_err(|_| format!("bad server {w:?}"))?);
     }
     Ok(set)
+}
+
+/// An action as a script line (the inverse of the parser), for turning recorded runs into scripts.
+pub fn action_line(a: &Action) -> String {
+    let ids = |g: &[NodeId]| g.iter().map(|i| i.to_string()).collect::<Vec<_>>().join(",");
+    match a {
+        Action::Crash(id) => format!("crash {id}"),
+        Action::Restart(id) => format!("restart {id}"),
+        Action::Timeout(id) => format!("timeout {id}"),
+        Action::Isolate(id) => format!("isolate {id}"),
+        Action::Request { server, op } => format!("request {server} {op}"),
+        Action::Partition(groups) => format!("partition {}", groups.iter().map(|g| ids(g)).collect::<Vec<_>>().join(" | ")),
+        Action::Link { a, b, up } => format!("{} {a} {b}", if *up { "repair" } else { "cut" }),
+        Action::Heal => "heal".into(),
+        Action::AddServer => "add-server".into(),
+        Action::RemoveServer(id) => format!("remove {id}"),
+        Action::Transfer(id) => format!("transfer {id}"),
+        Action::SetNet(n) => format!(
+            "net latency={}-{}us drop={}% dup={}% reorder={}%",
+            n.latency_min_us,
+            n.latency_max_us,
+            n.drop_ppm as f64 / 1e4,
+            n.duplicate_ppm as f64 / 1e4,
+            n.reorder_ppm as f64 / 1e4
+        ),
+        Action::SetOptions(o) => format!(
+            "# options: prevote={} checkquorum={} readindex={} hint={} snapshot={}",
+            o.pre_vote, o.check_quorum, o.read_index, o.conflict_hint, o.snapshot_threshold
+        ),
+    }
 }
 
 /// On how many live servers `op` lies within the committed prefix.
