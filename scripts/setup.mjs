@@ -57,11 +57,11 @@ export function ensureBindgen() {
 export function buildWasm() {
   ensureTarget('wasm32-unknown-unknown');
   const bindgen = ensureBindgen();
-  log('building the wasm module (release, size-optimized)');
-  run('cargo', ['build', '--release', '--target', 'wasm32-unknown-unknown', '-p', 'raft-wasm']);
+  log('building the wasm module (wasm-release profile: opt-level s, LTO, no name section)');
+  run('cargo', ['build', '--profile', 'wasm-release', '--target', 'wasm32-unknown-unknown', '-p', 'raft-wasm']);
   run(bindgen, [
-    '--target', 'web', '--no-typescript', '--out-dir', join(ROOT, 'www', 'pkg'),
-    join(ROOT, 'target', 'wasm32-unknown-unknown', 'release', 'raft_wasm.wasm'),
+    '--target', 'web', '--no-typescript', '--remove-name-section', '--remove-producers-section', '--out-dir', join(ROOT, 'www', 'pkg'),
+    join(ROOT, 'target', 'wasm32-unknown-unknown', 'wasm-release', 'raft_wasm.wasm'),
   ]);
 }
 
