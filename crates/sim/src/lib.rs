@@ -6,6 +6,7 @@
 
 pub mod action;
 pub mod bench;
+pub mod campaign;
 pub mod cluster;
 pub mod digest;
 pub mod invariants;
