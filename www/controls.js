@@ -1,6 +1,6 @@
 // The DOM around the canvas: toolbar, status line, server menu, side panels and the log table.
 // Each `update*` function only touches the DOM when what it shows has changed.
-import { termColor } from './render.js';
+import { termColor, memberState } from './render.js';
 
 export const PROPERTIES = ['Election Safety', 'Leader Append-Only', 'Log Matching', 'Leader Completeness', 'State Machine Safety'];
 
@@ -13,7 +13,7 @@ const TEMPLATE = `
     <label class="speed" title="Simulated time per wall-clock time">Speed
       <input type="range" min="0" max="1000" step="1" aria-label="speed"><output></output></label>
     <span class="group">
-      <button data-cmd="reset" title="Start again with the same seed">Reset</button>
+      <button data-cmd="reset" title="Start again with the same seed and the current settings">Reset</button>
       <button data-cmd="newseed" title="Start again with a fresh random seed">New seed</button>
       <label>Servers <select data-cmd="servers"></select></label>
     </span>
@@ -25,6 +25,8 @@ const TEMPLATE = `
     <span class="st-leader"></span>
     <span class="st-seed">seed <code></code> <button class="linkish" data-cmd="copy">copy link</button></span>
     <span class="st-msgs"></span>
+    <span class="st-unsafe" hidden title="The Figure 8 rule is broken on purpose (Protocol switches)">⚠ unsafe commit rule on</span>
+    <span class="st-event" title="What the last single step did"></span>
   </div>
   <div class="notices" role="status"></div>
   <div class="main">
@@ -38,6 +40,8 @@ const TEMPLATE = `
           <button role="menuitem" data-action="restart">Restart</button>
           <button role="menuitem" data-action="timeout">Time out</button>
           <button role="menuitem" data-action="isolate">Isolate</button>
+          <button role="menuitem" data-action="transfer" title="The leader brings this server up to date, then tells it to start an election at once (TimeoutNow, thesis §3.10)">Transfer leadership here</button>
+          <button role="menuitem" data-action="remove" title="The leader removes this server through joint consensus (thesis §4.3)">Remove from cluster</button>
           <div class="req">
             <input class="cmd" spellcheck="false" aria-label="client command">
             <button role="menuitem" data-action="request">Request</button>
@@ -48,14 +52,17 @@ const TEMPLATE = `
       <div class="legend">
         <span><i class="sv follower"></i>follower</span><span><i class="sv precandidate"></i>pre-candidate</span>
         <span><i class="sv candidate"></i>candidate</span><span><i class="sv leader"></i>leader</span>
-        <span><i class="sv crashed"></i>crashed</span><span><i class="arc"></i>election timer</span>
+        <span><i class="sv crashed"></i>crashed</span><span><i class="sv learner"></i>learner</span><span><i class="sv removed"></i>removed</span>
+        <span><i class="arc"></i>election timer</span>
         <span><i class="k rv"></i>RequestVote</span><span><i class="k ok"></i><i class="k no"></i>vote granted / denied</span>
         <span><i class="k pv"></i>PreVote</span><span><i class="k ae">2</i>AppendEntries</span><span><i class="k hb"></i>heartbeat</span>
-        <span><i class="k aok"></i><i class="k ano"></i>append ok / rejected</span><span><i class="k lost"></i>lost</span>
+        <span><i class="k aok"></i><i class="k ano"></i>append ok / rejected</span>
+        <span><i class="k snap"></i>InstallSnapshot</span><span><i class="k snapok"></i>snapshot installed</span>
+        <span><i class="k tn">★</i>TimeoutNow</span><span><i class="k lost"></i>lost</span>
         <span class="tip">Tip: click a server for its menu, a link to cut or repair it.</span>
       </div>
       <div class="logs">
-        <h3>Logs <small>solid = committed · dashed = not committed · <b class="ci-key"></b> commit index · <b class="mk m">m</b> <b class="mk n">n</b> leader's matchIndex / nextIndex</small></h3>
+        <h3>Logs <small>solid = committed · dashed = not committed · <b class="ci-key"></b> commit index · <b class="mk m">m</b> <b class="mk n">n</b> leader's matchIndex / nextIndex · <b class="mk c">C</b> configuration · <b class="snap-key">≤ i</b> snapshot</small></h3>
         <div class="logscroll"><table></table></div>
       </div>
     </div>
@@ -65,10 +72,36 @@ const TEMPLATE = `
         <ul></ul>
         <div class="violations" role="alert"></div>
       </section>
+      <section class="members">
+        <h3>Membership</h3>
+        <div class="cfgs"></div>
+        <div class="row">
+          <button data-cmd="add" title="A new server joins as a learner (no vote), and is promoted through joint consensus once it has caught up (thesis §4.2.1, §4.3)">Add server</button>
+        </div>
+        <div class="mem-err" role="alert"></div>
+      </section>
       <section class="clients">
         <h3>Client requests</h3>
+        <form class="send">
+          <input class="ccmd" value="x &lt;- 1" spellcheck="false" aria-label="command" title="Write x &lt;- 3, add x += 1, or read x?">
+          <select class="target" aria-label="send to" title="The server the client asks first"></select>
+          <button type="submit">Send</button>
+        </form>
+        <div class="send-err" role="alert"></div>
         <ol reversed></ol>
-        <p class="empty">None yet: click a server and send a request.</p>
+        <p class="empty">None yet: write <code>x &lt;- 3</code>, add <code>x += 1</code> or read <code>x?</code>.</p>
+      </section>
+      <section class="switches">
+        <h3>Protocol switches <small>live</small></h3>
+        <label class="check" title="Probe for a majority before bumping the term, so a server that was cut off cannot disrupt the cluster when it returns"><input type="checkbox" data-opt="pre_vote"> PreVote <i>thesis §9.6</i></label>
+        <label class="check" title="A leader that has not heard from a majority for an election timeout steps down; servers that recently heard from a leader ignore RequestVote"><input type="checkbox" data-opt="check_quorum"> CheckQuorum <i>thesis §6.2</i></label>
+        <label class="check" title="Reads are answered by the leader after one heartbeat round confirms it still leads, instead of going through the log"><input type="checkbox" data-opt="read_index"> ReadIndex reads <i>thesis §6.4</i></label>
+        <label class="check" title="A rejecting follower tells the leader the conflicting term, so nextIndex skips a whole term per round trip"><input type="checkbox" data-opt="conflict_hint"> conflict hint <i>§5.3</i></label>
+        <label class="check" title="A new leader appends a no-op of its own term at once, so earlier entries commit without waiting for a client"><input type="checkbox" data-opt="leader_noop"> leader no-op <i>§8</i></label>
+        <label class="num" title="Compact the log into a snapshot once this many applied entries sit in it (0 = never)">snapshot after <input type="number" data-opt="snapshot_threshold" min="0" step="1"> entries <i>§7</i></label>
+        <label class="num" title="Most entries one AppendEntries carries">max entries per append <input type="number" data-opt="max_entries_per_append" min="1" step="1"></label>
+        <label class="check danger" title="UNSAFE: commit an entry of an earlier term once a majority stores it. The checker will catch the damage (Figure 8)."><input type="checkbox" data-opt="unsafe_commit_old_terms"> <span><b>Break a rule:</b> commit old-term entries by counting replicas <i>Figure 8</i></span></label>
+        <p class="foot">§ = Raft paper · thesis = Ongaro's dissertation</p>
       </section>
       <section class="net">
         <h3>Network</h3>
@@ -88,8 +121,6 @@ const TEMPLATE = `
             <label>Drop <span><input type="number" data-net="drop" min="0" max="100" step="1"> <i class="unit">%</i></span></label>
             <label>Duplicate <span><input type="number" data-net="duplicate" min="0" max="100" step="1"> <i class="unit">%</i></span></label>
             <label>Reorder <span><input type="number" data-net="reorder" min="0" max="100" step="1"> <i class="unit">%</i></span></label>
-            <label class="check"><input type="checkbox" data-opt="conflict_hint"> conflict hint (§5.3)</label>
-            <label class="check"><input type="checkbox" data-opt="pre_vote"> PreVote (§9.6; restarts the run)</label>
           </div>
         </details>
       </section>
@@ -117,6 +148,8 @@ export function buildDom(root) {
     leader: $('.st-leader'),
     seed: $('.st-seed code'),
     msgs: $('.st-msgs'),
+    unsafe: $('.st-unsafe'),
+    event: $('.st-event'),
     notices: $('.notices'),
     toasts: $('.toasts'),
     stage: $('.stage'),
@@ -129,12 +162,18 @@ export function buildDom(root) {
     violations: $('.violations'),
     clients: $('.clients ol'),
     clientsEmpty: $('.clients .empty'),
+    sendForm: $('form.send'),
+    ccmd: $('.ccmd'),
+    target: $('select.target'),
+    sendErr: $('.send-err'),
+    cfgs: $('.members .cfgs'),
+    add: $('[data-cmd=add]'),
+    memErr: $('.mem-err'),
+    opts: [...root.querySelectorAll('[data-opt]')],
     partForm: $('form.part'),
     partition: $('.partition'),
     partErr: $('.part-err'),
     net: [...root.querySelectorAll('[data-net]')],
-    hint: $('[data-opt=conflict_hint]'),
-    preVote: $('[data-opt=pre_vote]'),
     table: $('.logs table'),
     logscroll: $('.logscroll'),
     keys: {},
@@ -174,6 +213,7 @@ export function updateStatus(ui, v, playing, next) {
   ui.leader.classList.toggle('none', v.leader == null);
   setText(ui.seed, v.seed);
   setText(ui.msgs, `${v.stats.delivered} delivered · ${v.stats.lost} lost · ${v.messages.length} in flight`);
+  ui.unsafe.hidden = !v.config.unsafe_commit_old_terms;
   const label = playing ? '❚❚ Pause' : '▶ Play';
   setText(ui.play, label);
   ui.play.setAttribute('aria-pressed', String(playing));
@@ -198,7 +238,16 @@ export function updateSafety(ui, v) {
 }
 
 export function updateClients(ui, v) {
-  const key = v.clients.map((c) => `${c.seq}${c.outcome}`).join();
+  // The server to send to: "leader" (whoever leads when Send is pressed) or a fixed one.
+  const n = v.servers.length;
+  if (changed(ui, 'targets', `${n}/${v.leader}`)) {
+    const keep = ui.target.value;
+    const opts = [new Option(v.leader != null ? `leader (S${v.leader})` : 'leader (none)', '')];
+    for (let i = 1; i <= n; i++) opts.push(new Option(`S${i}`, String(i)));
+    ui.target.replaceChildren(...opts);
+    ui.target.value = Number(keep) <= n ? keep : '';
+  }
+  const key = v.clients.map((c) => `${c.seq}${c.outcome}${c.at}/${c.redirects}/${c.timeouts}`).join();
   if (!changed(ui, 'clients', key)) return;
   ui.clientsEmpty.hidden = v.clients.length > 0;
   const items = v.clients
@@ -209,14 +258,21 @@ export function updateClients(ui, v) {
       li.className = c.outcome;
       li.value = c.seq;
       let out;
-      if (c.outcome === 'ok') out = `ok · index ${c.index}${c.value != null ? ` · value ${c.value}` : ''}`;
-      else if (c.outcome === 'redirect') out = c.leader != null ? `redirect → S${c.leader}` : 'redirect: no leader known';
-      else out = 'pending…';
-      li.innerHTML = `<code></code> <span class="to"></span> <span class="out"></span>`;
+      if (c.outcome === 'ok') out = `ok · index ${c.index ?? '–'}${c.value != null ? ` · value ${c.value}` : ''}`;
+      else if (c.outcome === 'failed') out = 'failed (gave up)';
+      else out = `waiting on S${c.at}…`;
+      const notes = [];
+      if (c.redirects) notes.push(`redirected ×${c.redirects}`);
+      if (c.timeouts) notes.push(`timed out ×${c.timeouts}, retried`);
+      if (c.outcome === 'ok' && c.at !== c.server) notes.push(`answered by S${c.at}`);
+      li.innerHTML = `<code></code> <span class="to"></span> <span class="out"></span><span class="notes"></span>`;
       li.children[0].textContent = c.command;
       li.children[1].textContent = `→ S${c.server}`;
       li.children[2].textContent = out;
-      li.title = `sent at ${fmtMs(c.sent_ms)}${c.answered_ms != null ? `, answered at ${fmtMs(c.answered_ms)}` : ''}`;
+      li.children[3].textContent = notes.join(' · ');
+      li.dataset.redirects = String(c.redirects);
+      li.dataset.timeouts = String(c.timeouts);
+      li.title = `client ${c.client}, sent at ${fmtMs(c.sent_ms)}${c.answered_ms != null ? `, answered at ${fmtMs(c.answered_ms)}` : ''}`;
       return li;
     });
   ui.clients.replaceChildren(...items);
@@ -233,36 +289,96 @@ export function updateNet(ui, v, active) {
     }
     input.value = String(+c[input.dataset.net].toFixed(3));
   }
-  ui.hint.checked = c.conflict_hint;
-  ui.preVote.checked = c.pre_vote;
 }
+
+/** The protocol switches, from view.config (the same rule for inputs being edited). */
+export function updateSwitches(ui, v, active) {
+  const c = v.config;
+  if (!changed(ui, 'opts', JSON.stringify(c))) return;
+  for (const input of ui.opts) {
+    const val = c[input.dataset.opt];
+    if (input.type === 'checkbox') input.checked = !!val;
+    else if (input === active) ui.keys.opts = null;
+    else input.value = String(val);
+  }
+}
+
+const chip = (v, id, extra = '') => {
+  const s = v.servers[id - 1];
+  const cls = ['chip', extra, s && !s.alive ? 'down' : '', v.leader === id ? 'lead' : ''].join(' ');
+  const what = [v.leader === id ? 'leader' : '', s && !s.alive ? 'crashed' : ''].filter(Boolean).join(', ');
+  return `<span class="${cls}" data-id="${id}" title="S${id}${what ? ` (${what})` : ''}">S${id}</span>`;
+};
+
+/** The configuration as the leader sees it: C_old and C_new while joint, learners, removed servers. */
+export function updateMembership(ui, v) {
+  const m = v.membership;
+  const lead = v.leader != null ? v.servers[v.leader - 1] : null;
+  const transfer = lead?.transferee;
+  const key = JSON.stringify([m, v.leader, transfer, v.servers.map((s) => s.alive)]);
+  if (!changed(ui, 'members', key)) return;
+  const row = (label, ids, cls, note = '') =>
+    `<div class="cfg ${cls}"><span class="lbl">${label}</span> ${ids.map((id) => chip(v, id, cls)).join(' ')}${note ? ` <small>${note}</small>` : ''}</div>`;
+  const html = [];
+  if (m.joint) {
+    html.push(`<p class="joint">Joint consensus: every decision needs a majority of C<sub>old</sub> <em>and</em> of C<sub>new</sub>.</p>`);
+    html.push(row('C<sub>old</sub>', m.outgoing, 'old'));
+    html.push(row('C<sub>new</sub>', m.voters, 'new'));
+  } else html.push(row('voters', m.voters, 'voter'));
+  if (m.learners.length) html.push(row('learners', m.learners, 'learner', 'catching up, no vote'));
+  const removed = v.servers.filter((s) => memberState(v, s.id) === 'removed').map((s) => s.id);
+  if (removed.length) html.push(row('removed', removed, 'removed', 'not in the configuration'));
+  if (transfer != null) html.push(`<p class="transfer">S${v.leader} is handing leadership to S${transfer}…</p>`);
+  html.push(`<code class="cfg-text" title="The configuration entry the leader uses"></code>`);
+  ui.cfgs.innerHTML = html.join('');
+  ui.cfgs.querySelector('.cfg-text').textContent = m.text;
+}
+
+const CONFIG_ENTRY = /^C(_old,new)? \{/;
 
 export function updateLogs(ui, v) {
   const leader = v.servers.find((s) => s.alive && s.role === 'leader' && s.id === v.leader);
   const key = JSON.stringify([
-    v.servers.map((s) => [s.alive, s.commit_index, s.log.map((e) => e.term).join(',')]),
+    v.servers.map((s) => [s.alive, s.commit_index, s.snapshot_index, s.snapshot_term, s.log.map((e) => e.term).join(','), memberState(v, s.id)]),
     leader ? [leader.id, leader.next_index, leader.match_index] : null,
   ]);
   if (!changed(ui, 'logs', key)) return;
+  // Columns are log indexes, aligned across rows. The prefix every server has compacted is not
+  // shown entry by entry: each row starts with one block for its snapshot (≤ snapshot_index).
+  const lo = Math.min(...v.servers.map((s) => s.snapshot_index + 1));
+  const snaps = v.servers.some((s) => s.snapshot_index > 0);
   let width = 0;
-  for (const s of v.servers) if (s.log.length) width = Math.max(width, s.log[s.log.length - 1].index);
+  for (const s of v.servers) width = Math.max(width, s.snapshot_index, s.log.length ? s.log[s.log.length - 1].index : 0);
   if (leader) width = Math.max(width, ...leader.next_index.map((n, i) => (i + 1 === leader.id ? 0 : n)));
-  width = Math.max(width, 10);
+  width = Math.max(width, lo + 9);
 
   // Follow the newest entries, unless the reader has scrolled back to look at older ones.
   const box = ui.logscroll;
   const atEnd = box.scrollLeft + box.clientWidth >= box.scrollWidth - 4;
   const head = ['<thead><tr><th></th>'];
-  for (let i = 1; i <= width; i++) head.push(`<th>${i}</th>`);
+  if (snaps) head.push(`<th title="snapshots (compacted log prefixes)">${lo > 1 ? `≤${lo - 1}` : ''}</th>`);
+  for (let i = lo; i <= width; i++) head.push(`<th>${i}</th>`);
   head.push('</tr></thead>');
   const rows = [];
   for (const s of v.servers) {
-    const cls = [s.alive ? '' : 'dead', s.role === 'leader' ? 'lead' : ''].join(' ');
+    const member = memberState(v, s.id);
+    const cls = [s.alive ? '' : 'dead', s.role === 'leader' ? 'lead' : '', member === 'voter' ? '' : member].join(' ');
     const byIndex = new Map(s.log.map((e) => [e.index, e]));
     const mi = leader && s.id !== leader.id ? leader.match_index[s.id - 1] : null;
     const ni = leader && s.id !== leader.id ? leader.next_index[s.id - 1] : null;
-    const row = [`<tr class="${cls}"><th title="${s.role}, term ${s.term}, commit index ${s.commit_index}">S${s.id}</th>`];
-    for (let i = 1; i <= width; i++) {
+    const who = `${s.alive ? s.role : 'crashed'}${member === 'voter' ? '' : `, ${member}`}, term ${s.term}, commit index ${s.commit_index}`;
+    const extra = s.pending_reads ? `, ${s.pending_reads} ReadIndex read(s) waiting` : '';
+    const row = [`<tr class="${cls}"><th title="${esc(who + extra)}">S${s.id}</th>`];
+    if (snaps) {
+      const si = s.snapshot_index;
+      if (si > 0) {
+        const span = 1 + si - lo + 1;
+        const title = `snapshot ≤ ${si} (term ${s.snapshot_term}): entries 1–${si} are compacted into the state machine's snapshot${s.commit_index === si ? `\ncommitIndex = ${si}` : ''}`;
+        const text = `<span>snapshot ≤ ${si} <small>(term ${s.snapshot_term})</small></span>`;
+        row.push(`<td class="snap${s.commit_index === si ? ' ci' : ''}" colspan="${span}" title="${esc(title)}">${text}</td>`);
+      } else row.push('<td class="nosnap"></td>');
+    }
+    for (let i = Math.max(lo, s.snapshot_index + 1); i <= width; i++) {
       const e = byIndex.get(i);
       const c = [];
       let style = '';
@@ -270,10 +386,12 @@ export function updateLogs(ui, v) {
       let body = '';
       if (e) {
         const committed = i <= s.commit_index;
+        const conf = CONFIG_ENTRY.test(e.text);
         c.push(committed ? 'ent committed' : 'ent');
+        if (conf) c.push('cfg');
         style = committed ? `background:${termColor(e.term)};` : `border-color:${termColor(e.term, false)};`;
-        title = `index ${i}, term ${e.term}: ${e.text}${committed ? ' (committed)' : ' (not committed)'}`;
-        body = String(e.term);
+        title = `index ${i}, term ${e.term}: ${conf ? 'configuration ' : ''}${e.text}${committed ? ' (committed)' : ' (not committed)'}`;
+        body = String(e.term) + (conf ? '<b class="mk c">C</b>' : '');
       }
       if (i === s.commit_index) {
         c.push('ci');
@@ -324,15 +442,19 @@ export function parsePartition(text, n) {
 }
 
 /** Show the server menu for server `s` (a view server) next to its circle (centre x, y, radius r). */
-export function openMenu(ui, s, x, y, r) {
+export function openMenu(ui, v, s, x, y, r) {
   const m = ui.menu;
+  const member = memberState(v, s.id);
   m.hidden = false;
   m.dataset.server = String(s.id);
-  ui.menuTitle.textContent = `S${s.id} · ${s.alive ? s.role : 'crashed'} · term ${s.term}`;
+  ui.menuTitle.textContent = `S${s.id} · ${s.alive ? s.role : 'crashed'}${member === 'voter' ? '' : ` · ${member}`} · term ${s.term}`;
   m.querySelector('[data-action=crash]').hidden = !s.alive;
   m.querySelector('[data-action=restart]').hidden = s.alive;
   m.querySelector('[data-action=timeout]').disabled = !s.alive;
   m.querySelector('.req').hidden = !s.alive;
+  // Operator requests go to the leader, which may refuse them (and then says why).
+  m.querySelector('[data-action=transfer]').hidden = !s.alive || s.id === v.leader;
+  m.querySelector('[data-action=remove]').hidden = member === 'removed';
   ui.menuErr.textContent = '';
   // Beside the server if there is room, else below or above it; always inside the stage.
   const W = ui.stage.clientWidth;

@@ -10,6 +10,10 @@ const MAX_SPEED = 1;
 const DEFAULT_SPEED = 1 / 50;
 const DEFAULT_SERVERS = 5;
 const KEYS = 'xyzabc';
+// What `new Playground(config)` accepts; the other view.config fields are set live through actions.
+const CONFIG_KEYS = ['servers', 'seed', 'election_timeout_ms', 'heartbeat_ms', 'latency_min_ms', 'latency_max_ms', 'drop', 'duplicate', 'reorder',
+  'conflict_hint', 'pre_vote', 'check_quorum', 'read_index', 'snapshot_threshold', 'max_entries_per_append', 'client_timeout_ms'];
+const LIVE_KEYS = ['leader_noop', 'unsafe_commit_old_terms'];
 
 let shared; // wasm module + stylesheet, loaded once per page
 function loadShared() {
@@ -102,6 +106,7 @@ class RaftPlayground extends HTMLElement {
       this.#notice('The run stopped on a safety violation: press Reset or New seed.', 'error');
       return;
     }
+    if (this.#ui) this.#ui.event.textContent = '';
     this.#loop.play();
   }
   pause() {
@@ -121,6 +126,12 @@ class RaftPlayground extends HTMLElement {
   }
   /** Centre of server `id` in CSS pixels, relative to the canvas's bounding box. */
   serverPosition(id) {
+    const v = this.view(); // fresh: servers may have been added since the last frame
+    const c = this.#ui?.canvas;
+    const L = this.#layout;
+    if (v && c && (!L || L.w !== c.clientWidth || L.h !== c.clientHeight || L.n !== v.servers.length)) {
+      this.#layout = layout(c.clientWidth, c.clientHeight, v.servers.length);
+    }
     const p = this.#layout?.pos[id - 1];
     return p ? { x: p.x, y: p.y } : null;
   }
@@ -181,6 +192,9 @@ class RaftPlayground extends HTMLElement {
     this.#wire();
     this.#startLoop();
     if (a.autoplay) this.play();
+    // Ready to use (even if scrolled out of view, where no frame is drawn yet).
+    this.setAttribute('data-ready', '1');
+    ui.root.dataset.ready = '1';
   }
 
   #startLoop() {
@@ -193,8 +207,13 @@ class RaftPlayground extends HTMLElement {
     document.addEventListener('keydown', this.#docKey);
   }
 
-  /** New cluster from `config`; on a refused config, say why and use the defaults. */
-  #rebuild(config) {
+  /** New cluster from `config` (a view.config, possibly with a seed); on a refused config, say why
+   * and use the defaults. */
+  #rebuild(all) {
+    const config = {};
+    const live = {};
+    for (const k of CONFIG_KEYS) if (all[k] !== undefined) config[k] = all[k];
+    for (const k of LIVE_KEYS) if (all[k] !== undefined) live[k] = all[k];
     let pg = null;
     try {
       pg = new Playground(config);
@@ -214,8 +233,13 @@ class RaftPlayground extends HTMLElement {
     }
     this.#pg = pg;
     this.#view = null;
+    // Switches the constructor does not take: set them at time 0, only if they differ.
+    const now = this.#wasm(() => pg.view())?.config ?? {};
+    const diff = Object.fromEntries(Object.entries(live).filter(([k, x]) => k in now && now[k] !== x));
+    if (Object.keys(diff).length) this.#act({ type: 'options', ...diff });
     C.closeMenu(this.#ui);
     this.#ui.keys = {};
+    this.#ui.event.textContent = '';
     this.#invalidate();
   }
 
@@ -256,11 +280,21 @@ class RaftPlayground extends HTMLElement {
       this.shadowRoot.textContent = `The simulator crashed: ${msg}`;
       return;
     }
+    console.error('raft-playground:', e);
     ui.root.classList.add('dead');
     ui.banner.hidden = false;
-    const why = e instanceof WebAssembly.RuntimeError ? ' (a panic in the Rust code, not a Raft failure)' : '';
-    ui.banner.innerHTML = `<b>The simulator crashed</b>${why}: <code></code>. <button>Reload page</button>`;
-    ui.banner.querySelector('code').textContent = `${e && e.name ? e.name + ': ' : ''}${msg}`;
+    const wasm = e instanceof WebAssembly.RuntimeError;
+    let panic = null;
+    if (wasm) {
+      try {
+        panic = Playground.last_panic() ?? null;
+      } catch {
+        /* the module is unusable */
+      }
+    }
+    const why = wasm ? ' (a panic in the Rust code, not a Raft failure)' : '';
+    ui.banner.innerHTML = `<b>The simulator crashed</b>${why}: <code></code> <button>Reload page</button>`;
+    ui.banner.querySelector('code').textContent = panic ?? `${e && e.name ? e.name + ': ' : ''}${msg}`;
     ui.banner.querySelector('button').onclick = () => location.reload();
     C.closeMenu(ui);
     this.setAttribute('data-crashed', '1');
@@ -312,7 +346,10 @@ class RaftPlayground extends HTMLElement {
       const w = c.clientWidth;
       const h = c.clientHeight;
       const L = this.#layout;
-      if (!L || L.w !== w || L.h !== h || L.n !== v.servers.length) this.#layout = layout(w, h, v.servers.length);
+      if (!L || L.w !== w || L.h !== h || L.n !== v.servers.length) {
+        if (L && L.n !== v.servers.length) C.closeMenu(ui); // the ring moved under it
+        this.#layout = layout(w, h, v.servers.length);
+      }
       const ctx = c.getContext('2d');
       const dpr = c.width / Math.max(1, w);
       ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
@@ -322,21 +359,19 @@ class RaftPlayground extends HTMLElement {
       const next = running ? null : this.#wasm(() => this.#pg.next_event_ms());
       C.updateStatus(ui, v, running, next);
       C.updateSafety(ui, v);
+      C.updateMembership(ui, v);
       C.updateClients(ui, v);
       C.updateLogs(ui, v);
       C.updateNet(ui, v, this.shadowRoot.activeElement);
-      if (ui.servers.value !== String(v.servers.length)) {
-        if (![...ui.servers.options].some((o) => o.value === String(v.servers.length))) {
-          ui.servers.add(new Option(String(v.servers.length), String(v.servers.length)));
-        }
-        ui.servers.value = String(v.servers.length);
+      C.updateSwitches(ui, v, this.shadowRoot.activeElement);
+      // The cluster size the run started with (servers added later do not change it).
+      const size = String(v.config.servers);
+      if (ui.servers.value !== size) {
+        if (![...ui.servers.options].some((o) => o.value === size)) ui.servers.add(new Option(size, size));
+        ui.servers.value = size;
       }
       ui.root.classList.toggle('violated', v.violations.length > 0);
       this.frames++;
-      if (!this.hasAttribute('data-ready')) {
-        this.setAttribute('data-ready', '1');
-        ui.root.dataset.ready = '1';
-      }
     } catch (e) {
       this.#fatal(e);
     }
@@ -348,12 +383,8 @@ class RaftPlayground extends HTMLElement {
     ui.play.onclick = () => (this.paused ? this.play() : this.pause());
     ui.step.onclick = () => this.#step();
     ui.speed.oninput = () => this.setSpeed(fromSlider(Number(ui.speed.value)));
-    ui.root.querySelector('[data-cmd=reset]').onclick = () => {
-      this.#wasm(() => this.#pg.reset());
-      this.#ui.keys = {};
-      C.closeMenu(ui);
-      this.#invalidate();
-    };
+    // Reset: the same seed, with the settings as they are now (switches and network included).
+    ui.root.querySelector('[data-cmd=reset]').onclick = () => this.#rebuild(this.#configNow(true));
     ui.root.querySelector('[data-cmd=newseed]').onclick = () => this.#rebuild(this.#configNow(false));
     ui.servers.onchange = () => this.#rebuild({ ...this.#configNow(true), servers: Number(ui.servers.value) });
     ui.root.querySelector('[data-cmd=copy]').onclick = () => this.#copyLink();
@@ -384,21 +415,57 @@ class RaftPlayground extends HTMLElement {
       };
       input.onblur = () => this.#invalidate();
     }
-    ui.hint.onchange = () => this.#act({ type: 'options', conflict_hint: ui.hint.checked });
-    ui.preVote.onchange = () => this.#rebuild({ ...this.#configNow(true), pre_vote: ui.preVote.checked });
+    // Protocol switches apply live.
+    for (const input of ui.opts) {
+      const k = input.dataset.opt;
+      input.onchange = () => {
+        let x = input.checked;
+        if (input.type === 'number') {
+          x = Number(input.value);
+          if (input.value.trim() === '' || !Number.isInteger(x) || x < 0) {
+            this.#notice(`${k}: "${input.value}" is not a whole number ≥ 0`, 'error');
+            ui.keys.opts = null;
+            return;
+          }
+        }
+        if (!this.#act({ type: 'options', [k]: x })) ui.keys.opts = null;
+        else if (k === 'unsafe_commit_old_terms' && x) this.#notice('Unsafe rule on: leaders may commit entries of earlier terms by counting replicas (Figure 8). Watch the safety checker.', 'warn');
+      };
+      if (input.type === 'number') input.onblur = () => this.#invalidate();
+    }
+
+    // Membership.
+    ui.add.onclick = () => {
+      ui.memErr.textContent = '';
+      this.#act({ type: 'add_server' }, ui.memErr); // the ring and this panel show the new learner
+    };
+
+    // Client panel: send a command to the leader or a chosen server.
+    ui.sendForm.onsubmit = (e) => {
+      e.preventDefault();
+      ui.sendErr.textContent = '';
+      const v = this.view();
+      const server = ui.target.value ? Number(ui.target.value) : v.leader;
+      if (server == null) {
+        ui.sendErr.textContent = 'No leader right now: pick a server (a follower redirects; the client retries elsewhere on a timeout).';
+        return;
+      }
+      this.#act({ type: 'request', server, command: ui.ccmd.value.trim() }, ui.sendErr);
+    };
+    ui.ccmd.addEventListener('input', () => (ui.sendErr.textContent = ''));
 
     // Canvas: click a server for its menu, a link to cut/repair it; hover for details.
-    const at = (e) => {
+    const at = (e, messages = true) => {
       const r = ui.canvas.getBoundingClientRect();
-      return this.#view && this.#layout ? hitTest(this.#view, this.#layout, e.clientX - r.left, e.clientY - r.top) : null;
+      return this.#view && this.#layout ? hitTest(this.#view, this.#layout, e.clientX - r.left, e.clientY - r.top, messages) : null;
     };
     ui.canvas.addEventListener('click', (e) => {
-      const hit = at(e);
+      const hit = at(e, false);
       if (hit && hit.type === 'server') {
         const s = this.#view.servers[hit.id - 1];
         const p = this.#layout.pos[hit.id - 1];
         if (ui.menu.dataset.server === String(hit.id)) return C.closeMenu(ui);
-        C.openMenu(ui, s, ui.canvas.offsetLeft + p.x, ui.canvas.offsetTop + p.y, this.#layout.r);
+        C.openMenu(ui, this.#view, s, ui.canvas.offsetLeft + p.x, ui.canvas.offsetTop + p.y, this.#layout.r);
         if (!ui.cmd.value || ui.cmd.dataset.used === '1') this.#freshCommand();
       } else if (hit && hit.type === 'link') {
         C.closeMenu(ui);
@@ -460,7 +527,12 @@ class RaftPlayground extends HTMLElement {
       }
       return;
     }
-    if (this.#act({ type: action, server }, ui.menuErr)) C.closeMenu(ui);
+    const type = { remove: 'remove_server' }[action] ?? action;
+    if (this.#act({ type, server }, ui.menuErr)) {
+      C.closeMenu(ui);
+      if (action === 'remove') this.#notice(`Asked the leader to remove S${server} (C_old,new, then C_new).`, 'info');
+      else if (action === 'transfer') this.#notice(`Asked the leader to hand leadership to S${server}.`, 'info');
+    }
   }
 
   #freshCommand() {
@@ -484,8 +556,10 @@ class RaftPlayground extends HTMLElement {
   #step() {
     if (this.#dead) return;
     this.pause();
-    const ok = this.#wasm(() => this.#pg.step());
-    if (ok === false && !this.#dead) this.#notice('Nothing to step: the run has stopped.', 'info');
+    const event = this.#wasm(() => this.#pg.step());
+    if (this.#dead) return;
+    if (event == null) this.#notice('Nothing to step: the run has stopped.', 'info');
+    this.#ui.event.textContent = event != null ? `step: ${event}` : '';
     this.#invalidate();
   }
 
@@ -494,6 +568,7 @@ class RaftPlayground extends HTMLElement {
     const v = this.#view || this.view();
     const c = { ...v.config };
     if (keepSeed) c.seed = v.seed;
+    else delete c.seed;
     return c;
   }
 
@@ -502,7 +577,7 @@ class RaftPlayground extends HTMLElement {
     if (!v) return;
     const u = new URL(location.href);
     u.searchParams.set('seed', v.seed);
-    u.searchParams.set('servers', String(v.servers.length));
+    u.searchParams.set('servers', String(v.config.servers));
     if (this.hasAttribute('url-params')) history.replaceState(null, '', u);
     const done = (ok) => this.#notice(ok ? `Link copied: ${u.href}` : `Link: ${u.href}`, 'info');
     if (navigator.clipboard?.writeText) navigator.clipboard.writeText(u.href).then(() => done(true), () => done(false));

@@ -15,9 +15,24 @@ export const MSG = {
   RequestVote: '#e8590c',
   PreVote: '#c99700',
   AppendEntries: '#1c6dd0',
+  InstallSnapshot: '#7048e8',
+  TimeoutNow: '#d6336c',
   ok: '#2b8a3e',
   bad: '#e03131',
 };
+
+/** Where server `id` stands in the cluster configuration (`view.membership`, as the leader sees it):
+ * 'voter' | 'learner' | 'leaving' (in C_old only, while joint) | 'joining' (in C_new only) | 'removed'. */
+export function memberState(view, id) {
+  const m = view.membership;
+  if (!m) return 'voter';
+  const inNew = m.voters.includes(id);
+  const inOld = m.outgoing.includes(id);
+  if (m.learners.includes(id)) return 'learner';
+  if (m.joint && inOld && !inNew) return 'leaving';
+  if (m.joint && inNew && !inOld) return 'joining';
+  return inNew || inOld ? 'voter' : 'removed';
+}
 
 const GROUP_TINTS = ['#4dabf7', '#f783ac', '#69db7c', '#ffa94d', '#9775fa', '#3bc9db', '#e599f7', '#a9e34b', '#ffd43b'];
 
@@ -30,7 +45,7 @@ export function layout(w, h, n) {
   const box = (R, r) => {
     const gap = timerGap(r) + 3;
     const lh = labelHeight(r);
-    const halfW = lines === 2 ? 42 : 14;
+    const halfW = lines === 2 ? 46 : 14;
     let x0 = Infinity, x1 = -Infinity, y0 = Infinity, y1 = -Infinity;
     const add = (a, b, c, d) => {
       x0 = Math.min(x0, a); x1 = Math.max(x1, b); y0 = Math.min(y0, c); y1 = Math.max(y1, d);
@@ -113,12 +128,14 @@ export function messagePoint(L, m, t) {
 export function draw(ctx, view, L, hover) {
   const t = view.time_ms;
   ctx.clearRect(0, 0, L.w, L.h);
-  const partitioned = view.groups.some((g) => g !== view.groups[0]);
+  // view.groups has a slot for every possible server id; only the first n are servers.
+  const groups = view.groups.slice(0, view.servers.length);
+  const partitioned = groups.some((g) => g !== groups[0]);
 
   // Partition groups: a soft tint behind the members of each group.
   if (partitioned) {
-    const ids = [...new Set(view.groups)];
-    view.groups.forEach((g, i) => {
+    const ids = [...new Set(groups)];
+    groups.forEach((g, i) => {
       const p = L.pos[i];
       ctx.fillStyle = GROUP_TINTS[ids.indexOf(g) % GROUP_TINTS.length] + '33';
       ctx.beginPath();
@@ -187,6 +204,40 @@ function drawMessage(ctx, L, m, t) {
     case 'Heartbeat':
       ring(ctx, x, y, 4 * k, MSG.AppendEntries);
       break;
+    case 'InstallSnapshot': {
+      // A document: a larger sheet with a folded corner and text lines.
+      const w = 8 * k;
+      const h = 10 * k;
+      const f = 4 * k;
+      ctx.fillStyle = MSG.InstallSnapshot;
+      ctx.beginPath();
+      ctx.moveTo(x - w, y - h);
+      ctx.lineTo(x + w - f, y - h);
+      ctx.lineTo(x + w, y - h + f);
+      ctx.lineTo(x + w, y + h);
+      ctx.lineTo(x - w, y + h);
+      ctx.closePath();
+      ctx.fill();
+      ctx.strokeStyle = '#fff';
+      ctx.lineWidth = 1.3;
+      ctx.beginPath();
+      for (let j = -1; j <= 1; j++) {
+        ctx.moveTo(x - w * 0.55, y + j * h * 0.42);
+        ctx.lineTo(x + w * 0.55, y + j * h * 0.42);
+      }
+      ctx.stroke();
+      break;
+    }
+    case 'InstallSnapshotReply': {
+      const s = 4.5 * k;
+      ctx.fillStyle = MSG.InstallSnapshot;
+      ctx.fillRect(x - s, y - s, 2 * s, 2 * s);
+      mark(ctx, x, y, 2.4 * k, true, '#fff');
+      break;
+    }
+    case 'TimeoutNow':
+      star(ctx, x, y, 8.5 * k, MSG.TimeoutNow);
+      break;
     case 'AppendEntriesReply': {
       const s = 4.5 * k;
       ctx.fillStyle = m.ok ? MSG.ok : MSG.bad;
@@ -227,6 +278,18 @@ function ring(ctx, x, y, r, color, dash) {
   ctx.setLineDash([]);
 }
 
+function star(ctx, x, y, r, color) {
+  ctx.fillStyle = color;
+  ctx.beginPath();
+  for (let i = 0; i < 10; i++) {
+    const a = -Math.PI / 2 + (i * Math.PI) / 5;
+    const d = i % 2 ? r * 0.45 : r;
+    ctx.lineTo(x + d * Math.cos(a), y + d * Math.sin(a));
+  }
+  ctx.closePath();
+  ctx.fill();
+}
+
 function cross(ctx, x, y, s, color, w) {
   ctx.strokeStyle = color;
   ctx.lineWidth = w;
@@ -261,6 +324,9 @@ function drawServer(ctx, L, view, s, t, hot) {
   if (!p) return;
   const r = L.r;
   const style = ROLE[s.role] || ROLE.follower;
+  const member = memberState(view, s.id);
+  ctx.save();
+  if (member === 'removed') ctx.globalAlpha = 0.4;
 
   // Election timer: the arc that is left until this server times out.
   if (s.alive && s.election_deadline_ms != null && s.election_start_ms != null) {
@@ -284,7 +350,10 @@ function drawServer(ctx, L, view, s, t, hot) {
   ctx.beginPath();
   ctx.arc(p.x, p.y, r, 0, 2 * Math.PI);
   ctx.fill();
+  // Learners (no vote yet): a dashed outline.
+  if (member === 'learner') ctx.setLineDash([Math.max(3, r * 0.22), Math.max(2, r * 0.14)]);
   ctx.stroke();
+  ctx.setLineDash([]);
   if (hot) {
     ctx.strokeStyle = '#1c6dd0';
     ctx.lineWidth = 1.5;
@@ -317,7 +386,8 @@ function drawServer(ctx, L, view, s, t, hot) {
 
   // Labels outside the ring: the name and who it voted for / how many votes it has.
   const lines = [`S${s.id}`];
-  const sub = subLabel(view, s);
+  const role = subLabel(s);
+  const sub = member === 'voter' ? role : s.role === 'leader' || !s.alive ? `${member} · ${role}` : member;
   if (sub && L.n <= 12) lines.push(sub);
   const c = Math.cos(p.a);
   const sn = Math.sin(p.a);
@@ -339,11 +409,13 @@ function drawServer(ctx, L, view, s, t, hot) {
     ctx.fillStyle = k === 0 ? (s.alive ? '#212529' : '#868e96') : '#5c6370';
     ctx.fillText(text, x, y + k * lh);
   });
+  ctx.restore();
 }
 
-function subLabel(view, s) {
+function subLabel(s) {
   if (!s.alive) return 'crashed';
-  const need = Math.floor(view.servers.length / 2) + 1;
+  // Votes needed: a majority of the voters of the configuration the candidate uses.
+  const need = Math.floor(Math.max(1, s.membership.voters.length) / 2) + 1;
   if (s.role === 'leader') return 'leader';
   if (s.role === 'candidate') return `votes ${s.votes.length}/${need}`;
   if (s.role === 'precandidate') return `pre-votes ${s.votes.length}/${need}`;
@@ -365,14 +437,15 @@ function crown(ctx, x, y, s, color) {
   ctx.fill();
 }
 
-/** What is under the point (x, y) in CSS pixels: a server, a message, a link, or null. */
-export function hitTest(view, L, x, y) {
+/** What is under the point (x, y) in CSS pixels: a server, a message, a link, or null. Clicks pass
+ * `messages = false`: a message passing over a link must not swallow a click on the link. */
+export function hitTest(view, L, x, y, messages = true) {
   for (const s of view.servers) {
     const p = L.pos[s.id - 1];
     if (p && Math.hypot(p.x - x, p.y - y) <= L.r + 6) return { type: 'server', id: s.id };
   }
   let best = null;
-  for (const m of view.messages) {
+  for (const m of messages ? view.messages : []) {
     const q = messagePoint(L, m, view.time_ms);
     const d = Math.hypot(q.x - x, q.y - y);
     if (d <= 9 && (!best || d < best.d)) best = { type: 'message', m, d };
