@@ -37,6 +37,9 @@ pub enum Body {
         hint: Option<(Option<Term>, Index)>,
         /// The `ctx` of the AppendEntries this answers.
         ctx: u64,
+        /// The follower's commit index after handling it (a removed server is told until it knows
+        /// its removal is committed).
+        commit: Index,
     },
     /// InstallSnapshot RPC (§7), sent in one chunk (offset 0, done = true).
     InstallSnapshot { snapshot: Box<Snapshot> },

@@ -215,6 +215,9 @@ pub struct Node {
     pub transferee: Option<NodeId>,
     /// Learners to promote to voters once they have caught up.
     pub promote: Set,
+    /// Servers the last change removed: they still get AppendEntries until they hold the new
+    /// configuration and know it is committed, so they never campaign for lack of news.
+    pub notify: Set,
     pub reads: Vec<PendingRead>,
     /// The current heartbeat round (ReadIndex).
     pub ctx: u64,
@@ -254,6 +257,7 @@ impl Node {
             recent_active: Set::EMPTY,
             transferee: None,
             promote: Set::EMPTY,
+            notify: Set::EMPTY,
             reads: Vec::new(),
             ctx: 0,
         };
@@ -369,7 +373,11 @@ impl Node {
             Body::AppendEntries { prev_log_index, prev_log_term, entries, leader_commit, ctx } => {
                 self.handle_append_entries(m.from, m.term, prev_log_index, prev_log_term, &entries, leader_commit, ctx, out)
             }
-            Body::AppendEntriesReply { success, index, hint, ctx } => {
+            Body::AppendEntriesReply { success, index, hint, ctx, commit } => {
+                if commit >= self.config_index {
+                    // It knows the configuration is committed: a removed server needs no more news.
+                    self.notify.remove(m.from);
+                }
                 self.handle_append_reply(m.from, m.term, success, index, hint, ctx, out)
             }
             Body::InstallSnapshot { snapshot } => self.handle_install_snapshot(m.from, m.term, *snapshot, out),
@@ -447,8 +455,11 @@ impl Node {
     fn election_timeout(&mut self, out: &mut Ready) {
         match self.role {
             Role::Leader => {
-                // A transfer that has not finished within an election timeout is abandoned.
-                self.transferee = None;
+                // A transfer that has not finished within an election timeout is abandoned, and a
+                // configuration change it held up goes on.
+                if self.transferee.take().is_some() {
+                    self.advance_config(out);
+                }
                 if self.opts.check_quorum {
                     // CheckQuorum (thesis §6.2): step down without a quorum of recent answers.
                     let mut active = self.recent_active;
@@ -529,6 +540,7 @@ impl Node {
         self.recent_active = Set::EMPTY;
         self.transferee = None;
         self.promote = self.config.learners;
+        self.notify = Set::EMPTY;
         self.reads.clear();
         let last = self.log.last_index();
         for p in self.progress.iter_mut() {
@@ -630,7 +642,7 @@ impl Node {
     ) {
         // 1. Reply false if term < currentTerm (§5.1).
         if term < self.current_term {
-            let body = Body::AppendEntriesReply { success: false, index: prev_log_index, hint: None, ctx };
+            let body = Body::AppendEntriesReply { success: false, index: prev_log_index, hint: None, ctx, commit: self.commit_index };
             return self.send(out, from, self.current_term, body);
         }
         self.heard_from_leader(from, term, out);
@@ -642,7 +654,7 @@ impl Node {
             (p, self.log.term(p).unwrap_or(prev_log_term), &entries[skip as usize..])
         } else if prev_log_index < self.log.offset() {
             // Everything it sent is inside our snapshot: we match up to the snapshot.
-            let body = Body::AppendEntriesReply { success: true, index: self.log.offset(), hint: None, ctx };
+            let body = Body::AppendEntriesReply { success: true, index: self.log.offset(), hint: None, ctx, commit: self.commit_index };
             return self.send(out, from, self.current_term, body);
         } else {
             (prev_log_index, prev_log_term, entries)
@@ -655,7 +667,7 @@ impl Node {
                 None => (None, self.log.last_index() + 1),
                 Some(t) => (Some(t), self.log.first_index_of_term(t, prev_log_index)),
             });
-            let body = Body::AppendEntriesReply { success: false, index: prev_log_index, hint, ctx };
+            let body = Body::AppendEntriesReply { success: false, index: prev_log_index, hint, ctx, commit: self.commit_index };
             return self.send(out, from, self.current_term, body);
         }
 
@@ -693,7 +705,7 @@ impl Node {
         if leader_commit > self.commit_index {
             self.commit_index = self.commit_index.max(leader_commit.min(last_new));
         }
-        let body = Body::AppendEntriesReply { success: true, index: last_new, hint: None, ctx };
+        let body = Body::AppendEntriesReply { success: true, index: last_new, hint: None, ctx, commit: self.commit_index };
         self.send(out, from, self.current_term, body);
     }
 
@@ -867,10 +879,16 @@ impl Node {
         self.maybe_commit(out);
     }
 
-    /// AppendEntries to every member (voters of both configurations and learners).
+    /// Everyone the leader replicates to: voters of both configurations, learners, and servers
+    /// just removed that have not yet learned it.
+    fn replicas(&self) -> Set {
+        Set(self.config.members().0 | self.notify.0)
+    }
+
+    /// AppendEntries to every replica.
     fn broadcast_append(&mut self, out: &mut Ready) {
-        let (members, me) = (self.config.members(), self.id);
-        for peer in members.iter().filter(|&p| p != me) {
+        let (replicas, me) = (self.replicas(), self.id);
+        for peer in replicas.iter().filter(|&p| p != me) {
             self.send_append(peer, out);
         }
     }
@@ -878,8 +896,8 @@ impl Node {
     /// The heartbeat (Figure 2: "repeat during idle periods"), also a retransmission timer: entries
     /// still unacknowledged after a heartbeat interval are presumed lost and re-sent from matchIndex.
     fn heartbeat(&mut self, out: &mut Ready) {
-        let (members, me) = (self.config.members(), self.id);
-        for peer in members.iter().filter(|&p| p != me) {
+        let (replicas, me) = (self.replicas(), self.id);
+        for peer in replicas.iter().filter(|&p| p != me) {
             let pr = &mut self.progress[peer as usize];
             if pr.state == ProgressState::Replicate && pr.next_index > pr.match_index + 1 {
                 pr.next_index = pr.match_index + 1;
@@ -933,11 +951,14 @@ impl Node {
     /// Joint consensus (§6): once C_old,new is committed, append C_new; once C_new is committed, a
     /// leader that is not part of it steps down.
     fn advance_config(&mut self, out: &mut Ready) {
-        if self.config_index > self.commit_index {
+        if self.config_index > self.commit_index || self.transferee.is_some() {
             return;
         }
         if self.config.is_joint() {
             let next = Membership { outgoing: Set::EMPTY, ..self.config };
+            let mut removed = self.config.outgoing;
+            removed.0 &= !next.members().0;
+            self.notify = removed;
             self.append(EntryData::Config(next), out);
             self.broadcast_append(out);
         } else if !self.config.is_voter(self.id) && self.role == Role::Leader {
@@ -960,6 +981,10 @@ impl Node {
             out.refused = Some("a configuration change is still in progress");
             return;
         }
+        if self.transferee.is_some() {
+            out.refused = Some("leadership is being transferred");
+            return;
+        }
         let mut next = self.config;
         match change {
             MembershipChange::AddServer(id) => {
@@ -976,6 +1001,7 @@ impl Node {
                 if next.learners.contains(id) {
                     next.learners.remove(id);
                     self.promote.remove(id);
+                    self.notify.insert(id);
                 } else if next.voters.contains(id) {
                     if next.voters.len() == 1 {
                         out.refused = Some("cannot remove the last voter");
@@ -995,7 +1021,9 @@ impl Node {
 
     /// Promote a caught-up learner to voter through joint consensus.
     fn maybe_promote(&mut self, id: NodeId, out: &mut Ready) {
-        if !self.promote.contains(id) || self.change_pending() || self.progress[id as usize].match_index < self.commit_index {
+        // Not while handing over leadership: the target must stay up to date (thesis §3.10).
+        let caught_up = self.progress[id as usize].match_index >= self.commit_index;
+        if !self.promote.contains(id) || self.change_pending() || !caught_up || self.transferee.is_some() {
             return;
         }
         self.promote.remove(id);

@@ -99,7 +99,7 @@ fn all_servers_adopt_a_higher_term_and_become_follower() {
     let mut leader = with_log(node(1, 3), &[1]);
     elect(&mut leader, &[2]);
     let t = leader.current_term;
-    let r = deliver(&mut leader, 3, t + 3, Body::AppendEntriesReply { success: false, index: 0, hint: None, ctx: 0 });
+    let r = deliver(&mut leader, 3, t + 3, Body::AppendEntriesReply { success: false, index: 0, hint: None, ctx: 0, commit: 0 });
     assert_eq!((leader.role, leader.current_term, leader.voted_for), (Role::Follower, t + 3, None));
     assert!(r.persist_hard_state, "the new term must be persisted");
     // …and from a request.
@@ -221,14 +221,14 @@ fn leaders_append_client_commands_and_respond_after_applying_them() {
     elect(&mut n, &[2]);
     // The followers answer the leader's first (probing) AppendEntries: they match at index 0.
     for f in [2, 3] {
-        deliver(&mut n, f, 1, Body::AppendEntriesReply { success: true, index: 0, hint: None, ctx: 0 });
+        deliver(&mut n, f, 1, Body::AppendEntriesReply { success: true, index: 0, hint: None, ctx: 0, commit: 0 });
     }
     let r = step(&mut n, Input::Propose(cmd(1, b'x', 3)));
     assert_eq!(n.log.last_index(), 1);
     assert_eq!(r.persist_log_from, Some(1));
     assert!(r.client_replies.is_empty(), "no answer before the entry is committed and applied");
     assert_eq!(r.messages.len(), 2);
-    let r = deliver(&mut n, 2, 1, Body::AppendEntriesReply { success: true, index: 1, hint: None, ctx: 0 });
+    let r = deliver(&mut n, 2, 1, Body::AppendEntriesReply { success: true, index: 1, hint: None, ctx: 0, commit: 0 });
     assert_eq!(n.commit_index, 1);
     assert_eq!(r.client_replies.len(), 1);
     assert_eq!(r.client_replies[0].result, ClientResult::Ok { index: 1, value: Some(3) });
@@ -241,7 +241,7 @@ fn leaders_probe_one_request_at_a_time_then_stream_entries_once_a_follower_match
     // Follower 2 has not answered the first probe: new entries wait for its answer.
     let r = step(&mut n, Input::Propose(cmd(1, b'x', 1)));
     assert!(r.messages.iter().all(|m| m.to != 2), "a paused probe sends nothing more");
-    deliver(&mut n, 2, 1, Body::AppendEntriesReply { success: true, index: 0, hint: None, ctx: 0 });
+    deliver(&mut n, 2, 1, Body::AppendEntriesReply { success: true, index: 0, hint: None, ctx: 0, commit: 0 });
     // Now it matches: entries stream, and nextIndex moves past what was sent.
     let r = step(&mut n, Input::Propose(cmd(2, b'x', 2)));
     let to2: Vec<&Message> = r.messages.iter().filter(|m| m.to == 2).collect();
@@ -287,10 +287,10 @@ fn leaders_update_next_index_and_match_index_on_success() {
     elect(&mut n, &[2]);
     step(&mut n, Input::Propose(cmd(1, b'x', 3)));
     step(&mut n, Input::Propose(cmd(2, b'x', 4)));
-    deliver(&mut n, 2, 1, Body::AppendEntriesReply { success: true, index: 2, hint: None, ctx: 0 });
+    deliver(&mut n, 2, 1, Body::AppendEntriesReply { success: true, index: 2, hint: None, ctx: 0, commit: 0 });
     assert_eq!((n.progress[2].next_index, n.progress[2].match_index), (3, 2));
     // A stale, reordered success never moves them back.
-    deliver(&mut n, 2, 1, Body::AppendEntriesReply { success: true, index: 1, hint: None, ctx: 0 });
+    deliver(&mut n, 2, 1, Body::AppendEntriesReply { success: true, index: 1, hint: None, ctx: 0, commit: 0 });
     assert_eq!((n.progress[2].next_index, n.progress[2].match_index), (3, 2));
 }
 
@@ -299,11 +299,11 @@ fn leaders_decrement_next_index_and_retry_on_inconsistency() {
     let mut n = with_log(Node::new(1, Membership::first_n(3), Options { conflict_hint: false, ..opts() }), &[1, 1, 1, 2]);
     elect(&mut n, &[2]);
     assert_eq!(n.progress[3].next_index, 5);
-    let r = deliver(&mut n, 3, 3, Body::AppendEntriesReply { success: false, index: 4, hint: None, ctx: 0 });
+    let r = deliver(&mut n, 3, 3, Body::AppendEntriesReply { success: false, index: 4, hint: None, ctx: 0, commit: 0 });
     assert_eq!(n.progress[3].next_index, 4);
     assert_eq!(reply(&r), &ae(3, 1, &[2], 0));
     // A duplicate of the same rejection is stale now and changes nothing.
-    let r = deliver(&mut n, 3, 3, Body::AppendEntriesReply { success: false, index: 4, hint: None, ctx: 0 });
+    let r = deliver(&mut n, 3, 3, Body::AppendEntriesReply { success: false, index: 4, hint: None, ctx: 0, commit: 0 });
     assert_eq!(n.progress[3].next_index, 4);
     assert!(r.messages.is_empty());
 }
@@ -324,7 +324,7 @@ fn leaders_skip_the_conflicting_term_with_the_hint() {
         let to_send = leader.log.slice(probe + 1, 64).iter().map(|e| e.term).collect::<Vec<_>>();
         let r = deliver(&mut f, 1, 8, ae(probe, pt, &to_send, 0));
         let Body::AppendEntriesReply { success, index, hint, .. } = reply(&r).clone() else { panic!() };
-        deliver(&mut leader, 3, 8, Body::AppendEntriesReply { success, index, hint, ctx: 0 });
+        deliver(&mut leader, 3, 8, Body::AppendEntriesReply { success, index, hint, ctx: 0, commit: 0 });
         if success {
             break;
         }
@@ -341,14 +341,14 @@ fn leaders_commit_only_current_term_entries_by_counting_replicas() {
     s1.current_term = 3;
     elect(&mut s1, &[2, 3]);
     assert_eq!(s1.current_term, 4);
-    deliver(&mut s1, 2, 4, Body::AppendEntriesReply { success: true, index: 2, hint: None, ctx: 0 });
-    deliver(&mut s1, 3, 4, Body::AppendEntriesReply { success: true, index: 2, hint: None, ctx: 0 });
+    deliver(&mut s1, 2, 4, Body::AppendEntriesReply { success: true, index: 2, hint: None, ctx: 0, commit: 0 });
+    deliver(&mut s1, 3, 4, Body::AppendEntriesReply { success: true, index: 2, hint: None, ctx: 0, commit: 0 });
     assert_eq!(s1.commit_index, 0, "a term-2 entry on a majority must not be committed by counting");
     // (e): once an entry of term 4 is on a majority, it and everything before it commit.
     step(&mut s1, Input::Propose(cmd(1, b'x', 1)));
-    deliver(&mut s1, 2, 4, Body::AppendEntriesReply { success: true, index: 3, hint: None, ctx: 0 });
+    deliver(&mut s1, 2, 4, Body::AppendEntriesReply { success: true, index: 3, hint: None, ctx: 0, commit: 0 });
     assert_eq!(s1.commit_index, 0);
-    deliver(&mut s1, 3, 4, Body::AppendEntriesReply { success: true, index: 3, hint: None, ctx: 0 });
+    deliver(&mut s1, 3, 4, Body::AppendEntriesReply { success: true, index: 3, hint: None, ctx: 0, commit: 0 });
     assert_eq!(s1.commit_index, 3);
 }
 
@@ -469,7 +469,7 @@ fn restart_keeps_persistent_state_and_loses_volatile_state() {
     let mut n = node(1, 3);
     elect(&mut n, &[2]);
     step(&mut n, Input::Propose(cmd(1, b'x', 3)));
-    deliver(&mut n, 2, 1, Body::AppendEntriesReply { success: true, index: 1, hint: None, ctx: 0 });
+    deliver(&mut n, 2, 1, Body::AppendEntriesReply { success: true, index: 1, hint: None, ctx: 0, commit: 0 });
     assert_eq!((n.commit_index, n.last_applied, n.role), (1, 1, Role::Leader));
     let r = Node::restart(1, opts(), n.persistent());
     assert_eq!((r.current_term, r.voted_for, log_terms(&r)), (1, Some(1), vec![1]));

@@ -29,7 +29,7 @@ fn deliver(n: &mut Node, now: u64, from: u32, term: u64, body: Body) -> Ready {
 }
 
 fn ok_reply(index: u64) -> Body {
-    Body::AppendEntriesReply { success: true, index, hint: None, ctx: 0 }
+    Body::AppendEntriesReply { success: true, index, hint: None, ctx: 0, commit: 0 }
 }
 
 fn ae(prev: u64, prev_term: u64, entries: Vec<Entry>, commit: u64) -> Body {
@@ -241,11 +241,11 @@ fn read_index_answers_after_a_heartbeat_quorum_without_appending() {
     assert!(r.client_replies.is_empty(), "not before leadership is confirmed");
     let ctx = l.ctx;
     assert!(r.messages.iter().all(|m| matches!(m.body, Body::AppendEntries { ctx: c, .. } if c == ctx)));
-    let r = deliver(&mut l, 0, 2, 1, Body::AppendEntriesReply { success: true, index: 1, hint: None, ctx });
+    let r = deliver(&mut l, 0, 2, 1, Body::AppendEntriesReply { success: true, index: 1, hint: None, ctx, commit: 0 });
     assert_eq!(r.client_replies[0].result, ClientResult::Ok { index: 1, value: None });
     // A reply to an earlier round does not confirm a later read.
     step(&mut l, 0, Input::Propose(cmd(2, Op::Get { key: b'x' })));
-    let r = deliver(&mut l, 0, 2, 1, Body::AppendEntriesReply { success: true, index: 1, hint: None, ctx: ctx });
+    let r = deliver(&mut l, 0, 2, 1, Body::AppendEntriesReply { success: true, index: 1, hint: None, ctx: ctx, commit: 0 });
     assert!(r.client_replies.is_empty());
 }
 

@@ -322,3 +322,34 @@ fn leadership_transfer_overrides_check_quorum_leases() {
     assert_eq!(s.leader(), Some(target));
     ok(&s);
 }
+
+#[test]
+fn a_removed_follower_learns_its_removal_is_committed_and_stays_quiet() {
+    let mut s = Sim::new(cfg(12)).unwrap();
+    let l = elect(&mut s);
+    let f = if l == 5 { 4 } else { 5 };
+    let term = s.max_term();
+    s.act(Action::RemoveServer(f)).unwrap();
+    s.run_for(2000 * MS);
+    let removed = s.node(f).unwrap();
+    assert!(!removed.config.is_voter(f));
+    assert!(removed.commit_index >= removed.config_index, "it was told the change is committed");
+    assert_eq!((s.leader(), s.max_term()), (Some(l), term), "no election was disturbed");
+    ok(&s);
+}
+
+#[test]
+fn a_transfer_is_not_spoiled_by_a_pending_promotion() {
+    let mut s = Sim::new(cfg(13)).unwrap();
+    let l = elect(&mut s);
+    let target = if l == 3 { 2 } else { 3 };
+    s.act(Action::AddServer).unwrap();
+    s.act(Action::Transfer(target)).unwrap();
+    assert!(s.act(Action::RemoveServer(6)).unwrap_err().contains("in progress") || s.act(Action::RemoveServer(6)).is_err());
+    s.run_for(300 * MS);
+    assert_eq!(s.leader(), Some(target), "the leader appended nothing while handing over");
+    s.run_for(1000 * MS);
+    let c = s.node(target).unwrap().config;
+    assert!(c.voters.contains(6), "the new leader finishes the promotion: {c}");
+    ok(&s);
+}

@@ -510,7 +510,7 @@ pub fn build_view(sim: &Sim) -> View {
         leader: sim.leader(),
         servers,
         messages,
-        groups: sim.topology.group[1..].to_vec(),
+        groups: sim.topology.group[1..=n].to_vec(),
         cut: sim.topology.cut.iter().map(|&(a, b)| [a, b]).collect(),
         violations: sim
             .violations
