@@ -1001,3 +1001,47 @@ test('a single step names the event it processed in the status line', async () =
     await page.close();
   }
 });
+
+test('scenarios play live: the PreVote story from the menu, ?scenario= in the URL, a bad name refused', async () => {
+  const page = await load();
+  try {
+    const root = () => page.locator('raft-playground');
+    await onEl(page, (el) => el.pause());
+    await root().locator('[data-cmd=scenario]').selectOption('prevote');
+    const desc = await root().locator('.scenario-desc').textContent();
+    assert.match(desc, /PreVote/);
+    const v = await onEl(page, (el) => {
+      const before = el.playground.scheduled();
+      el.playground.run_until(2000);
+      const v = el.view();
+      return { before, after: el.playground.scheduled(), leader: v.leader, term: v.term, pre_vote: v.config.pre_vote, t: v.time_ms };
+    });
+    assert.equal(v.pre_vote, true);
+    assert.ok(v.before > 0 && v.after === 0, `the scenario's actions ran (${v.before} → ${v.after})`);
+    // The script's own expectations: the cut-off server never bumped the term; S5 still leads.
+    assert.deepEqual([v.leader, v.term], [5, 2]);
+    // Reset replays the scenario from the start.
+    await root().locator('[data-cmd=reset]').click();
+    const again = await onEl(page, (el) => [el.view().time_ms, el.playground.scheduled()]);
+    assert.deepEqual(again, [0, v.before]);
+    assert.deepEqual(page.errors, []);
+  } finally {
+    await page.close();
+  }
+  const viaUrl = await load('?scenario=membership');
+  try {
+    const s = await onEl(viaUrl, (el) => [el.shadowRoot.querySelector('[data-cmd=scenario]').value, el.playground.scheduled() > 0]);
+    assert.deepEqual(s, ['membership', true]);
+  } finally {
+    await viaUrl.close();
+  }
+  const bad = await load('?scenario=nonsense');
+  try {
+    const text = await bad.locator('raft-playground .notices, raft-playground .toasts').allTextContents();
+    assert.match(text.join(' '), /no scenario "nonsense"/);
+    const free = await onEl(bad, (el) => [el.shadowRoot.querySelector('[data-cmd=scenario]').value, el.playground.scheduled()]);
+    assert.deepEqual(free, ['', 0]);
+  } finally {
+    await bad.close();
+  }
+});

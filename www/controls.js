@@ -16,8 +16,10 @@ const TEMPLATE = `
       <button data-cmd="reset" title="Start again with the same seed and the current settings">Reset</button>
       <button data-cmd="newseed" title="Start again with a fresh random seed">New seed</button>
       <label>Servers <select data-cmd="servers"></select></label>
+      <label title="Replay a short scripted story, live">Scenario <select data-cmd="scenario"><option value="">free play</option></select></label>
     </span>
   </div>
+  <p class="scenario-desc" hidden></p>
   <div class="status" aria-live="off">
     <span class="st-time"></span>
     <span class="st-next"></span>
@@ -142,6 +144,8 @@ export function buildDom(root) {
     speed: $('.speed input'),
     speedOut: $('.speed output'),
     servers: $('[data-cmd=servers]'),
+    scenario: $('[data-cmd=scenario]'),
+    scenarioDesc: $('.scenario-desc'),
     time: $('.st-time'),
     next: $('.st-next'),
     term: $('.st-term'),

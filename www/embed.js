@@ -61,11 +61,12 @@ function readAttributes(el) {
   }
   const ap = el.getAttribute('autoplay');
   const autoplay = ap != null && ap !== 'false';
-  return { config, speed, autoplay, problems };
+  const scenario = (el.getAttribute('scenario') ?? '').trim();
+  return { config, speed, autoplay, scenario, problems };
 }
 
 class RaftPlayground extends HTMLElement {
-  static observedAttributes = ['servers', 'seed', 'speed'];
+  static observedAttributes = ['servers', 'seed', 'speed', 'scenario'];
 
   #pg = null;
   #view = null;
@@ -79,6 +80,8 @@ class RaftPlayground extends HTMLElement {
   #cmdCount = 0;
   #started = false;
   #docKey = null;
+  /** The scenario being played ({name, description, text}), or null in free play. */
+  #scenario = null;
   frames = 0;
 
   constructor() {
@@ -169,14 +172,52 @@ class RaftPlayground extends HTMLElement {
     const a = readAttributes(this);
     a.problems.forEach((p) => this.#notice(p, 'warn'));
     if (name === 'speed') this.setSpeed(a.speed);
+    else if (name === 'scenario') this.#playScenario(a.scenario);
     else this.#rebuild(a.config);
+  }
+
+  /** The built-in scenarios, [{name, description, text}]. */
+  get scenarios() {
+    return this.#wasm(() => Playground.scenarios()) ?? [];
+  }
+
+  /** Play a built-in scenario live by name ('' or unknown: back to free play, saying why). */
+  #playScenario(name) {
+    const ui = this.#ui;
+    const sc = name ? this.scenarios.find((x) => x.name === name) : null;
+    if (name && !sc) this.#notice(`There is no scenario "${name}": free play.`, 'warn');
+    if (!sc) {
+      this.#setScenario(null);
+      this.#rebuild(this.#configNow(true));
+      return;
+    }
+    let pg;
+    try {
+      pg = Playground.from_script(sc.text);
+    } catch (e) {
+      if (e instanceof WebAssembly.RuntimeError) return this.#fatal(e);
+      this.#notice(`Scenario "${name}": ${e.message || e}`, 'error');
+      return;
+    }
+    this.#install(pg);
+    this.#setScenario(sc);
+    if (ui) ui.scenario.value = sc.name;
+  }
+
+  #setScenario(sc) {
+    this.#scenario = sc;
+    const ui = this.#ui;
+    if (!ui) return;
+    ui.scenario.value = sc ? sc.name : '';
+    ui.scenarioDesc.hidden = !sc;
+    ui.scenarioDesc.textContent = sc ? sc.description : '';
   }
 
   #setup(sheet) {
     // Parameters from the page URL (index.html opts in with the url-params attribute).
     if (this.hasAttribute('url-params')) {
       const q = new URLSearchParams(location.search);
-      for (const k of ['seed', 'servers']) if (q.has(k)) this.setAttribute(k, q.get(k));
+      for (const k of ['seed', 'servers', 'scenario']) if (q.has(k)) this.setAttribute(k, q.get(k));
     }
     const root = this.shadowRoot;
     root.textContent = '';
@@ -187,6 +228,8 @@ class RaftPlayground extends HTMLElement {
     this.setSpeed(a.speed);
     this.#rebuild(a.config);
     if (!this.#pg) return;
+    for (const sc of this.scenarios) ui.scenario.add(new Option(sc.name.replaceAll('_', ' '), sc.name));
+    if (a.scenario) this.#playScenario(a.scenario);
 
     for (let n = 3; n <= 9; n++) ui.servers.add(new Option(String(n), String(n)));
     this.#wire();
@@ -226,6 +269,17 @@ class RaftPlayground extends HTMLElement {
         return this.#fatal(e2);
       }
     }
+    this.#install(pg);
+    this.#setScenario(null);
+    // Switches the constructor does not take: set them at time 0, only if they differ.
+    const now = this.#wasm(() => pg.view())?.config ?? {};
+    const diff = Object.fromEntries(Object.entries(live).filter(([k, x]) => k in now && now[k] !== x));
+    if (Object.keys(diff).length) this.#act({ type: 'options', ...diff });
+    this.#invalidate();
+  }
+
+  /** Make `pg` the widget's cluster, freeing the old one. */
+  #install(pg) {
     try {
       this.#pg?.free();
     } catch {
@@ -233,13 +287,11 @@ class RaftPlayground extends HTMLElement {
     }
     this.#pg = pg;
     this.#view = null;
-    // Switches the constructor does not take: set them at time 0, only if they differ.
-    const now = this.#wasm(() => pg.view())?.config ?? {};
-    const diff = Object.fromEntries(Object.entries(live).filter(([k, x]) => k in now && now[k] !== x));
-    if (Object.keys(diff).length) this.#act({ type: 'options', ...diff });
-    C.closeMenu(this.#ui);
-    this.#ui.keys = {};
-    this.#ui.event.textContent = '';
+    if (this.#ui) {
+      C.closeMenu(this.#ui);
+      this.#ui.keys = {};
+      this.#ui.event.textContent = '';
+    }
     this.#invalidate();
   }
 
@@ -384,7 +436,9 @@ class RaftPlayground extends HTMLElement {
     ui.step.onclick = () => this.#step();
     ui.speed.oninput = () => this.setSpeed(fromSlider(Number(ui.speed.value)));
     // Reset: the same seed, with the settings as they are now (switches and network included).
-    ui.root.querySelector('[data-cmd=reset]').onclick = () => this.#rebuild(this.#configNow(true));
+    ui.root.querySelector('[data-cmd=reset]').onclick = () =>
+      this.#scenario ? this.#playScenario(this.#scenario.name) : this.#rebuild(this.#configNow(true));
+    ui.scenario.onchange = () => this.#playScenario(ui.scenario.value);
     ui.root.querySelector('[data-cmd=newseed]').onclick = () => this.#rebuild(this.#configNow(false));
     ui.servers.onchange = () => this.#rebuild({ ...this.#configNow(true), servers: Number(ui.servers.value) });
     ui.root.querySelector('[data-cmd=copy]').onclick = () => this.#copyLink();
@@ -578,6 +632,8 @@ class RaftPlayground extends HTMLElement {
     const u = new URL(location.href);
     u.searchParams.set('seed', v.seed);
     u.searchParams.set('servers', String(v.config.servers));
+    if (this.#scenario) u.searchParams.set('scenario', this.#scenario.name);
+    else u.searchParams.delete('scenario');
     if (this.hasAttribute('url-params')) history.replaceState(null, '', u);
     const done = (ok) => this.#notice(ok ? `Link copied: ${u.href}` : `Link: ${u.href}`, 'info');
     if (navigator.clipboard?.writeText) navigator.clipboard.writeText(u.href).then(() => done(true), () => done(false));
