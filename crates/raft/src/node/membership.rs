@@ -1,0 +1,122 @@
+//! Membership changes (§6, thesis ch. 4) and leadership transfer (thesis §3.10).
+
+use super::{MembershipChange, Node, Ready, Role};
+use crate::message::Body;
+use crate::progress::Progress;
+use crate::quorum::{Membership, Set};
+use crate::types::{EntryData, NodeId};
+
+impl Node {
+    /// Joint consensus (§6): once C_old,new is committed, append C_new; once C_new is committed, a
+    /// leader that is not part of it steps down.
+    pub(super) fn advance_config(&mut self, out: &mut Ready) {
+        if self.config_index > self.commit_index || self.transferee.is_some() {
+            return;
+        }
+        if self.config.is_joint() {
+            let next = Membership { outgoing: Set::EMPTY, ..self.config };
+            let mut removed = self.config.outgoing;
+            removed.0 &= !next.members().0;
+            self.notify = removed;
+            self.append(EntryData::Config(next), out);
+            self.broadcast_append(out);
+        } else if !self.config.is_voter(self.id) && self.role == Role::Leader {
+            let term = self.current_term;
+            self.become_follower(term, None, out);
+        }
+    }
+
+    /// Is a configuration change still in progress (uncommitted, or joint)?
+    pub(super) fn change_pending(&self) -> bool {
+        self.config_index > self.commit_index || self.config.is_joint()
+    }
+
+    pub(super) fn change_membership(&mut self, change: MembershipChange, out: &mut Ready) {
+        if self.role != Role::Leader {
+            out.refused = Some("only the leader can change the configuration");
+            return;
+        }
+        if self.change_pending() {
+            out.refused = Some("a configuration change is still in progress");
+            return;
+        }
+        if self.transferee.is_some() {
+            out.refused = Some("leadership is being transferred");
+            return;
+        }
+        let mut next = self.config;
+        match change {
+            MembershipChange::AddServer(id) => {
+                if self.config.members().contains(id) {
+                    out.refused = Some("that server is already a member");
+                    return;
+                }
+                // Thesis §4.2.1: join without a vote until caught up.
+                next.learners.insert(id);
+                self.promote.insert(id);
+                self.progress[id as usize] = Progress::new(self.log.last_index());
+            }
+            MembershipChange::RemoveServer(id) => {
+                if next.learners.contains(id) {
+                    next.learners.remove(id);
+                    self.promote.remove(id);
+                    self.notify.insert(id);
+                } else if next.voters.contains(id) {
+                    if next.voters.len() == 1 {
+                        out.refused = Some("cannot remove the last voter");
+                        return;
+                    }
+                    next.outgoing = next.voters;
+                    next.voters.remove(id);
+                } else {
+                    out.refused = Some("that server is not a member");
+                    return;
+                }
+            }
+        }
+        self.append(EntryData::Config(next), out);
+        self.broadcast_append(out);
+    }
+
+    /// Promote a caught-up learner to voter through joint consensus.
+    pub(super) fn maybe_promote(&mut self, id: NodeId, out: &mut Ready) {
+        // Not while handing over leadership: the target must stay up to date (thesis §3.10).
+        let caught_up = self.progress[id as usize].match_index >= self.commit_index;
+        if !self.promote.contains(id) || self.change_pending() || !caught_up || self.transferee.is_some() {
+            return;
+        }
+        self.promote.remove(id);
+        let mut next = self.config;
+        next.learners.remove(id);
+        next.outgoing = next.voters;
+        next.voters.insert(id);
+        self.append(EntryData::Config(next), out);
+        self.broadcast_append(out);
+    }
+
+    /// Leadership transfer (thesis §3.10): stop taking requests, bring the target up to date, then
+    /// tell it to start an election.
+    pub(super) fn transfer_leadership(&mut self, to: NodeId, out: &mut Ready) {
+        if self.role != Role::Leader {
+            out.refused = Some("only the leader can transfer leadership");
+            return;
+        }
+        if to == self.id || !self.config.is_voter(to) {
+            out.refused = Some("the target must be another voting member");
+            return;
+        }
+        self.transferee = Some(to);
+        // Abandon the transfer if it has not happened within an election timeout.
+        out.reset_election_timer = true;
+        self.maybe_finish_transfer(to, out);
+        if self.transferee.is_some() {
+            self.send_append(to, out);
+        }
+    }
+
+    pub(super) fn maybe_finish_transfer(&mut self, from: NodeId, out: &mut Ready) {
+        if self.transferee == Some(from) && self.progress[from as usize].match_index == self.log.last_index() {
+            self.send(out, from, self.current_term, Body::TimeoutNow);
+        }
+    }
+}
