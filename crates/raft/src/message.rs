@@ -20,11 +20,25 @@ pub enum Body {
     /// RequestVote RPC (§5.2, §5.4.1). With `pre_vote` it is the PreVote probe of thesis §9.6: it
     /// changes no state on the receiver. `transfer`: the election was started by TimeoutNow, so
     /// receivers must not ignore it for having heard from a leader recently (thesis §4.2.3, §3.10).
-    RequestVote { last_log_index: Index, last_log_term: Term, pre_vote: bool, transfer: bool },
-    RequestVoteReply { granted: bool, pre_vote: bool },
+    RequestVote {
+        last_log_index: Index,
+        last_log_term: Term,
+        pre_vote: bool,
+        transfer: bool,
+    },
+    RequestVoteReply {
+        granted: bool,
+        pre_vote: bool,
+    },
     /// AppendEntries RPC (§5.3). Empty `entries` is a heartbeat. `ctx` numbers the leader's
     /// heartbeat rounds so that ReadIndex (thesis §6.4) can tell which round a reply answers.
-    AppendEntries { prev_log_index: Index, prev_log_term: Term, entries: Vec<Entry>, leader_commit: Index, ctx: u64 },
+    AppendEntries {
+        prev_log_index: Index,
+        prev_log_term: Term,
+        entries: Vec<Entry>,
+        leader_commit: Index,
+        ctx: u64,
+    },
     AppendEntriesReply {
         success: bool,
         /// On success: the index of the last entry the follower now knows matches the leader's
@@ -42,9 +56,13 @@ pub enum Body {
         commit: Index,
     },
     /// InstallSnapshot RPC (§7), sent in one chunk (offset 0, done = true).
-    InstallSnapshot { snapshot: Box<Snapshot> },
+    InstallSnapshot {
+        snapshot: Box<Snapshot>,
+    },
     /// The follower now holds everything up to `last_index`.
-    InstallSnapshotReply { last_index: Index },
+    InstallSnapshotReply {
+        last_index: Index,
+    },
     /// Leadership transfer (thesis §3.10): start an election now.
     TimeoutNow,
 }

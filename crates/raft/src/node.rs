@@ -374,10 +374,20 @@ impl Node {
             Body::RequestVote { last_log_index, last_log_term, pre_vote, .. } => {
                 self.handle_request_vote(m.from, m.term, last_log_index, last_log_term, pre_vote, out)
             }
-            Body::RequestVoteReply { granted, pre_vote } => self.handle_vote_reply(m.from, m.term, granted, pre_vote, out),
-            Body::AppendEntries { prev_log_index, prev_log_term, entries, leader_commit, ctx } => {
-                self.handle_append_entries(m.from, m.term, prev_log_index, prev_log_term, &entries, leader_commit, ctx, out)
+            Body::RequestVoteReply { granted, pre_vote } => {
+                self.handle_vote_reply(m.from, m.term, granted, pre_vote, out)
             }
+            Body::AppendEntries { prev_log_index, prev_log_term, entries, leader_commit, ctx } => self
+                .handle_append_entries(
+                    m.from,
+                    m.term,
+                    prev_log_index,
+                    prev_log_term,
+                    &entries,
+                    leader_commit,
+                    ctx,
+                    out,
+                ),
             Body::AppendEntriesReply { success, index, hint, ctx, commit } => {
                 if commit >= self.config_index {
                     // It knows the configuration is committed: a removed server needs no more news.
@@ -431,7 +441,12 @@ impl Node {
         }
         let index = self.last_applied;
         let term = self.log.term(index).expect("applied entry is in the log");
-        self.snapshot = Snapshot { last_index: index, last_term: term, config: self.config_at(index), state: self.state_machine.clone() };
+        self.snapshot = Snapshot {
+            last_index: index,
+            last_term: term,
+            config: self.config_at(index),
+            state: self.state_machine.clone(),
+        };
         self.log.compact_to(index, term);
         out.persist_snapshot = true;
     }

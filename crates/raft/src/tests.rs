@@ -99,7 +99,12 @@ fn all_servers_adopt_a_higher_term_and_become_follower() {
     let mut leader = with_log(node(1, 3), &[1]);
     elect(&mut leader, &[2]);
     let t = leader.current_term;
-    let r = deliver(&mut leader, 3, t + 3, Body::AppendEntriesReply { success: false, index: 0, hint: None, ctx: 0, commit: 0 });
+    let r = deliver(
+        &mut leader,
+        3,
+        t + 3,
+        Body::AppendEntriesReply { success: false, index: 0, hint: None, ctx: 0, commit: 0 },
+    );
     assert_eq!((leader.role, leader.current_term, leader.voted_for), (Role::Follower, t + 3, None));
     assert!(r.persist_hard_state, "the new term must be persisted");
     // …and from a request.
@@ -124,11 +129,21 @@ fn followers_reset_the_election_timer_on_append_entries_and_on_granting_a_vote()
     let mut n = node(1, 3);
     assert!(deliver(&mut n, 2, 1, ae(0, 0, &[], 0)).reset_election_timer);
     let mut m = node(1, 3);
-    let r = deliver(&mut m, 2, 1, Body::RequestVote { last_log_index: 0, last_log_term: 0, pre_vote: false, transfer: false });
+    let r = deliver(
+        &mut m,
+        2,
+        1,
+        Body::RequestVote { last_log_index: 0, last_log_term: 0, pre_vote: false, transfer: false },
+    );
     assert!(matches!(reply(&r), Body::RequestVoteReply { granted: true, .. }));
     assert!(r.reset_election_timer);
     // A denied vote does not reset it.
-    let r = deliver(&mut m, 3, 1, Body::RequestVote { last_log_index: 0, last_log_term: 0, pre_vote: false, transfer: false });
+    let r = deliver(
+        &mut m,
+        3,
+        1,
+        Body::RequestVote { last_log_index: 0, last_log_term: 0, pre_vote: false, transfer: false },
+    );
     assert!(matches!(reply(&r), Body::RequestVoteReply { granted: false, .. }));
     assert!(!r.reset_election_timer);
 }
@@ -188,7 +203,8 @@ fn candidates_start_a_new_election_when_the_election_timeout_elapses() {
 fn leaders_send_initial_empty_append_entries_upon_election() {
     let mut n = node(1, 3);
     let r = elect(&mut n, &[2]);
-    let heartbeats: Vec<&Message> = r.messages.iter().filter(|m| matches!(m.body, Body::AppendEntries { .. })).collect();
+    let heartbeats: Vec<&Message> =
+        r.messages.iter().filter(|m| matches!(m.body, Body::AppendEntries { .. })).collect();
     assert_eq!(heartbeats.len(), 2);
     assert!(heartbeats.iter().all(|m| m.body == ae(0, 0, &[], 0)));
     assert!(r.arm_heartbeat);
@@ -250,7 +266,16 @@ fn leaders_probe_one_request_at_a_time_then_stream_entries_once_a_follower_match
     let r = step(&mut n, Input::Propose(cmd(3, b'x', 3)));
     let to2: Vec<&Message> = r.messages.iter().filter(|m| m.to == 2).collect();
     assert_eq!(to2.len(), 1);
-    assert_eq!(to2[0].body, Body::AppendEntries { prev_log_index: 2, prev_log_term: 1, entries: vec![Entry { term: 1, data: EntryData::Command(cmd(3, b'x', 3)) }], leader_commit: 0, ctx: 0 });
+    assert_eq!(
+        to2[0].body,
+        Body::AppendEntries {
+            prev_log_index: 2,
+            prev_log_term: 1,
+            entries: vec![Entry { term: 1, data: EntryData::Command(cmd(3, b'x', 3)) }],
+            leader_commit: 0,
+            ctx: 0
+        }
+    );
     assert_eq!(n.progress[2].next_index, 4);
 }
 
@@ -296,7 +321,8 @@ fn leaders_update_next_index_and_match_index_on_success() {
 
 #[test]
 fn leaders_decrement_next_index_and_retry_on_inconsistency() {
-    let mut n = with_log(Node::new(1, Membership::first_n(3), Options { conflict_hint: false, ..opts() }), &[1, 1, 1, 2]);
+    let mut n =
+        with_log(Node::new(1, Membership::first_n(3), Options { conflict_hint: false, ..opts() }), &[1, 1, 1, 2]);
     elect(&mut n, &[2]);
     assert_eq!(n.progress[3].next_index, 5);
     let r = deliver(&mut n, 3, 3, Body::AppendEntriesReply { success: false, index: 4, hint: None, ctx: 0, commit: 0 });
@@ -358,7 +384,12 @@ fn leaders_commit_only_current_term_entries_by_counting_replicas() {
 fn request_vote_replies_false_if_term_is_less_than_current_term() {
     let mut n = node(1, 3);
     n.current_term = 5;
-    let r = deliver(&mut n, 2, 4, Body::RequestVote { last_log_index: 9, last_log_term: 4, pre_vote: false, transfer: false });
+    let r = deliver(
+        &mut n,
+        2,
+        4,
+        Body::RequestVote { last_log_index: 9, last_log_term: 4, pre_vote: false, transfer: false },
+    );
     assert_eq!(reply(&r), &Body::RequestVoteReply { granted: false, pre_vote: false });
     assert_eq!(r.messages[0].term, 5);
     assert_eq!(n.voted_for, None);
@@ -367,14 +398,29 @@ fn request_vote_replies_false_if_term_is_less_than_current_term() {
 #[test]
 fn request_vote_grants_at_most_one_vote_per_term() {
     let mut n = node(1, 3);
-    let r = deliver(&mut n, 2, 1, Body::RequestVote { last_log_index: 0, last_log_term: 0, pre_vote: false, transfer: false });
+    let r = deliver(
+        &mut n,
+        2,
+        1,
+        Body::RequestVote { last_log_index: 0, last_log_term: 0, pre_vote: false, transfer: false },
+    );
     assert_eq!(reply(&r), &Body::RequestVoteReply { granted: true, pre_vote: false });
     assert!(r.persist_hard_state, "the vote must be persisted before the reply leaves");
     assert_eq!(n.voted_for, Some(2));
-    let r = deliver(&mut n, 3, 1, Body::RequestVote { last_log_index: 0, last_log_term: 0, pre_vote: false, transfer: false });
+    let r = deliver(
+        &mut n,
+        3,
+        1,
+        Body::RequestVote { last_log_index: 0, last_log_term: 0, pre_vote: false, transfer: false },
+    );
     assert_eq!(reply(&r), &Body::RequestVoteReply { granted: false, pre_vote: false });
     // The same candidate asking again (a duplicate) gets the vote again.
-    let r = deliver(&mut n, 2, 1, Body::RequestVote { last_log_index: 0, last_log_term: 0, pre_vote: false, transfer: false });
+    let r = deliver(
+        &mut n,
+        2,
+        1,
+        Body::RequestVote { last_log_index: 0, last_log_term: 0, pre_vote: false, transfer: false },
+    );
     assert_eq!(reply(&r), &Body::RequestVoteReply { granted: true, pre_vote: false });
 }
 
@@ -382,17 +428,37 @@ fn request_vote_grants_at_most_one_vote_per_term() {
 fn request_vote_denies_a_candidate_whose_log_is_less_up_to_date() {
     let mut n = with_log(node(1, 3), &[1, 2, 2]);
     // Lower last term, longer log: denied (§5.4.1: the later term wins).
-    let r = deliver(&mut n, 2, 3, Body::RequestVote { last_log_index: 9, last_log_term: 1, pre_vote: false, transfer: false });
+    let r = deliver(
+        &mut n,
+        2,
+        3,
+        Body::RequestVote { last_log_index: 9, last_log_term: 1, pre_vote: false, transfer: false },
+    );
     assert_eq!(reply(&r), &Body::RequestVoteReply { granted: false, pre_vote: false });
     // Same last term, shorter log: denied.
-    let r = deliver(&mut n, 2, 3, Body::RequestVote { last_log_index: 2, last_log_term: 2, pre_vote: false, transfer: false });
+    let r = deliver(
+        &mut n,
+        2,
+        3,
+        Body::RequestVote { last_log_index: 2, last_log_term: 2, pre_vote: false, transfer: false },
+    );
     assert_eq!(reply(&r), &Body::RequestVoteReply { granted: false, pre_vote: false });
     // Same last term, same length: granted.
-    let r = deliver(&mut n, 2, 3, Body::RequestVote { last_log_index: 3, last_log_term: 2, pre_vote: false, transfer: false });
+    let r = deliver(
+        &mut n,
+        2,
+        3,
+        Body::RequestVote { last_log_index: 3, last_log_term: 2, pre_vote: false, transfer: false },
+    );
     assert_eq!(reply(&r), &Body::RequestVoteReply { granted: true, pre_vote: false });
     // Later last term, shorter log: granted by another server.
     let mut m = with_log(node(3, 3), &[1, 2, 2]);
-    let r = deliver(&mut m, 2, 4, Body::RequestVote { last_log_index: 1, last_log_term: 3, pre_vote: false, transfer: false });
+    let r = deliver(
+        &mut m,
+        2,
+        4,
+        Body::RequestVote { last_log_index: 1, last_log_term: 3, pre_vote: false, transfer: false },
+    );
     assert_eq!(reply(&r), &Body::RequestVoteReply { granted: true, pre_vote: false });
 }
 
@@ -489,7 +555,12 @@ fn pre_vote_does_not_bump_terms_without_a_majority() {
     // A follower that hears from its leader refuses and keeps its term.
     let mut f = Node::new(2, Membership::first_n(3), o);
     deliver(&mut f, 3, 1, ae(0, 0, &[], 0));
-    let r = deliver(&mut f, 1, 2, Body::RequestVote { last_log_index: 0, last_log_term: 0, pre_vote: true, transfer: false });
+    let r = deliver(
+        &mut f,
+        1,
+        2,
+        Body::RequestVote { last_log_index: 0, last_log_term: 0, pre_vote: true, transfer: false },
+    );
     assert_eq!(reply(&r), &Body::RequestVoteReply { granted: false, pre_vote: true });
     assert_eq!(f.current_term, 1);
     // With a granted PreVote the pre-candidate starts a real election.

@@ -177,7 +177,9 @@ fn the_leader_sends_install_snapshot_when_next_index_is_compacted_away() {
     // heartbeat the leader falls back to probing it, and sends the snapshot instead.
     let r = step(&mut l, 0, Input::HeartbeatTimeout);
     let snap = r.messages.iter().find(|m| m.to == 3).expect("a message to S3");
-    let Body::InstallSnapshot { snapshot } = &snap.body else { panic!("expected InstallSnapshot, got {:?}", snap.body) };
+    let Body::InstallSnapshot { snapshot } = &snap.body else {
+        panic!("expected InstallSnapshot, got {:?}", snap.body)
+    };
     assert_eq!(snapshot.last_index, l.snapshot.last_index);
     // The reply moves S3 on past the snapshot.
     deliver(&mut l, 0, 3, 1, Body::InstallSnapshotReply { last_index: snapshot.last_index });
@@ -245,7 +247,8 @@ fn read_index_answers_after_a_heartbeat_quorum_without_appending() {
     assert_eq!(r.client_replies[0].result, ClientResult::Ok { index: 1, value: None });
     // A reply to an earlier round does not confirm a later read.
     step(&mut l, 0, Input::Propose(cmd(2, Op::Get { key: b'x' })));
-    let r = deliver(&mut l, 0, 2, 1, Body::AppendEntriesReply { success: true, index: 1, hint: None, ctx: ctx, commit: 0 });
+    let r =
+        deliver(&mut l, 0, 2, 1, Body::AppendEntriesReply { success: true, index: 1, hint: None, ctx: ctx, commit: 0 });
     assert!(r.client_replies.is_empty());
 }
 
@@ -272,7 +275,11 @@ fn check_quorum_followers_ignore_votes_within_the_lease_except_for_transfers() {
     let r = deliver(&mut f, 50, 3, 2, rv(false));
     assert!(r.messages.is_empty() && f.current_term == 1, "ignored: heard from the leader 50 ago");
     let r = deliver(&mut f, 60, 3, 2, rv(true));
-    assert_eq!(r.messages[0].body, Body::RequestVoteReply { granted: true, pre_vote: false }, "a transfer overrides the lease");
+    assert_eq!(
+        r.messages[0].body,
+        Body::RequestVoteReply { granted: true, pre_vote: false },
+        "a transfer overrides the lease"
+    );
     let mut g = Node::new(2, Membership::first_n(3), o);
     deliver(&mut g, 0, 1, 1, ae(0, 0, vec![], 0));
     let r = deliver(&mut g, 150, 3, 2, rv(false));

@@ -25,7 +25,10 @@ fn violates(cfg: &SimConfig, actions: &[(u64, Action)]) -> Option<u64> {
 
 fn main() {
     let broken = raft::Options { unsafe_commit_old_terms: true, leader_noop: false, ..raft::Options::default() };
-    let found = (0..50_000).map(|seed| campaign(seed, Some(broken))).find(|s| !s.violations.is_empty()).expect("no violating run");
+    let found = (0..50_000)
+        .map(|seed| campaign(seed, Some(broken)))
+        .find(|s| !s.violations.is_empty())
+        .expect("no violating run");
     let mut cfg = found.initial.clone();
     cfg.check_persistence = false;
     // The campaign changes the network as it goes: start from the network it began with.

@@ -52,7 +52,8 @@ pub fn parse_op(text: &str) -> Result<Op, String> {
     }
     if let Some((k, v)) = t.split_once("+=") {
         let key = key_of(k)?;
-        let delta = v.trim().parse::<i64>().map_err(|_| format!("bad increment {:?}: expected an integer", v.trim()))?;
+        let delta =
+            v.trim().parse::<i64>().map_err(|_| format!("bad increment {:?}: expected an integer", v.trim()))?;
         return Ok(Op::Add { key, delta });
     }
     if let Some(k) = t.strip_suffix('?') {

@@ -16,7 +16,10 @@ pub fn workload(servers: u32, sim_ms: u64, write_every_us: u64, seed: u64) -> Re
     while sim.time < end {
         if let Some(l) = sim.leader() {
             value += 1;
-            sim.act(Action::Request { server: l, op: Op::Set { key: b'a' + (value % 26) as u8, value: value as i64 } })?;
+            sim.act(Action::Request {
+                server: l,
+                op: Op::Set { key: b'a' + (value % 26) as u8, value: value as i64 },
+            })?;
         }
         sim.run_for(write_every_us);
         if let Some(v) = sim.violations.first() {

@@ -45,7 +45,8 @@ pub fn campaign(seed: u64, broken: Option<raft::Options>) -> Sim {
     let servers = 3 + (seed % 3) as u32; // 3..=5 to start with
     let raft = broken.unwrap_or_else(|| options(&mut r));
     let membership = broken.is_none();
-    let cfg = SimConfig { servers, seed, net: faulty_net(&mut r), raft, check_persistence: true, ..SimConfig::default() };
+    let cfg =
+        SimConfig { servers, seed, net: faulty_net(&mut r), raft, check_persistence: true, ..SimConfig::default() };
     let mut s = Sim::new(cfg).unwrap();
     let key = |r: &mut SimRng| b'a' + r.range(0, 2) as u8;
     for _ in 0..60 {
@@ -112,4 +113,3 @@ pub fn campaign(seed: u64, broken: Option<raft::Options>) -> Sim {
     s.run_for(1000 * MS);
     s
 }
-

@@ -9,7 +9,10 @@ use crate::digest::Digest;
 use crate::invariants::{Before, Checker, Property, Violation};
 use crate::network::{NetConfig, Topology};
 use crate::rng::SimRng;
-use raft::{Body, ClientResult, Command, Input, Membership, MembershipChange, Message, Node, NodeId, Op, Options, Persistent, Ready, Role, Set, MAX_NODE_ID};
+use raft::{
+    Body, ClientResult, Command, Input, Membership, MembershipChange, Message, Node, NodeId, Op, Options, Persistent,
+    Ready, Role, Set, MAX_NODE_ID,
+};
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap, VecDeque};
 
@@ -93,10 +96,19 @@ pub struct Flight {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 enum EventKind {
     Deliver(u64),
-    Election { node: NodeId, gen: u64 },
-    Heartbeat { node: NodeId, gen: u64 },
+    Election {
+        node: NodeId,
+        gen: u64,
+    },
+    Heartbeat {
+        node: NodeId,
+        gen: u64,
+    },
     /// A client's retry timer (index into `client_ops`).
-    Client { op: usize, gen: u64 },
+    Client {
+        op: usize,
+        gen: u64,
+    },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -132,7 +144,10 @@ pub struct Server {
 pub enum Outcome {
     /// Still waiting (it may be retried).
     Pending,
-    Ok { index: u64, value: Option<i64> },
+    Ok {
+        index: u64,
+        value: Option<i64>,
+    },
     /// The client gave up after its last attempt; the command may or may not have taken effect.
     Failed,
 }
@@ -238,7 +253,13 @@ impl Sim {
         let id = self.servers.len() as NodeId + 1;
         let node = Node::new(id, bootstrap, self.cfg.raft);
         let storage = node.persistent();
-        self.servers.push(Server { id, node: Some(node), storage, election: Timer::default(), heartbeat: Timer::default() });
+        self.servers.push(Server {
+            id,
+            node: Some(node),
+            storage,
+            election: Timer::default(),
+            heartbeat: Timer::default(),
+        });
         self.start_node(id);
         id
     }
@@ -366,7 +387,9 @@ impl Sim {
             EventKind::Deliver(_) => true,
             EventKind::Election { node, gen } => self.server(node).election.gen == gen,
             EventKind::Heartbeat { node, gen } => self.server(node).heartbeat.gen == gen,
-            EventKind::Client { op, gen } => self.client_ops.get(op).is_some_and(|c| c.timer_gen == gen && c.outcome == Outcome::Pending),
+            EventKind::Client { op, gen } => {
+                self.client_ops.get(op).is_some_and(|c| c.timer_gen == gen && c.outcome == Outcome::Pending)
+            }
         }
     }
 
@@ -510,7 +533,10 @@ impl Sim {
     }
 
     fn client_reply(&mut self, client: u32, seq: u32, result: ClientResult) {
-        let Some(op) = client.checked_sub(FIRST_CLIENT).map(|k| k as usize).filter(|&k| k < self.client_ops.len()) else { return };
+        let Some(op) = client.checked_sub(FIRST_CLIENT).map(|k| k as usize).filter(|&k| k < self.client_ops.len())
+        else {
+            return;
+        };
         let c = &mut self.client_ops[op];
         if c.seq != seq || c.outcome != Outcome::Pending {
             return;
@@ -534,9 +560,14 @@ impl Sim {
         {
             let node = self.servers[id as usize - 1].node.as_ref().expect("live node");
             let others = self.servers.iter().filter_map(|s| s.node.as_ref()).filter(|n| n.id != id);
-            self.checker.after_step(node, before, log_from, snapshot, others, |property, servers, term, index, detail| {
-                found.push((property, servers, term, index, detail))
-            });
+            self.checker.after_step(
+                node,
+                before,
+                log_from,
+                snapshot,
+                others,
+                |property, servers, term, index, detail| found.push((property, servers, term, index, detail)),
+            );
             if self.cfg.check_persistence && self.servers[id as usize - 1].storage != node.persistent() {
                 found.push((
                     Property::Persistence,
@@ -586,7 +617,8 @@ impl Sim {
         timer.start = now;
         timer.deadline = Some(now + after);
         let gen = timer.gen;
-        let kind = if heartbeat { EventKind::Heartbeat { node: id, gen } } else { EventKind::Election { node: id, gen } };
+        let kind =
+            if heartbeat { EventKind::Heartbeat { node: id, gen } } else { EventKind::Election { node: id, gen } };
         self.schedule(now + after, kind);
     }
 
@@ -622,7 +654,9 @@ impl Sim {
     /// Carry out a user action at the current time. Bad input changes nothing and says why.
     pub fn act(&mut self, action: Action) -> Result<(), String> {
         match &action {
-            Action::Crash(id) | Action::Restart(id) | Action::Timeout(id) | Action::Isolate(id) => self.check_server(*id)?,
+            Action::Crash(id) | Action::Restart(id) | Action::Timeout(id) | Action::Isolate(id) => {
+                self.check_server(*id)?
+            }
             Action::Request { server, .. } => self.check_server(*server)?,
             Action::RemoveServer(id) | Action::Transfer(id) => self.check_server(*id)?,
             Action::AddServer if self.servers.len() as u32 >= MAX_SERVERS => {
@@ -646,7 +680,9 @@ impl Sim {
                 }
             }
             Action::SetNet(net) => net.validate()?,
-            Action::SetOptions(o) if o.max_entries_per_append == 0 => return Err("max entries per append must be at least 1".into()),
+            Action::SetOptions(o) if o.max_entries_per_append == 0 => {
+                return Err("max entries per append must be at least 1".into())
+            }
             Action::Heal | Action::SetOptions(_) | Action::AddServer => {}
         }
         match &action {
@@ -659,7 +695,9 @@ impl Sim {
         }
         // Operator requests go to the leader, which may refuse them: then nothing happened.
         let admin = match &action {
-            Action::AddServer => Some(Input::ChangeMembership(MembershipChange::AddServer(self.servers.len() as NodeId + 1))),
+            Action::AddServer => {
+                Some(Input::ChangeMembership(MembershipChange::AddServer(self.servers.len() as NodeId + 1)))
+            }
             Action::RemoveServer(id) => Some(Input::ChangeMembership(MembershipChange::RemoveServer(*id))),
             Action::Transfer(id) => Some(Input::TransferLeadership(*id)),
             _ => None,
@@ -759,13 +797,26 @@ impl Sim {
             Action::Link { a, b, up } => d.u64(7 << 32 | (*a as u64) << 16 | (*b as u64) << 1 | *up as u64),
             Action::Heal => d.u64(8 << 32),
             Action::SetOptions(o) => {
-                let flags = [o.conflict_hint, o.leader_noop, o.pre_vote, o.unsafe_commit_old_terms, o.check_quorum, o.read_index];
+                let flags = [
+                    o.conflict_hint,
+                    o.leader_noop,
+                    o.pre_vote,
+                    o.unsafe_commit_old_terms,
+                    o.check_quorum,
+                    o.read_index,
+                ];
                 d.u64(9 << 32 | flags.iter().fold(0, |acc, &f| acc << 1 | f as u64));
                 d.u64(o.max_entries_per_append as u64);
                 d.u64(o.snapshot_threshold);
             }
             Action::SetNet(n) => {
-                for v in [n.latency_min_us, n.latency_max_us, n.drop_ppm as u64, n.duplicate_ppm as u64, n.reorder_ppm as u64] {
+                for v in [
+                    n.latency_min_us,
+                    n.latency_max_us,
+                    n.drop_ppm as u64,
+                    n.duplicate_ppm as u64,
+                    n.reorder_ppm as u64,
+                ] {
                     d.u64(v);
                 }
             }
@@ -800,7 +851,9 @@ impl std::fmt::Display for CurrentEvent {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             CurrentEvent::Start => f.write_str("start-up"),
-            CurrentEvent::Deliver { kind, from, to, term } => write!(f, "delivery of {kind} S{from}→S{to} (term {term})"),
+            CurrentEvent::Deliver { kind, from, to, term } => {
+                write!(f, "delivery of {kind} S{from}→S{to} (term {term})")
+            }
             CurrentEvent::Timer { node, heartbeat: false } => write!(f, "S{node}'s election timeout"),
             CurrentEvent::Timer { node, heartbeat: true } => write!(f, "S{node}'s heartbeat timer"),
             CurrentEvent::Client { client, server } => write!(f, "client {client}'s request to S{server}"),
@@ -816,14 +869,15 @@ pub fn describe(m: &Message) -> String {
             format!("last log {last_log_index}@{last_log_term}")
         }
         Body::RequestVoteReply { granted, .. } => (if *granted { "granted" } else { "denied" }).to_string(),
-        Body::AppendEntries { prev_log_index, prev_log_term, entries, leader_commit, .. } => format!(
-            "prev {prev_log_index}@{prev_log_term}, {} entries, commit {leader_commit}",
-            entries.len()
-        ),
+        Body::AppendEntries { prev_log_index, prev_log_term, entries, leader_commit, .. } => {
+            format!("prev {prev_log_index}@{prev_log_term}, {} entries, commit {leader_commit}", entries.len())
+        }
         Body::AppendEntriesReply { success, index, .. } => {
             format!("{} {index}", if *success { "ok, match" } else { "rejected prev" })
         }
-        Body::InstallSnapshot { snapshot } => format!("snapshot through {}@{}", snapshot.last_index, snapshot.last_term),
+        Body::InstallSnapshot { snapshot } => {
+            format!("snapshot through {}@{}", snapshot.last_index, snapshot.last_term)
+        }
         Body::InstallSnapshotReply { last_index } => format!("has {last_index}"),
         Body::TimeoutNow => "start an election now".to_string(),
     };

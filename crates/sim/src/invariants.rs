@@ -150,7 +150,9 @@ impl Checker {
         }
 
         // Election Safety: at most one leader per term.
-        if node.role == Role::Leader && before.role != Role::Leader || node.role == Role::Leader && before.term != node.current_term {
+        if node.role == Role::Leader && before.role != Role::Leader
+            || node.role == Role::Leader && before.term != node.current_term
+        {
             match self.leaders.get(&node.current_term) {
                 Some(&other) if other != id => report(
                     Property::ElectionSafety,
@@ -204,7 +206,10 @@ impl Checker {
                         vec![first, id],
                         e.term,
                         i,
-                        format!("S{id} applied {} (term {}) at index {i}, but S{first} applied a different entry there", e.data, e.term),
+                        format!(
+                            "S{id} applied {} (term {}) at index {i}, but S{first} applied a different entry there",
+                            e.data, e.term
+                        ),
                     ),
                     Some(_) => {}
                     None => {
@@ -249,7 +254,12 @@ impl Checker {
     }
 
     /// Recompute `node`'s prefix fingerprints from `from` on and check Log Matching for each.
-    fn rechain(&mut self, node: &Node, from: Index, report: &mut impl FnMut(Property, Vec<NodeId>, Term, Index, String)) {
+    fn rechain(
+        &mut self,
+        node: &Node,
+        from: Index,
+        report: &mut impl FnMut(Property, Vec<NodeId>, Term, Index, String),
+    ) {
         let chain = &mut self.chains[node.id as usize];
         // Never skip entries the checker has not fingerprinted yet.
         let from = from.max(1).min(chain.len() as Index + 1);
@@ -271,7 +281,10 @@ impl Checker {
                     vec![other, node.id],
                     e.term,
                     i,
-                    format!("S{other} and S{} both hold an entry of term {} at index {i}, but their logs differ up to it", node.id, e.term),
+                    format!(
+                        "S{other} and S{} both hold an entry of term {} at index {i}, but their logs differ up to it",
+                        node.id, e.term
+                    ),
                 ),
                 Some(_) => {}
                 None => {
@@ -281,7 +294,12 @@ impl Checker {
         }
     }
 
-    fn check_complete(&self, leader: &Node, upto: Index, report: &mut impl FnMut(Property, Vec<NodeId>, Term, Index, String)) {
+    fn check_complete(
+        &self,
+        leader: &Node,
+        upto: Index,
+        report: &mut impl FnMut(Property, Vec<NodeId>, Term, Index, String),
+    ) {
         let upto = upto.min(self.committed.len() as Index);
         if upto == 0 {
             return;
@@ -314,7 +332,10 @@ mod tests {
         n.current_term = term;
         n.role = role;
         for &(t, v) in values {
-            n.log.append(Entry { term: t, data: EntryData::Command(Command { client: 1, seq: v as u32, op: Op::Set { key: b'x', value: v } }) });
+            n.log.append(Entry {
+                term: t,
+                data: EntryData::Command(Command { client: 1, seq: v as u32, op: Op::Set { key: b'x', value: v } }),
+            });
         }
         n
     }

@@ -37,7 +37,8 @@ pub const BUDGET: usize = 2_000_000;
 /// Is this single-key history linearizable? `Err` explains why not (or that it was too large).
 pub fn check_key(calls: &[Call]) -> Result<(), String> {
     // A read that never returned constrains nothing.
-    let calls: Vec<Call> = calls.iter().copied().filter(|c| c.response.is_some() || !matches!(c.op, Op::Get { .. })).collect();
+    let calls: Vec<Call> =
+        calls.iter().copied().filter(|c| c.response.is_some() || !matches!(c.op, Op::Get { .. })).collect();
     let n = calls.len();
     let words = n.div_ceil(64).max(1);
     let done = |l: &[u64]| (0..n).all(|i| calls[i].response.is_none() || l[i / 64] & (1 << (i % 64)) != 0);
@@ -56,7 +57,8 @@ pub fn check_key(calls: &[Call]) -> Result<(), String> {
         }
         let is_in = |i: usize| lin[i / 64] & (1 << (i % 64)) != 0;
         // Whatever goes next must be invoked before every pending completed op has responded.
-        let deadline = (0..n).filter(|&i| !is_in(i)).filter_map(|i| calls[i].response.map(|r| r.0)).min().unwrap_or(u64::MAX);
+        let deadline =
+            (0..n).filter(|&i| !is_in(i)).filter_map(|i| calls[i].response.map(|r| r.0)).min().unwrap_or(u64::MAX);
         for i in (0..n).filter(|&i| !is_in(i) && calls[i].invoke <= deadline) {
             let (next, out) = apply(state, calls[i].op);
             if let Some((_, returned)) = calls[i].response {
@@ -131,8 +133,12 @@ mod tests {
         assert!(check_key(&[set(1, 0, Some(10)), get(None, 1, 2)]).is_ok());
         // …but not both ways at once: the register cannot go back.
         assert!(check_key(&[set(1, 0, Some(10)), get(Some(1), 1, 2), get(None, 3, 4)]).is_err());
-        assert!(check_key(&[set(1, 0, Some(10)), set(2, 0, Some(10)), get(Some(1), 11, 12), get(Some(1), 13, 14)]).is_ok());
-        assert!(check_key(&[set(1, 0, Some(10)), set(2, 0, Some(10)), get(Some(1), 11, 12), get(Some(2), 13, 14)]).is_err());
+        assert!(
+            check_key(&[set(1, 0, Some(10)), set(2, 0, Some(10)), get(Some(1), 11, 12), get(Some(1), 13, 14)]).is_ok()
+        );
+        assert!(
+            check_key(&[set(1, 0, Some(10)), set(2, 0, Some(10)), get(Some(1), 11, 12), get(Some(2), 13, 14)]).is_err()
+        );
     }
 
     #[test]

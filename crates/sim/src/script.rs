@@ -50,7 +50,8 @@ pub fn record(text: &str) -> Result<Recorded, String> {
 }
 
 fn run_full(text: &str) -> Result<Recorded, String> {
-    let mut runner = Runner { cfg: SimConfig { check_persistence: true, ..SimConfig::default() }, sim: None, out: String::new() };
+    let mut runner =
+        Runner { cfg: SimConfig { check_persistence: true, ..SimConfig::default() }, sim: None, out: String::new() };
     for (n, raw) in text.lines().enumerate() {
         let line = raw.split('#').next().unwrap_or("").trim();
         if line.is_empty() {
@@ -142,7 +143,8 @@ impl Runner {
                     // `10-15ms`: the unit of the upper bound applies to a bare lower bound.
                     let (lo, hi) = v.split_once('-').unwrap_or((v, v));
                     let unit = hi.trim_start_matches(|c: char| c.is_ascii_digit() || c == '.');
-                    let lo = if lo.ends_with(|c: char| c.is_ascii_digit()) { format!("{lo}{unit}") } else { lo.to_string() };
+                    let lo =
+                        if lo.ends_with(|c: char| c.is_ascii_digit()) { format!("{lo}{unit}") } else { lo.to_string() };
                     c.net.latency_min_us = parse_duration(&lo)?;
                     c.net.latency_max_us = parse_duration(hi)?;
                 }
@@ -158,9 +160,13 @@ impl Runner {
                 ("noop", false) => c.raft.leader_noop = parse_bool(v)?,
                 ("checkquorum", false) => c.raft.check_quorum = parse_bool(v)?,
                 ("readindex", false) => c.raft.read_index = parse_bool(v)?,
-                ("snapshot", false) => c.raft.snapshot_threshold = v.parse().map_err(|_| format!("bad snapshot threshold {v:?}"))?,
+                ("snapshot", false) => {
+                    c.raft.snapshot_threshold = v.parse().map_err(|_| format!("bad snapshot threshold {v:?}"))?
+                }
                 ("client-timeout", false) => c.client_timeout_us = parse_duration(v)?,
-                ("max-entries", false) => c.raft.max_entries_per_append = v.parse().map_err(|_| format!("bad max-entries {v:?}"))?,
+                ("max-entries", false) => {
+                    c.raft.max_entries_per_append = v.parse().map_err(|_| format!("bad max-entries {v:?}"))?
+                }
                 ("unsafe-commit-old-terms", false) => c.raft.unsafe_commit_old_terms = parse_bool(v)?,
                 _ => return Err(format!("unknown setting {k:?}")),
             }
@@ -237,7 +243,12 @@ impl Runner {
             }
             "digest" => {
                 let sim = self.sim()?;
-                let line = format!("digest {:016x} at {}ms after {} events\n", sim.digest(), sim.time / 1000, sim.stats.events);
+                let line = format!(
+                    "digest {:016x} at {}ms after {} events\n",
+                    sim.digest(),
+                    sim.time / 1000,
+                    sim.stats.events
+                );
                 self.out.push_str(&line);
                 Ok(())
             }
@@ -332,7 +343,8 @@ impl Runner {
             ["kv", id, kv] => {
                 let id = self.server(id)?;
                 let (k, v) = kv.split_once('=').ok_or_else(|| format!("expected key=value, got {kv:?}"))?;
-                let want: Option<i64> = if v == "none" { None } else { Some(v.parse().map_err(|_| format!("bad value {v:?}"))?) };
+                let want: Option<i64> =
+                    if v == "none" { None } else { Some(v.parse().map_err(|_| format!("bad value {v:?}"))?) };
                 let n = self.sim()?.node(id).ok_or("that server is crashed")?;
                 let got = n.state_machine.get(k.as_bytes().first().copied().unwrap_or(0));
                 if got == want {
@@ -363,7 +375,9 @@ pub fn action_line(a: &Action) -> String {
         Action::Timeout(id) => format!("timeout {id}"),
         Action::Isolate(id) => format!("isolate {id}"),
         Action::Request { server, op } => format!("request {server} {op}"),
-        Action::Partition(groups) => format!("partition {}", groups.iter().map(|g| ids(g)).collect::<Vec<_>>().join(" | ")),
+        Action::Partition(groups) => {
+            format!("partition {}", groups.iter().map(|g| ids(g)).collect::<Vec<_>>().join(" | "))
+        }
         Action::Link { a, b, up } => format!("{} {a} {b}", if *up { "repair" } else { "cut" }),
         Action::Heal => "heal".into(),
         Action::AddServer => "add-server".into(),
@@ -404,7 +418,8 @@ pub fn show(sim: &Sim) -> String {
     let _ = writeln!(out, "t={}ms term {} leader {} config {}", sim.time / 1000, sim.max_term(), leader, sim.config());
     for s in &sim.servers {
         let Some(n) = &s.node else {
-            let _ = writeln!(out, "  S{} crashed   term {} log {}", s.id, s.storage.current_term, terms(&s.storage.log, 0));
+            let _ =
+                writeln!(out, "  S{} crashed   term {} log {}", s.id, s.storage.current_term, terms(&s.storage.log, 0));
             continue;
         };
         let role = match n.role {
@@ -415,7 +430,11 @@ pub fn show(sim: &Sim) -> String {
         };
         let vote = n.voted_for.map_or("-".to_string(), |v| format!("S{v}"));
         let kv: Vec<String> = n.state_machine.iter().map(|(k, v)| format!("{}={v}", k as char)).collect();
-        let snap = if n.snapshot.last_index > 0 { format!("snap {}@{} ", n.snapshot.last_index, n.snapshot.last_term) } else { String::new() };
+        let snap = if n.snapshot.last_index > 0 {
+            format!("snap {}@{} ", n.snapshot.last_index, n.snapshot.last_term)
+        } else {
+            String::new()
+        };
         let _ = writeln!(
             out,
             "  S{} {role:<9} term {} vote {vote} commit {} {snap}log {}{}{}",

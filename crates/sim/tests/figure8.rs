@@ -50,7 +50,14 @@ impl Bench {
         let node = self.nodes[id as usize].as_ref().unwrap();
         let others = self.nodes.iter().flatten().filter(|n| n.id != id);
         let mut found = vec![];
-        self.checker.after_step(node, before, ready.persist_log_from, ready.installed_snapshot, others, |p, _, _, _, _| found.push(p));
+        self.checker.after_step(
+            node,
+            before,
+            ready.persist_log_from,
+            ready.installed_snapshot,
+            others,
+            |p, _, _, _, _| found.push(p),
+        );
         self.violations.extend(found);
         self.wire.extend(ready.messages);
     }
@@ -118,7 +125,12 @@ impl Bench {
 fn opts(unsafe_commit: bool) -> Options {
     // The figure's leaders append client entries, not no-ops; one entry per AppendEntries lets the
     // figure's partial replication happen.
-    Options { leader_noop: false, max_entries_per_append: 1, unsafe_commit_old_terms: unsafe_commit, ..Options::default() }
+    Options {
+        leader_noop: false,
+        max_entries_per_append: 1,
+        unsafe_commit_old_terms: unsafe_commit,
+        ..Options::default()
+    }
 }
 
 /// Steps (a)–(c). Returns the bench at (c): S1 leads term 4 and has just put its term-2 entry on a

@@ -10,8 +10,11 @@ use std::path::PathBuf;
 fn scenario_scripts_match_their_golden_traces() {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/scenarios");
     let update = std::env::var_os("UPDATE_GOLDEN").is_some();
-    let mut scripts: Vec<PathBuf> =
-        fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).filter(|p| p.extension().is_some_and(|e| e == "script")).collect();
+    let mut scripts: Vec<PathBuf> = fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "script"))
+        .collect();
     scripts.sort();
     assert!(scripts.len() >= 4, "scenario scripts missing from {}", dir.display());
     let mut failures = vec![];
@@ -25,7 +28,9 @@ fn scenario_scripts_match_their_golden_traces() {
         }
         match fs::read_to_string(&golden) {
             Ok(want) if want == out => {}
-            Ok(want) => failures.push(format!("{}: trace differs\n--- golden\n{want}\n--- got\n{out}", script.display())),
+            Ok(want) => {
+                failures.push(format!("{}: trace differs\n--- golden\n{want}\n--- got\n{out}", script.display()))
+            }
             Err(_) => failures.push(format!("{}: no golden file (run with UPDATE_GOLDEN=1)", script.display())),
         }
     }

@@ -50,9 +50,20 @@ fn adding_two_servers_one_after_another_goes_through_learner_and_joint_consensus
     assert!(s.act(Action::AddServer).unwrap_err().contains("in progress"), "one change at a time");
     s.run_for(300 * MS);
     // Caught up → promoted through C_old,new to C_new = {1,2,3,4}.
-    let configs: Vec<_> = s.node(l).unwrap().log.entries().iter().filter_map(|e| if let EntryData::Config(m) = e.data { Some(m) } else { None }).collect();
+    let configs: Vec<_> = s
+        .node(l)
+        .unwrap()
+        .log
+        .entries()
+        .iter()
+        .filter_map(|e| if let EntryData::Config(m) = e.data { Some(m) } else { None })
+        .collect();
     assert_eq!(configs.len(), 3, "learner, joint, new: {configs:?}");
-    assert!(configs[1].is_joint() && configs[1].outgoing == set_of(&[1, 2, 3]) && configs[1].voters == set_of(&[1, 2, 3, 4]));
+    assert!(
+        configs[1].is_joint()
+            && configs[1].outgoing == set_of(&[1, 2, 3])
+            && configs[1].voters == set_of(&[1, 2, 3, 4])
+    );
     assert_eq!(s.node(l).unwrap().config.voters, set_of(&[1, 2, 3, 4]));
     assert_eq!(s.node(4).unwrap().state_machine.get(b'x'), Some(1), "the new server caught up");
     s.act(Action::AddServer).unwrap();
@@ -181,7 +192,13 @@ fn a_duplicate_client_request_is_not_applied_twice() {
     s.act(Action::Request { server: l, op: Op::Add { key: b'x', delta: 1 } }).unwrap();
     // Let the entry reach the followers (one round trip), then isolate the leader before its reply.
     let mut steps = 0;
-    while !s.servers.iter().filter_map(|sv| sv.node.as_ref()).filter(|n| n.id != l).all(|n| n.log.last_index() == s.node(l).unwrap().log.last_index()) {
+    while !s
+        .servers
+        .iter()
+        .filter_map(|sv| sv.node.as_ref())
+        .filter(|n| n.id != l)
+        .all(|n| n.log.last_index() == s.node(l).unwrap().log.last_index())
+    {
         s.step();
         steps += 1;
         assert!(steps < 10_000);
@@ -345,7 +362,9 @@ fn a_transfer_is_not_spoiled_by_a_pending_promotion() {
     let target = if l == 3 { 2 } else { 3 };
     s.act(Action::AddServer).unwrap();
     s.act(Action::Transfer(target)).unwrap();
-    assert!(s.act(Action::RemoveServer(6)).unwrap_err().contains("in progress") || s.act(Action::RemoveServer(6)).is_err());
+    assert!(
+        s.act(Action::RemoveServer(6)).unwrap_err().contains("in progress") || s.act(Action::RemoveServer(6)).is_err()
+    );
     s.run_for(300 * MS);
     assert_eq!(s.leader(), Some(target), "the leader appended nothing while handing over");
     s.run_for(1000 * MS);

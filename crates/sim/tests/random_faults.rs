@@ -18,7 +18,11 @@ fn a_thousand_seeds_of_faults_without_a_safety_violation_and_a_leader_afterwards
         let l = s.node(leader).unwrap();
         for id in l.config.members().iter() {
             let n = s.node(id).unwrap_or_else(|| panic!("seed {seed}: member S{id} is down"));
-            assert_eq!(n.log.last_index(), l.log.last_index(), "seed {seed}: S{id} did not converge on the leader's log");
+            assert_eq!(
+                n.log.last_index(),
+                l.log.last_index(),
+                "seed {seed}: S{id} did not converge on the leader's log"
+            );
             assert_eq!(n.log.last_term(), l.log.last_term(), "seed {seed}: S{id} last term");
             assert_eq!(n.commit_index, l.commit_index, "seed {seed}: S{id} commit index");
             assert_eq!(n.state_machine, l.state_machine, "seed {seed}: S{id} state");
@@ -52,6 +56,15 @@ fn debug_seed() {
     let s = campaign(seed, None);
     println!("{}", sim::script::show(&s));
     println!("config {}", s.config());
-    for sv in &s.servers { if let Some(n) = &sv.node { println!("S{} cfg {} idx {} commit {} opts pv {} cq {}", n.id, n.config, n.config_index, n.commit_index, n.opts.pre_vote, n.opts.check_quorum); } }
-    for (t, a) in s.actions.iter().rev().take(12) { println!("{t} {a:?}"); }
+    for sv in &s.servers {
+        if let Some(n) = &sv.node {
+            println!(
+                "S{} cfg {} idx {} commit {} opts pv {} cq {}",
+                n.id, n.config, n.config_index, n.commit_index, n.opts.pre_vote, n.opts.check_quorum
+            );
+        }
+    }
+    for (t, a) in s.actions.iter().rev().take(12) {
+        println!("{t} {a:?}");
+    }
 }

@@ -13,7 +13,8 @@ fn sim(seed: u64) -> Sim {
 /// A cluster whose clients wait (10 s) instead of retrying elsewhere, so a request stays with the
 /// server it was sent to.
 fn patient(seed: u64) -> Sim {
-    Sim::new(SimConfig { seed, check_persistence: true, client_timeout_us: 10_000 * MS, ..SimConfig::default() }).unwrap()
+    Sim::new(SimConfig { seed, check_persistence: true, client_timeout_us: 10_000 * MS, ..SimConfig::default() })
+        .unwrap()
 }
 
 fn ok(sim: &Sim) {
@@ -94,7 +95,8 @@ fn a_write_commits_with_a_majority_and_not_in_a_minority_partition() {
     assert!(!committed_commands(&s, leader).contains(&set(b'x', 1)));
     assert_eq!(s.client_ops[0].outcome, sim::Outcome::Pending);
     // The majority side elects its own leader, which commits a write.
-    let new_leader = majority.iter().copied().find(|&i| s.node(i).unwrap().role == Role::Leader).expect("majority leader");
+    let new_leader =
+        majority.iter().copied().find(|&i| s.node(i).unwrap().role == Role::Leader).expect("majority leader");
     s.act(Action::Request { server: new_leader, op: set(b'y', 2) }).unwrap();
     s.run_for(200 * MS);
     for &i in &majority {

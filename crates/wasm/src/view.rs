@@ -53,8 +53,12 @@ pub enum SeedIn {
 
 pub fn parse_seed(s: &SeedIn) -> Result<u64, String> {
     match s {
-        SeedIn::Text(t) => t.trim().parse::<u64>().map_err(|_| format!("seed {t:?}: expected a whole number 0–18446744073709551615")),
-        SeedIn::Number(n) if n.is_finite() && *n >= 0.0 && n.fract() == 0.0 && *n <= 9007199254740991.0 => Ok(*n as u64),
+        SeedIn::Text(t) => {
+            t.trim().parse::<u64>().map_err(|_| format!("seed {t:?}: expected a whole number 0–18446744073709551615"))
+        }
+        SeedIn::Number(n) if n.is_finite() && *n >= 0.0 && n.fract() == 0.0 && *n <= 9007199254740991.0 => {
+            Ok(*n as u64)
+        }
         SeedIn::Number(n) => Err(format!("seed {n}: expected a whole number ≥ 0")),
     }
 }
@@ -128,14 +132,33 @@ fn net_from(
 #[derive(Deserialize, Debug)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum ActionIn {
-    Crash { server: u32 },
-    Restart { server: u32 },
-    Timeout { server: u32 },
-    Request { server: u32, command: String },
-    Isolate { server: u32 },
-    Partition { groups: Vec<Vec<u32>> },
-    Cut { a: u32, b: u32 },
-    Repair { a: u32, b: u32 },
+    Crash {
+        server: u32,
+    },
+    Restart {
+        server: u32,
+    },
+    Timeout {
+        server: u32,
+    },
+    Request {
+        server: u32,
+        command: String,
+    },
+    Isolate {
+        server: u32,
+    },
+    Partition {
+        groups: Vec<Vec<u32>>,
+    },
+    Cut {
+        a: u32,
+        b: u32,
+    },
+    Repair {
+        a: u32,
+        b: u32,
+    },
     Heal {},
     Network {
         latency_min_ms: Option<f64>,
@@ -149,9 +172,13 @@ pub enum ActionIn {
     /// Ask the leader to add a new server (learner first, promoted when caught up).
     AddServer {},
     /// Ask the leader to remove a server.
-    RemoveServer { server: u32 },
+    RemoveServer {
+        server: u32,
+    },
     /// Ask the leader to hand leadership to a server.
-    Transfer { server: u32 },
+    Transfer {
+        server: u32,
+    },
 }
 
 /// Protocol switches as JS names them; unset fields keep their value.
@@ -414,7 +441,11 @@ pub fn build_view(sim: &Sim) -> View {
                     election_deadline_ms: s.election.deadline.map(ms),
                     next_index: if leader { (1..=n).map(|i| node.progress[i].next_index).collect() } else { vec![] },
                     match_index: if leader { (1..=n).map(|i| node.progress[i].match_index).collect() } else { vec![] },
-                    votes: if matches!(node.role, Role::Candidate | Role::PreCandidate) { node.votes.iter().collect() } else { vec![] },
+                    votes: if matches!(node.role, Role::Candidate | Role::PreCandidate) {
+                        node.votes.iter().collect()
+                    } else {
+                        vec![]
+                    },
                     kv: node.state_machine.iter().map(|(k, v)| ((k as char).to_string(), v)).collect(),
                     membership: membership(&node.config),
                     config_index: node.config_index,
@@ -547,7 +578,12 @@ pub fn build_view(sim: &Sim) -> View {
             unsafe_commit_old_terms: c.raft.unsafe_commit_old_terms,
             client_timeout_ms: ms(c.client_timeout_us),
         },
-        stats: StatsView { events: sim.stats.events, sent: sim.stats.sent, delivered: sim.stats.delivered, lost: sim.stats.lost },
+        stats: StatsView {
+            events: sim.stats.events,
+            sent: sim.stats.sent,
+            delivered: sim.stats.delivered,
+            lost: sim.stats.lost,
+        },
     }
 }
 
@@ -691,7 +727,9 @@ mod tests {
         assert!(serde_json::to_string(&v).unwrap().contains("\"servers\""));
 
         // The thesis switches and membership actions go through the same path.
-        let a: ActionIn = serde_json::from_str(r#"{"type":"options","pre_vote":true,"check_quorum":true,"snapshot_threshold":8}"#).unwrap();
+        let a: ActionIn =
+            serde_json::from_str(r#"{"type":"options","pre_vote":true,"check_quorum":true,"snapshot_threshold":8}"#)
+                .unwrap();
         sim.act(a.to_action(&sim).unwrap()).unwrap();
         assert!(sim.cfg.raft.pre_vote && sim.cfg.raft.check_quorum && sim.cfg.raft.snapshot_threshold == 8);
         let a: ActionIn = serde_json::from_str(r#"{"type":"add_server"}"#).unwrap();

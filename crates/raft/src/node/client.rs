@@ -9,7 +9,11 @@ impl Node {
         if self.role != Role::Leader || self.transferee.is_some() {
             // Not the leader, or handing over (thesis §3.10: stop accepting new requests).
             let leader = if self.role == Role::Leader { self.transferee } else { self.leader_id };
-            out.client_replies.push(ClientReply { client: cmd.client, seq: cmd.seq, result: ClientResult::Redirect { leader } });
+            out.client_replies.push(ClientReply {
+                client: cmd.client,
+                seq: cmd.seq,
+                result: ClientResult::Redirect { leader },
+            });
             return;
         }
         if let (true, Op::Get { .. }) = (self.opts.read_index, cmd.op) {

@@ -38,7 +38,9 @@ impl Node {
 
     pub(super) fn may_campaign(&self) -> bool {
         self.config.is_voter(self.id)
-            || (self.config_index > self.commit_index && !self.config.learners.contains(self.id) && self.was_voter_before_latest_config())
+            || (self.config_index > self.commit_index
+                && !self.config.learners.contains(self.id)
+                && self.was_voter_before_latest_config())
     }
 
     /// Was this server a voter in the configuration before the newest (uncommitted) one?
@@ -143,12 +145,16 @@ impl Node {
         self.send(out, from, reply_term, Body::RequestVoteReply { granted, pre_vote });
     }
 
-    pub(super) fn handle_vote_reply(&mut self, from: NodeId, term: Term, granted: bool, pre_vote: bool, out: &mut Ready) {
-        let (expected_role, expected_term) = if pre_vote {
-            (Role::PreCandidate, self.current_term + 1)
-        } else {
-            (Role::Candidate, self.current_term)
-        };
+    pub(super) fn handle_vote_reply(
+        &mut self,
+        from: NodeId,
+        term: Term,
+        granted: bool,
+        pre_vote: bool,
+        out: &mut Ready,
+    ) {
+        let (expected_role, expected_term) =
+            if pre_vote { (Role::PreCandidate, self.current_term + 1) } else { (Role::Candidate, self.current_term) };
         if self.role != expected_role || (granted && term != expected_term) || (!granted && term != self.current_term) {
             return; // stale or not for this round
         }

@@ -24,7 +24,13 @@ impl Node {
     ) {
         // 1. Reply false if term < currentTerm (§5.1).
         if term < self.current_term {
-            let body = Body::AppendEntriesReply { success: false, index: prev_log_index, hint: None, ctx, commit: self.commit_index };
+            let body = Body::AppendEntriesReply {
+                success: false,
+                index: prev_log_index,
+                hint: None,
+                ctx,
+                commit: self.commit_index,
+            };
             return self.send(out, from, self.current_term, body);
         }
         self.heard_from_leader(from, term, out);
@@ -36,7 +42,13 @@ impl Node {
             (p, self.log.term(p).unwrap_or(prev_log_term), &entries[skip as usize..])
         } else if prev_log_index < self.log.offset() {
             // Everything it sent is inside our snapshot: we match up to the snapshot.
-            let body = Body::AppendEntriesReply { success: true, index: self.log.offset(), hint: None, ctx, commit: self.commit_index };
+            let body = Body::AppendEntriesReply {
+                success: true,
+                index: self.log.offset(),
+                hint: None,
+                ctx,
+                commit: self.commit_index,
+            };
             return self.send(out, from, self.current_term, body);
         } else {
             (prev_log_index, prev_log_term, entries)
@@ -49,7 +61,13 @@ impl Node {
                 None => (None, self.log.last_index() + 1),
                 Some(t) => (Some(t), self.log.first_index_of_term(t, prev_log_index)),
             });
-            let body = Body::AppendEntriesReply { success: false, index: prev_log_index, hint, ctx, commit: self.commit_index };
+            let body = Body::AppendEntriesReply {
+                success: false,
+                index: prev_log_index,
+                hint,
+                ctx,
+                commit: self.commit_index,
+            };
             return self.send(out, from, self.current_term, body);
         }
 
@@ -87,7 +105,8 @@ impl Node {
         if leader_commit > self.commit_index {
             self.commit_index = self.commit_index.max(leader_commit.min(last_new));
         }
-        let body = Body::AppendEntriesReply { success: true, index: last_new, hint: None, ctx, commit: self.commit_index };
+        let body =
+            Body::AppendEntriesReply { success: true, index: last_new, hint: None, ctx, commit: self.commit_index };
         self.send(out, from, self.current_term, body);
     }
 
@@ -257,7 +276,13 @@ impl Node {
             ProgressState::Replicate => pr.next_index += entries.len() as Index,
             _ => pr.paused = true,
         }
-        let body = Body::AppendEntries { prev_log_index, prev_log_term, entries, leader_commit: self.commit_index, ctx: self.ctx };
+        let body = Body::AppendEntries {
+            prev_log_index,
+            prev_log_term,
+            entries,
+            leader_commit: self.commit_index,
+            ctx: self.ctx,
+        };
         self.send(out, to, self.current_term, body);
     }
 
