@@ -96,7 +96,8 @@ const TEMPLATE = `
       <section class="switches">
         <h3>Protocol switches <small>live</small></h3>
         <label class="check" title="Probe for a majority before bumping the term, so a server that was cut off cannot disrupt the cluster when it returns"><input type="checkbox" data-opt="pre_vote"> PreVote <i>thesis §9.6</i></label>
-        <label class="check" title="A leader that has not heard from a majority for an election timeout steps down; servers that recently heard from a leader ignore RequestVote"><input type="checkbox" data-opt="check_quorum"> CheckQuorum <i>thesis §6.2</i></label>
+        <label class="check" title="A leader that has not heard from a majority for an election timeout steps down"><input type="checkbox" data-opt="check_quorum"> CheckQuorum <i>thesis §6.2</i></label>
+        <label class="check" title="A server that heard from a leader within the minimum election timeout ignores RequestVote, so removed servers cannot depose the leader"><input type="checkbox" data-opt="vote_lease"> vote lease <i>thesis §4.2.3</i></label>
         <label class="check" title="Reads are answered by the leader after one heartbeat round confirms it still leads, instead of going through the log"><input type="checkbox" data-opt="read_index"> ReadIndex reads <i>thesis §6.4</i></label>
         <label class="check" title="A rejecting follower tells the leader the conflicting term, so nextIndex skips a whole term per round trip"><input type="checkbox" data-opt="conflict_hint"> conflict hint <i>§5.3</i></label>
         <label class="check" title="A new leader appends a no-op of its own term at once, so earlier entries commit without waiting for a client"><input type="checkbox" data-opt="leader_noop"> leader no-op <i>§8</i></label>

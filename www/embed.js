@@ -13,7 +13,7 @@ const KEYS = 'xyzabc';
 // What `new Playground(config)` accepts; the other view.config fields are set live through actions.
 const CONFIG_KEYS = ['servers', 'seed', 'election_timeout_ms', 'heartbeat_ms', 'latency_min_ms', 'latency_max_ms', 'drop', 'duplicate', 'reorder',
   'conflict_hint', 'pre_vote', 'check_quorum', 'read_index', 'snapshot_threshold', 'max_entries_per_append', 'client_timeout_ms'];
-const LIVE_KEYS = ['leader_noop', 'unsafe_commit_old_terms'];
+const LIVE_KEYS = ['leader_noop', 'unsafe_commit_old_terms', 'vote_lease'];
 
 let shared; // wasm module + stylesheet, loaded once per page
 function loadShared() {

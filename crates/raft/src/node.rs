@@ -39,10 +39,13 @@ pub struct Options {
     /// off cannot disrupt a healthy leader when it returns. Costs one extra round trip per election.
     pub pre_vote: bool,
     /// CheckQuorum (thesis §6.2): a leader that has not heard from a quorum within an election
-    /// timeout steps down, and servers that heard from a leader within the minimum election timeout
-    /// ignore RequestVote (§4.2.3), so removed or returning servers cannot depose it. Costs: the
-    /// leader needs its own election timer.
+    /// timeout steps down instead of leading on alone. Costs: the leader needs its own election timer.
     pub check_quorum: bool,
+    /// Vote lease (thesis §4.2.3): a server that heard from a current leader within the minimum
+    /// election timeout ignores RequestVote, so a server removed from the configuration (which no
+    /// longer hears from the leader and keeps timing out) cannot depose it. Costs: after a leader
+    /// fails, votes wait until the lease runs out (it always has by the time a follower times out).
+    pub vote_lease: bool,
     /// The minimum election timeout, in the driver's time units: the lease used by CheckQuorum's
     /// vote-ignoring rule and by PreVote's "heard from a leader recently".
     pub election_timeout_min: u64,
@@ -65,6 +68,7 @@ impl Default for Options {
             max_entries_per_append: 64,
             pre_vote: false,
             check_quorum: false,
+            vote_lease: true,
             election_timeout_min: 100_000,
             read_index: false,
             snapshot_threshold: 0,
@@ -352,12 +356,18 @@ impl Node {
 
     fn step_message(&mut self, m: Message, out: &mut Ready) {
         if let Body::RequestVote { pre_vote, transfer, .. } = m.body {
-            // Thesis §4.2.3 with CheckQuorum: a server that heard from a leader within the minimum
-            // election timeout ignores RequestVote (it neither adopts the term nor votes), unless
-            // the leader itself asked for the election (TimeoutNow).
-            if m.term > self.current_term && self.opts.check_quorum && !transfer && self.in_lease() && !pre_vote {
+            // Thesis §4.2.3: a server that heard from a leader within the minimum election timeout
+            // ignores RequestVote (it neither adopts the term nor votes), unless the leader itself
+            // asked for the election (TimeoutNow).
+            if m.term > self.current_term && self.opts.vote_lease && !transfer && self.in_lease() && !pre_vote {
                 return;
             }
+        }
+        if self.role == Role::Leader && m.term > self.current_term && !self.config.members().contains(m.from) {
+            // A server outside the configuration (removed, perhaps without knowing it) cannot lead
+            // this cluster, so its term is no reason for the leader to step down (thesis §4.2.3).
+            self.notify.remove(m.from);
+            return;
         }
         let is_pre_vote_request = matches!(m.body, Body::RequestVote { pre_vote: true, .. });
         let is_pre_vote_grant = matches!(m.body, Body::RequestVoteReply { pre_vote: true, granted: true });

@@ -267,8 +267,8 @@ fn check_quorum_leader_steps_down_without_a_quorum_and_stays_with_one() {
 }
 
 #[test]
-fn check_quorum_followers_ignore_votes_within_the_lease_except_for_transfers() {
-    let o = Options { check_quorum: true, election_timeout_min: 100, ..Options::default() };
+fn followers_ignore_votes_within_the_lease_except_for_transfers() {
+    let o = Options { election_timeout_min: 100, ..Options::default() };
     let mut f = Node::new(2, Membership::first_n(3), o);
     deliver(&mut f, 0, 1, 1, ae(0, 0, vec![], 0));
     let rv = |transfer| Body::RequestVote { last_log_index: 9, last_log_term: 9, pre_vote: false, transfer };
@@ -284,6 +284,11 @@ fn check_quorum_followers_ignore_votes_within_the_lease_except_for_transfers() {
     deliver(&mut g, 0, 1, 1, ae(0, 0, vec![], 0));
     let r = deliver(&mut g, 150, 3, 2, rv(false));
     assert_eq!(r.messages[0].body, Body::RequestVoteReply { granted: true, pre_vote: false }, "the lease has run out");
+    // With the lease switched off, the vote is granted at once.
+    let mut h = Node::new(2, Membership::first_n(3), Options { vote_lease: false, ..o });
+    deliver(&mut h, 0, 1, 1, ae(0, 0, vec![], 0));
+    let r = deliver(&mut h, 50, 3, 2, rv(false));
+    assert_eq!(r.messages[0].body, Body::RequestVoteReply { granted: true, pre_vote: false });
 }
 
 #[test]
@@ -303,4 +308,15 @@ fn leadership_transfer_sends_timeout_now_once_the_target_is_up_to_date() {
     let r = deliver(&mut t, 0, 1, 1, Body::TimeoutNow);
     assert_eq!((t.role, t.current_term), (Role::Candidate, 2), "no PreVote round for a transfer");
     assert!(r.messages.iter().any(|m| matches!(m.body, Body::RequestVote { transfer: true, pre_vote: false, .. })));
+}
+
+#[test]
+fn a_leader_ignores_higher_terms_from_servers_outside_its_configuration() {
+    let mut l = leader(3, Options::default());
+    // S9 is not a member: its inflated term is no reason to step down.
+    deliver(&mut l, 0, 9, 7, Body::AppendEntriesReply { success: false, index: 0, hint: None, ctx: 0, commit: 0 });
+    assert_eq!((l.role, l.current_term), (Role::Leader, 1));
+    // A member's higher term still deposes it (Figure 2).
+    deliver(&mut l, 0, 2, 7, Body::AppendEntriesReply { success: false, index: 0, hint: None, ctx: 0, commit: 0 });
+    assert_eq!((l.role, l.current_term), (Role::Follower, 7));
 }

@@ -24,7 +24,12 @@ fn violates(cfg: &SimConfig, actions: &[(u64, Action)]) -> Option<u64> {
 }
 
 fn main() {
-    let broken = raft::Options { unsafe_commit_old_terms: true, leader_noop: false, ..raft::Options::default() };
+    let broken = raft::Options {
+        unsafe_commit_old_terms: true,
+        leader_noop: false,
+        vote_lease: false,
+        ..raft::Options::default()
+    };
     let found = (0..50_000)
         .map(|seed| campaign(seed, Some(broken)))
         .find(|s| !s.violations.is_empty())
@@ -49,7 +54,7 @@ fn main() {
     println!("# elected (its last term is newer) and the committed entry is lost: the checker stops the run.");
     println!("# Found by running the fault campaign with the rule broken, then shrunk to the actions needed.");
     println!(
-        "config servers={} seed={} latency={}-{}us drop={}% dup={}% reorder={}% noop=off unsafe-commit-old-terms=on",
+        "config servers={} seed={} latency={}-{}us drop={}% dup={}% reorder={}% noop=off lease=off unsafe-commit-old-terms=on",
         cfg.servers,
         cfg.seed,
         n.latency_min_us,

@@ -29,6 +29,7 @@ pub fn options(r: &mut SimRng) -> raft::Options {
     raft::Options {
         pre_vote: r.chance(500_000),
         check_quorum: r.chance(500_000),
+        vote_lease: r.chance(500_000),
         read_index: r.chance(500_000),
         conflict_hint: r.chance(500_000),
         snapshot_threshold: if r.chance(700_000) { r.range(3, 20) } else { 0 },

@@ -159,6 +159,7 @@ impl Runner {
                 ("prevote", false) => c.raft.pre_vote = parse_bool(v)?,
                 ("noop", false) => c.raft.leader_noop = parse_bool(v)?,
                 ("checkquorum", false) => c.raft.check_quorum = parse_bool(v)?,
+                ("lease", false) => c.raft.vote_lease = parse_bool(v)?,
                 ("readindex", false) => c.raft.read_index = parse_bool(v)?,
                 ("snapshot", false) => {
                     c.raft.snapshot_threshold = v.parse().map_err(|_| format!("bad snapshot threshold {v:?}"))?

@@ -188,6 +188,7 @@ pub struct OptionsIn {
     pub conflict_hint: Option<bool>,
     pub pre_vote: Option<bool>,
     pub check_quorum: Option<bool>,
+    pub vote_lease: Option<bool>,
     pub read_index: Option<bool>,
     pub leader_noop: Option<bool>,
     pub snapshot_threshold: Option<u64>,
@@ -206,6 +207,7 @@ impl OptionsIn {
         set(&mut o.conflict_hint, self.conflict_hint);
         set(&mut o.pre_vote, self.pre_vote);
         set(&mut o.check_quorum, self.check_quorum);
+        set(&mut o.vote_lease, self.vote_lease);
         set(&mut o.read_index, self.read_index);
         set(&mut o.leader_noop, self.leader_noop);
         set(&mut o.unsafe_commit_old_terms, self.unsafe_commit_old_terms);
@@ -387,6 +389,7 @@ pub struct ConfigView {
     pub conflict_hint: bool,
     pub pre_vote: bool,
     pub check_quorum: bool,
+    pub vote_lease: bool,
     pub read_index: bool,
     pub leader_noop: bool,
     pub snapshot_threshold: u64,
@@ -571,6 +574,7 @@ pub fn build_view(sim: &Sim) -> View {
             conflict_hint: c.raft.conflict_hint,
             pre_vote: c.raft.pre_vote,
             check_quorum: c.raft.check_quorum,
+            vote_lease: c.raft.vote_lease,
             read_index: c.raft.read_index,
             leader_noop: c.raft.leader_noop,
             snapshot_threshold: c.raft.snapshot_threshold,
