@@ -14,7 +14,7 @@
 //! expect committed x <- 3 # the command is committed on a majority
 //! expect no-leader | expect leader 3 | expect term 2 | expect not-committed x <- 3
 //! expect voters 1,2,3 | expect learners 4 | expect role 2 follower | expect term-of 2 5
-//! expect snapshot 2 | expect kv 2 x=3
+//! expect snapshot 2 | expect kv 2 x=3 | expect last-index 2 7 | expect answered 3 value 7
 //! add-server | remove SERVER | transfer SERVER   # membership changes, leadership transfer
 //! digest                  # print the run's fingerprint
 //! expect violation        # (last line) the run must break a safety property; it stops there
@@ -330,6 +330,30 @@ impl Runner {
                     Ok(())
                 } else {
                     Err(format!("expected S{id} in term {want}, it is in term {got}"))
+                }
+            }
+            ["answered", n, rest @ ..] => {
+                // `expect answered 2` / `expect answered 2 value 7`: the n-th request got its answer.
+                let k: usize = n.parse().map_err(|_| format!("bad request number {n:?}"))?;
+                let op = sim.client_ops.get(k.wrapping_sub(1)).ok_or_else(|| format!("there is no request {k}"))?;
+                let want = match rest {
+                    [] => None,
+                    ["value", v] => Some(v.parse::<i64>().map_err(|_| format!("bad value {v:?}"))?),
+                    _ => return Err("expected `answered N` or `answered N value V`".into()),
+                };
+                match op.outcome {
+                    crate::cluster::Outcome::Ok { value, .. } if want.is_none() || value == want => Ok(()),
+                    other => Err(format!("request {k} ({}) is {other:?}", op.op)),
+                }
+            }
+            ["last-index", id, want] => {
+                let id = self.server(id)?;
+                let want: u64 = want.parse().map_err(|_| format!("bad index {want:?}"))?;
+                let got = self.sim()?.node(id).ok_or("that server is crashed")?.log.last_index();
+                if got == want {
+                    Ok(())
+                } else {
+                    Err(format!("expected S{id}'s log to end at index {want}, it ends at {got}"))
                 }
             }
             ["snapshot", id] => {

@@ -628,6 +628,9 @@ pub const SCENARIOS: &[(&str, &str)] = scenarios!(
     "no_prevote",
     "prevote",
     "check_quorum",
+    "read_index",
+    "removed_server",
+    "removed_server_no_lease",
     "broken_commit_rule",
 );
 
