@@ -48,14 +48,19 @@ impl Node {
         self.config_at(self.config_index.saturating_sub(1)).is_voter(self.id)
     }
 
-    /// Thesis §9.6: ask for PreVotes in term+1 without changing any persistent state.
-    pub(super) fn become_pre_candidate(&mut self, out: &mut Ready) {
-        self.role = Role::PreCandidate;
+    /// Start a (pre-)election round: no known leader, our own vote counted, the timer reset.
+    fn start_round(&mut self, role: Role, out: &mut Ready) {
+        self.role = role;
         self.leader_id = None;
         self.votes = Set::EMPTY;
         self.rejections = Set::EMPTY;
         self.votes.insert(self.id);
         out.reset_election_timer = true;
+    }
+
+    /// Thesis §9.6: ask for PreVotes in term+1 without changing any persistent state.
+    pub(super) fn become_pre_candidate(&mut self, out: &mut Ready) {
+        self.start_round(Role::PreCandidate, out);
         if self.config.has_quorum(self.votes) {
             return self.become_candidate(out);
         }
@@ -65,15 +70,10 @@ impl Node {
     /// Candidates (§5.2): on conversion, increment currentTerm, vote for self, reset the election
     /// timer, send RequestVote to all other servers.
     pub(super) fn become_candidate(&mut self, out: &mut Ready) {
-        self.role = Role::Candidate;
         self.current_term += 1;
         self.voted_for = Some(self.id);
         out.persist_hard_state = true;
-        self.leader_id = None;
-        self.votes = Set::EMPTY;
-        self.rejections = Set::EMPTY;
-        self.votes.insert(self.id);
-        out.reset_election_timer = true;
+        self.start_round(Role::Candidate, out);
         if self.config.has_quorum(self.votes) {
             return self.become_leader(out);
         }
