@@ -1045,3 +1045,31 @@ test('scenarios play live: the PreVote story from the menu, ?scenario= in the UR
     await bad.close();
   }
 });
+
+test('the broken-rule scenario ends on a safety violation the page names', async () => {
+  const page = await load('?scenario=broken_commit_rule');
+  try {
+    const v = await onEl(page, (el) => {
+      el.pause();
+      el.playground.run_until(4000);
+      return el.view();
+    });
+    assert.equal(v.config.unsafe_commit_old_terms, true);
+    assert.equal(v.violations.length, 1);
+    assert.equal(v.violations[0].property, 'Leader Completeness');
+    assert.ok(v.time_ms < 4000, 'the run stopped at the violation');
+    await page.waitForTimeout(80);
+    await onEl(page, (el) => el.play()); // refused: the run has stopped
+    await page.waitForTimeout(120);
+    const ui = await onEl(page, (el) => {
+      const r = el.shadowRoot;
+      const bad = [...r.querySelectorAll('.bad')].map((li) => li.dataset.prop);
+      return { bad, text: r.querySelector('.violations, .violation, [class*=violation]')?.textContent ?? '', paused: el.paused };
+    });
+    assert.deepEqual(ui.bad, ['Leader Completeness']);
+    assert.match(ui.text, /S\d leads term \d+ without the committed entries/);
+    assert.equal(ui.paused, true);
+  } finally {
+    await page.close();
+  }
+});

@@ -236,7 +236,7 @@ export function updateSafety(ui, v) {
   ui.violations.replaceChildren(
     ...v.violations.map((x) => {
       const p = document.createElement('p');
-      p.textContent = `${x.property} violated at ${fmtMs(x.time_ms)}: ${x.text}`;
+      p.textContent = x.text; // "<property> violated at t=… after <event> (servers, term, index): <detail>"
       return p;
     }),
   );
