@@ -247,8 +247,7 @@ fn read_index_answers_after_a_heartbeat_quorum_without_appending() {
     assert_eq!(r.client_replies[0].result, ClientResult::Ok { index: 1, value: None });
     // A reply to an earlier round does not confirm a later read.
     step(&mut l, 0, Input::Propose(cmd(2, Op::Get { key: b'x' })));
-    let r =
-        deliver(&mut l, 0, 2, 1, Body::AppendEntriesReply { success: true, index: 1, hint: None, ctx: ctx, commit: 0 });
+    let r = deliver(&mut l, 0, 2, 1, Body::AppendEntriesReply { success: true, index: 1, hint: None, ctx, commit: 0 });
     assert!(r.client_replies.is_empty());
 }
 

@@ -150,9 +150,8 @@ impl Checker {
         }
 
         // Election Safety: at most one leader per term.
-        if node.role == Role::Leader && before.role != Role::Leader
-            || node.role == Role::Leader && before.term != node.current_term
-        {
+        // (Checked when a node becomes leader, or is leader of a new term.)
+        if node.role == Role::Leader && (before.role != Role::Leader || before.term != node.current_term) {
             match self.leaders.get(&node.current_term) {
                 Some(&other) if other != id => report(
                     Property::ElectionSafety,

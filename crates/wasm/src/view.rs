@@ -8,7 +8,7 @@ use sim::{parse_op, Action, NetConfig, Outcome, Sim, SimConfig};
 const MS: f64 = 1000.0;
 
 fn us(ms: f64, what: &str) -> Result<u64, String> {
-    if !ms.is_finite() || ms < 0.0 || ms > 3.6e9 {
+    if !ms.is_finite() || !(0.0..=3.6e9).contains(&ms) {
         return Err(format!("{what} = {ms}: expected a number of milliseconds ≥ 0"));
     }
     Ok((ms * MS).round() as u64)
