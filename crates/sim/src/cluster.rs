@@ -5,13 +5,14 @@
 //! and are recorded with it. Same seed + same actions ⇒ the same run, bit for bit.
 
 use crate::action::Action;
+use crate::clients::{ClientOp, Outcome, FIRST_CLIENT};
 use crate::digest::Digest;
 use crate::invariants::{Before, Checker, Property, Violation};
 use crate::network::{NetConfig, Topology};
 use crate::rng::SimRng;
 use raft::{
-    Body, ClientResult, Command, Input, Membership, MembershipChange, Message, Node, NodeId, Op, Options, Persistent,
-    Ready, Role, Set, MAX_NODE_ID,
+    Body, Input, Membership, MembershipChange, Message, Node, NodeId, Options, Persistent, Ready, Role, Set,
+    MAX_NODE_ID,
 };
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap, VecDeque};
@@ -94,7 +95,7 @@ pub struct Flight {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-enum EventKind {
+pub(crate) enum EventKind {
     Deliver(u64),
     Election {
         node: NodeId,
@@ -139,38 +140,6 @@ pub struct Server {
     pub heartbeat: Timer,
 }
 
-/// What became of a client request.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Outcome {
-    /// Still waiting (it may be retried).
-    Pending,
-    Ok {
-        index: u64,
-        value: Option<i64>,
-    },
-    /// The client gave up after its last attempt; the command may or may not have taken effect.
-    Failed,
-}
-
-/// One client request and its fate. Each request comes from its own client session (id, seq 1), so
-/// retries carry the same (client, seq) and the state machine applies it at most once (§8).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ClientOp {
-    pub client: u32,
-    pub seq: u32,
-    pub op: Op,
-    /// The server the user sent it to first, and the one it is (or was last) waiting on.
-    pub first_server: NodeId,
-    pub server: NodeId,
-    pub sent: u64,
-    pub outcome: Outcome,
-    pub answered: Option<u64>,
-    pub redirects: u32,
-    pub timeouts: u32,
-    pub attempts: u32,
-    timer_gen: u64,
-}
-
 /// Counters for benchmarks and the page.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Stats {
@@ -179,9 +148,6 @@ pub struct Stats {
     pub lost: u64,
     pub sent: u64,
 }
-
-/// Client ids start here (ids below are free for tests).
-pub const FIRST_CLIENT: u32 = 100;
 
 #[derive(Clone, Debug)]
 pub struct Sim {
@@ -213,7 +179,7 @@ pub struct Sim {
     pub scheduled: VecDeque<(u64, Action)>,
     ready: Ready,
     /// The event being processed, for violation reports (formatted only when one is found).
-    current_event: CurrentEvent,
+    pub(crate) current_event: CurrentEvent,
 }
 
 impl Sim {
@@ -393,7 +359,7 @@ impl Sim {
         }
     }
 
-    fn schedule(&mut self, time: u64, kind: EventKind) {
+    pub(crate) fn schedule(&mut self, time: u64, kind: EventKind) {
         self.seq += 1;
         self.queue.push(Reverse(Event { time, seq: self.seq, kind }));
     }
@@ -451,29 +417,9 @@ impl Sim {
         &mut self.servers[id as usize - 1]
     }
 
-    /// (Re)send client request `op` to `server` and arm its retry timer; give up after the last
-    /// attempt.
-    fn client_send(&mut self, op: usize, server: NodeId) {
-        let c = &mut self.client_ops[op];
-        if c.attempts >= self.cfg.client_attempts {
-            c.outcome = Outcome::Failed;
-            c.answered = Some(self.time);
-            return;
-        }
-        c.attempts += 1;
-        c.server = server;
-        c.timer_gen += 1;
-        let (gen, cmd) = (c.timer_gen, Command { client: c.client, seq: c.seq, op: c.op });
-        self.schedule(self.time + self.cfg.client_timeout_us, EventKind::Client { op, gen });
-        if self.server(server).node.is_some() {
-            self.current_event = CurrentEvent::Client { client: cmd.client, server };
-            self.step_node(server, Input::Propose(cmd));
-        }
-    }
-
     /// Run one input through a live node and carry out its Ready: persist, check, send, arm, reply.
     /// Returns the node's refusal of an operator request, if any.
-    fn step_node(&mut self, id: NodeId, input: Input) -> Option<&'static str> {
+    pub(crate) fn step_node(&mut self, id: NodeId, input: Input) -> Option<&'static str> {
         let mut ready = std::mem::take(&mut self.ready);
         ready.clear();
         let now = self.time;
@@ -529,29 +475,6 @@ impl Sim {
         // 5. Client replies.
         for r in std::mem::take(&mut ready.client_replies) {
             self.client_reply(r.client, r.seq, r.result);
-        }
-    }
-
-    fn client_reply(&mut self, client: u32, seq: u32, result: ClientResult) {
-        let Some(op) = client.checked_sub(FIRST_CLIENT).map(|k| k as usize).filter(|&k| k < self.client_ops.len())
-        else {
-            return;
-        };
-        let c = &mut self.client_ops[op];
-        if c.seq != seq || c.outcome != Outcome::Pending {
-            return;
-        }
-        match result {
-            ClientResult::Ok { index, value } => {
-                c.outcome = Outcome::Ok { index, value };
-                c.answered = Some(self.time);
-            }
-            ClientResult::Redirect { leader: Some(l) } if l != c.server && (l as usize) <= self.servers.len() => {
-                c.redirects += 1;
-                self.client_send(op, l);
-            }
-            // No leader known yet: the retry timer will try another server.
-            ClientResult::Redirect { .. } => c.redirects += 1,
         }
     }
 
@@ -839,7 +762,7 @@ impl Sim {
 }
 
 #[derive(Clone, Debug)]
-enum CurrentEvent {
+pub(crate) enum CurrentEvent {
     Start,
     Deliver { kind: &'static str, from: NodeId, to: NodeId, term: u64 },
     Timer { node: NodeId, heartbeat: bool },

@@ -7,6 +7,7 @@
 pub mod action;
 pub mod bench;
 pub mod campaign;
+pub mod clients;
 pub mod cluster;
 pub mod digest;
 pub mod invariants;
@@ -16,6 +17,7 @@ pub mod rng;
 pub mod script;
 
 pub use action::{parse_op, Action};
-pub use cluster::{ClientOp, Flight, Outcome, Server, Sim, SimConfig, Stats, MAX_SERVERS, MIN_SERVERS};
+pub use clients::{ClientOp, Outcome, FIRST_CLIENT};
+pub use cluster::{Flight, Server, Sim, SimConfig, Stats, MAX_SERVERS, MIN_SERVERS};
 pub use invariants::{Property, Violation};
 pub use network::{NetConfig, Topology};

@@ -6,7 +6,7 @@
 //! response, and return what the register would return then. An operation that never got an answer
 //! (the client gave up, or the run ended) may take effect at any time after its invocation, or never.
 
-use crate::cluster::{ClientOp, Outcome};
+use crate::clients::{ClientOp, Outcome};
 use raft::Op;
 use std::collections::{BTreeMap, HashSet};
 

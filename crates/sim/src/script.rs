@@ -342,7 +342,7 @@ impl Runner {
                     _ => return Err("expected `answered N` or `answered N value V`".into()),
                 };
                 match op.outcome {
-                    crate::cluster::Outcome::Ok { value, .. } if want.is_none() || value == want => Ok(()),
+                    crate::clients::Outcome::Ok { value, .. } if want.is_none() || value == want => Ok(()),
                     other => Err(format!("request {k} ({}) is {other:?}", op.op)),
                 }
             }

@@ -1,0 +1,88 @@
+//! Clients (§8): each request is a session of its own (client id, sequence number 1). A client
+//! sends to a server; a follower redirects it to the leader it knows; with no answer within the
+//! client timeout it retries the same request at the next server, so the state machine's session
+//! table is what keeps a retried command from being applied twice. The history these requests leave
+//! is what the linearizability checker reads.
+
+use crate::cluster::{CurrentEvent, EventKind, Sim};
+use raft::{ClientResult, Command, Input, NodeId, Op};
+
+/// Client ids start here (ids below are free for tests).
+pub const FIRST_CLIENT: u32 = 100;
+
+/// What became of a client request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// Still waiting (it may be retried).
+    Pending,
+    Ok {
+        index: u64,
+        value: Option<i64>,
+    },
+    /// The client gave up after its last attempt; the command may or may not have taken effect.
+    Failed,
+}
+
+/// One client request and its fate. Each request comes from its own client session (id, seq 1), so
+/// retries carry the same (client, seq) and the state machine applies it at most once (§8).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ClientOp {
+    pub client: u32,
+    pub seq: u32,
+    pub op: Op,
+    /// The server the user sent it to first, and the one it is (or was last) waiting on.
+    pub first_server: NodeId,
+    pub server: NodeId,
+    pub sent: u64,
+    pub outcome: Outcome,
+    pub answered: Option<u64>,
+    pub redirects: u32,
+    pub timeouts: u32,
+    pub attempts: u32,
+    pub(crate) timer_gen: u64,
+}
+
+impl Sim {
+    /// (Re)send client request `op` to `server` and arm its retry timer; give up after the last
+    /// attempt.
+    pub(crate) fn client_send(&mut self, op: usize, server: NodeId) {
+        let c = &mut self.client_ops[op];
+        if c.attempts >= self.cfg.client_attempts {
+            c.outcome = Outcome::Failed;
+            c.answered = Some(self.time);
+            return;
+        }
+        c.attempts += 1;
+        c.server = server;
+        c.timer_gen += 1;
+        let (gen, cmd) = (c.timer_gen, Command { client: c.client, seq: c.seq, op: c.op });
+        self.schedule(self.time + self.cfg.client_timeout_us, EventKind::Client { op, gen });
+        if self.server(server).node.is_some() {
+            self.current_event = CurrentEvent::Client { client: cmd.client, server };
+            self.step_node(server, Input::Propose(cmd));
+        }
+    }
+
+    pub(crate) fn client_reply(&mut self, client: u32, seq: u32, result: ClientResult) {
+        let Some(op) = client.checked_sub(FIRST_CLIENT).map(|k| k as usize).filter(|&k| k < self.client_ops.len())
+        else {
+            return;
+        };
+        let c = &mut self.client_ops[op];
+        if c.seq != seq || c.outcome != Outcome::Pending {
+            return;
+        }
+        match result {
+            ClientResult::Ok { index, value } => {
+                c.outcome = Outcome::Ok { index, value };
+                c.answered = Some(self.time);
+            }
+            ClientResult::Redirect { leader: Some(l) } if l != c.server && (l as usize) <= self.servers.len() => {
+                c.redirects += 1;
+                self.client_send(op, l);
+            }
+            // No leader known yet: the retry timer will try another server.
+            ClientResult::Redirect { .. } => c.redirects += 1,
+        }
+    }
+}
