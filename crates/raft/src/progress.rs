@@ -7,12 +7,16 @@
 //! - **Probe**: the leader does not yet know where the follower's log matches its own. It sends one
 //!   AppendEntries at nextIndex and waits for the answer (or the next heartbeat) before sending
 //!   another; a rejection moves nextIndex back (§5.3).
-//! - **Replicate**: the follower matched. The leader streams new entries as they arrive and advances
-//!   nextIndex optimistically past what it sent. Entries still unacknowledged at the next heartbeat
+//! - **Replicate**: the follower matched. The leader streams new entries as they arrive (a backlog
+//!   up to [`MAX_INFLIGHT`] messages at a time) and advances nextIndex optimistically past what it
+//!   sent. If a whole heartbeat interval passes with entries in flight and no acknowledgement, they
 //!   are presumed lost: back to Probe from matchIndex + 1.
 //! - **Snapshot**: nextIndex fell into the compacted prefix; an InstallSnapshot is on its way.
 
 use crate::types::Index;
+
+/// Most AppendEntries messages with entries a leader keeps in flight to one follower in Replicate.
+pub const MAX_INFLIGHT: u64 = 8;
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum State {
@@ -31,10 +35,13 @@ pub struct Progress {
     pub state: State,
     /// Probe and Snapshot: a request is outstanding; wait for its answer or the next heartbeat.
     pub paused: bool,
+    /// Replicate: an acknowledgement arrived since the last heartbeat (entries still in flight
+    /// then are not presumed lost).
+    pub acked: bool,
 }
 
 impl Progress {
     pub fn new(last_index: Index) -> Self {
-        Progress { next_index: last_index + 1, match_index: 0, state: State::Probe, paused: false }
+        Progress { next_index: last_index + 1, match_index: 0, state: State::Probe, paused: false, acked: false }
     }
 }

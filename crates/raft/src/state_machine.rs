@@ -44,6 +44,11 @@ impl KvStore {
         (result, false)
     }
 
+    /// The cached answer to a client's command, if it is the last one the client had applied.
+    pub fn cached(&self, client: u32, seq: u32) -> Option<Option<i64>> {
+        self.sessions.get(&client).filter(|&&(s, _)| s == seq).map(|&(_, r)| r)
+    }
+
     /// The session table: client → (last sequence number applied, its result).
     pub fn sessions(&self) -> impl Iterator<Item = (u32, u32, Option<i64>)> + '_ {
         self.sessions.iter().map(|(&c, &(s, r))| (c, s, r))

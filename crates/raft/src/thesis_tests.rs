@@ -173,8 +173,10 @@ fn the_leader_sends_install_snapshot_when_next_index_is_compacted_away() {
     }
     step(&mut l, 0, Input::Propose(cmd(9, Op::Get { key: b'y' })));
     assert!(l.log.offset() >= 2);
-    // S3 never acknowledged anything past index 1, which is gone from the log: at the next
-    // heartbeat the leader falls back to probing it, and sends the snapshot instead.
+    // S3 never acknowledged anything past index 1, which is gone from the log: after a heartbeat
+    // interval without any acknowledgement the leader falls back to probing it, and sends the
+    // snapshot instead.
+    step(&mut l, 0, Input::HeartbeatTimeout);
     let r = step(&mut l, 0, Input::HeartbeatTimeout);
     let snap = r.messages.iter().find(|m| m.to == 3).expect("a message to S3");
     let Body::InstallSnapshot { snapshot } = &snap.body else {
@@ -318,4 +320,37 @@ fn a_leader_ignores_higher_terms_from_servers_outside_its_configuration() {
     // A member's higher term still deposes it (Figure 2).
     deliver(&mut l, 0, 2, 7, Body::AppendEntriesReply { success: false, index: 0, hint: None, ctx: 0, commit: 0 });
     assert_eq!((l.role, l.current_term), (Role::Follower, 7));
+}
+
+#[test]
+fn a_retried_command_is_answered_from_the_session_table_or_left_to_its_log_entry() {
+    let mut l = leader(3, Options::default());
+    let add = cmd(1, Op::Add { key: b'n', delta: 1 });
+    step(&mut l, 0, Input::Propose(add));
+    let last = l.log.last_index();
+    // Retried before it commits: it is already in the log, so nothing is appended.
+    step(&mut l, 0, Input::Propose(add));
+    assert_eq!(l.log.last_index(), last);
+    let r = deliver(&mut l, 0, 2, 1, ok_reply(last));
+    assert_eq!(r.client_replies.len(), 1);
+    // Retried after it was applied: answered at once from the cache, not run again.
+    let r = step(&mut l, 0, Input::Propose(add));
+    assert_eq!(l.log.last_index(), last);
+    assert!(matches!(r.client_replies[0].result, ClientResult::Ok { value: Some(1), .. }));
+    assert_eq!(l.state_machine.get(b'n'), Some(1));
+}
+
+#[test]
+fn the_leader_streams_a_backlog_up_to_the_inflight_window() {
+    let o = Options { max_entries_per_append: 1, ..Options::default() };
+    let mut l = leader(3, o);
+    // S3 is far behind: the leader has 40 entries it has not sent.
+    for v in 0..40 {
+        step(&mut l, 0, Input::Propose(cmd(v + 1, Op::Set { key: b'q', value: v as i64 })));
+    }
+    l.progress[3].next_index = 2;
+    l.progress[3].match_index = 1;
+    let r = deliver(&mut l, 0, 3, 1, ok_reply(1));
+    let to3 = r.messages.iter().filter(|m| m.to == 3).count() as u64;
+    assert_eq!(to3, crate::progress::MAX_INFLIGHT, "one acknowledgement opens the whole window");
 }

@@ -214,6 +214,7 @@ impl Runner {
             "partition" => {
                 let groups = rest(1)
                     .split('|')
+                    .filter(|g| !g.trim().is_empty()) // an empty group changes nothing
                     .map(|g| g.split(',').map(|s| self.server(s.trim())).collect::<Result<Vec<_>, _>>())
                     .collect::<Result<Vec<_>, _>>()?;
                 self.sim()?.act(Action::Partition(groups))

@@ -51,7 +51,7 @@ fn the_checker_catches_the_figure_8_mistake_under_random_faults() {
         vote_lease: false,
         ..raft::Options::default()
     };
-    let caught = (0..20_000).map(|seed| campaign(seed, Some(broken))).find(|s| !s.violations.is_empty());
+    let caught = (0..100_000).map(|seed| campaign(seed, Some(broken))).find(|s| !s.violations.is_empty());
     let s = caught.expect("with the commit rule broken, some seed must violate a safety property");
     println!("seed {}: {}", s.cfg.seed, s.violations[0]);
     // Losing a committed entry shows up as a leader without it or a server applying another entry.

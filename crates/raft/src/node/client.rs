@@ -16,6 +16,16 @@ impl Node {
             });
             return;
         }
+        // §8: a command the state machine has already applied is answered from the session table,
+        // not run again; one already in the log will be answered when it is applied.
+        if let Some(value) = self.state_machine.cached(cmd.client, cmd.seq) {
+            let result = ClientResult::Ok { index: self.last_applied, value };
+            out.client_replies.push(ClientReply { client: cmd.client, seq: cmd.seq, result });
+            return;
+        }
+        if self.in_log_uncommitted(&cmd) {
+            return;
+        }
         if let (true, Op::Get { .. }) = (self.opts.read_index, cmd.op) {
             return self.read_index(cmd, out);
         }
@@ -23,6 +33,15 @@ impl Node {
         // to state machine (§5.3).
         self.append(EntryData::Command(cmd), out);
         self.broadcast_append(out);
+    }
+
+    /// Is this exact (client, seq) command already waiting in the log?
+    fn in_log_uncommitted(&self, cmd: &Command) -> bool {
+        let from = (self.commit_index + 1).max(self.log.first_index());
+        self.log
+            .slice(from, usize::MAX)
+            .iter()
+            .any(|e| matches!(e.data, EntryData::Command(c) if c.client == cmd.client && c.seq == cmd.seq))
     }
 
     /// ReadIndex (thesis §6.4): remember the commit index, confirm leadership with a heartbeat round

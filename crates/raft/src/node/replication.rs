@@ -3,7 +3,7 @@
 
 use super::{Node, Ready, Role};
 use crate::message::Body;
-use crate::progress::State as ProgressState;
+use crate::progress::{State as ProgressState, MAX_INFLIGHT};
 use crate::quorum::Set;
 use crate::snapshot::Snapshot;
 use crate::types::{Entry, EntryData, Index, NodeId, Term};
@@ -140,10 +140,10 @@ impl Node {
             self.maybe_commit(out);
             self.maybe_promote(from, out);
             self.maybe_finish_transfer(from, out);
-            // More to send (a long backlog goes out max_entries_per_append at a time).
-            if self.progress[from as usize].next_index <= self.log.last_index() {
-                self.send_append(from, out);
-            }
+            self.progress[from as usize].acked = true;
+            // More to send: a backlog goes out max_entries_per_append at a time, up to
+            // MAX_INFLIGHT messages in flight.
+            self.fill_pipeline(from, out);
         } else {
             // A rejection of an older request (reordered, duplicated) says nothing new.
             let stale = match pr.state {
@@ -246,12 +246,32 @@ impl Node {
         let (replicas, me) = (self.replicas(), self.id);
         for peer in replicas.iter().filter(|&p| p != me) {
             let pr = &mut self.progress[peer as usize];
-            if pr.state == ProgressState::Replicate && pr.next_index > pr.match_index + 1 {
+            if pr.state == ProgressState::Replicate && pr.next_index > pr.match_index + 1 && !pr.acked {
                 pr.next_index = pr.match_index + 1;
                 pr.state = ProgressState::Probe;
             }
+            pr.acked = false;
             pr.paused = false;
             self.send_append(peer, out);
+        }
+    }
+
+    /// Replicate: keep sending the backlog while fewer than MAX_INFLIGHT messages' worth of
+    /// entries are unacknowledged.
+    pub(super) fn fill_pipeline(&mut self, to: NodeId, out: &mut Ready) {
+        let window = MAX_INFLIGHT * self.opts.max_entries_per_append as Index;
+        loop {
+            let pr = self.progress[to as usize];
+            let in_flight = pr.next_index.saturating_sub(pr.match_index + 1);
+            if pr.next_index > self.log.last_index() || (pr.state == ProgressState::Replicate && in_flight >= window) {
+                break;
+            }
+            let before = pr.next_index;
+            self.send_append(to, out);
+            let after = self.progress[to as usize];
+            if after.state != ProgressState::Replicate || after.next_index == before {
+                break; // a probe or snapshot went out: wait for its answer
+            }
         }
     }
 
