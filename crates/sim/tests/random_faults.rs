@@ -13,7 +13,8 @@ fn a_thousand_seeds_of_faults_without_a_safety_violation_and_a_leader_afterwards
     let (mut terms, mut commits, mut snapshots, mut changes, mut answered) = (0, 0, 0, 0, 0);
     // RAFT_SEEDS=N runs more (or fewer) seeds, e.g. a long local soak; CI runs the default 1,000.
     let seeds: u64 = std::env::var("RAFT_SEEDS").ok().and_then(|v| v.parse().ok()).unwrap_or(1000);
-    for seed in 0..seeds {
+    let first: u64 = std::env::var("RAFT_SEED_START").ok().and_then(|v| v.parse().ok()).unwrap_or(0);
+    for seed in first..first + seeds {
         let s = campaign(seed, None);
         assert!(s.violations.is_empty(), "seed {seed}: {}", s.violations[0]);
         let leader = s.leader().unwrap_or_else(|| panic!("seed {seed}: no leader 3 s after the faults stopped"));
