@@ -65,6 +65,13 @@ impl fmt::Display for Violation {
     }
 }
 
+#[derive(Clone, Copy, Debug)]
+struct Committed {
+    chain: u64,
+    term: Term,
+    in_term: Term,
+}
+
 /// What the checker remembers of a node from just before a step.
 #[derive(Clone, Copy, Debug)]
 pub struct Before {
@@ -95,8 +102,9 @@ pub struct Checker {
     chains: Vec<Vec<u64>>,
     /// Log Matching: the prefix fingerprint of every (index, term) ever seen in any log, and who had it.
     seen: HashMap<(Index, Term), (u64, NodeId)>,
-    /// Committed prefix: chain fingerprint at each committed index, with the term of the entry.
-    committed: Vec<(u64, Term)>,
+    /// Committed prefix: for each committed index, the chain fingerprint, the entry's term, and
+    /// the term in which it was (first seen) committed.
+    committed: Vec<Committed>,
     /// State Machine Safety: fingerprint of the entry applied at each index, and by whom first.
     applied: Vec<(u64, NodeId)>,
 }
@@ -164,8 +172,11 @@ impl Checker {
                     self.leaders.insert(node.current_term, id);
                 }
             }
-            // Leader Completeness: a new leader holds every entry committed so far.
-            self.check_complete(node, self.committed.len() as Index, &mut report);
+            // Leader Completeness: a new leader holds every entry committed in an earlier term. (A
+            // leader of an older term can still win late, on votes granted before a newer commit.)
+            let t = node.current_term;
+            let upto = self.committed.iter().rposition(|c| c.in_term < t).map_or(0, |k| k as Index + 1);
+            self.check_complete(node, upto, &mut report);
         }
 
         // Committed entries agree everywhere; newly committed ones must be in every later-term leader.
@@ -175,7 +186,7 @@ impl Checker {
                 let Some(&h) = chain.get(i as usize - 1) else { break };
                 let term = node.log.term(i).unwrap_or(0);
                 match self.committed.get(i as usize - 1) {
-                    Some(&(c, _)) if c != h => report(
+                    Some(c) if c.chain != h => report(
                         Property::StateMachineSafety,
                         vec![id],
                         term,
@@ -183,7 +194,7 @@ impl Checker {
                         format!("S{id} committed a different entry at index {i} than was committed before"),
                     ),
                     Some(_) => {}
-                    None => self.committed.push((h, term)),
+                    None => self.committed.push(Committed { chain: h, term, in_term: node.current_term }),
                 }
             }
             if node.role == Role::Leader {
@@ -228,7 +239,7 @@ impl Checker {
         let upto = s.last_index as usize;
         match self.committed.get(upto.wrapping_sub(1)) {
             _ if upto == 0 => {}
-            Some(&(_, term)) if term == s.last_term => {}
+            Some(c) if c.term == s.last_term => {}
             _ => report(
                 Property::StateMachineSafety,
                 vec![node.id],
@@ -240,13 +251,13 @@ impl Checker {
                     s.last_index,
                     s.last_term,
                     self.committed.len(),
-                    self.committed.get(upto.wrapping_sub(1)).map(|c| c.1)
+                    self.committed.get(upto.wrapping_sub(1)).map(|c| c.term)
                 ),
             ),
         }
         let chain = &mut self.chains[node.id as usize];
         chain.clear();
-        chain.extend(self.committed.iter().take(upto).map(|&(h, _)| h));
+        chain.extend(self.committed.iter().take(upto).map(|c| c.chain));
         if chain.len() == upto {
             self.rechain(node, s.last_index + 1, report);
         }
@@ -267,7 +278,7 @@ impl Checker {
         for i in from..=node.log.last_index() {
             let Some(e) = node.log.get(i) else {
                 // Compacted away on this server: it was committed, so the committed chain stands in.
-                let Some(&(h, _)) = self.committed.get(i as usize - 1) else { return };
+                let Some(h) = self.committed.get(i as usize - 1).map(|c| c.chain) else { return };
                 prev = h;
                 chain.push(h);
                 continue;
@@ -303,7 +314,7 @@ impl Checker {
         if upto == 0 {
             return;
         }
-        let (want, term) = self.committed[upto as usize - 1];
+        let Committed { chain: want, term, .. } = self.committed[upto as usize - 1];
         let have = self.chains[leader.id as usize].get(upto as usize - 1).copied();
         if have != Some(want) {
             report(
@@ -385,6 +396,20 @@ mod tests {
         assert!(run(&mut c, &a, before(Role::Follower, 1), Some(1), &[]).is_empty());
         let found = run(&mut c, &b, before(Role::Follower, 2), Some(1), &[]);
         assert!(found.contains(&Property::StateMachineSafety), "{found:?}");
+    }
+
+    #[test]
+    fn a_leader_of_an_older_term_elected_late_need_not_hold_newer_commits() {
+        // Votes for term 2 were granted before the term-3 commit; the term-2 win arrives after it.
+        let mut c = Checker::new(3);
+        let mut a = node(1, 3, Role::Leader, &[(3, 1)]);
+        a.commit_index = 1;
+        assert!(run(&mut c, &a, before(Role::Candidate, 3), Some(1), &[]).is_empty());
+        let late = node(2, 2, Role::Leader, &[]);
+        assert!(run(&mut c, &late, before(Role::Candidate, 2), None, &[]).is_empty());
+        // A leader of a later term without it is a violation.
+        let bad = node(3, 4, Role::Leader, &[]);
+        assert_eq!(run(&mut c, &bad, before(Role::Candidate, 4), None, &[]), vec![Property::LeaderCompleteness]);
     }
 
     #[test]
