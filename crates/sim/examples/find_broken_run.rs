@@ -24,12 +24,7 @@ fn violates(cfg: &SimConfig, actions: &[(u64, Action)]) -> Option<u64> {
 }
 
 fn main() {
-    let broken = raft::Options {
-        unsafe_commit_old_terms: true,
-        leader_noop: false,
-        vote_lease: false,
-        ..raft::Options::default()
-    };
+    let broken = sim::campaign::broken_options();
     let found = (0..50_000)
         .map(|seed| campaign(seed, Some(broken)))
         .find(|s| !s.violations.is_empty())

@@ -114,3 +114,9 @@ pub fn campaign(seed: u64, broken: Option<raft::Options>) -> Sim {
     s.run_for(1000 * MS);
     s
 }
+
+/// The protocol options the broken-rule campaigns run with: the Figure 8 mistake switched on, and
+/// the no-op and vote lease off so that it shows up in fewer seeds.
+pub fn broken_options() -> raft::Options {
+    raft::Options { unsafe_commit_old_terms: true, leader_noop: false, vote_lease: false, ..raft::Options::default() }
+}

@@ -245,12 +245,7 @@ impl Sim {
 
     /// The live leader with the highest term, if any.
     pub fn leader(&self) -> Option<NodeId> {
-        self.servers
-            .iter()
-            .filter_map(|s| s.node.as_ref())
-            .filter(|n| n.role == Role::Leader)
-            .max_by_key(|n| n.current_term)
-            .map(|n| n.id)
+        self.leader_excluding(0)
     }
 
     /// What the last event or action was, in words (for single-stepping).
@@ -258,7 +253,7 @@ impl Sim {
         self.current_event.to_string()
     }
 
-    /// The live leader with the highest term other than `id`.
+    /// The live leader with the highest term other than `id` (0: any).
     pub fn leader_excluding(&self, id: NodeId) -> Option<NodeId> {
         self.servers
             .iter()
@@ -517,8 +512,11 @@ impl Sim {
     fn send(&mut self, msg: Message) {
         self.stats.sent += 1;
         let net = self.cfg.net;
-        let copies = if self.rng.chance(net.duplicate_ppm) { 2 } else { 1 };
-        for _ in 0..copies {
+        let duplicate = self.rng.chance(net.duplicate_ppm);
+        let mut msg = Some(msg);
+        for copy in 0..1 + duplicate as u32 {
+            // Clone only for the extra copy of a duplicated message; the last copy takes it.
+            let msg = if duplicate && copy == 0 { msg.clone().unwrap() } else { msg.take().unwrap() };
             let mut latency = self.rng.range(net.latency_min_us, net.latency_max_us);
             if self.rng.chance(net.reorder_ppm) {
                 latency += self.rng.range(0, 3 * net.latency_max_us);
@@ -527,7 +525,7 @@ impl Sim {
             let id = self.next_flight;
             self.next_flight += 1;
             let deliver_time = self.time + latency;
-            self.flights.insert(id, Flight { id, msg: msg.clone(), send_time: self.time, deliver_time, lost });
+            self.flights.insert(id, Flight { id, msg, send_time: self.time, deliver_time, lost });
             self.schedule(deliver_time, EventKind::Deliver(id));
         }
     }

@@ -46,12 +46,7 @@ fn a_thousand_seeds_of_faults_without_a_safety_violation_and_a_leader_afterwards
 
 #[test]
 fn the_checker_catches_the_figure_8_mistake_under_random_faults() {
-    let broken = raft::Options {
-        unsafe_commit_old_terms: true,
-        leader_noop: false,
-        vote_lease: false,
-        ..raft::Options::default()
-    };
+    let broken = sim::campaign::broken_options();
     let caught = (0..100_000).map(|seed| campaign(seed, Some(broken))).find(|s| !s.violations.is_empty());
     let s = caught.expect("with the commit rule broken, some seed must violate a safety property");
     println!("seed {}: {}", s.cfg.seed, s.violations[0]);
