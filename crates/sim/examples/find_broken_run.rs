@@ -5,21 +5,21 @@
 //! `cargo run --release -p sim --example find_broken_run > tests/scenarios/broken_commit_rule.script`
 
 use sim::campaign::campaign;
-use sim::{Action, Sim, SimConfig};
+use sim::{Record, Sim};
 
 const MS: u64 = 1000;
 
-/// Replay (skipping refused actions); the time of the first violation, if any.
-fn violates(cfg: &SimConfig, actions: &[(u64, Action)]) -> Option<u64> {
-    let mut s = Sim::new(cfg.clone()).unwrap();
-    for (t, a) in actions {
-        s.run_until(*t);
+/// Replay at each action's time (skipping refused actions); the time of the first violation, if any.
+fn violates(rec: &Record) -> Option<u64> {
+    let mut s = Sim::new(rec.config.clone()).unwrap();
+    for a in &rec.actions {
+        s.run_until(a.time);
         if !s.violations.is_empty() {
             break;
         }
-        let _ = s.act(a.clone());
+        let _ = s.act(a.action.clone());
     }
-    s.run_until(actions.last().map_or(0, |a| a.0) + 2000 * MS);
+    s.run_until(rec.actions.last().map_or(0, |a| a.time) + 2000 * MS);
     s.violations.first().map(|v| v.time)
 }
 
@@ -27,48 +27,35 @@ fn main() {
     let broken = sim::campaign::broken_options();
     let found = (0..50_000)
         .map(|seed| campaign(seed, Some(broken)))
-        .find(|s| !s.violations.is_empty())
+        .find(|s| !s.sim().violations.is_empty())
         .expect("no violating run");
-    let mut cfg = found.initial.clone();
-    cfg.check_persistence = false;
-    // The campaign changes the network as it goes: start from the network it began with.
-    let mut actions = found.actions.clone();
-    let mut i = actions.len();
+    let mut rec = found.record().clone();
+    rec.config.check_persistence = false;
+    let mut i = rec.actions.len();
     while i > 0 {
         i -= 1;
-        let mut fewer = actions.clone();
-        fewer.remove(i);
-        if violates(&cfg, &fewer).is_some() {
-            actions = fewer;
+        let mut fewer = rec.clone();
+        fewer.actions.remove(i);
+        if violates(&fewer).is_some() {
+            rec = fewer;
         }
     }
-    let end = violates(&cfg, &actions).expect("still violates");
-    let n = &cfg.net;
-    println!("# The broken rule of Figure 8. With `unsafe-commit-old-terms=on` a leader commits an entry of");
+    let end = violates(&rec).expect("still violates");
+    // Keep only the actions that still succeed when replayed at their times, as a script.
+    let mut s = Sim::new(rec.config.clone()).unwrap();
+    let mut kept = Record::new(rec.config.clone());
+    for a in &rec.actions {
+        s.run_until(a.time);
+        if s.act(a.action.clone()).is_ok() {
+            kept.actions.push(a.clone());
+        }
+    }
+    println!("# The broken rule of Figure 8. With `unsafe_commit_old_terms=on` a leader commits an entry of");
     println!("# an earlier term as soon as a majority stores it. A later leader that lacks the entry is then");
     println!("# elected (its last term is newer) and the committed entry is lost: the checker stops the run.");
     println!("# Found by running the fault campaign with the rule broken, then shrunk to the actions needed.");
-    println!(
-        "config servers={} seed={} latency={}-{}us drop={}% dup={}% reorder={}% noop=off lease=off unsafe-commit-old-terms=on",
-        cfg.servers,
-        cfg.seed,
-        n.latency_min_us,
-        n.latency_max_us,
-        n.drop_ppm as f64 / 1e4,
-        n.duplicate_ppm as f64 / 1e4,
-        n.reorder_ppm as f64 / 1e4
-    );
-    let mut s = Sim::new(cfg.clone()).unwrap();
-    let mut now = 0;
-    for (t, a) in &actions {
-        s.run_until(*t);
-        if s.act(a.clone()).is_ok() {
-            println!("run {}us", t - now);
-            println!("{}", sim::script::action_line(a));
-            now = *t;
-        }
-    }
-    println!("run {}us", end.saturating_sub(now) + 1);
+    print!("{}", kept.script());
+    println!("run {}us", end.saturating_sub(kept.actions.last().map_or(0, |a| a.time)) + 1);
     println!("show");
     println!("expect violation");
 }

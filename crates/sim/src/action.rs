@@ -1,8 +1,14 @@
-//! What a user (or a test, or a script) can do to a running cluster. Every action is stamped with
-//! the simulated time it happened at and recorded, so seed + actions replays a run exactly.
+//! What a user (or a test, or a script) can do to a running cluster, with its one text form: the
+//! script line (`crash 2`, `request 1 x <- 3`, `partition 1,2 | 3,4,5`, `set pre_vote=on …`).
+//! [`Action`]'s `Display` writes it and [`Action::parse`] reads it back; the compact binary form
+//! is in [`crate::codec`]. Every action is stamped with when it happened and recorded
+//! ([`crate::record`]), so config + seed + actions replays a run exactly.
 
+use crate::config::SimConfig;
 use crate::network::NetConfig;
+use crate::settings::{self, Group, Meta, Visitor};
 use raft::{NodeId, Op};
+use std::fmt;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Action {
@@ -34,6 +40,191 @@ pub enum Action {
     Transfer(NodeId),
 }
 
+/// What parsing an action needs from the running cluster: who leads (for `leader`), and the
+/// settings in force (a `set` or `net` line changes only the settings it names).
+pub trait Context {
+    fn leader(&self) -> Option<NodeId>;
+    fn config(&self) -> &SimConfig;
+}
+
+/// A server as scripts write it: `3`, `S3` or `leader`.
+pub fn parse_server(word: &str, ctx: &impl Context) -> Result<NodeId, String> {
+    if word == "leader" {
+        return ctx.leader().ok_or_else(|| "there is no leader".to_string());
+    }
+    match word.trim_start_matches('S').parse::<NodeId>() {
+        Ok(id) if id <= raft::MAX_NODE_ID => Ok(id),
+        _ => Err(format!("bad server {word:?}")),
+    }
+}
+
+impl Action {
+    /// The first word of every action's line: what scripts and the page's command field accept.
+    pub const WORDS: &'static [&'static str] = &[
+        "crash",
+        "restart",
+        "timeout",
+        "isolate",
+        "request",
+        "partition",
+        "cut",
+        "repair",
+        "heal",
+        "net",
+        "set",
+        "add-server",
+        "remove",
+        "transfer",
+    ];
+
+    /// Read an action line (the inverse of `Display`). `None`: the line is not an action.
+    pub fn parse(line: &str, ctx: &impl Context) -> Option<Result<Action, String>> {
+        let words: Vec<&str> = line.split_whitespace().collect();
+        let first = *words.first()?;
+        if !Self::WORDS.contains(&first) {
+            return None;
+        }
+        Some(Self::parse_words(first, &words[1..], ctx))
+    }
+
+    fn parse_words(first: &str, args: &[&str], ctx: &impl Context) -> Result<Action, String> {
+        let arg = |k: usize| args.get(k).copied().ok_or_else(|| "missing argument".to_string());
+        let server = |k: usize| parse_server(arg(k)?, ctx);
+        let none = |a: Action| if args.is_empty() { Ok(a) } else { Err(format!("`{first}` takes no arguments")) };
+        let one = |f: fn(NodeId) -> Action| {
+            if args.len() > 1 {
+                return Err(format!("`{first}` takes one server"));
+            }
+            Ok(f(server(0)?))
+        };
+        match first {
+            "crash" => one(Action::Crash),
+            "restart" => one(Action::Restart),
+            "timeout" => one(Action::Timeout),
+            "isolate" => one(Action::Isolate),
+            "remove" => one(Action::RemoveServer),
+            "transfer" => one(Action::Transfer),
+            "request" => {
+                Ok(Action::Request { server: server(0)?, op: parse_op(&args.get(1..).unwrap_or(&[]).join(" "))? })
+            }
+            "partition" => {
+                let groups = args
+                    .join(" ")
+                    .split('|')
+                    .filter(|g| !g.trim().is_empty()) // an empty group changes nothing
+                    .map(|g| {
+                        g.split(',').filter(|s| !s.trim().is_empty()).map(|s| parse_server(s.trim(), ctx)).collect()
+                    })
+                    .collect::<Result<Vec<Vec<NodeId>>, String>>()?;
+                Ok(Action::Partition(groups))
+            }
+            "cut" | "repair" => {
+                // `cut 1 2` or `cut 1-2`.
+                let (a, b) = match args {
+                    [one] if one.contains('-') => {
+                        let (a, b) = one.split_once('-').unwrap();
+                        (parse_server(a, ctx)?, parse_server(b, ctx)?)
+                    }
+                    [a, b] => (parse_server(a, ctx)?, parse_server(b, ctx)?),
+                    _ => return Err(format!("`{first}` takes two servers")),
+                };
+                Ok(Action::Link { a, b, up: first == "repair" })
+            }
+            "heal" => none(Action::Heal),
+            "add-server" => none(Action::AddServer),
+            "net" | "set" => {
+                let group = if first == "net" { Group::Network } else { Group::Protocol };
+                let mut c = ctx.config().clone();
+                for w in args {
+                    let (k, v) = w.split_once('=').ok_or_else(|| format!("expected name=value, got {w:?}"))?;
+                    set_word(&mut c, k, v, group)?;
+                }
+                Ok(if group == Group::Network { Action::SetNet(c.net) } else { Action::SetOptions(c.raft) })
+            }
+            _ => unreachable!("listed in WORDS"),
+        }
+    }
+
+    /// The servers an action names (for validation and for filtering narration).
+    pub fn servers(&self) -> Vec<NodeId> {
+        match self {
+            Action::Crash(id)
+            | Action::Restart(id)
+            | Action::Timeout(id)
+            | Action::Isolate(id)
+            | Action::RemoveServer(id)
+            | Action::Transfer(id)
+            | Action::Request { server: id, .. } => vec![*id],
+            Action::Link { a, b, .. } => vec![*a, *b],
+            Action::Partition(groups) => groups.iter().flatten().copied().collect(),
+            Action::Heal | Action::SetNet(_) | Action::SetOptions(_) | Action::AddServer => vec![],
+        }
+    }
+}
+
+/// Set one `name=value` word of a `config`, `set` or `net` line. `latency=10-15ms` sets both
+/// latency bounds (the upper bound's unit applies to a bare lower bound).
+pub fn set_word(c: &mut SimConfig, k: &str, v: &str, group: Group) -> Result<(), String> {
+    let groups: &[Group] = if group == Group::Run { &[Group::Run, Group::Protocol, Group::Network] } else { &[group] };
+    if k == "latency" {
+        let (lo, hi) = v.split_once('-').unwrap_or((v, v));
+        let unit = hi.trim_start_matches(|c: char| c.is_ascii_digit() || c == '.');
+        let lo = if lo.ends_with(|c: char| c.is_ascii_digit()) { format!("{lo}{unit}") } else { lo.to_string() };
+        c.set_text("latency_min", &lo, groups)?;
+        return c.set_text("latency_max", hi, groups);
+    }
+    c.set_text(k, v, groups)
+}
+
+/// The `name=value` words of a group of settings, from a visit over them.
+fn words(visit: impl FnOnce(&mut Words)) -> String {
+    let mut w = Words(String::new());
+    visit(&mut w);
+    w.0
+}
+
+struct Words(String);
+impl Visitor for Words {
+    fn visit(&mut self, meta: &Meta, v: &mut u64) {
+        if !self.0.is_empty() {
+            self.0.push(' ');
+        }
+        self.0.push_str(meta.name);
+        self.0.push('=');
+        self.0.push_str(&settings::format_value(meta.unit, *v));
+    }
+}
+
+impl fmt::Display for Action {
+    /// The script line; [`Action::parse`] reads it back to the same action.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let ids = |g: &[NodeId]| g.iter().map(|i| i.to_string()).collect::<Vec<_>>().join(",");
+        match self {
+            Action::Crash(id) => write!(f, "crash {id}"),
+            Action::Restart(id) => write!(f, "restart {id}"),
+            Action::Timeout(id) => write!(f, "timeout {id}"),
+            Action::Isolate(id) => write!(f, "isolate {id}"),
+            Action::Request { server, op } => write!(f, "request {server} {op}"),
+            Action::Partition(groups) => {
+                write!(f, "partition {}", groups.iter().map(|g| ids(g)).collect::<Vec<_>>().join(" | "))
+            }
+            Action::Link { a, b, up } => write!(f, "{} {a} {b}", if *up { "repair" } else { "cut" }),
+            Action::Heal => f.write_str("heal"),
+            Action::AddServer => f.write_str("add-server"),
+            Action::RemoveServer(id) => write!(f, "remove {id}"),
+            Action::Transfer(id) => write!(f, "transfer {id}"),
+            Action::SetNet(n) => {
+                let mut n = *n;
+                write!(f, "net {}", words(|w| settings::visit_net(&mut n, w)))
+            }
+            Action::SetOptions(o) => {
+                let mut o = *o;
+                write!(f, "set {}", words(|w| settings::visit_options(&mut o, w)))
+            }
+        }
+    }
+}
+
 /// Parse a command as the page and scripts write it: `x <- 3` (write), `x += 1` (add) or `x?` (read).
 /// Keys are one letter `a`–`z`; values are 64-bit integers.
 pub fn parse_op(text: &str) -> Result<Op, String> {
@@ -63,8 +254,18 @@ pub fn parse_op(text: &str) -> Result<Op, String> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
+
+    struct Ctx(SimConfig);
+    impl Context for Ctx {
+        fn leader(&self) -> Option<NodeId> {
+            Some(3)
+        }
+        fn config(&self) -> &SimConfig {
+            &self.0
+        }
+    }
 
     #[test]
     fn parses_writes_and_reads() {
@@ -81,5 +282,67 @@ mod tests {
         assert!(parse_op("X?").unwrap_err().contains("bad key"));
         assert!(parse_op("hello").unwrap_err().contains("cannot read"));
         assert!(parse_op("").is_err());
+    }
+
+    /// One of every action (and every switch changed), for round-trip tests.
+    pub fn every_action() -> Vec<Action> {
+        let o = raft::Options {
+            pre_vote: true,
+            check_quorum: true,
+            vote_lease: false,
+            read_index: true,
+            conflict_hint: false,
+            leader_noop: false,
+            snapshot_threshold: 17,
+            max_entries_per_append: 3,
+            election_timeout_min: 150_000,
+            unsafe_commit_old_terms: true,
+        };
+        let n = NetConfig {
+            latency_min_us: 1_500,
+            latency_max_us: 30_000,
+            drop_ppm: 45_796,
+            duplicate_ppm: 1,
+            reorder_ppm: 1_000_000,
+        };
+        vec![
+            Action::Crash(1),
+            Action::Restart(2),
+            Action::Timeout(3),
+            Action::Request { server: 4, op: Op::Set { key: b'x', value: -42 } },
+            Action::Request { server: 5, op: Op::Add { key: b'a', delta: i64::MAX } },
+            Action::Request { server: 1, op: Op::Get { key: b'z' } },
+            Action::Isolate(5),
+            Action::Partition(vec![vec![1, 2], vec![3, 4, 5]]),
+            Action::Partition(vec![]),
+            Action::Link { a: 1, b: 2, up: false },
+            Action::Link { a: 3, b: 1, up: true },
+            Action::Heal,
+            Action::SetNet(n),
+            Action::SetOptions(o),
+            Action::AddServer,
+            Action::RemoveServer(2),
+            Action::Transfer(4),
+        ]
+    }
+
+    #[test]
+    fn every_action_reads_back_from_its_line() {
+        let ctx = Ctx(SimConfig::default());
+        for a in every_action() {
+            let line = a.to_string();
+            assert_eq!(Action::parse(&line, &ctx), Some(Ok(a.clone())), "{line}");
+        }
+        assert_eq!(Action::parse("crash leader", &ctx), Some(Ok(Action::Crash(3))));
+        assert_eq!(Action::parse("cut 1-2", &ctx), Some(Ok(Action::Link { a: 1, b: 2, up: false })));
+        assert!(Action::parse("run 1s", &ctx).is_none());
+        assert!(Action::parse("crash", &ctx).unwrap().is_err());
+        assert!(Action::parse("crash 1 2", &ctx).unwrap().is_err());
+        assert!(Action::parse("crash 99", &ctx).unwrap().is_err());
+        assert!(Action::parse("set bogus=1", &ctx).unwrap().unwrap_err().contains("unknown setting"));
+        assert!(Action::parse("set drop=5%", &ctx).unwrap().unwrap_err().contains("cannot change"));
+        // A partial `set` keeps the other switches as they are.
+        let Some(Ok(Action::SetOptions(o))) = Action::parse("set pre_vote=on", &ctx) else { panic!() };
+        assert_eq!(o, raft::Options { pre_vote: true, ..SimConfig::default().raft });
     }
 }

@@ -2,7 +2,8 @@
 //! (`Playground.bench`), so the two measure exactly the same run.
 
 use crate::action::Action;
-use crate::cluster::{Sim, SimConfig, Stats};
+use crate::cluster::{Sim, Stats};
+use crate::config::SimConfig;
 use raft::Op;
 
 /// A cluster of `servers` under steady client load: a write to the leader every `write_every_us`
@@ -25,9 +26,6 @@ pub fn workload(servers: u32, sim_ms: u64, write_every_us: u64, seed: u64) -> Re
         if let Some(v) = sim.violations.first() {
             return Err(v.to_string());
         }
-        // The action log is only for replay; keep it from growing in a long bench. (The client
-        // history stays: its entries are referenced by the clients' retry timers.)
-        sim.actions.clear();
     }
     Ok(sim.stats)
 }

@@ -6,9 +6,10 @@
 //! leaves behind: no violation, a leader, converged members, a linearizable client history.
 
 use crate::action::Action;
-use crate::cluster::{Sim, SimConfig};
+use crate::config::SimConfig;
 use crate::network::NetConfig;
 use crate::rng::SimRng;
+use crate::timeline::Timeline;
 use raft::{NodeId, Op};
 
 const MS: u64 = 1000;
@@ -38,24 +39,25 @@ pub fn options(r: &mut SimRng) -> raft::Options {
     }
 }
 
-/// Run one seed's campaign. Returns the simulator at the end (violations are left in it; a run
-/// stops at the first). `broken`: run with these protocol options and without membership changes
-/// (used to show the checker catching a deliberately broken rule).
-pub fn campaign(seed: u64, broken: Option<raft::Options>) -> Sim {
+/// Run one seed's campaign. Returns the run at its end (violations are left in its simulator; a
+/// run stops at the first) with its record. `broken`: run with these protocol options and without
+/// membership changes (used to show the checker catching a deliberately broken rule).
+pub fn campaign(seed: u64, broken: Option<raft::Options>) -> Timeline {
     let mut r = SimRng::new(seed ^ 0x5EED_FA17);
     let servers = 3 + (seed % 3) as u32; // 3..=5 to start with
-    let raft = broken.unwrap_or_else(|| options(&mut r));
+    let raft = raft::Options { election_timeout_min: 100 * MS, ..broken.unwrap_or_else(|| options(&mut r)) };
     let membership = broken.is_none();
     let cfg =
         SimConfig { servers, seed, net: faulty_net(&mut r), raft, check_persistence: true, ..SimConfig::default() };
-    let mut s = Sim::new(cfg).unwrap();
+    let mut s = Timeline::new(cfg).unwrap();
+    s.set_checkpoint_every(u64::MAX); // nobody seeks in a campaign
     let key = |r: &mut SimRng| b'a' + r.range(0, 2) as u8;
     for _ in 0..60 {
         s.run_for(r.range(10, 150) * MS);
-        if !s.violations.is_empty() {
+        if !s.sim().violations.is_empty() {
             return s;
         }
-        let n = s.servers.len() as u64;
+        let n = s.sim().servers.len() as u64;
         let pick = |r: &mut SimRng| r.range(1, n) as NodeId;
         let action = match r.range(0, 15) {
             0 | 1 => Action::Crash(pick(&mut r)),
@@ -83,7 +85,7 @@ pub fn campaign(seed: u64, broken: Option<raft::Options>) -> Sim {
                     _ => Op::Get { key: k },
                 };
                 // Clients mostly find the leader; the others get redirected or time out.
-                let server = match s.leader() {
+                let server = match s.sim().leader() {
                     Some(l) if r.chance(600_000) => l,
                     _ => pick(&mut r),
                 };
@@ -98,15 +100,15 @@ pub fn campaign(seed: u64, broken: Option<raft::Options>) -> Sim {
     s.act(Action::Heal).unwrap();
     s.act(Action::SetNet(NetConfig::default())).unwrap();
     if broken.is_none() {
-        let opts = raft::Options { pre_vote: true, check_quorum: true, ..s.cfg.raft };
+        let opts = raft::Options { pre_vote: true, check_quorum: true, ..s.sim().cfg.raft };
         s.act(Action::SetOptions(opts)).unwrap();
     }
-    for id in 1..=s.servers.len() as NodeId {
+    for id in 1..=s.sim().servers.len() as NodeId {
         let _ = s.act(Action::Restart(id));
     }
     s.run_for(3000 * MS);
     // Finally a client reads every key, so that acknowledged writes are checked against it.
-    if let Some(l) = s.leader() {
+    if let Some(l) = s.sim().leader() {
         for k in b'a'..=b'c' {
             let _ = s.act(Action::Request { server: l, op: Op::Get { key: k } });
         }
@@ -118,5 +120,5 @@ pub fn campaign(seed: u64, broken: Option<raft::Options>) -> Sim {
 /// The protocol options the broken-rule campaigns run with: the Figure 8 mistake switched on, and
 /// the no-op and vote lease off so that it shows up in fewer seeds.
 pub fn broken_options() -> raft::Options {
-    raft::Options { unsafe_commit_old_terms: true, leader_noop: false, vote_lease: false, ..raft::Options::default() }
+    raft::Options { unsafe_commit_old_terms: true, leader_noop: false, vote_lease: false, ..SimConfig::default().raft }
 }

@@ -4,7 +4,8 @@
 //! table is what keeps a retried command from being applied twice. The history these requests leave
 //! is what the linearizability checker reads.
 
-use crate::cluster::{CurrentEvent, EventKind, Sim};
+use crate::cluster::{EventKind, Sim};
+use crate::narrate::{CurrentEvent, What};
 use raft::{ClientResult, Command, Input, NodeId, Op};
 
 /// Client ids start here (ids below are free for tests).
@@ -43,6 +44,26 @@ pub struct ClientOp {
 }
 
 impl Sim {
+    /// A new client session sends `op` to `server`.
+    pub(crate) fn client_request(&mut self, server: NodeId, op: Op) {
+        let client = FIRST_CLIENT + self.client_ops.len() as u32;
+        self.client_ops.push(ClientOp {
+            client,
+            seq: 1,
+            op,
+            first_server: server,
+            server,
+            sent: self.time,
+            outcome: Outcome::Pending,
+            answered: None,
+            redirects: 0,
+            timeouts: 0,
+            attempts: 0,
+            timer_gen: 0,
+        });
+        self.client_send(self.client_ops.len() - 1, server);
+    }
+
     /// (Re)send client request `op` to `server` and arm its retry timer; give up after the last
     /// attempt.
     pub(crate) fn client_send(&mut self, op: usize, server: NodeId) {
@@ -50,6 +71,8 @@ impl Sim {
         if c.attempts >= self.cfg.client_attempts {
             c.outcome = Outcome::Failed;
             c.answered = Some(self.time);
+            let (client, op) = (c.client, c.op);
+            self.note(server, 0, What::GaveUp { client, op });
             return;
         }
         c.attempts += 1;
@@ -63,7 +86,8 @@ impl Sim {
         }
     }
 
-    pub(crate) fn client_reply(&mut self, client: u32, seq: u32, result: ClientResult) {
+    /// Server `from` answers a client.
+    pub(crate) fn client_reply(&mut self, from: NodeId, client: u32, seq: u32, result: ClientResult) {
         let Some(op) = client.checked_sub(FIRST_CLIENT).map(|k| k as usize).filter(|&k| k < self.client_ops.len())
         else {
             return;
@@ -76,6 +100,9 @@ impl Sim {
             ClientResult::Ok { index, value } => {
                 c.outcome = Outcome::Ok { index, value };
                 c.answered = Some(self.time);
+                let (client, op) = (c.client, c.op);
+                let term = self.node(from).map_or(0, |n| n.current_term);
+                self.note(from, term, What::Answered { client, op, index, value });
             }
             ClientResult::Redirect { leader: Some(l) } if l != c.server && (l as usize) <= self.servers.len() => {
                 c.redirects += 1;

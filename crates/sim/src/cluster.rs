@@ -1,87 +1,20 @@
 //! The discrete-event simulator: a cluster of [`raft::Node`]s, a network, timers and the checker.
 //!
 //! Events (message deliveries, timer firings) sit in a priority queue keyed by (time, sequence
-//! number), so ties break the same way every run. User actions happen at the current simulated time
-//! and are recorded with it. Same seed + same actions ⇒ the same run, bit for bit.
+//! number), so ties break the same way every run. User actions ([`crate::operator`]) happen at the
+//! current simulated time; whoever drives the simulator records them ([`crate::record`]). Same
+//! config + same timed actions ⇒ the same run, bit for bit.
 
-use crate::action::Action;
-use crate::clients::{ClientOp, Outcome, FIRST_CLIENT};
+use crate::clients::{ClientOp, Outcome};
+use crate::config::SimConfig;
 use crate::digest::Digest;
 use crate::invariants::{Before, Checker, Property, Violation};
-use crate::network::{NetConfig, Topology};
+use crate::narrate::{CurrentEvent, Note, What};
+use crate::network::Topology;
 use crate::rng::SimRng;
-use raft::{
-    Body, Input, Membership, MembershipChange, Message, Node, NodeId, Options, Persistent, Ready, Role, Set,
-    MAX_NODE_ID,
-};
+use raft::{EntryData, Input, Membership, Message, Node, NodeId, Persistent, Ready, Role, MAX_NODE_ID};
 use std::cmp::Reverse;
-use std::collections::{BTreeMap, BinaryHeap, VecDeque};
-
-/// Smallest and largest cluster the simulator accepts.
-pub const MIN_SERVERS: u32 = 1;
-pub const MAX_SERVERS: u32 = 51;
-
-/// Everything that defines a run besides the user's actions.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct SimConfig {
-    pub servers: u32,
-    pub seed: u64,
-    /// Election timeouts are drawn uniformly from [T, 2T] (§5.2, §9.3).
-    pub election_timeout_us: u64,
-    pub heartbeat_us: u64,
-    pub net: NetConfig,
-    pub raft: Options,
-    /// Also compare every server's stable storage with its node's persistent state after each
-    /// event (O(log) per event: on in tests, off in the page).
-    pub check_persistence: bool,
-    /// A client that gets no answer within this time retries at the next server (§8).
-    pub client_timeout_us: u64,
-    /// A client gives up after this many attempts (the request may still take effect).
-    pub client_attempts: u32,
-}
-
-impl Default for SimConfig {
-    /// RaftScope-like timings: 5 servers, 10–15 ms latency, 100–200 ms election timeout, 50 ms
-    /// heartbeats.
-    fn default() -> Self {
-        SimConfig {
-            servers: 5,
-            seed: 1,
-            election_timeout_us: 100_000,
-            heartbeat_us: 50_000,
-            net: NetConfig::default(),
-            raft: Options::default(),
-            check_persistence: false,
-            client_timeout_us: 300_000,
-            client_attempts: 20,
-        }
-    }
-}
-
-impl SimConfig {
-    pub fn validate(&self) -> Result<(), String> {
-        if !(MIN_SERVERS..=MAX_SERVERS).contains(&self.servers) {
-            return Err(format!("servers = {}: choose {MIN_SERVERS}–{MAX_SERVERS}", self.servers));
-        }
-        if self.heartbeat_us == 0 || self.election_timeout_us == 0 {
-            return Err("timings must be positive".into());
-        }
-        if self.heartbeat_us >= self.election_timeout_us {
-            return Err(format!(
-                "heartbeat {} ms must be shorter than the election timeout {} ms (§5.6)",
-                self.heartbeat_us / 1000,
-                self.election_timeout_us / 1000
-            ));
-        }
-        if self.client_timeout_us == 0 || self.client_attempts == 0 {
-            return Err("client timeout and attempts must be positive".into());
-        }
-        if self.raft.max_entries_per_append == 0 {
-            return Err("max entries per append must be at least 1".into());
-        }
-        self.net.validate()
-    }
-}
+use std::collections::{BTreeMap, BinaryHeap};
 
 /// A message on the wire.
 #[derive(Clone, Debug)]
@@ -110,6 +43,8 @@ pub(crate) enum EventKind {
         op: usize,
         gen: u64,
     },
+    /// The next background client write (`SimConfig::load`).
+    Load,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -147,14 +82,14 @@ pub struct Stats {
     pub delivered: u64,
     pub lost: u64,
     pub sent: u64,
+    /// User actions carried out (refused ones do not count): with `events`, a run's position.
+    pub actions: u64,
 }
 
 #[derive(Clone, Debug)]
 pub struct Sim {
-    /// The configuration now (actions may change the network and the protocol switches).
+    /// The configuration now (`set` and `net` actions change the protocol switches and network).
     pub cfg: SimConfig,
-    /// The configuration the run started from: with `actions`, it replays the run.
-    pub initial: SimConfig,
     /// Current simulated time, µs.
     pub time: u64,
     rng: SimRng,
@@ -167,25 +102,23 @@ pub struct Sim {
     pub topology: Topology,
     checker: Checker,
     pub violations: Vec<Violation>,
-    digest: Digest,
+    pub(crate) digest: Digest,
     pub stats: Stats,
-    /// Every action with the time it happened: with the seed, this replays the run.
-    pub actions: Vec<(u64, Action)>,
     /// Every client request, in the order they were made (the history the linearizability checker
     /// reads).
     pub client_ops: Vec<ClientOp>,
-    /// Actions to carry out later, each at its time after every event due by then (a scenario
-    /// played live): exactly as if the user had acted at that moment.
-    pub scheduled: VecDeque<(u64, Action)>,
+    /// Narrate: collect a [`Note`] for each thing worth telling (off by default; the timeline
+    /// and the command line's trace turn it on and drain `notes`).
+    pub narrate: bool,
+    pub notes: Vec<Note>,
     ready: Ready,
     /// The event being processed, for violation reports (formatted only when one is found).
     pub(crate) current_event: CurrentEvent,
 }
 
 impl Sim {
-    pub fn new(mut cfg: SimConfig) -> Result<Sim, String> {
+    pub fn new(cfg: SimConfig) -> Result<Sim, String> {
         cfg.validate()?;
-        cfg.raft.election_timeout_min = cfg.election_timeout_us;
         let n = cfg.servers;
         let mut sim = Sim {
             rng: SimRng::new(cfg.seed),
@@ -200,22 +133,24 @@ impl Sim {
             violations: Vec::new(),
             digest: Digest::default(),
             stats: Stats::default(),
-            actions: Vec::new(),
             client_ops: Vec::new(),
-            scheduled: VecDeque::new(),
+            narrate: false,
+            notes: Vec::new(),
             ready: Ready::default(),
             current_event: CurrentEvent::Start,
-            initial: cfg.clone(),
             cfg,
         };
         for _ in 0..n {
             sim.add_server(Membership::first_n(n));
         }
+        if sim.cfg.load > 0 {
+            sim.schedule(sim.load_interval(), EventKind::Load);
+        }
         Ok(sim)
     }
 
     /// Create and start server S(len+1) with the given bootstrap configuration.
-    fn add_server(&mut self, bootstrap: Membership) -> NodeId {
+    pub(crate) fn add_server(&mut self, bootstrap: Membership) -> NodeId {
         let id = self.servers.len() as NodeId + 1;
         let node = Node::new(id, bootstrap, self.cfg.raft);
         let storage = node.persistent();
@@ -284,24 +219,44 @@ impl Sim {
     /// Process every event up to and including `time`, then set the clock to it. Stops early (with
     /// the clock at the offending event) once a safety property is violated.
     pub fn run_until(&mut self, time: u64) {
-        while self.violations.is_empty() {
-            let event = self.queue.peek().map(|e| e.0.time);
-            match (event, self.scheduled.front().map(|a| a.0)) {
-                (e, Some(a)) if a <= time && e.is_none_or(|e| a < e) => self.apply_scheduled(),
-                (Some(e), _) if e <= time => {
+        self.run_to(time, u64::MAX);
+    }
+
+    /// Process events in order while they are due by `time` and fewer than `events` events have
+    /// been processed in all; then the clock reads `time` (unless a violation stopped the run).
+    /// This is where a recorded action happened: `run_to(a.time, a.events)` then act.
+    pub fn run_to(&mut self, time: u64, events: u64) {
+        self.process_until(time, events);
+        if self.violations.is_empty() {
+            self.time = self.time.max(time);
+        }
+    }
+
+    /// Process events in order while they are due by `time` and fewer than `events` have been
+    /// processed in all; the clock stays at the last event processed.
+    pub fn process_until(&mut self, time: u64, events: u64) {
+        while self.violations.is_empty() && self.stats.events < events {
+            match self.queue.peek() {
+                Some(e) if e.0.time <= time => {
                     let Reverse(e) = self.queue.pop().unwrap();
                     self.process(e);
                 }
                 _ => break,
             }
         }
-        if self.violations.is_empty() {
-            self.time = self.time.max(time);
-        }
+    }
+
+    pub fn checker_bytes(&self) -> usize {
+        self.checker.bytes()
+    }
+
+    /// Where the run is: the clock, events processed, actions carried out.
+    pub fn position(&self) -> crate::Position {
+        crate::Position { time: self.time, events: self.stats.events, applied: self.stats.actions as usize }
     }
 
     pub fn run_for(&mut self, duration_us: u64) {
-        self.run_until(self.time + duration_us);
+        self.run_until(self.time.saturating_add(duration_us));
     }
 
     /// Process the next event that does something (skipping stale timers). Returns false when there
@@ -311,13 +266,6 @@ impl Sim {
             return false;
         }
         self.drop_stale_timers();
-        let event = self.queue.peek().map(|e| e.0.time);
-        if let Some(a) = self.scheduled.front().map(|a| a.0) {
-            if event.is_none_or(|e| a < e) {
-                self.apply_scheduled();
-                return true;
-            }
-        }
         match self.queue.pop() {
             Some(Reverse(e)) => {
                 self.process(e);
@@ -325,13 +273,6 @@ impl Sim {
             }
             None => false,
         }
-    }
-
-    fn apply_scheduled(&mut self) {
-        let (t, action) = self.scheduled.pop_front().expect("a scheduled action");
-        self.time = self.time.max(t);
-        // It succeeded when it was recorded, so it does again (same seed, same history).
-        let _ = self.act(action);
     }
 
     fn drop_stale_timers(&mut self) {
@@ -345,7 +286,7 @@ impl Sim {
 
     fn is_live(&self, kind: EventKind) -> bool {
         match kind {
-            EventKind::Deliver(_) => true,
+            EventKind::Deliver(_) | EventKind::Load => true,
             EventKind::Election { node, gen } => self.server(node).election.gen == gen,
             EventKind::Heartbeat { node, gen } => self.server(node).heartbeat.gen == gen,
             EventKind::Client { op, gen } => {
@@ -357,6 +298,10 @@ impl Sim {
     pub(crate) fn schedule(&mut self, time: u64, kind: EventKind) {
         self.seq += 1;
         self.queue.push(Reverse(Event { time, seq: self.seq, kind }));
+    }
+
+    fn load_interval(&self) -> u64 {
+        (1_000_000 / self.cfg.load.max(1) as u64).max(1)
     }
 
     fn process(&mut self, e: Event) {
@@ -405,10 +350,20 @@ impl Sim {
                 let next = c.server % self.servers.len() as NodeId + 1;
                 self.client_send(op, next);
             }
+            EventKind::Load => {
+                self.digest.u64(5);
+                // A background write to the leader (or, with none, to a server chosen at random).
+                let n = self.servers.len() as u64;
+                let server = self.leader().unwrap_or_else(|| self.rng.range(1, n) as NodeId);
+                let k = self.client_ops.len() as u64;
+                let op = raft::Op::Set { key: b'a' + (k % 26) as u8, value: k as i64 + 1 };
+                self.client_request(server, op);
+                self.schedule(self.time + self.load_interval(), EventKind::Load);
+            }
         }
     }
 
-    fn server_mut(&mut self, id: NodeId) -> &mut Server {
+    pub(crate) fn server_mut(&mut self, id: NodeId) -> &mut Server {
         &mut self.servers[id as usize - 1]
     }
 
@@ -453,6 +408,9 @@ impl Sim {
                 }
             }
         }
+        if self.narrate {
+            self.narrate_step(id, before, ready);
+        }
         // 2. Check the safety properties against what the step changed.
         self.check(id, before, ready.persist_log_from, ready.installed_snapshot);
         // 3. Send.
@@ -461,7 +419,8 @@ impl Sim {
         }
         // 4. Timers.
         if ready.reset_election_timer {
-            let d = self.rng.range(self.cfg.election_timeout_us, 2 * self.cfg.election_timeout_us);
+            let t = self.cfg.election_timeout_us();
+            let d = self.rng.range(t, 2 * t);
             self.arm(id, false, d);
         }
         if ready.arm_heartbeat {
@@ -469,7 +428,76 @@ impl Sim {
         }
         // 5. Client replies.
         for r in std::mem::take(&mut ready.client_replies) {
-            self.client_reply(r.client, r.seq, r.result);
+            self.client_reply(id, r.client, r.seq, r.result);
+        }
+    }
+
+    pub(crate) fn note(&mut self, server: NodeId, term: u64, what: What) {
+        if self.narrate {
+            let applied = self.stats.actions as u32;
+            self.notes.push(Note { time: self.time, events: self.stats.events, applied, server, term, what });
+        }
+    }
+
+    /// What the step of server `id` did that is worth telling, by comparing before and after.
+    fn narrate_step(&mut self, id: NodeId, b: Before, ready: &Ready) {
+        let n = self.servers[id as usize - 1].node.as_ref().expect("live node");
+        let (role, term) = (n.role, n.current_term);
+        let timed_out = matches!(self.current_event, CurrentEvent::Timer { node, heartbeat: false } if node == id)
+            || matches!(self.current_event, CurrentEvent::Action(crate::Action::Timeout(s)) if s == id);
+        let mut notes: [Option<(u64, What)>; 8] = [None; 8];
+        let mut k = 0;
+        let mut push = |t: u64, w: What| {
+            if k < notes.len() {
+                notes[k] = Some((t, w));
+                k += 1;
+            }
+        };
+        if b.role == Role::Leader && (role != Role::Leader || term != b.term) {
+            push(b.term, What::StepDown);
+        }
+        if timed_out && b.role == Role::Candidate {
+            push(b.term, What::SplitVote);
+        }
+        if term > b.term && !matches!(role, Role::Candidate | Role::Leader) {
+            push(term, What::NewTerm);
+        }
+        if role == Role::PreCandidate && (timed_out || b.role != Role::PreCandidate) {
+            push(term + 1, What::PreVote);
+        }
+        if term > b.term && matches!(role, Role::Candidate | Role::Leader) && n.voted_for == Some(id) {
+            push(term, What::Campaign);
+        }
+        if let Some(c) = n.voted_for.filter(|&c| c != id && (n.voted_for != b.voted_for || term != b.term)) {
+            push(term, What::Vote { candidate: c });
+        }
+        if role == Role::Leader && (b.role != Role::Leader || term != b.term) {
+            push(term, What::Elected);
+        }
+        let leading = role == Role::Leader || b.role == Role::Leader;
+        if leading && n.commit_index > b.commit_index {
+            let entry_term = n.log.term(n.commit_index).unwrap_or(n.snapshot.last_term);
+            push(term, What::Commit { index: n.commit_index, entry_term });
+            if (b.commit_index + 1..=n.commit_index).contains(&n.config_index) {
+                push(term, What::ConfigCommitted { index: n.config_index, config: n.config });
+            }
+        }
+        if role == Role::Leader && n.config_index > b.config_index {
+            if let Some(raft::Entry { data: EntryData::Config(config), .. }) = n.log.get(n.config_index) {
+                push(term, What::ConfigAppended { index: n.config_index, config: *config });
+            }
+        }
+        if ready.persist_snapshot && n.snapshot.last_index != b.snapshot_index {
+            let (index, last_term) = (n.snapshot.last_index, n.snapshot.last_term);
+            let w = if ready.installed_snapshot {
+                What::Installed { index, last_term }
+            } else {
+                What::Snapshot { index, last_term }
+            };
+            push(term, w);
+        }
+        for (t, w) in notes.into_iter().flatten() {
+            self.note(id, t, w);
         }
     }
 
@@ -497,6 +525,7 @@ impl Sim {
             }
         }
         for (property, servers, term, index, detail) in found {
+            self.note(servers[0], term, What::Violation { property });
             self.violations.push(Violation {
                 property,
                 time: self.time,
@@ -543,7 +572,7 @@ impl Sim {
         self.schedule(now + after, kind);
     }
 
-    fn disarm(&mut self, id: NodeId) {
+    pub(crate) fn disarm(&mut self, id: NodeId) {
         let server = self.server_mut(id);
         for t in [&mut server.election, &mut server.heartbeat] {
             t.gen += 1;
@@ -551,7 +580,7 @@ impl Sim {
         }
     }
 
-    fn start_node(&mut self, id: NodeId) {
+    pub(crate) fn start_node(&mut self, id: NodeId) {
         let mut ready = std::mem::take(&mut self.ready);
         ready.clear();
         let node = self.server_mut(id).node.as_mut().expect("live node");
@@ -560,247 +589,4 @@ impl Sim {
         self.after_step(id, before, &mut ready);
         self.ready = ready;
     }
-
-    fn check_server(&self, id: NodeId) -> Result<(), String> {
-        if id == 0 || id > self.servers.len() as NodeId {
-            return Err(format!("no server S{id}: servers are S1–S{}", self.servers.len()));
-        }
-        Ok(())
-    }
-
-    fn live_leader(&self) -> Result<NodeId, String> {
-        self.leader().ok_or_else(|| "there is no leader to ask right now".to_string())
-    }
-
-    /// Carry out a user action at the current time. Bad input changes nothing and says why.
-    pub fn act(&mut self, action: Action) -> Result<(), String> {
-        match &action {
-            Action::Crash(id) | Action::Restart(id) | Action::Timeout(id) | Action::Isolate(id) => {
-                self.check_server(*id)?
-            }
-            Action::Request { server, .. } => self.check_server(*server)?,
-            Action::RemoveServer(id) | Action::Transfer(id) => self.check_server(*id)?,
-            Action::AddServer if self.servers.len() as u32 >= MAX_SERVERS => {
-                return Err(format!("at most {MAX_SERVERS} servers"));
-            }
-            Action::Link { a, b, .. } => {
-                self.check_server(*a)?;
-                self.check_server(*b)?;
-                if a == b {
-                    return Err("a link joins two different servers".into());
-                }
-            }
-            Action::Partition(groups) => {
-                let mut seen = Set::EMPTY;
-                for &m in groups.iter().flatten() {
-                    self.check_server(m)?;
-                    if seen.contains(m) {
-                        return Err(format!("S{m} is in more than one group"));
-                    }
-                    seen.insert(m);
-                }
-            }
-            Action::SetNet(net) => net.validate()?,
-            Action::SetOptions(o) if o.max_entries_per_append == 0 => {
-                return Err("max entries per append must be at least 1".into())
-            }
-            Action::Heal | Action::SetOptions(_) | Action::AddServer => {}
-        }
-        match &action {
-            Action::Crash(id) if self.server(*id).node.is_none() => return Err(format!("S{id} is already crashed")),
-            Action::Restart(id) if self.server(*id).node.is_some() => return Err(format!("S{id} is running")),
-            Action::Timeout(id) | Action::Request { server: id, .. } if self.server(*id).node.is_none() => {
-                return Err(format!("S{id} is crashed"))
-            }
-            _ => {}
-        }
-        // Operator requests go to the leader, which may refuse them: then nothing happened.
-        let admin = match &action {
-            Action::AddServer => {
-                Some(Input::ChangeMembership(MembershipChange::AddServer(self.servers.len() as NodeId + 1)))
-            }
-            Action::RemoveServer(id) => Some(Input::ChangeMembership(MembershipChange::RemoveServer(*id))),
-            Action::Transfer(id) => Some(Input::TransferLeadership(*id)),
-            _ => None,
-        };
-        if let Some(input) = admin {
-            let leader = self.live_leader()?;
-            let probe = self.node(leader).unwrap().clone();
-            let mut ready = Ready::default();
-            let mut copy = probe;
-            copy.step(self.time, input.clone(), &mut ready);
-            if let Some(why) = ready.refused {
-                return Err(why.to_string());
-            }
-            self.record(&action);
-            self.current_event = CurrentEvent::Action(action.clone());
-            if matches!(action, Action::AddServer) {
-                self.add_server(Membership::default());
-            }
-            self.step_node(leader, input);
-            return Ok(());
-        }
-        self.record(&action);
-        self.current_event = CurrentEvent::Action(action.clone());
-        match action {
-            Action::Crash(id) => {
-                self.server_mut(id).node = None;
-                self.disarm(id);
-            }
-            Action::Restart(id) => {
-                let storage = self.server(id).storage.clone();
-                self.server_mut(id).node = Some(Node::restart(id, self.cfg.raft, storage));
-                self.start_node(id);
-            }
-            Action::Timeout(id) => {
-                self.server_mut(id).election.deadline = None;
-                self.step_node(id, Input::ElectionTimeout);
-            }
-            Action::Request { server, op } => {
-                let client = FIRST_CLIENT + self.client_ops.len() as u32;
-                self.client_ops.push(ClientOp {
-                    client,
-                    seq: 1,
-                    op,
-                    first_server: server,
-                    server,
-                    sent: self.time,
-                    outcome: Outcome::Pending,
-                    answered: None,
-                    redirects: 0,
-                    timeouts: 0,
-                    attempts: 0,
-                    timer_gen: 0,
-                });
-                self.client_send(self.client_ops.len() - 1, server);
-            }
-            Action::Isolate(id) => self.topology.isolate(id),
-            Action::Partition(groups) => self.topology.partition(&groups),
-            Action::Link { a, b, up } => self.topology.set_link(a, b, up),
-            Action::Heal => self.topology.heal(),
-            Action::SetNet(net) => self.cfg.net = net,
-            Action::SetOptions(mut opts) => {
-                opts.election_timeout_min = self.cfg.election_timeout_us;
-                self.cfg.raft = opts;
-                for node in self.servers.iter_mut().filter_map(|s| s.node.as_mut()) {
-                    node.opts = opts;
-                }
-            }
-            Action::AddServer | Action::RemoveServer(_) | Action::Transfer(_) => unreachable!("handled above"),
-        }
-        Ok(())
-    }
-
-    fn record(&mut self, action: &Action) {
-        self.digest.u64(0xAC71_0000 ^ self.time);
-        self.digest_action(action);
-        self.actions.push((self.time, action.clone()));
-    }
-
-    fn digest_action(&mut self, action: &Action) {
-        let d = &mut self.digest;
-        match action {
-            Action::Crash(id) => d.u64(1 << 32 | *id as u64),
-            Action::Restart(id) => d.u64(2 << 32 | *id as u64),
-            Action::Timeout(id) => d.u64(3 << 32 | *id as u64),
-            Action::Request { server, op } => {
-                d.u64(4 << 32 | *server as u64);
-                d.u64(crate::digest::op_hash(op));
-            }
-            Action::Isolate(id) => d.u64(5 << 32 | *id as u64),
-            Action::Partition(groups) => {
-                d.u64(6 << 32 | groups.len() as u64);
-                for g in groups {
-                    d.u64(g.len() as u64);
-                    g.iter().for_each(|&m| d.u32(m));
-                }
-            }
-            Action::Link { a, b, up } => d.u64(7 << 32 | (*a as u64) << 16 | (*b as u64) << 1 | *up as u64),
-            Action::Heal => d.u64(8 << 32),
-            Action::SetOptions(o) => {
-                let flags = [
-                    o.conflict_hint,
-                    o.leader_noop,
-                    o.pre_vote,
-                    o.unsafe_commit_old_terms,
-                    o.check_quorum,
-                    o.read_index,
-                ];
-                d.u64(9 << 32 | flags.iter().fold(0, |acc, &f| acc << 1 | f as u64));
-                d.u64(o.max_entries_per_append as u64);
-                d.u64(o.snapshot_threshold);
-            }
-            Action::SetNet(n) => {
-                for v in [
-                    n.latency_min_us,
-                    n.latency_max_us,
-                    n.drop_ppm as u64,
-                    n.duplicate_ppm as u64,
-                    n.reorder_ppm as u64,
-                ] {
-                    d.u64(v);
-                }
-            }
-            Action::AddServer => d.u64(10 << 32),
-            Action::RemoveServer(id) => d.u64(11 << 32 | *id as u64),
-            Action::Transfer(id) => d.u64(12 << 32 | *id as u64),
-        }
-    }
-
-    /// Replay a recorded run: same config (seed included) and actions ⇒ the same state and digest.
-    pub fn replay(cfg: SimConfig, actions: &[(u64, Action)], until: u64) -> Result<Sim, String> {
-        let mut sim = Sim::new(cfg)?;
-        for (t, a) in actions {
-            sim.run_until(*t);
-            sim.act(a.clone())?;
-        }
-        sim.run_until(until);
-        Ok(sim)
-    }
-}
-
-#[derive(Clone, Debug)]
-pub(crate) enum CurrentEvent {
-    Start,
-    Deliver { kind: &'static str, from: NodeId, to: NodeId, term: u64 },
-    Timer { node: NodeId, heartbeat: bool },
-    Client { client: u32, server: NodeId },
-    Action(Action),
-}
-
-impl std::fmt::Display for CurrentEvent {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            CurrentEvent::Start => f.write_str("start-up"),
-            CurrentEvent::Deliver { kind, from, to, term } => {
-                write!(f, "delivery of {kind} S{from}→S{to} (term {term})")
-            }
-            CurrentEvent::Timer { node, heartbeat: false } => write!(f, "S{node}'s election timeout"),
-            CurrentEvent::Timer { node, heartbeat: true } => write!(f, "S{node}'s heartbeat timer"),
-            CurrentEvent::Client { client, server } => write!(f, "client {client}'s request to S{server}"),
-            CurrentEvent::Action(a) => write!(f, "user action {a:?}"),
-        }
-    }
-}
-
-/// A one-line description of a message, for traces and violation reports.
-pub fn describe(m: &Message) -> String {
-    let what = match &m.body {
-        Body::RequestVote { last_log_index, last_log_term, .. } => {
-            format!("last log {last_log_index}@{last_log_term}")
-        }
-        Body::RequestVoteReply { granted, .. } => (if *granted { "granted" } else { "denied" }).to_string(),
-        Body::AppendEntries { prev_log_index, prev_log_term, entries, leader_commit, .. } => {
-            format!("prev {prev_log_index}@{prev_log_term}, {} entries, commit {leader_commit}", entries.len())
-        }
-        Body::AppendEntriesReply { success, index, .. } => {
-            format!("{} {index}", if *success { "ok, match" } else { "rejected prev" })
-        }
-        Body::InstallSnapshot { snapshot } => {
-            format!("snapshot through {}@{}", snapshot.last_index, snapshot.last_term)
-        }
-        Body::InstallSnapshotReply { last_index } => format!("has {last_index}"),
-        Body::TimeoutNow => "start an election now".to_string(),
-    };
-    format!("{} S{}→S{} term {} ({what})", m.body.kind(), m.from, m.to, m.term)
 }

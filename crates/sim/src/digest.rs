@@ -17,6 +17,13 @@ impl Digest {
             self.0 = self.0.wrapping_mul(0x0000_0100_0000_01b3);
         }
     }
+    pub fn bytes(&mut self, v: &[u8]) {
+        self.u64(v.len() as u64);
+        for &b in v {
+            self.0 ^= b as u64;
+            self.0 = self.0.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
     pub fn u32(&mut self, v: u32) {
         self.u64(v as u64)
     }

@@ -80,6 +80,10 @@ pub struct Before {
     pub last_index: Index,
     pub commit_index: Index,
     pub last_applied: Index,
+    // For narration only.
+    pub voted_for: Option<NodeId>,
+    pub config_index: Index,
+    pub snapshot_index: Index,
 }
 
 impl Before {
@@ -90,6 +94,9 @@ impl Before {
             last_index: n.log.last_index(),
             commit_index: n.commit_index,
             last_applied: n.last_applied,
+            voted_for: n.voted_for,
+            config_index: n.config_index,
+            snapshot_index: n.snapshot.last_index,
         }
     }
 }
@@ -112,6 +119,16 @@ pub struct Checker {
 impl Checker {
     pub fn new(max_id: NodeId) -> Self {
         Checker { chains: vec![Vec::new(); max_id as usize + 1], ..Default::default() }
+    }
+
+    /// A rough size of what the checker holds.
+    pub fn bytes(&self) -> usize {
+        use std::mem::size_of;
+        self.chains.iter().map(|c| c.capacity() * 8).sum::<usize>()
+            + self.seen.capacity() * (size_of::<((Index, Term), (u64, NodeId))>() + 8)
+            + self.committed.capacity() * size_of::<Committed>()
+            + self.applied.capacity() * 16
+            + self.leaders.len() * 48
     }
 
     /// Check what the step of `node` changed. `log_from` is the first log index the core reported
@@ -351,7 +368,16 @@ mod tests {
     }
 
     fn before(role: Role, term: Term) -> Before {
-        Before { role, term, last_index: 0, commit_index: 0, last_applied: 0 }
+        Before {
+            role,
+            term,
+            last_index: 0,
+            commit_index: 0,
+            last_applied: 0,
+            voted_for: None,
+            config_index: 0,
+            snapshot_index: 0,
+        }
     }
 
     fn run(c: &mut Checker, n: &Node, b: Before, from: Option<Index>, others: &[Node]) -> Vec<Property> {
@@ -373,7 +399,7 @@ mod tests {
     fn leader_append_only_fires_when_a_leader_rewrites_its_log() {
         let mut c = Checker::new(3);
         let n = node(1, 2, Role::Leader, &[(1, 1), (2, 2)]);
-        let b = Before { role: Role::Leader, term: 2, last_index: 2, commit_index: 0, last_applied: 0 };
+        let b = Before { last_index: 2, ..before(Role::Leader, 2) };
         assert_eq!(run(&mut c, &n, b, Some(2), &[]), vec![Property::LeaderAppendOnly]);
     }
 

@@ -2,14 +2,16 @@
 //!
 //! ```text
 //! # a comment
-//! config servers=5 seed=7 election=100ms heartbeat=50ms latency=10-15ms drop=0% dup=0% reorder=0%
+//! config servers=5 seed=7 election_timeout=100ms heartbeat=50ms latency=10-15ms drop=0% pre_vote=on
+//!                         # every setting by its one name (`sim::settings`; `raft-sim settings`)
 //! run 1s                  # advance simulated time
 //! expect leader           # fails the script if there is no leader
 //! request leader x <- 3   # a client command to a server (a number or `leader`)
 //! crash leader            # crash / restart / timeout / isolate SERVER; `restart-all`
 //! partition 1,2 | 3,4,5   # groups that can only talk inside themselves; `heal` undoes all
 //! cut 1 2                 # cut one link; `repair 1 2` restores it
-//! net drop=5% dup=1%      # change the network from now on
+//! net drop=5% duplicate=1%   # change the network from now on
+//! set pre_vote=on         # change protocol switches from now on
 //! show                    # print every server's state (golden traces)
 //! expect committed x <- 3 # the command is committed on a majority
 //! expect no-leader | expect leader 3 | expect term 2 | expect not-committed x <- 3
@@ -21,47 +23,62 @@
 //! ```
 //! The same scripts run natively (`raft-sim run FILE`) and in wasm (`Playground.run_script`).
 
-use crate::action::{parse_op, Action};
-use crate::cluster::{Sim, SimConfig};
+use crate::action::{parse_op, parse_server, set_word, Action};
+use crate::cluster::Sim;
+use crate::config::SimConfig;
+use crate::record::Record;
+pub use crate::settings::parse_duration;
+use crate::settings::Group;
+use crate::timeline::Timeline;
 use raft::{EntryData, NodeId, Op, Role};
 use std::fmt::Write;
 
 /// Run a script and return what it printed. An `expect` that does not hold, a malformed line or a
 /// safety violation is an error naming the line.
 pub fn run(text: &str) -> Result<String, String> {
-    run_full(text).map(|r| r.out)
+    run_full(text, false).map(|r| r.out)
 }
 
-/// A script compiled to what replays it: the configuration it started from and every action with
-/// its time (`leader` already resolved to a server), plus how long it ran.
+/// Run a script and print its narration too: every election, vote, commit, answer, action.
+pub fn run_narrated(text: &str) -> Result<String, String> {
+    run_full(text, true).map(|r| r.out)
+}
+
+/// A script compiled to what replays it: the run's record (`leader` already resolved to a
+/// server), how long it ran, its fingerprint at the end, and what it printed.
 #[derive(Clone, Debug)]
 pub struct Recorded {
-    pub cfg: SimConfig,
-    pub actions: Vec<(u64, Action)>,
+    pub record: Record,
     pub end: u64,
-    /// The run's fingerprint at the end.
     pub digest: u64,
     pub out: String,
 }
 
 /// Run a script and keep what replays it live (the page's scenarios).
 pub fn record(text: &str) -> Result<Recorded, String> {
-    run_full(text)
+    run_full(text, false)
 }
 
-fn run_full(text: &str) -> Result<Recorded, String> {
-    let mut runner =
-        Runner { cfg: SimConfig { check_persistence: true, ..SimConfig::default() }, sim: None, out: String::new() };
+fn run_full(text: &str, narrate: bool) -> Result<Recorded, String> {
+    let mut runner = Runner {
+        cfg: SimConfig { check_persistence: true, ..SimConfig::default() },
+        tl: None,
+        out: String::new(),
+        narrate,
+        told: 0,
+    };
     for (n, raw) in text.lines().enumerate() {
         let line = raw.split('#').next().unwrap_or("").trim();
         if line.is_empty() {
             continue;
         }
-        runner.line(line).map_err(|e| format!("line {}: `{line}`: {e}", n + 1))?;
-        if let Some(v) = runner.sim.as_ref().and_then(|s| s.violations.first()) {
+        let r = runner.line(line);
+        runner.tell();
+        r.map_err(|e| format!("line {}: `{line}`: {e}", n + 1))?;
+        if let Some(v) = runner.tl.as_ref().and_then(|t| t.sim().violations.first()) {
             // A script that demonstrates a broken rule ends with `expect violation`.
             if text.lines().skip(n + 1).any(|l| l.split('#').next().unwrap_or("").trim() == "expect violation") {
-                let state = show(runner.sim.as_ref().expect("running"));
+                let state = show(runner.tl.as_ref().expect("running").sim());
                 let _ = writeln!(runner.out, "violation: {v}");
                 runner.out.push_str(&state);
                 break;
@@ -70,173 +87,76 @@ fn run_full(text: &str) -> Result<Recorded, String> {
         }
     }
     runner.sim()?;
-    let sim = runner.sim.take().expect("created");
-    Ok(Recorded { cfg: runner.cfg, digest: sim.digest(), actions: sim.actions, end: sim.time, out: runner.out })
+    let tl = runner.tl.take().expect("created");
+    let sim = tl.sim();
+    Ok(Recorded { digest: sim.digest(), end: sim.time, record: tl.record().clone(), out: runner.out })
 }
 
 struct Runner {
     cfg: SimConfig,
-    sim: Option<Sim>,
+    tl: Option<Timeline>,
     out: String,
-}
-
-/// `250ms`, `1.5s`, `300us`, or a bare number of milliseconds → µs.
-pub fn parse_duration(s: &str) -> Result<u64, String> {
-    let s = s.trim();
-    let (num, scale) = if let Some(v) = s.strip_suffix("us") {
-        (v, 1.0)
-    } else if let Some(v) = s.strip_suffix("ms") {
-        (v, 1e3)
-    } else if let Some(v) = s.strip_suffix('s') {
-        (v, 1e6)
-    } else {
-        (s, 1e3)
-    };
-    let v: f64 = num.trim().parse().map_err(|_| format!("bad duration {s:?}"))?;
-    if !(v.is_finite() && v >= 0.0) {
-        return Err(format!("bad duration {s:?}"));
-    }
-    Ok((v * scale).round() as u64)
-}
-
-fn parse_percent(s: &str) -> Result<u32, String> {
-    let v: f64 = s.trim_end_matches('%').parse().map_err(|_| format!("bad percentage {s:?}"))?;
-    if !(0.0..=100.0).contains(&v) {
-        return Err(format!("percentage {s:?} out of 0–100"));
-    }
-    Ok((v * 10_000.0).round() as u32)
-}
-
-fn parse_bool(s: &str) -> Result<bool, String> {
-    match s {
-        "on" | "true" | "yes" => Ok(true),
-        "off" | "false" | "no" => Ok(false),
-        _ => Err(format!("expected on/off, got {s:?}")),
-    }
+    /// Print the narration as the run goes (`raft-sim run --narrate`).
+    narrate: bool,
+    told: usize,
 }
 
 impl Runner {
-    fn sim(&mut self) -> Result<&mut Sim, String> {
-        if self.sim.is_none() {
-            self.sim = Some(Sim::new(self.cfg.clone())?);
+    fn timeline(&mut self) -> Result<&mut Timeline, String> {
+        if self.tl.is_none() {
+            self.tl = Some(Timeline::new(self.cfg.clone())?);
         }
-        Ok(self.sim.as_mut().unwrap())
+        Ok(self.tl.as_mut().unwrap())
+    }
+
+    fn sim(&mut self) -> Result<&Sim, String> {
+        Ok(self.timeline()?.sim())
+    }
+
+    /// Print the notes that are new since the last call (when narrating).
+    fn tell(&mut self) {
+        let Some(tl) = &self.tl else { return };
+        if !self.narrate {
+            return;
+        }
+        for n in &tl.notes()[self.told..] {
+            let _ = writeln!(self.out, "  {:>10.3}ms  {}", n.time as f64 / 1000.0, tl.note_text(n));
+        }
+        self.told = tl.notes().len();
     }
 
     fn server(&mut self, word: &str) -> Result<NodeId, String> {
-        let sim = self.sim()?;
-        if word == "leader" {
-            return sim.leader().ok_or_else(|| "there is no leader".to_string());
-        }
-        word.trim_start_matches('S').parse::<NodeId>().map_err(|_| format!("bad server {word:?}"))
-    }
-
-    fn settings(&mut self, words: &[&str], net_only: bool) -> Result<(), String> {
-        let mut c = match &self.sim {
-            Some(s) => s.cfg.clone(),
-            None => self.cfg.clone(),
-        };
-        for w in words {
-            let (k, v) = w.split_once('=').ok_or_else(|| format!("expected key=value, got {w:?}"))?;
-            match (k, net_only) {
-                ("latency", _) => {
-                    // `10-15ms`: the unit of the upper bound applies to a bare lower bound.
-                    let (lo, hi) = v.split_once('-').unwrap_or((v, v));
-                    let unit = hi.trim_start_matches(|c: char| c.is_ascii_digit() || c == '.');
-                    let lo =
-                        if lo.ends_with(|c: char| c.is_ascii_digit()) { format!("{lo}{unit}") } else { lo.to_string() };
-                    c.net.latency_min_us = parse_duration(&lo)?;
-                    c.net.latency_max_us = parse_duration(hi)?;
-                }
-                ("drop", _) => c.net.drop_ppm = parse_percent(v)?,
-                ("dup", _) => c.net.duplicate_ppm = parse_percent(v)?,
-                ("reorder", _) => c.net.reorder_ppm = parse_percent(v)?,
-                ("servers", false) => c.servers = v.parse().map_err(|_| format!("bad servers {v:?}"))?,
-                ("seed", false) => c.seed = v.parse().map_err(|_| format!("bad seed {v:?}"))?,
-                ("election", false) => c.election_timeout_us = parse_duration(v)?,
-                ("heartbeat", false) => c.heartbeat_us = parse_duration(v)?,
-                ("hint", false) => c.raft.conflict_hint = parse_bool(v)?,
-                ("prevote", false) => c.raft.pre_vote = parse_bool(v)?,
-                ("noop", false) => c.raft.leader_noop = parse_bool(v)?,
-                ("checkquorum", false) => c.raft.check_quorum = parse_bool(v)?,
-                ("lease", false) => c.raft.vote_lease = parse_bool(v)?,
-                ("readindex", false) => c.raft.read_index = parse_bool(v)?,
-                ("snapshot", false) => {
-                    c.raft.snapshot_threshold = v.parse().map_err(|_| format!("bad snapshot threshold {v:?}"))?
-                }
-                ("client-timeout", false) => c.client_timeout_us = parse_duration(v)?,
-                ("max-entries", false) => {
-                    c.raft.max_entries_per_append = v.parse().map_err(|_| format!("bad max-entries {v:?}"))?
-                }
-                ("unsafe-commit-old-terms", false) => c.raft.unsafe_commit_old_terms = parse_bool(v)?,
-                _ => return Err(format!("unknown setting {k:?}")),
-            }
-        }
-        if net_only {
-            self.sim()?.act(Action::SetNet(c.net))
-        } else {
-            if self.sim.is_some() {
-                return Err("config must come before the first command that runs the cluster".into());
-            }
-            c.validate()?;
-            self.cfg = c;
-            Ok(())
-        }
+        parse_server(word, self.sim()?)
     }
 
     fn line(&mut self, line: &str) -> Result<(), String> {
         let words: Vec<&str> = line.split_whitespace().collect();
-        let rest = |k: usize| words[k..].join(" ");
         let arg = |k: usize| words.get(k).copied().ok_or_else(|| "missing argument".to_string());
         match words[0] {
-            "config" => self.settings(&words[1..], false),
-            "net" => self.settings(&words[1..], true),
-            "run" => {
-                let d = parse_duration(arg(1)?)?;
-                self.sim()?.run_for(d);
+            "config" => {
+                if self.tl.is_some() {
+                    return Err("config must come before the first command that runs the cluster".into());
+                }
+                let mut c = self.cfg.clone();
+                for w in &words[1..] {
+                    let (k, v) = w.split_once('=').ok_or_else(|| format!("expected name=value, got {w:?}"))?;
+                    set_word(&mut c, k, v, Group::Run)?;
+                }
+                c.validate()?;
+                self.cfg = c;
                 Ok(())
             }
-            "crash" | "restart" | "timeout" | "isolate" => {
-                let id = self.server(arg(1)?)?;
-                let a = match words[0] {
-                    "crash" => Action::Crash(id),
-                    "restart" => Action::Restart(id),
-                    "timeout" => Action::Timeout(id),
-                    _ => Action::Isolate(id),
-                };
-                self.sim()?.act(a)
-            }
-            "request" => {
-                let server = self.server(arg(1)?)?;
-                let op = parse_op(&rest(2))?;
-                self.sim()?.act(Action::Request { server, op })
-            }
-            "partition" => {
-                let groups = rest(1)
-                    .split('|')
-                    .filter(|g| !g.trim().is_empty()) // an empty group changes nothing
-                    .map(|g| g.split(',').map(|s| self.server(s.trim())).collect::<Result<Vec<_>, _>>())
-                    .collect::<Result<Vec<_>, _>>()?;
-                self.sim()?.act(Action::Partition(groups))
-            }
-            "cut" | "repair" => {
-                let (a, b) = (self.server(arg(1)?)?, self.server(arg(2)?)?);
-                self.sim()?.act(Action::Link { a, b, up: words[0] == "repair" })
-            }
-            "heal" => self.sim()?.act(Action::Heal),
-            "add-server" => self.sim()?.act(Action::AddServer),
-            "remove" => {
-                let id = self.server(arg(1)?)?;
-                self.sim()?.act(Action::RemoveServer(id))
-            }
-            "transfer" => {
-                let id = self.server(arg(1)?)?;
-                self.sim()?.act(Action::Transfer(id))
+            "run" => {
+                let d = parse_duration(arg(1)?)?;
+                let tl = self.timeline()?;
+                let t = tl.sim().time.saturating_add(d);
+                tl.run_until(t);
+                Ok(())
             }
             "restart-all" => {
-                let sim = self.sim()?;
-                let crashed: Vec<NodeId> = sim.servers.iter().filter(|s| s.node.is_none()).map(|s| s.id).collect();
-                crashed.into_iter().try_for_each(|id| sim.act(Action::Restart(id)))
+                let tl = self.timeline()?;
+                let crashed: Vec<NodeId> = tl.sim().servers.iter().filter(|s| s.node.is_none()).map(|s| s.id).collect();
+                crashed.into_iter().try_for_each(|id| tl.act(Action::Restart(id)))
             }
             "show" => {
                 let s = show(self.sim()?);
@@ -255,7 +175,10 @@ impl Runner {
                 Ok(())
             }
             "expect" => self.expect(&words[1..]),
-            w => Err(format!("unknown command {w:?}")),
+            w => {
+                let action = Action::parse(line, self.sim()?).ok_or_else(|| format!("unknown command {w:?}"))??;
+                self.timeline()?.act(action)
+            }
         }
     }
 
@@ -387,41 +310,12 @@ impl Runner {
 fn parse_ids(list: &str) -> Result<raft::Set, String> {
     let mut set = raft::Set::EMPTY;
     for w in list.split(',').filter(|w| !w.is_empty() && *w != "-") {
-        set.insert(w.trim_start_matches('S').parse().map_err(|_| format!("bad server {w:?}"))?);
+        match w.trim_start_matches('S').parse::<NodeId>() {
+            Ok(id) if (1..=raft::MAX_NODE_ID).contains(&id) => set.insert(id),
+            _ => return Err(format!("bad server {w:?}")),
+        }
     }
     Ok(set)
-}
-
-/// An action as a script line (the inverse of the parser), for turning recorded runs into scripts.
-pub fn action_line(a: &Action) -> String {
-    let ids = |g: &[NodeId]| g.iter().map(|i| i.to_string()).collect::<Vec<_>>().join(",");
-    match a {
-        Action::Crash(id) => format!("crash {id}"),
-        Action::Restart(id) => format!("restart {id}"),
-        Action::Timeout(id) => format!("timeout {id}"),
-        Action::Isolate(id) => format!("isolate {id}"),
-        Action::Request { server, op } => format!("request {server} {op}"),
-        Action::Partition(groups) => {
-            format!("partition {}", groups.iter().map(|g| ids(g)).collect::<Vec<_>>().join(" | "))
-        }
-        Action::Link { a, b, up } => format!("{} {a} {b}", if *up { "repair" } else { "cut" }),
-        Action::Heal => "heal".into(),
-        Action::AddServer => "add-server".into(),
-        Action::RemoveServer(id) => format!("remove {id}"),
-        Action::Transfer(id) => format!("transfer {id}"),
-        Action::SetNet(n) => format!(
-            "net latency={}-{}us drop={}% dup={}% reorder={}%",
-            n.latency_min_us,
-            n.latency_max_us,
-            n.drop_ppm as f64 / 1e4,
-            n.duplicate_ppm as f64 / 1e4,
-            n.reorder_ppm as f64 / 1e4
-        ),
-        Action::SetOptions(o) => format!(
-            "# options: prevote={} checkquorum={} readindex={} hint={} snapshot={}",
-            o.pre_vote, o.check_quorum, o.read_index, o.conflict_hint, o.snapshot_threshold
-        ),
-    }
 }
 
 /// On how many live servers `op` lies within the committed prefix.

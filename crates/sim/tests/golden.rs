@@ -58,15 +58,14 @@ fn scripts_played_live_from_their_recorded_actions_give_the_same_run() {
             continue;
         }
         let rec = sim::script::record(&fs::read_to_string(&path).unwrap()).unwrap();
-        let mut live = sim::Sim::new(rec.cfg.clone()).unwrap();
-        live.scheduled = rec.actions.iter().cloned().collect();
+        let mut live = sim::Timeline::from_record(rec.record.clone()).unwrap();
         let mut t = 0;
         while t < rec.end {
             t = (t + 16_667).min(rec.end);
             live.run_until(t);
         }
-        assert!(live.scheduled.is_empty(), "{}: actions left over", path.display());
-        assert_eq!(live.digest(), rec.digest, "{}: the live run differs from the script's", path.display());
-        assert_eq!(live.actions, rec.actions);
+        assert_eq!(live.position().applied, rec.record.actions.len(), "{}: actions left over", path.display());
+        assert_eq!(live.sim().digest(), rec.digest, "{}: the live run differs from the script's", path.display());
+        assert_eq!(live.record(), &rec.record);
     }
 }

@@ -15,7 +15,8 @@ fn a_thousand_seeds_of_faults_without_a_safety_violation_and_a_leader_afterwards
     let seeds: u64 = std::env::var("RAFT_SEEDS").ok().and_then(|v| v.parse().ok()).unwrap_or(1000);
     let first: u64 = std::env::var("RAFT_SEED_START").ok().and_then(|v| v.parse().ok()).unwrap_or(0);
     for seed in first..first + seeds {
-        let s = campaign(seed, None);
+        let run = campaign(seed, None);
+        let s = run.sim();
         assert!(s.violations.is_empty(), "seed {seed}: {}", s.violations[0]);
         let leader = s.leader().unwrap_or_else(|| panic!("seed {seed}: no leader 3 s after the faults stopped"));
         let l = s.node(leader).unwrap();
@@ -34,7 +35,12 @@ fn a_thousand_seeds_of_faults_without_a_safety_violation_and_a_leader_afterwards
         terms += l.current_term;
         commits += l.commit_index;
         snapshots += s.servers.iter().filter_map(|sv| sv.node.as_ref()).filter(|n| n.log.offset() > 0).count();
-        changes += s.actions.iter().filter(|(_, a)| matches!(a, Action::AddServer | Action::RemoveServer(_))).count();
+        changes += run
+            .record()
+            .actions
+            .iter()
+            .filter(|a| matches!(a.action, Action::AddServer | Action::RemoveServer(_)))
+            .count();
         answered += s.client_ops.iter().filter(|c| matches!(c.outcome, Outcome::Ok { .. })).count();
     }
     println!("terms {terms}, commits {commits}, servers with snapshots {snapshots}, membership changes {changes}, answered requests {answered}");
@@ -47,8 +53,9 @@ fn a_thousand_seeds_of_faults_without_a_safety_violation_and_a_leader_afterwards
 #[test]
 fn the_checker_catches_the_figure_8_mistake_under_random_faults() {
     let broken = sim::campaign::broken_options();
-    let caught = (0..100_000).map(|seed| campaign(seed, Some(broken))).find(|s| !s.violations.is_empty());
-    let s = caught.expect("with the commit rule broken, some seed must violate a safety property");
+    let caught = (0..100_000).map(|seed| campaign(seed, Some(broken))).find(|s| !s.sim().violations.is_empty());
+    let run = caught.expect("with the commit rule broken, some seed must violate a safety property");
+    let s = run.sim();
     println!("seed {}: {}", s.cfg.seed, s.violations[0]);
     // Losing a committed entry shows up as a leader without it or a server applying another entry.
     assert!(matches!(s.violations[0].property, Property::LeaderCompleteness | Property::StateMachineSafety));
@@ -58,8 +65,9 @@ fn the_checker_catches_the_figure_8_mistake_under_random_faults() {
 #[ignore]
 fn debug_seed() {
     let seed: u64 = std::env::var("SEED").unwrap().parse().unwrap();
-    let s = campaign(seed, None);
-    println!("{}", sim::script::show(&s));
+    let run = campaign(seed, None);
+    let s = run.sim();
+    println!("{}", sim::script::show(s));
     println!("config {}", s.config());
     for sv in &s.servers {
         if let Some(n) = &sv.node {
@@ -69,7 +77,7 @@ fn debug_seed() {
             );
         }
     }
-    for (t, a) in s.actions.iter().rev().take(12) {
-        println!("{t} {a:?}");
+    for a in run.record().actions.iter().rev().take(12) {
+        println!("{} {}", a.time, a.action);
     }
 }

@@ -206,7 +206,7 @@ fn bad_actions_are_refused_and_change_nothing() {
     assert!(s.act(Action::Crash(1)).unwrap_err().contains("already"));
     assert!(s.act(Action::Timeout(1)).unwrap_err().contains("crashed"));
     assert_eq!(s.digest(), d2);
-    assert_eq!(s.actions.len(), 1);
+    assert_eq!(s.stats.actions, 1);
 }
 
 #[test]
@@ -235,7 +235,15 @@ fn same_seed_and_actions_give_the_same_run_however_time_is_chunked() {
     assert_eq!(a.digest(), b.digest());
     assert_eq!(a.stats, b.stats);
     // Replaying the recorded actions reproduces the run too.
-    let c = Sim::replay(cfg.clone(), &a.actions, a.time).unwrap();
+    let mut t = sim::Timeline::new(cfg.clone()).unwrap();
+    t.run_until(400 * MS);
+    let l = t.sim().leader().unwrap();
+    t.act(Action::Request { server: l, op: set(b'q', 5) }).unwrap();
+    t.run_until(500 * MS);
+    t.act(Action::Crash(l)).unwrap();
+    t.run_until(1500 * MS);
+    assert_eq!(t.sim().digest(), a.digest());
+    let c = t.record().replay(a.time).unwrap();
     assert_eq!(c.digest(), a.digest());
     // And a different seed gives a different run.
     let mut d = Sim::new(SimConfig { seed: 100, ..cfg }).unwrap();

@@ -1,16 +1,34 @@
 //! The wasm-bindgen surface of the playground. One [`Playground`] per widget: all state lives in the
-//! instance, nothing global. Plain data crosses the boundary as serde values (see [`view`]).
+//! instance, nothing global. A playground is a [`sim::Timeline`]: a run record (config + seed +
+//! timed actions) with the simulator at the position being shown, seekable back and forth.
+//! Plain data crosses the boundary as serde values ([`input`] in, [`view`] out).
 
+pub mod input;
+pub mod scenarios;
 pub mod view;
+
+/// The longest simulated time one call may advance by (an hour): input cannot hang the page.
+pub const MAX_ADVANCE_MS: f64 = 3_600_000.0;
 
 #[cfg(target_arch = "wasm32")]
 mod bindings {
-    use crate::view::{build_view, scenarios, scripted, ActionIn, ConfigIn};
-    use sim::Sim;
+    use crate::input::{self, ActionIn, Settings};
+    use crate::scenarios::{scenarios, scripted};
+    use crate::view::{build_view, note_kinds, notes_view, settings_view, strip_view};
+    use serde::Serialize;
+    use sim::{codec, Position, Record, Timeline};
     use wasm_bindgen::prelude::*;
 
     fn err(msg: impl core::fmt::Display) -> JsError {
         JsError::new(&msg.to_string())
+    }
+
+    fn to_js<T: Serialize>(v: &T) -> Result<JsValue, JsError> {
+        v.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).map_err(err)
+    }
+
+    fn text(v: &JsValue, what: &str) -> Result<String, JsError> {
+        v.as_string().ok_or_else(|| err(format!("{what}: expected a string")))
     }
 
     std::thread_local! {
@@ -37,109 +55,219 @@ mod bindings {
         u64::from_le_bytes(b) & ((1 << 53) - 1)
     }
 
+    fn us(ms: f64) -> Option<u64> {
+        (ms.is_finite() && ms >= 0.0).then(|| (ms.min(1e15) * 1000.0).round() as u64)
+    }
+
     #[wasm_bindgen]
     pub struct Playground {
-        sim: Sim,
-        /// The config as given, so `reset` can rebuild the same cluster.
-        config: sim::SimConfig,
-        /// The scenario script being played, if any (`reset` replays it).
-        script: Option<String>,
+        tl: Timeline,
+        /// The record the playground started from (`reset` goes back to it): a scenario's whole
+        /// script, a permalink's run, or just the config.
+        start: Record,
+    }
+
+    impl Playground {
+        fn of(start: Record) -> Result<Playground, JsError> {
+            Ok(Playground { tl: Timeline::from_record(start.clone()).map_err(err)?, start })
+        }
     }
 
     #[wasm_bindgen]
     impl Playground {
-        /// `new Playground({servers, seed, election_timeout_ms, heartbeat_ms, latency_min_ms,
-        /// latency_max_ms, drop, duplicate, reorder, conflict_hint, pre_vote, max_entries_per_append})`;
-        /// all optional. Throws an Error with a readable message on bad input.
+        /// `new Playground({servers: 5, seed: "42", pre_vote: true, election_timeout: 150, …})`:
+        /// every key is a setting (see `Playground.settings()`), all optional. Throws an Error with
+        /// a readable message on bad input.
         #[wasm_bindgen(constructor)]
         pub fn new(config: JsValue) -> Result<Playground, JsError> {
             install_panic_hook();
-            let input: ConfigIn = if config.is_undefined() || config.is_null() {
-                ConfigIn::default()
+            let s: Settings = if config.is_undefined() || config.is_null() {
+                Settings::default()
             } else {
                 serde_wasm_bindgen::from_value(config).map_err(|e| err(format!("bad config: {e}")))?
             };
-            let config = input.to_config(fresh_seed()).map_err(err)?;
-            let sim = Sim::new(config.clone()).map_err(err)?;
-            Ok(Playground { sim, config, script: None })
+            Self::of(Record::new(input::config(&s, fresh_seed()).map_err(err)?))
         }
 
-        /// A cluster that plays a scenario script live: its actions happen at their times as the
-        /// page advances (the same run as `raft-sim run`, event for event).
-        pub fn from_script(text: &str) -> Result<Playground, JsError> {
+        /// A cluster that plays a scenario script live: its actions are the run's recorded future
+        /// (the same run as `raft-sim run`, event for event).
+        pub fn from_script(script: JsValue) -> Result<Playground, JsError> {
             install_panic_hook();
-            let (config, sim) = scripted(text).map_err(err)?;
-            Ok(Playground { sim, config, script: Some(text.to_string()) })
+            Self::of(scripted(&text(&script, "script")?).map_err(err)?)
+        }
+
+        /// The run a permalink carries, at the position it was taken (`permalink()`'s output).
+        pub fn from_permalink(link: JsValue) -> Result<Playground, JsError> {
+            install_panic_hook();
+            let bytes = codec::from_base64(&text(&link, "link")?).map_err(err)?;
+            let (record, at) = codec::decode_record(&bytes).map_err(err)?;
+            let mut p = Self::of(record)?;
+            p.tl.seek_position(at);
+            if p.tl.position() != at && p.tl.sim().violations.is_empty() {
+                return Err(err("the link's run does not replay to its position (is it from another version?)"));
+            }
+            Ok(p)
+        }
+
+        /// The whole run (config, seed, every action, the future included) and the position now,
+        /// as base64url text.
+        pub fn permalink(&self) -> String {
+            codec::to_base64(&codec::encode_record(self.tl.record(), self.tl.position()))
+        }
+
+        /// The run record as a scenario script.
+        pub fn script(&self) -> String {
+            self.tl.record().script()
+        }
+
+        /// Every setting: `[{name, unit, group, max, doc}]`.
+        pub fn settings() -> Result<JsValue, JsError> {
+            to_js(&settings_view())
         }
 
         /// The built-in scenarios: `[{name, description, text}]`.
         pub fn scenarios() -> Result<JsValue, JsError> {
-            scenarios().serialize(&serde_wasm_bindgen::Serializer::json_compatible()).map_err(err)
+            to_js(&scenarios())
         }
 
-        /// Actions of a scenario still to come.
+        /// Recorded actions still ahead of the position shown.
         pub fn scheduled(&self) -> usize {
-            self.sim.scheduled.len()
+            self.tl.record().actions.len().saturating_sub(self.tl.position().applied)
         }
 
-        /// Advance simulated time by `dt_ms`, processing every event due.
+        /// Advance simulated time by `dt_ms` (at most an hour), processing every event due.
         pub fn advance(&mut self, dt_ms: f64) {
-            if dt_ms.is_finite() && dt_ms > 0.0 {
-                self.sim.run_for((dt_ms * 1000.0).round() as u64);
+            if let Some(d) = us(dt_ms.min(crate::MAX_ADVANCE_MS)) {
+                let t = self.tl.sim().time.saturating_add(d);
+                self.tl.run_until(t);
             }
         }
 
-        /// Run until simulated time `t_ms` (no-op if already past it).
+        /// Run until simulated time `t_ms` (no-op if already past it; at most an hour ahead).
         pub fn run_until(&mut self, t_ms: f64) {
-            if t_ms.is_finite() && t_ms > 0.0 {
-                self.sim.run_until((t_ms * 1000.0).round() as u64);
+            if let Some(t) = us(t_ms) {
+                let now = self.tl.sim().time;
+                if t > now {
+                    self.tl.run_until(t.min(now + (crate::MAX_ADVANCE_MS * 1000.0) as u64));
+                }
             }
         }
 
-        /// Process the single next event and say what it was (e.g. "delivery of RequestVote S1→S2
-        /// (term 3)"); undefined if there is none or the run stopped on a violation.
+        /// The exact state at simulated time `t_ms`, back or forward (messages in flight included).
+        pub fn seek(&mut self, t_ms: f64) {
+            if let Some(t) = us(t_ms) {
+                let limit = self.tl.end_time().max(self.tl.sim().time) + (crate::MAX_ADVANCE_MS * 1000.0) as u64;
+                self.tl.seek(t.min(limit));
+            }
+        }
+
+        /// The state right after a narrated event (`events`, `applied` from `notes()`).
+        pub fn seek_note(&mut self, time_ms: f64, events: f64, applied: f64) {
+            if let (Some(time), true) = (us(time_ms), events >= 0.0 && applied >= 0.0) {
+                self.tl.seek_position(Position { time, events: events as u64, applied: applied as usize });
+            }
+        }
+
+        /// Process the next event (or recorded action) and say what it was (e.g. "delivery of
+        /// RequestVote S1→S2 (term 3)"); undefined if there is none or the run stopped on a violation.
         pub fn step(&mut self) -> Option<String> {
-            self.sim.step().then(|| self.sim.last_event())
+            self.tl.step().then(|| self.tl.sim().last_event())
+        }
+
+        /// Go back one event (or action). False at the start.
+        pub fn step_back(&mut self) -> bool {
+            self.tl.step_back()
         }
 
         /// Time (ms) of the next event, or undefined.
         pub fn next_event_ms(&mut self) -> Option<f64> {
-            self.sim.next_event_time().map(|t| t as f64 / 1000.0)
+            self.tl.next_time().map(|t| t as f64 / 1000.0)
         }
 
-        /// Carry out an action now, e.g. `{type: "crash", server: 2}`. Throws on bad input and
-        /// then changes nothing.
+        /// Carry out an action now: an object (`{type: "crash", server: 2}`) or a script line
+        /// (`"crash 2"`). In the past this forks: the recorded future is dropped (`undo_fork`
+        /// brings it back). Throws on bad input and then changes nothing.
         pub fn act(&mut self, action: JsValue) -> Result<(), JsError> {
-            let a: ActionIn = serde_wasm_bindgen::from_value(action).map_err(|e| err(format!("bad action: {e}")))?;
-            let a = a.to_action(&self.sim).map_err(err)?;
-            self.sim.act(a).map_err(err)
+            let a = match action.as_string() {
+                Some(line) => input::action_from_line(&line, self.tl.sim()).map_err(err)?,
+                None => {
+                    let a: ActionIn =
+                        serde_wasm_bindgen::from_value(action).map_err(|e| err(format!("bad action: {e}")))?;
+                    a.to_action(self.tl.sim()).map_err(err)?
+                }
+            };
+            self.tl.act(a).map_err(err)
+        }
+
+        /// Undo the last fork: the dropped future comes back. False if there is none.
+        pub fn undo_fork(&mut self) -> bool {
+            self.tl.undo_fork()
+        }
+
+        pub fn can_undo(&self) -> bool {
+            self.tl.can_undo()
         }
 
         /// A snapshot of the whole cluster for drawing (see `view.rs` for its fields).
         pub fn view(&self) -> Result<JsValue, JsError> {
-            let v = build_view(&self.sim);
-            v.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).map_err(err)
+            to_js(&build_view(self.tl.sim()))
         }
 
-        /// Rebuild the cluster from the same config (same seed), dropping every action.
+        /// A window of the narrated events: `{total, matching, start, notes: [{i, time_ms, events,
+        /// applied, server, term, kind, text}]}`. `kinds`: bits from `note_kinds()` (0 = all);
+        /// `server`: 0 = all.
+        pub fn notes(&self, start: u32, count: u32, kinds: u32, server: u32) -> Result<JsValue, JsError> {
+            to_js(&notes_view(&self.tl, start as usize, count as usize, kinds, server))
+        }
+
+        /// How many events have been narrated (cheap; to know when to refresh).
+        pub fn note_count(&self) -> usize {
+            self.tl.notes().len()
+        }
+
+        /// The narration's categories: `[[name, bit]]`.
+        pub fn note_kinds() -> Result<JsValue, JsError> {
+            to_js(&note_kinds())
+        }
+
+        /// The term strip (Figure 5): `{end_ms, bands: [server, from_ms, to_ms, term, up]…, marks:
+        /// [server, time_ms, what]…}`.
+        pub fn strip(&self) -> Result<JsValue, JsError> {
+            to_js(&strip_view(&self.tl))
+        }
+
+        /// Back to the start of the run this playground was made with (a scenario or link keeps
+        /// its recorded future; free play starts over with the same config).
         pub fn reset(&mut self) {
-            self.sim = match &self.script {
-                Some(text) => scripted(text).expect("script ran before").1,
-                None => Sim::new(self.config.clone()).expect("config was valid"),
-            };
+            self.tl = Timeline::from_record(self.start.clone()).expect("it was valid");
         }
 
         pub fn time_ms(&self) -> f64 {
-            self.sim.time as f64 / 1000.0
+            self.tl.sim().time as f64 / 1000.0
+        }
+
+        /// The end of what is known of this run (ms): the furthest point reached or recorded.
+        pub fn end_ms(&self) -> f64 {
+            self.tl.end_time() as f64 / 1000.0
+        }
+
+        /// Events processed so far.
+        pub fn events(&self) -> f64 {
+            self.tl.sim().stats.events as f64
         }
 
         pub fn seed(&self) -> String {
-            self.sim.cfg.seed.to_string()
+            self.tl.sim().cfg.seed.to_string()
         }
 
         /// Fingerprint of the run so far, as 16 hex digits.
         pub fn digest(&self) -> String {
-            format!("{:016x}", self.sim.digest())
+            format!("{:016x}", self.tl.sim().digest())
+        }
+
+        /// What the history holds (checkpoints, record, narration), in bytes.
+        pub fn history_bytes(&self) -> f64 {
+            self.tl.history_bytes() as f64
         }
 
         /// The message of the last Rust panic in this module, if any (for the error banner).
@@ -150,16 +278,20 @@ mod bindings {
         /// The benchmark workload (see `sim::bench`): returns the number of messages delivered; the
         /// caller times it.
         pub fn bench(servers: u32, sim_ms: u32, write_every_us: u32) -> Result<f64, JsError> {
+            if write_every_us == 0 {
+                return Err(err("write_every_us must be positive"));
+            }
             let stats = sim::bench::workload(servers, sim_ms as u64, write_every_us as u64, 1).map_err(err)?;
             Ok(stats.delivered as f64)
         }
 
         /// Run a scenario script (the same language as `raft-sim run`) and return its output.
-        pub fn run_script(text: &str) -> Result<String, JsError> {
+        pub fn run_script(script: JsValue) -> Result<String, JsError> {
             install_panic_hook();
-            sim::script::run(text).map_err(err)
+            sim::script::run(&text(&script, "script")?).map_err(err)
         }
     }
-
-    use serde::Serialize;
 }
+
+#[cfg(test)]
+mod tests;

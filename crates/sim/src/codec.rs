@@ -1,0 +1,438 @@
+//! The compact binary form of settings, actions and whole run records, and its text wrapping for
+//! links: unsigned LEB128 varints (zigzag for signed values), then base64url without padding.
+//!
+//! A record is `[version] [every setting, in visit order] [action count] [Δtime Δevents action]…
+//! [position] [checksum]`. The checksum (32-bit FNV-1a of everything before it) tells a mangled or
+//! truncated link from a valid one; the version byte tells a link from an incompatible version.
+
+use crate::action::Action;
+use crate::config::SimConfig;
+use crate::record::{Position, Record, Timed};
+use crate::settings::{self, Meta, Visitor};
+use raft::Op;
+
+/// The format this build writes and reads.
+pub const VERSION: u8 = 1;
+
+#[derive(Default)]
+pub struct Writer(pub Vec<u8>);
+
+impl Writer {
+    pub fn u64(&mut self, mut v: u64) {
+        loop {
+            let b = (v & 0x7f) as u8;
+            v >>= 7;
+            if v == 0 {
+                self.0.push(b);
+                return;
+            }
+            self.0.push(b | 0x80);
+        }
+    }
+    pub fn i64(&mut self, v: i64) {
+        self.u64(((v << 1) ^ (v >> 63)) as u64);
+    }
+    pub fn byte(&mut self, b: u8) {
+        self.0.push(b);
+    }
+}
+
+pub struct Reader<'a> {
+    bytes: &'a [u8],
+    pos: usize,
+}
+
+impl<'a> Reader<'a> {
+    pub fn new(bytes: &'a [u8]) -> Self {
+        Reader { bytes, pos: 0 }
+    }
+    pub fn byte(&mut self) -> Result<u8, String> {
+        let b = *self.bytes.get(self.pos).ok_or("the link is cut short")?;
+        self.pos += 1;
+        Ok(b)
+    }
+    pub fn u64(&mut self) -> Result<u64, String> {
+        let mut v = 0u64;
+        for shift in (0..64).step_by(7) {
+            let b = self.byte()?;
+            let bits = (b & 0x7f) as u64;
+            if shift == 63 && bits > 1 {
+                return Err("a number in the link is too large".into());
+            }
+            v |= bits << shift;
+            if b & 0x80 == 0 {
+                return Ok(v);
+            }
+        }
+        Err("a number in the link is too large".into())
+    }
+    pub fn i64(&mut self) -> Result<i64, String> {
+        let v = self.u64()?;
+        Ok((v >> 1) as i64 ^ -((v & 1) as i64))
+    }
+    pub fn u32(&mut self) -> Result<u32, String> {
+        u32::try_from(self.u64()?).map_err(|_| "a number in the link is too large".to_string())
+    }
+    pub fn is_empty(&self) -> bool {
+        self.pos >= self.bytes.len()
+    }
+}
+
+struct Put<'a>(&'a mut Writer);
+impl Visitor for Put<'_> {
+    fn visit(&mut self, _: &Meta, v: &mut u64) {
+        self.0.u64(*v);
+    }
+}
+
+struct Get<'a, 'b>(&'a mut Reader<'b>, Result<(), String>);
+impl Visitor for Get<'_, '_> {
+    fn visit(&mut self, meta: &Meta, v: &mut u64) {
+        if self.1.is_err() {
+            return;
+        }
+        match self.0.u64() {
+            Ok(x) if x <= meta.max => *v = x,
+            Ok(x) => self.1 = Err(format!("{} = {x} in the link is out of range", meta.name)),
+            Err(e) => self.1 = Err(e),
+        }
+    }
+}
+
+pub fn put_config(w: &mut Writer, c: &SimConfig) {
+    c.clone().visit(&mut Put(w));
+}
+
+pub fn get_config(r: &mut Reader) -> Result<SimConfig, String> {
+    let mut c = SimConfig::default();
+    let mut g = Get(r, Ok(()));
+    c.visit(&mut g);
+    g.1?;
+    c.validate()?;
+    Ok(c)
+}
+
+fn put_op(w: &mut Writer, op: &Op) {
+    match *op {
+        Op::Set { key, value } => {
+            w.byte(0);
+            w.byte(key);
+            w.i64(value);
+        }
+        Op::Add { key, delta } => {
+            w.byte(1);
+            w.byte(key);
+            w.i64(delta);
+        }
+        Op::Get { key } => {
+            w.byte(2);
+            w.byte(key);
+        }
+    }
+}
+
+fn get_op(r: &mut Reader) -> Result<Op, String> {
+    let tag = r.byte()?;
+    let key = r.byte()?;
+    if !key.is_ascii_lowercase() {
+        return Err("a command in the link has a bad key".into());
+    }
+    Ok(match tag {
+        0 => Op::Set { key, value: r.i64()? },
+        1 => Op::Add { key, delta: r.i64()? },
+        2 => Op::Get { key },
+        _ => return Err("a command in the link is not a read or write".into()),
+    })
+}
+
+/// An action's compact form (also what the run's digest hashes).
+pub fn put_action(w: &mut Writer, a: &Action) {
+    let id = |w: &mut Writer, id: u32| w.u64(id as u64);
+    match a {
+        Action::Crash(s) => {
+            w.byte(0);
+            id(w, *s);
+        }
+        Action::Restart(s) => {
+            w.byte(1);
+            id(w, *s);
+        }
+        Action::Timeout(s) => {
+            w.byte(2);
+            id(w, *s);
+        }
+        Action::Request { server, op } => {
+            w.byte(3);
+            id(w, *server);
+            put_op(w, op);
+        }
+        Action::Isolate(s) => {
+            w.byte(4);
+            id(w, *s);
+        }
+        Action::Partition(groups) => {
+            w.byte(5);
+            w.u64(groups.len() as u64);
+            for g in groups {
+                w.u64(g.len() as u64);
+                g.iter().for_each(|&m| id(w, m));
+            }
+        }
+        Action::Link { a, b, up } => {
+            w.byte(6);
+            id(w, *a);
+            id(w, *b);
+            w.byte(*up as u8);
+        }
+        Action::Heal => w.byte(7),
+        Action::SetNet(n) => {
+            w.byte(8);
+            settings::visit_net(&mut n.clone(), &mut Put(w));
+        }
+        Action::SetOptions(o) => {
+            w.byte(9);
+            settings::visit_options(&mut o.clone(), &mut Put(w));
+        }
+        Action::AddServer => w.byte(10),
+        Action::RemoveServer(s) => {
+            w.byte(11);
+            id(w, *s);
+        }
+        Action::Transfer(s) => {
+            w.byte(12);
+            id(w, *s);
+        }
+    }
+}
+
+pub fn get_action(r: &mut Reader) -> Result<Action, String> {
+    let id = |r: &mut Reader| -> Result<u32, String> {
+        let v = r.u32()?;
+        if v == 0 || v > raft::MAX_NODE_ID {
+            return Err(format!("server S{v} in the link does not exist"));
+        }
+        Ok(v)
+    };
+    let visit = |r: &mut Reader, f: &mut dyn FnMut(&mut Get)| -> Result<(), String> {
+        let mut g = Get(r, Ok(()));
+        f(&mut g);
+        g.1
+    };
+    Ok(match r.byte()? {
+        0 => Action::Crash(id(r)?),
+        1 => Action::Restart(id(r)?),
+        2 => Action::Timeout(id(r)?),
+        3 => Action::Request { server: id(r)?, op: get_op(r)? },
+        4 => Action::Isolate(id(r)?),
+        5 => {
+            let n = r.u64()?;
+            if n > 64 {
+                return Err("a partition in the link has too many groups".into());
+            }
+            let mut groups = Vec::new();
+            for _ in 0..n {
+                let k = r.u64()?;
+                if k > 64 {
+                    return Err("a partition in the link has too many servers".into());
+                }
+                groups.push((0..k).map(|_| id(r)).collect::<Result<Vec<_>, _>>()?);
+            }
+            Action::Partition(groups)
+        }
+        6 => Action::Link { a: id(r)?, b: id(r)?, up: r.byte()? != 0 },
+        7 => Action::Heal,
+        8 => {
+            let mut n = crate::NetConfig::default();
+            visit(r, &mut |g| settings::visit_net(&mut n, g))?;
+            Action::SetNet(n)
+        }
+        9 => {
+            let mut o = raft::Options::default();
+            visit(r, &mut |g| settings::visit_options(&mut o, g))?;
+            Action::SetOptions(o)
+        }
+        10 => Action::AddServer,
+        11 => Action::RemoveServer(id(r)?),
+        12 => Action::Transfer(id(r)?),
+        t => return Err(format!("unknown action {t} in the link")),
+    })
+}
+
+/// The bytes of a record with a position in it (what a permalink carries).
+pub fn encode_record(rec: &Record, at: Position) -> Vec<u8> {
+    let mut w = Writer::default();
+    w.byte(VERSION);
+    put_config(&mut w, &rec.config);
+    w.u64(rec.actions.len() as u64);
+    let (mut t, mut e) = (0, 0);
+    for a in &rec.actions {
+        w.u64(a.time - t);
+        w.u64(a.events - e);
+        (t, e) = (a.time, a.events);
+        put_action(&mut w, &a.action);
+    }
+    w.u64(at.time);
+    w.u64(at.events);
+    w.u64(at.applied as u64);
+    let sum = fnv32(&w.0);
+    w.0.extend_from_slice(&sum.to_le_bytes());
+    w.0
+}
+
+/// Read a record and position back. Errors say what is wrong in words a reader of the page can act on.
+pub fn decode_record(bytes: &[u8]) -> Result<(Record, Position), String> {
+    let Some(&version) = bytes.first() else { return Err("the link holds no run".into()) };
+    if version != VERSION {
+        return Err(format!(
+            "this link was made by another version of the playground (run format {version}; this page reads format {VERSION})"
+        ));
+    }
+    if bytes.len() < 5 {
+        return Err("the link is cut short".into());
+    }
+    let (body, sum) = bytes.split_at(bytes.len() - 4);
+    if fnv32(body).to_le_bytes() != sum {
+        return Err("the link is damaged or cut short (its checksum does not match)".into());
+    }
+    let mut r = Reader::new(&body[1..]);
+    let config = get_config(&mut r)?;
+    let n = r.u64()?;
+    if n > body.len() as u64 {
+        return Err("the link is damaged (too many actions for its length)".into());
+    }
+    let mut actions = Vec::with_capacity(n as usize);
+    let (mut time, mut events) = (0u64, 0u64);
+    for _ in 0..n {
+        time = time.checked_add(r.u64()?).ok_or("a time in the link is too large")?;
+        events = events.checked_add(r.u64()?).ok_or("an event count in the link is too large")?;
+        actions.push(Timed { time, events, action: get_action(&mut r)? });
+    }
+    let at = Position { time: r.u64()?, events: r.u64()?, applied: r.u64()? as usize };
+    if !r.is_empty() {
+        return Err("the link is damaged (bytes left over)".into());
+    }
+    Ok((Record { config, actions }, at))
+}
+
+fn fnv32(bytes: &[u8]) -> u32 {
+    let mut h: u32 = 0x811c_9dc5;
+    for &b in bytes {
+        h ^= b as u32;
+        h = h.wrapping_mul(0x0100_0193);
+    }
+    h
+}
+
+const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+/// base64url without padding.
+pub fn to_base64(bytes: &[u8]) -> String {
+    let mut s = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let n = chunk.iter().enumerate().fold(0u32, |acc, (i, &b)| acc | (b as u32) << (16 - 8 * i));
+        for i in 0..chunk.len() + 1 {
+            s.push(B64[(n >> (18 - 6 * i) & 63) as usize] as char);
+        }
+    }
+    s
+}
+
+pub fn from_base64(s: &str) -> Result<Vec<u8>, String> {
+    let mut out = Vec::with_capacity(s.len() * 3 / 4);
+    let (mut acc, mut bits) = (0u32, 0);
+    for c in s.trim().bytes() {
+        let v = B64.iter().position(|&x| x == c).ok_or("the link has characters that do not belong in it")? as u32;
+        acc = acc << 6 | v;
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::action::tests::every_action;
+
+    #[test]
+    fn every_action_round_trips() {
+        for a in every_action() {
+            let mut w = Writer::default();
+            put_action(&mut w, &a);
+            let mut r = Reader::new(&w.0);
+            assert_eq!(get_action(&mut r).unwrap(), a);
+            assert!(r.is_empty());
+        }
+    }
+
+    #[test]
+    fn records_round_trip_with_every_setting_changed() {
+        let mut config = SimConfig {
+            servers: 7,
+            seed: u64::MAX,
+            heartbeat_us: 40_000,
+            load: 100,
+            client_attempts: 3,
+            ..SimConfig::default()
+        };
+        config.raft =
+            raft::Options { pre_vote: true, snapshot_threshold: 9, election_timeout_min: 150_000, ..config.raft };
+        config.net.drop_ppm = 12_345;
+        let actions: Vec<Timed> = every_action()
+            .into_iter()
+            .enumerate()
+            .map(|(k, action)| Timed { time: 1000 * k as u64 * k as u64, events: 7 * k as u64, action })
+            .collect();
+        let rec = Record { config, actions };
+        let at = Position { time: 123_456_789, events: 4321, applied: 3 };
+        let bytes = encode_record(&rec, at);
+        let text = to_base64(&bytes);
+        assert_eq!(from_base64(&text).unwrap(), bytes);
+        let (back, pos) = decode_record(&from_base64(&text).unwrap()).unwrap();
+        assert_eq!(back, rec);
+        assert_eq!(pos, at);
+    }
+
+    #[test]
+    fn base64_matches_the_standard_alphabet() {
+        assert_eq!(to_base64(b"Man"), "TWFu");
+        assert_eq!(to_base64(b"Ma"), "TWE");
+        assert_eq!(to_base64(&[0xfb, 0xff]), "-_8");
+        assert_eq!(from_base64("TWE").unwrap(), b"Ma");
+    }
+
+    #[test]
+    fn damaged_and_foreign_links_say_so() {
+        let rec =
+            Record { config: SimConfig::default(), actions: vec![Timed { time: 5, events: 2, action: Action::Heal }] };
+        let bytes = encode_record(&rec, Position::default());
+        let mut other = bytes.clone();
+        other[0] = 9;
+        assert!(decode_record(&other).unwrap_err().contains("another version"));
+        for cut in 0..bytes.len() {
+            assert!(decode_record(&bytes[..cut]).is_err(), "truncated to {cut} bytes");
+        }
+        let mut flipped = bytes.clone();
+        flipped[3] ^= 0x10;
+        assert!(decode_record(&flipped).unwrap_err().contains("damaged"));
+        assert!(from_base64("a b").is_err());
+        // Random garbage never panics.
+        let mut x = 1u64;
+        for len in 0..300 {
+            let junk: Vec<u8> = (0..len)
+                .map(|_| {
+                    x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                    (x >> 56) as u8
+                })
+                .collect();
+            let mut j = junk.clone();
+            if !j.is_empty() {
+                j[0] = VERSION;
+            }
+            let _ = decode_record(&j);
+        }
+    }
+}

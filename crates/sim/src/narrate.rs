@@ -1,0 +1,219 @@
+//! The run in words, from one describer: what each event did ([`Note`]s — elections started and
+//! won, votes, split votes, commits, crashes, partitions, client answers, membership steps,
+//! snapshots, violations), what event is being processed ([`CurrentEvent`], for single steps and
+//! violation reports) and what a message says ([`describe`]). The page's event list, the command
+//! line's `--narrate` trace and the violation reports all print through here.
+
+use crate::action::Action;
+use crate::invariants::Property;
+use raft::{Body, Index, Membership, Message, NodeId, Op, Term};
+use std::fmt::{self, Write};
+
+/// What happened.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum What {
+    /// `server` asks for PreVotes for `term` (its own term stays).
+    PreVote,
+    /// `server` starts an election for `term`.
+    Campaign,
+    /// `server` votes for `candidate` in `term`.
+    Vote { candidate: NodeId },
+    /// `server` won the election for `term`.
+    Elected,
+    /// `server`'s election for `term` ran out of time with no winner: a split vote.
+    SplitVote,
+    /// `server`, leader of `term`, stepped down.
+    StepDown,
+    /// `server` saw a higher term and adopted it.
+    NewTerm,
+    /// The leader `server` committed through `index` (an entry of `entry_term`).
+    Commit { index: Index, entry_term: Term },
+    /// `server` compacted its log into a snapshot through `index`.
+    Snapshot { index: Index, last_term: Term },
+    /// `server` installed the leader's snapshot through `index`.
+    Installed { index: Index, last_term: Term },
+    /// The leader `server` appended a configuration entry at `index`.
+    ConfigAppended { index: Index, config: Membership },
+    /// The leader `server` committed the configuration entry at `index`.
+    ConfigCommitted { index: Index, config: Membership },
+    /// A client's command was answered by `server`.
+    Answered { client: u32, op: Op, index: Index, value: Option<i64> },
+    /// A client gave up on its command after its last attempt.
+    GaveUp { client: u32, op: Op },
+    /// The user's action number `index` (0-based) of the record.
+    Action { index: usize },
+    /// A safety property broke: the run stops here.
+    Violation { property: Property },
+}
+
+/// What the page's filter groups notes by.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Category {
+    Election,
+    Vote,
+    Term,
+    Commit,
+    Client,
+    Membership,
+    Snapshot,
+    Fault,
+    Violation,
+}
+
+impl Category {
+    pub const ALL: [Category; 9] = [
+        Category::Election,
+        Category::Vote,
+        Category::Term,
+        Category::Commit,
+        Category::Client,
+        Category::Membership,
+        Category::Snapshot,
+        Category::Fault,
+        Category::Violation,
+    ];
+    pub fn name(self) -> &'static str {
+        match self {
+            Category::Election => "election",
+            Category::Vote => "vote",
+            Category::Term => "term",
+            Category::Commit => "commit",
+            Category::Client => "client",
+            Category::Membership => "membership",
+            Category::Snapshot => "snapshot",
+            Category::Fault => "action",
+            Category::Violation => "violation",
+        }
+    }
+    pub fn bit(self) -> u32 {
+        1 << self as u32
+    }
+}
+
+/// One narrated event: when (time µs and the events processed by then), which server, its term,
+/// and what.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Note {
+    pub time: u64,
+    pub events: u64,
+    /// Actions carried out by then (with `time` and `events`, where to seek to see it).
+    pub applied: u32,
+    pub server: NodeId,
+    pub term: Term,
+    pub what: What,
+}
+
+impl Note {
+    pub fn category(&self) -> Category {
+        match self.what {
+            What::PreVote | What::Campaign | What::Elected | What::SplitVote | What::StepDown => Category::Election,
+            What::Vote { .. } => Category::Vote,
+            What::NewTerm => Category::Term,
+            What::Commit { .. } => Category::Commit,
+            What::Snapshot { .. } | What::Installed { .. } => Category::Snapshot,
+            What::ConfigAppended { .. } | What::ConfigCommitted { .. } => Category::Membership,
+            What::Answered { .. } | What::GaveUp { .. } => Category::Client,
+            What::Action { .. } => Category::Fault,
+            What::Violation { .. } => Category::Violation,
+        }
+    }
+
+    /// Does the note concern server `id` (as its subject, or named in its action)?
+    pub fn involves(&self, id: NodeId, action: Option<&Action>) -> bool {
+        self.server == id
+            || matches!(self.what, What::Vote { candidate } if candidate == id)
+            || action.is_some_and(|a| a.servers().contains(&id))
+    }
+
+    /// The note in words. `action` is the record's action for [`What::Action`]; `violation` the
+    /// violation's full text for [`What::Violation`].
+    pub fn text(&self, action: Option<&Action>, violation: Option<&str>) -> String {
+        let (s, t) = (self.server, self.term);
+        let mut out = String::new();
+        let _ = match self.what {
+            What::PreVote => write!(out, "S{s} asks for pre-votes for term {t} (its term stays {})", t - 1),
+            What::Campaign => write!(out, "S{s} starts an election for term {t}"),
+            What::Vote { candidate } => write!(out, "S{s} votes for S{candidate} in term {t}"),
+            What::Elected => write!(out, "S{s} wins the election: leader of term {t}"),
+            What::SplitVote => write!(out, "S{s}'s election for term {t} times out with no winner (split vote)"),
+            What::StepDown => write!(out, "S{s} steps down as leader of term {t}"),
+            What::NewTerm => write!(out, "S{s} sees a higher term and moves to term {t}"),
+            What::Commit { index, entry_term } => {
+                write!(out, "S{s} commits through index {index} (term {entry_term})")
+            }
+            What::Snapshot { index, last_term } => {
+                write!(out, "S{s} compacts its log into a snapshot through index {index} (term {last_term})")
+            }
+            What::Installed { index, last_term } => {
+                write!(out, "S{s} installs the leader's snapshot through index {index} (term {last_term})")
+            }
+            What::ConfigAppended { index, config } => {
+                write!(out, "S{s} appends configuration {config} at index {index}")
+            }
+            What::ConfigCommitted { index, config } => {
+                write!(out, "S{s} commits configuration {config} (index {index})")
+            }
+            What::Answered { client, op, index, value } => {
+                let v = value.map_or(String::new(), |v| format!(" = {v}"));
+                write!(out, "client {client}: `{op}` answered by S{s}: ok at index {index}{v}")
+            }
+            What::GaveUp { client, op } => write!(out, "client {client} gives up on `{op}` after its last attempt"),
+            What::Action { index } => match action {
+                Some(a) => write!(out, "you: {a}"),
+                None => write!(out, "user action {}", index + 1),
+            },
+            What::Violation { property } => match violation {
+                Some(v) => write!(out, "{v}"),
+                None => write!(out, "{} violated", property.name()),
+            },
+        };
+        out
+    }
+}
+
+/// The event being processed, for single steps and violation reports (formatted only when asked).
+#[derive(Clone, Debug)]
+pub enum CurrentEvent {
+    Start,
+    Deliver { kind: &'static str, from: NodeId, to: NodeId, term: u64 },
+    Timer { node: NodeId, heartbeat: bool },
+    Client { client: u32, server: NodeId },
+    Action(Action),
+}
+
+impl fmt::Display for CurrentEvent {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CurrentEvent::Start => f.write_str("start-up"),
+            CurrentEvent::Deliver { kind, from, to, term } => {
+                write!(f, "delivery of {kind} S{from}→S{to} (term {term})")
+            }
+            CurrentEvent::Timer { node, heartbeat: false } => write!(f, "S{node}'s election timeout"),
+            CurrentEvent::Timer { node, heartbeat: true } => write!(f, "S{node}'s heartbeat timer"),
+            CurrentEvent::Client { client, server } => write!(f, "client {client}'s request to S{server}"),
+            CurrentEvent::Action(a) => write!(f, "your action `{a}`"),
+        }
+    }
+}
+
+/// A one-line description of a message, for traces and the page's tooltips.
+pub fn describe(m: &Message) -> String {
+    let what = match &m.body {
+        Body::RequestVote { last_log_index, last_log_term, .. } => {
+            format!("last log {last_log_index}@{last_log_term}")
+        }
+        Body::RequestVoteReply { granted, .. } => (if *granted { "granted" } else { "denied" }).to_string(),
+        Body::AppendEntries { prev_log_index, prev_log_term, entries, leader_commit, .. } => {
+            format!("prev {prev_log_index}@{prev_log_term}, {} entries, commit {leader_commit}", entries.len())
+        }
+        Body::AppendEntriesReply { success, index, .. } => {
+            format!("{} {index}", if *success { "ok, match" } else { "rejected prev" })
+        }
+        Body::InstallSnapshot { snapshot } => {
+            format!("snapshot through {}@{}", snapshot.last_index, snapshot.last_term)
+        }
+        Body::InstallSnapshotReply { last_index } => format!("has {last_index}"),
+        Body::TimeoutNow => "start an election now".to_string(),
+    };
+    format!("{} S{}→S{} term {} ({what})", m.body.kind(), m.from, m.to, m.term)
+}

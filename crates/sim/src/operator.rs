@@ -1,0 +1,132 @@
+//! The operator's side of the simulator: carrying out a user's [`Action`] at the current time.
+//! Bad input changes nothing and says why; what succeeds goes into the run's digest (by its compact
+//! encoding) and its narration.
+
+use crate::action::Action;
+use crate::cluster::Sim;
+use crate::codec;
+use crate::config::MAX_SERVERS;
+use crate::narrate::{CurrentEvent, What};
+use raft::{Input, Membership, MembershipChange, Node, NodeId, Ready, Set};
+
+impl Sim {
+    fn check_server(&self, id: NodeId) -> Result<(), String> {
+        if id == 0 || id > self.servers.len() as NodeId {
+            return Err(format!("no server S{id}: servers are S1–S{}", self.servers.len()));
+        }
+        Ok(())
+    }
+
+    /// Is `action` possible now? (It changes nothing either way.)
+    pub fn validate(&self, action: &Action) -> Result<(), String> {
+        for id in action.servers() {
+            self.check_server(id)?;
+        }
+        match action {
+            Action::AddServer if self.servers.len() as u32 >= MAX_SERVERS => {
+                return Err(format!("at most {MAX_SERVERS} servers"));
+            }
+            Action::Link { a, b, .. } if a == b => return Err("a link joins two different servers".into()),
+            Action::Partition(groups) => {
+                let mut seen = Set::EMPTY;
+                for &m in groups.iter().flatten() {
+                    if seen.contains(m) {
+                        return Err(format!("S{m} is in more than one group"));
+                    }
+                    seen.insert(m);
+                }
+            }
+            Action::SetNet(net) => net.validate()?,
+            Action::SetOptions(o) => self.cfg.validate_options(o)?,
+            Action::Crash(id) if self.server(*id).node.is_none() => return Err(format!("S{id} is already crashed")),
+            Action::Restart(id) if self.server(*id).node.is_some() => return Err(format!("S{id} is running")),
+            Action::Timeout(id) | Action::Request { server: id, .. } if self.server(*id).node.is_none() => {
+                return Err(format!("S{id} is crashed"))
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// Carry out a user action at the current time. Bad input changes nothing and says why.
+    pub fn act(&mut self, action: Action) -> Result<(), String> {
+        self.validate(&action)?;
+        // Operator requests go to the leader, which may refuse them: then nothing happened.
+        let admin = match &action {
+            Action::AddServer => {
+                Some(Input::ChangeMembership(MembershipChange::AddServer(self.servers.len() as NodeId + 1)))
+            }
+            Action::RemoveServer(id) => Some(Input::ChangeMembership(MembershipChange::RemoveServer(*id))),
+            Action::Transfer(id) => Some(Input::TransferLeadership(*id)),
+            _ => None,
+        };
+        if let Some(input) = admin {
+            let leader = self.leader().ok_or_else(|| "there is no leader to ask right now".to_string())?;
+            let mut probe = self.node(leader).unwrap().clone();
+            let mut ready = Ready::default();
+            probe.step(self.time, input.clone(), &mut ready);
+            if let Some(why) = ready.refused {
+                return Err(why.to_string());
+            }
+            self.record(&action);
+            if matches!(action, Action::AddServer) {
+                self.add_server(Membership::default());
+            }
+            self.step_node(leader, input);
+            return Ok(());
+        }
+        self.record(&action);
+        match action {
+            Action::Crash(id) => {
+                self.server_mut(id).node = None;
+                self.disarm(id);
+            }
+            Action::Restart(id) => {
+                let storage = self.server(id).storage.clone();
+                self.server_mut(id).node = Some(Node::restart(id, self.cfg.raft, storage));
+                self.start_node(id);
+            }
+            Action::Timeout(id) => {
+                self.server_mut(id).election.deadline = None;
+                self.step_node(id, Input::ElectionTimeout);
+            }
+            Action::Request { server, op } => self.client_request(server, op),
+            Action::Isolate(id) => self.topology.isolate(id),
+            Action::Partition(groups) => self.topology.partition(&groups),
+            Action::Link { a, b, up } => self.topology.set_link(a, b, up),
+            Action::Heal => self.topology.heal(),
+            Action::SetNet(net) => self.cfg.net = net,
+            Action::SetOptions(opts) => {
+                self.cfg.raft = opts;
+                for node in self.servers.iter_mut().filter_map(|s| s.node.as_mut()) {
+                    node.opts = opts;
+                }
+            }
+            Action::AddServer | Action::RemoveServer(_) | Action::Transfer(_) => unreachable!("handled above"),
+        }
+        Ok(())
+    }
+
+    /// Count the action, fold its compact form into the digest and narrate it.
+    fn record(&mut self, action: &Action) {
+        self.digest.u64(0xAC71_0000 ^ self.time);
+        let mut w = codec::Writer::default();
+        codec::put_action(&mut w, action);
+        self.digest.bytes(&w.0);
+        let index = self.stats.actions as usize;
+        self.stats.actions += 1;
+        let server = action.servers().first().copied().unwrap_or(0);
+        let term = self.node(server).map_or(0, |n| n.current_term);
+        self.note(server, term, What::Action { index });
+        self.current_event = CurrentEvent::Action(action.clone());
+    }
+}
+
+impl crate::action::Context for Sim {
+    fn leader(&self) -> Option<NodeId> {
+        Sim::leader(self)
+    }
+    fn config(&self) -> &crate::SimConfig {
+        &self.cfg
+    }
+}

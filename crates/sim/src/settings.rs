@@ -1,0 +1,432 @@
+//! Every setting of a run, declared once.
+//!
+//! A run is its configuration ([`SimConfig`]: cluster size, seed, timings, network dials, protocol
+//! switches, background load) plus its timed actions. [`SimConfig::visit`] walks every field with
+//! its one name, unit and group, destructuring the structs exhaustively: a field added to
+//! [`raft::Options`], [`NetConfig`] or [`SimConfig`] is a compile error here until it has a name,
+//! and then the script language, the digest, the permalink encoding, the page's switches and the
+//! JS config object all know it. Nothing else lists the settings.
+
+use crate::config::SimConfig;
+use crate::network::NetConfig;
+use std::fmt::Write;
+
+/// How a setting's value is written. Values are carried as `u64` in these units.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Unit {
+    /// on / off.
+    Bool,
+    /// A whole number.
+    Count,
+    /// A duration in µs; scripts write `150ms`, `1.5s`, `300us`; JS and the page use milliseconds.
+    Micros,
+    /// A probability in parts per million; scripts, JS and the page use percentages.
+    Ppm,
+}
+
+/// Where a setting belongs, which says when it may change.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Group {
+    /// Fixed for the run: cluster size, seed, timings, clients, load.
+    Run,
+    /// Protocol switches ([`raft::Options`]): change live with a `set` action.
+    Protocol,
+    /// Network dials ([`NetConfig`]): change live with a `net` action.
+    Network,
+}
+
+/// One setting: its name (the same in scripts, JS, URLs and the page), unit, group and a line of
+/// documentation. `max` bounds what input may ask for.
+#[derive(Clone, Copy, Debug)]
+pub struct Meta {
+    pub name: &'static str,
+    pub unit: Unit,
+    pub group: Group,
+    pub max: u64,
+    pub doc: &'static str,
+}
+
+/// A field a visitor can read and write as a `u64` in its unit.
+pub trait Field: Copy {
+    fn get(self) -> u64;
+    fn put(&mut self, v: u64);
+}
+
+impl Field for bool {
+    fn get(self) -> u64 {
+        self as u64
+    }
+    fn put(&mut self, v: u64) {
+        *self = v != 0;
+    }
+}
+
+macro_rules! int_field {
+    ($($t:ty),*) => {$(
+        impl Field for $t {
+            fn get(self) -> u64 {
+                self as u64
+            }
+            fn put(&mut self, v: u64) {
+                *self = v as $t;
+            }
+        }
+    )*};
+}
+int_field!(u32, u64, usize);
+
+/// Something that walks the settings: reads them (encoding, digest, views), or writes them
+/// (parsing, decoding). `value` is always in the setting's unit and within `meta.max`.
+pub trait Visitor {
+    fn visit(&mut self, meta: &Meta, value: &mut u64);
+}
+
+fn field<T: Field>(v: &mut impl Visitor, meta: Meta, slot: &mut T) {
+    let mut x = slot.get();
+    v.visit(&meta, &mut x);
+    slot.put(x.min(meta.max));
+}
+
+const S: u64 = 1_000_000;
+const fn m(name: &'static str, unit: Unit, group: Group, max: u64, doc: &'static str) -> Meta {
+    Meta { name, unit, group, max, doc }
+}
+
+/// The protocol switches, in the order the page lists them.
+pub fn visit_options(o: &mut raft::Options, v: &mut impl Visitor) {
+    use Group::Protocol as P;
+    use Unit::*;
+    let raft::Options {
+        pre_vote,
+        check_quorum,
+        vote_lease,
+        read_index,
+        conflict_hint,
+        leader_noop,
+        snapshot_threshold,
+        max_entries_per_append,
+        election_timeout_min,
+        unsafe_commit_old_terms,
+    } = o;
+    field(v, m("pre_vote", Bool, P, 1, "PreVote (thesis §9.6): probe for a majority before bumping the term, so a server that was cut off cannot disrupt the cluster when it returns"), pre_vote);
+    field(
+        v,
+        m(
+            "check_quorum",
+            Bool,
+            P,
+            1,
+            "CheckQuorum (thesis §6.2): a leader that has not heard from a majority for an election timeout steps down",
+        ),
+        check_quorum,
+    );
+    field(v, m("vote_lease", Bool, P, 1, "Vote lease (thesis §4.2.3): a server that heard from a leader within the minimum election timeout ignores RequestVote, so removed servers cannot depose the leader"), vote_lease);
+    field(v, m("read_index", Bool, P, 1, "ReadIndex reads (thesis §6.4): the leader answers reads after one heartbeat round confirms it still leads, instead of going through the log"), read_index);
+    field(v, m("conflict_hint", Bool, P, 1, "Conflict hint (§5.3): a rejecting follower tells the leader the conflicting term, so nextIndex skips a whole term per round trip"), conflict_hint);
+    field(v, m("leader_noop", Bool, P, 1, "Leader no-op (§8): a new leader appends a no-op of its own term at once, so earlier entries commit without waiting for a client"), leader_noop);
+    field(
+        v,
+        m("snapshot_threshold", Count, P, 1 << 32, "Snapshot after this many applied entries (§7; 0 = never compact)"),
+        snapshot_threshold,
+    );
+    field(
+        v,
+        m("max_entries_per_append", Count, P, 1 << 20, "Most entries one AppendEntries carries"),
+        max_entries_per_append,
+    );
+    field(
+        v,
+        m(
+            "election_timeout",
+            Micros,
+            P,
+            60 * S,
+            "Election timeout T: each timeout is drawn from [T, 2T] (§5.2); also the vote lease",
+        ),
+        election_timeout_min,
+    );
+    field(
+        v,
+        m(
+            "unsafe_commit_old_terms",
+            Bool,
+            P,
+            1,
+            "Broken rule (Figure 8): commit an entry of an earlier term once a majority stores it",
+        ),
+        unsafe_commit_old_terms,
+    );
+}
+
+/// The network dials.
+pub fn visit_net(n: &mut NetConfig, v: &mut impl Visitor) {
+    use Group::Network as N;
+    use Unit::*;
+    let NetConfig { latency_min_us, latency_max_us, drop_ppm, duplicate_ppm, reorder_ppm } = n;
+    field(v, m("latency_min", Micros, N, 10 * S, "Shortest message latency"), latency_min_us);
+    field(v, m("latency_max", Micros, N, 10 * S, "Longest message latency"), latency_max_us);
+    field(v, m("drop", Ppm, N, 1_000_000, "Chance a message is lost"), drop_ppm);
+    field(v, m("duplicate", Ppm, N, 1_000_000, "Chance a message is delivered twice"), duplicate_ppm);
+    field(v, m("reorder", Ppm, N, 1_000_000, "Chance a message is held back so later ones overtake it"), reorder_ppm);
+}
+
+impl SimConfig {
+    /// Every setting of the run, once: run settings, then protocol switches, then network dials.
+    pub fn visit(&mut self, v: &mut impl Visitor) {
+        use Group::Run as R;
+        use Unit::*;
+        let SimConfig {
+            servers,
+            seed,
+            heartbeat_us,
+            client_timeout_us,
+            client_attempts,
+            load,
+            net,
+            raft,
+            // A test-only cross-check: it changes nothing in the run.
+            check_persistence: _,
+        } = self;
+        field(v, m("servers", Count, R, crate::MAX_SERVERS as u64, "Servers in the cluster at the start"), servers);
+        field(v, m("seed", Count, R, u64::MAX, "Seed of the simulator's random draws"), seed);
+        field(v, m("heartbeat", Micros, R, 60 * S, "Leader heartbeat interval"), heartbeat_us);
+        field(
+            v,
+            m(
+                "client_timeout",
+                Micros,
+                R,
+                600 * S,
+                "A client with no answer within this time retries at the next server",
+            ),
+            client_timeout_us,
+        );
+        field(v, m("client_attempts", Count, R, 1000, "A client gives up after this many attempts"), client_attempts);
+        field(v, m("load", Count, R, 10_000, "Background client writes per simulated second"), load);
+        visit_options(raft, v);
+        visit_net(net, v);
+    }
+
+    /// Every setting's description, in order.
+    pub fn settings() -> Vec<Meta> {
+        struct List(Vec<Meta>);
+        impl Visitor for List {
+            fn visit(&mut self, meta: &Meta, _: &mut u64) {
+                self.0.push(*meta);
+            }
+        }
+        let mut l = List(Vec::new());
+        SimConfig::default().visit(&mut l);
+        l.0
+    }
+
+    /// Every setting as (meta, value).
+    pub fn values(&self) -> Vec<(Meta, u64)> {
+        struct Read(Vec<(Meta, u64)>);
+        impl Visitor for Read {
+            fn visit(&mut self, meta: &Meta, v: &mut u64) {
+                self.0.push((*meta, *v));
+            }
+        }
+        let mut r = Read(Vec::new());
+        self.clone().visit(&mut r);
+        r.0
+    }
+
+    /// Set one setting by name from a value in its unit (range-checked). `groups` limits which
+    /// settings may change (live actions change only their own group).
+    pub fn set(&mut self, name: &str, value: u64, groups: &[Group]) -> Result<(), String> {
+        struct Set<'a> {
+            name: &'a str,
+            value: u64,
+            groups: &'a [Group],
+            found: Result<(), String>,
+        }
+        impl Visitor for Set<'_> {
+            fn visit(&mut self, meta: &Meta, v: &mut u64) {
+                if meta.name != self.name {
+                    return;
+                }
+                self.found = if !self.groups.contains(&meta.group) {
+                    Err(format!("{} cannot change here", meta.name))
+                } else if self.value > meta.max {
+                    Err(format!(
+                        "{} = {}: at most {}",
+                        meta.name,
+                        format_value(meta.unit, self.value),
+                        format_value(meta.unit, meta.max)
+                    ))
+                } else {
+                    *v = self.value;
+                    Ok(())
+                };
+            }
+        }
+        let mut s = Set { name, value, groups, found: Err(unknown(name)) };
+        self.visit(&mut s);
+        s.found
+    }
+
+    /// Set a setting from its script text (`on`, `150ms`, `5%`, `12`).
+    pub fn set_text(&mut self, name: &str, text: &str, groups: &[Group]) -> Result<(), String> {
+        let meta = meta(name)?;
+        let v = parse_value(meta.unit, text).map_err(|e| format!("{name}: {e}"))?;
+        self.set(name, v, groups)
+    }
+
+    /// The settings of `groups` as `name=value` words (script form), e.g. for a `set` line.
+    pub fn words(&self, groups: &[Group]) -> String {
+        let mut out = String::new();
+        for (meta, v) in self.values().into_iter().filter(|(m, _)| groups.contains(&m.group)) {
+            if !out.is_empty() {
+                out.push(' ');
+            }
+            let _ = write!(out, "{}={}", meta.name, format_value(meta.unit, v));
+        }
+        out
+    }
+}
+
+/// The description of a setting by name.
+pub fn meta(name: &str) -> Result<Meta, String> {
+    SimConfig::settings().into_iter().find(|m| m.name == name).ok_or_else(|| unknown(name))
+}
+
+fn unknown(name: &str) -> String {
+    let names: Vec<&str> = SimConfig::settings().iter().map(|m| m.name).collect();
+    format!("unknown setting {name:?} (settings: {})", names.join(", "))
+}
+
+/// A value in script form: `on`/`off`, `150ms` (shortest exact unit), `2.5%`, `12`.
+pub fn format_value(unit: Unit, v: u64) -> String {
+    match unit {
+        Unit::Bool => (if v != 0 { "on" } else { "off" }).into(),
+        Unit::Count => v.to_string(),
+        Unit::Micros if !v.is_multiple_of(1000) => format!("{v}us"),
+        Unit::Micros => format!("{}ms", v / 1000),
+        Unit::Ppm => {
+            let s = format!("{}.{:04}", v / 10_000, v % 10_000);
+            format!("{}%", s.trim_end_matches('0').trim_end_matches('.'))
+        }
+    }
+}
+
+/// Parse a value in script form.
+pub fn parse_value(unit: Unit, s: &str) -> Result<u64, String> {
+    let s = s.trim();
+    match unit {
+        Unit::Bool => match s {
+            "on" | "true" | "yes" | "1" => Ok(1),
+            "off" | "false" | "no" | "0" => Ok(0),
+            _ => Err(format!("expected on/off, got {s:?}")),
+        },
+        Unit::Count => s.parse::<u64>().map_err(|_| format!("expected a whole number, got {s:?}")),
+        Unit::Micros => parse_duration(s),
+        Unit::Ppm => {
+            let v: f64 = s.trim_end_matches('%').parse().map_err(|_| format!("bad percentage {s:?}"))?;
+            if !(0.0..=100.0).contains(&v) {
+                return Err(format!("percentage {s:?} out of 0–100"));
+            }
+            Ok((v * 10_000.0).round() as u64)
+        }
+    }
+}
+
+/// The longest duration any input may name: an hour of simulated time.
+pub const MAX_DURATION_US: u64 = 3_600 * S;
+
+/// `250ms`, `1.5s`, `300us`, or a bare number of milliseconds → µs (at most an hour).
+pub fn parse_duration(s: &str) -> Result<u64, String> {
+    let s = s.trim();
+    let (num, scale) = if let Some(v) = s.strip_suffix("us") {
+        (v, 1.0)
+    } else if let Some(v) = s.strip_suffix("ms") {
+        (v, 1e3)
+    } else if let Some(v) = s.strip_suffix('s') {
+        (v, 1e6)
+    } else {
+        (s, 1e3)
+    };
+    let v: f64 = num.trim().parse().map_err(|_| format!("bad duration {s:?}"))?;
+    if !(v.is_finite() && v >= 0.0) {
+        return Err(format!("bad duration {s:?}"));
+    }
+    let us = (v * scale).round();
+    if us > MAX_DURATION_US as f64 {
+        return Err(format!("duration {s:?} is longer than an hour"));
+    }
+    Ok(us as u64)
+}
+
+/// A value as JS writes it (bool, or a number in ms / percent / count) → the setting's unit.
+pub fn from_js(unit: Unit, name: &str, x: f64) -> Result<u64, String> {
+    let bad = || format!("{name} = {x}: expected {}", unit_words(unit));
+    if !x.is_finite() || x < 0.0 {
+        return Err(bad());
+    }
+    let v = match unit {
+        Unit::Bool | Unit::Count if x.fract() != 0.0 => return Err(bad()),
+        Unit::Bool if x > 1.0 => return Err(bad()),
+        Unit::Bool | Unit::Count => x,
+        Unit::Micros => (x * 1000.0).round(),
+        Unit::Ppm if x > 100.0 => return Err(bad()),
+        Unit::Ppm => (x * 10_000.0).round(),
+    };
+    if v > u64::MAX as f64 / 2.0 {
+        return Err(bad());
+    }
+    Ok(v as u64)
+}
+
+/// A value in the setting's unit → as JS shows it (ms, percent, count, 0/1).
+pub fn to_js(unit: Unit, v: u64) -> f64 {
+    match unit {
+        Unit::Bool | Unit::Count => v as f64,
+        Unit::Micros => v as f64 / 1000.0,
+        Unit::Ppm => v as f64 / 10_000.0,
+    }
+}
+
+pub fn unit_words(unit: Unit) -> &'static str {
+    match unit {
+        Unit::Bool => "true or false",
+        Unit::Count => "a whole number ≥ 0",
+        Unit::Micros => "a number of milliseconds ≥ 0",
+        Unit::Ppm => "a percentage 0–100",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_setting_has_a_unique_name_and_round_trips_through_its_text() {
+        let all = SimConfig::settings();
+        let mut names: Vec<_> = all.iter().map(|m| m.name).collect();
+        names.sort();
+        names.dedup();
+        assert_eq!(names.len(), all.len(), "duplicate setting names");
+        let c = SimConfig { seed: 77, load: 5, ..SimConfig::default() };
+        let mut d = SimConfig::default();
+        for (meta, v) in c.values() {
+            d.set_text(meta.name, &format_value(meta.unit, v), &[Group::Run, Group::Protocol, Group::Network]).unwrap();
+        }
+        assert_eq!(c, d);
+    }
+
+    #[test]
+    fn values_are_checked() {
+        let mut c = SimConfig::default();
+        assert!(c.set_text("servers", "99", &[Group::Run]).unwrap_err().contains("at most"));
+        assert!(c.set_text("pre_vote", "maybe", &[Group::Protocol]).unwrap_err().contains("on/off"));
+        assert!(c.set_text("servers", "3", &[Group::Protocol]).unwrap_err().contains("cannot change"));
+        assert!(c.set_text("bogus", "3", &[Group::Run]).unwrap_err().contains("unknown setting"));
+        assert!(parse_duration("1e13s").unwrap_err().contains("hour"));
+        assert_eq!(format_value(Unit::Ppm, 45_796), "4.5796%");
+        assert_eq!(format_value(Unit::Micros, 22_000), "22ms");
+        assert_eq!(format_value(Unit::Micros, 22_500), "22500us");
+        assert_eq!(from_js(Unit::Micros, "x", 2.5), Ok(2500));
+        assert!(from_js(Unit::Count, "x", 2.5).is_err());
+    }
+}

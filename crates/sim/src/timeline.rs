@@ -1,0 +1,465 @@
+//! A run as a seekable object: its [`Record`] (config + timed actions), the simulator at the
+//! position being looked at, periodic checkpoints, and the narration of everything reached so far.
+//!
+//! Seeking restores the nearest checkpoint at or before the target and replays the record from
+//! there (the simulator is deterministic, so the replay is the run). Checkpoints are taken every
+//! `every` events; when they outgrow their memory budget every other one is dropped and the
+//! interval doubles, so the history stays bounded however long the run. Moving forward past the
+//! furthest point reached so far (the horizon) runs the simulation live. Acting anywhere before the
+//! horizon forks: the recorded future is dropped (one level of undo keeps it) and the new branch is
+//! an ordinary run — its record replays to the same digest.
+
+use crate::action::Action;
+use crate::cluster::Sim;
+use crate::config::SimConfig;
+use crate::narrate::{Note, What};
+use crate::record::{Position, Record, Timed};
+use raft::{NodeId, Term};
+
+/// Events between checkpoints at the start (doubled as checkpoints are thinned).
+pub const CHECKPOINT_EVERY: u64 = 4_000;
+/// What the checkpoints may hold in all (estimated), before every other one is dropped.
+pub const CHECKPOINT_BUDGET: usize = 48 << 20;
+
+#[derive(Clone, Debug)]
+struct Undo {
+    /// Where the fork happened, and the future it dropped.
+    at: Position,
+    actions: Vec<Timed>,
+    horizon: Position,
+    notes: Vec<Note>,
+    violation: Option<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Timeline {
+    record: Record,
+    sim: Sim,
+    /// Simulators at increasing positions; `checkpoints[0]` is the start.
+    checkpoints: Vec<Sim>,
+    every: u64,
+    /// The furthest position reached on this branch.
+    horizon: Position,
+    /// Narration of the branch up to the horizon.
+    notes: Vec<Note>,
+    /// The violation that ended the branch, in words.
+    violation: Option<String>,
+    undo: Option<Undo>,
+}
+
+fn key(p: &Position) -> (u64, usize, u64) {
+    p.key()
+}
+
+impl Timeline {
+    pub fn new(config: SimConfig) -> Result<Timeline, String> {
+        Self::from_record(Record::new(config))
+    }
+
+    /// A timeline at the start of `record`, whose actions are its recorded future.
+    pub fn from_record(record: Record) -> Result<Timeline, String> {
+        let mut sim = Sim::new(record.config.clone())?;
+        sim.narrate = true;
+        let t = Timeline {
+            checkpoints: vec![sim.clone()],
+            horizon: sim.position(),
+            notes: std::mem::take(&mut sim.notes),
+            sim,
+            record,
+            every: CHECKPOINT_EVERY,
+            violation: None,
+            undo: None,
+        };
+        t.check_record()?;
+        Ok(t)
+    }
+
+    /// Actions must be in order; each is checked when it is replayed.
+    fn check_record(&self) -> Result<(), String> {
+        for w in self.record.actions.windows(2) {
+            if (w[1].events, w[1].time) < (w[0].events, w[0].time) {
+                return Err("the run's actions are out of order".into());
+            }
+        }
+        Ok(())
+    }
+
+    pub fn sim(&self) -> &Sim {
+        &self.sim
+    }
+    pub fn record(&self) -> &Record {
+        &self.record
+    }
+    pub fn position(&self) -> Position {
+        self.sim.position()
+    }
+    pub fn horizon(&self) -> Position {
+        self.horizon
+    }
+    pub fn notes(&self) -> &[Note] {
+        &self.notes
+    }
+    pub fn violation(&self) -> Option<&str> {
+        self.violation.as_deref()
+    }
+    pub fn can_undo(&self) -> bool {
+        self.undo.is_some()
+    }
+    /// Take a checkpoint every `every` events from now on (`u64::MAX`: none after the start).
+    pub fn set_checkpoint_every(&mut self, every: u64) {
+        self.every = every.max(1);
+    }
+
+    pub fn run_for(&mut self, duration_us: u64) {
+        self.run_until(self.sim.time.saturating_add(duration_us));
+    }
+
+    pub fn checkpoints(&self) -> usize {
+        self.checkpoints.len()
+    }
+
+    /// The end of what is known of this branch: the horizon, or the last recorded action.
+    pub fn end_time(&self) -> u64 {
+        self.horizon.time.max(self.record.actions.last().map_or(0, |a| a.time))
+    }
+
+    /// Text of a note (with the action or violation it refers to).
+    pub fn note_text(&self, n: &Note) -> String {
+        let action = match n.what {
+            What::Action { index } => self.record.actions.get(index).map(|a| &a.action),
+            _ => None,
+        };
+        n.text(action, self.violation.as_deref())
+    }
+
+    pub fn note_action(&self, n: &Note) -> Option<&Action> {
+        match n.what {
+            What::Action { index } => self.record.actions.get(index).map(|a| &a.action),
+            _ => None,
+        }
+    }
+
+    /// Estimated bytes held by the checkpoints and the record (for the benchmark and the budget).
+    pub fn history_bytes(&self) -> usize {
+        self.checkpoints.iter().map(sim_bytes).sum::<usize>()
+            + self.record.actions.capacity() * std::mem::size_of::<Timed>()
+            + self.notes.capacity() * std::mem::size_of::<Note>()
+    }
+
+    fn at_horizon(&self) -> bool {
+        key(&self.sim.position()) >= key(&self.horizon)
+    }
+
+    /// After any work: move new notes over, extend the horizon, checkpoint if due.
+    fn settle(&mut self) {
+        if self.sim.narrate {
+            self.notes.append(&mut self.sim.notes);
+        } else {
+            self.sim.notes.clear();
+        }
+        let p = self.sim.position();
+        if key(&p) > key(&self.horizon) {
+            self.horizon = p;
+        }
+        if self.violation.is_none() && self.at_horizon() {
+            if let Some(v) = self.sim.violations.first() {
+                self.violation = Some(v.to_string());
+            }
+        }
+        let last = self.checkpoints.last().map_or(0, |c| c.stats.events);
+        if self.sim.stats.events >= last.saturating_add(self.every) && self.sim.violations.is_empty() {
+            self.checkpoints.push(self.sim.clone());
+            self.thin();
+        }
+    }
+
+    /// Keep the checkpoints within their budget: drop every other one, double the interval.
+    fn thin(&mut self) {
+        while self.checkpoints.len() > 3 && self.checkpoints.iter().map(sim_bytes).sum::<usize>() > CHECKPOINT_BUDGET {
+            let mut k = 0;
+            self.checkpoints.retain(|_| {
+                k += 1;
+                k == 1 || k % 2 == 0
+            });
+            self.every *= 2;
+        }
+    }
+
+    /// Process events up to `time` and at most `events` in all, checkpointing and narrating as
+    /// the run passes those points. The clock stays at the last event.
+    fn process(&mut self, time: u64, events: u64) {
+        loop {
+            if !self.sim.violations.is_empty() {
+                return;
+            }
+            let now = self.sim.stats.events;
+            let behind = key(&self.sim.position()) < key(&self.horizon);
+            self.sim.narrate = !behind;
+            let next_checkpoint = self.checkpoints.last().map_or(0, |c| c.stats.events).saturating_add(self.every);
+            let mut cap = events.min(next_checkpoint);
+            if behind && self.horizon.events > now {
+                cap = cap.min(self.horizon.events);
+            }
+            self.sim.process_until(time, cap);
+            let moved = self.sim.stats.events > now;
+            self.settle();
+            if !moved || self.sim.stats.events >= events {
+                return;
+            }
+        }
+    }
+
+    /// Carry out the next recorded action (its events must have been processed).
+    fn apply_next(&mut self) -> Result<(), String> {
+        let k = self.sim.stats.actions as usize;
+        let a = self.record.actions[k].clone();
+        self.sim.narrate = key(&self.sim.position()) >= key(&self.horizon);
+        self.sim.time = self.sim.time.max(a.time);
+        let r = self
+            .sim
+            .act(a.action.clone())
+            .map_err(|e| format!("recorded action {} (`{}`) failed on replay: {e}", k + 1, a.action));
+        self.settle();
+        r
+    }
+
+    /// When the next event or recorded action happens, if any.
+    pub fn next_time(&mut self) -> Option<u64> {
+        let action = self.next_action().map(|a| a.time);
+        match (self.sim.next_event_time(), action) {
+            (Some(e), Some(a)) => Some(e.min(a)),
+            (e, a) => e.or(a),
+        }
+    }
+
+    fn next_action(&self) -> Option<&Timed> {
+        self.record.actions.get(self.sim.stats.actions as usize)
+    }
+
+    /// Run forward to `time`: every event due by then and every recorded action due by then.
+    pub fn run_until(&mut self, time: u64) {
+        let time = time.min(u64::MAX / 4);
+        while self.sim.violations.is_empty() {
+            match self.next_action().map(|a| (a.time, a.events)) {
+                Some((t, e)) if t <= time => {
+                    self.process(t, e);
+                    if self.sim.stats.events < e || !self.sim.violations.is_empty() {
+                        return; // the record does not match the run (or it broke): stop here
+                    }
+                    if self.apply_next().is_err() {
+                        return;
+                    }
+                }
+                _ => {
+                    self.process(time, u64::MAX);
+                    if self.sim.violations.is_empty() {
+                        self.sim.time = self.sim.time.max(time);
+                        self.settle();
+                    }
+                    return;
+                }
+            }
+        }
+    }
+
+    /// One step forward: the next recorded action if it is due now, else the next event. Returns
+    /// false when there is nothing to do (or the run stopped on a violation).
+    pub fn step(&mut self) -> bool {
+        if !self.sim.violations.is_empty() {
+            return false;
+        }
+        if self.next_action().is_some_and(|a| a.events <= self.sim.stats.events) {
+            return self.apply_next().is_ok();
+        }
+        self.sim.narrate = key(&self.sim.position()) >= key(&self.horizon);
+        let moved = self.sim.step();
+        self.settle();
+        moved
+    }
+
+    /// Restore the last checkpoint at or before `target` (a position key, or a time).
+    fn restore(&mut self, before: impl Fn(&Sim) -> bool) {
+        let k = self.checkpoints.iter().rposition(before).unwrap_or(0);
+        self.sim = self.checkpoints[k].clone();
+        self.sim.notes.clear();
+    }
+
+    /// The exact state at simulated time `time` (µs): every event and action due by then.
+    pub fn seek(&mut self, time: u64) {
+        let here = self.sim.position();
+        if time < here.time || (time == here.time && key(&here) > key(&self.horizon)) {
+            self.restore(|c| c.time <= time);
+        }
+        self.run_until(time);
+    }
+
+    /// The exact state at a position (`time` is where the clock is left, at least the last event).
+    pub fn seek_position(&mut self, p: Position) {
+        if key(&p) < key(&self.sim.position()) {
+            self.restore(|c| key(&c.position()) <= key(&p));
+        }
+        while self.sim.violations.is_empty() {
+            match self.next_action().map(|a| (a.time, a.events)) {
+                Some((t, e)) if (e, self.sim.stats.actions as usize) < (p.events, p.applied) => {
+                    self.process(t, e);
+                    if self.sim.stats.events < e || self.apply_next().is_err() {
+                        return;
+                    }
+                }
+                _ => break,
+            }
+        }
+        self.process(u64::MAX / 4, p.events);
+        if self.sim.violations.is_empty() && self.sim.stats.events == p.events {
+            self.sim.time = self.sim.time.max(p.time);
+            self.settle();
+        }
+    }
+
+    /// One step back: undo the last action or event (a replay from the nearest checkpoint).
+    pub fn step_back(&mut self) -> bool {
+        let p = self.sim.position();
+        let last_action = p.applied.checked_sub(1).and_then(|k| self.record.actions.get(k));
+        let target = match last_action {
+            Some(a) if a.events == p.events => Position { time: 0, events: p.events, applied: p.applied - 1 },
+            _ if p.events == 0 => return false,
+            _ => Position { time: 0, events: p.events - 1, applied: p.applied },
+        };
+        self.seek_position(target);
+        true
+    }
+
+    /// Carry out a user action now. Before the horizon this forks: the recorded future is dropped
+    /// (and kept for one [`Timeline::undo_fork`]).
+    pub fn act(&mut self, action: Action) -> Result<(), String> {
+        let at = self.sim.position();
+        let forks = key(&at) < key(&self.horizon) || at.applied < self.record.actions.len();
+        self.sim.narrate = true;
+        self.sim.notes.clear();
+        self.sim.act(action.clone())?;
+        if forks {
+            let cut = self
+                .notes
+                .iter()
+                .position(|n| n.events > at.events || matches!(n.what, What::Action { index } if index >= at.applied))
+                .unwrap_or(self.notes.len());
+            self.undo = Some(Undo {
+                at,
+                actions: self.record.actions.split_off(at.applied),
+                horizon: self.horizon,
+                notes: self.notes.split_off(cut),
+                violation: self.violation.take(),
+            });
+            self.checkpoints.retain(|c| key(&c.position()) <= key(&at));
+            self.horizon = at;
+        }
+        self.record.actions.push(Timed { time: at.time, events: at.events, action });
+        self.settle();
+        Ok(())
+    }
+
+    /// Bring back the future the last fork dropped, and go back to where it was dropped.
+    pub fn undo_fork(&mut self) -> bool {
+        let Some(u) = self.undo.take() else { return false };
+        self.record.actions.truncate(u.at.applied);
+        self.record.actions.extend(u.actions);
+        let cut = self
+            .notes
+            .iter()
+            .position(|n| n.events > u.at.events || matches!(n.what, What::Action { index } if index >= u.at.applied))
+            .unwrap_or(self.notes.len());
+        self.notes.truncate(cut);
+        self.notes.extend(u.notes);
+        self.violation = u.violation;
+        self.checkpoints.retain(|c| key(&c.position()) <= key(&u.at));
+        self.horizon = u.horizon;
+        self.restore(|c| key(&c.position()) <= key(&u.at));
+        self.seek_position(u.at);
+        true
+    }
+}
+
+/// The run as the paper's Figure 5 draws it: per server, bands of time in one term (and whether
+/// the server was up), and marks where elections started, were won or split.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Strip {
+    /// (server, from µs, to µs, term, up)
+    pub bands: Vec<(NodeId, u64, u64, Term, bool)>,
+    /// (server, time µs, what: 0 election started, 1 won, 2 split vote)
+    pub marks: Vec<(NodeId, u64, u8)>,
+}
+
+impl Timeline {
+    /// The term strip of this branch up to its horizon, from its narration.
+    pub fn strip(&self) -> Strip {
+        let mut open: Vec<(u64, Term, bool)> = vec![(0, 0, true); self.record.config.servers as usize];
+        let mut s = Strip::default();
+        let end = self.horizon.time;
+        let change = |s: &mut Strip,
+                      open: &mut Vec<(u64, Term, bool)>,
+                      id: NodeId,
+                      t: u64,
+                      term: Option<Term>,
+                      up: Option<bool>| {
+            let k = id as usize - 1;
+            while open.len() <= k {
+                open.push((t, 0, true)); // a server added later starts here
+            }
+            let (from, old_term, old_up) = open[k];
+            let (term, up) = (term.unwrap_or(old_term), up.unwrap_or(old_up));
+            if (term, up) != (old_term, old_up) {
+                if t > from {
+                    s.bands.push((id, from, t, old_term, old_up));
+                }
+                open[k] = (t, term, up);
+            }
+        };
+        for n in &self.notes {
+            let id = n.server;
+            match n.what {
+                What::Campaign => {
+                    change(&mut s, &mut open, id, n.time, Some(n.term), None);
+                    s.marks.push((id, n.time, 0));
+                }
+                What::Elected => s.marks.push((id, n.time, 1)),
+                What::SplitVote => s.marks.push((id, n.time, 2)),
+                What::NewTerm | What::Vote { .. } => change(&mut s, &mut open, id, n.time, Some(n.term), None),
+                What::Action { .. } => match self.note_action(n) {
+                    Some(Action::Crash(c)) => change(&mut s, &mut open, *c, n.time, None, Some(false)),
+                    Some(Action::Restart(c)) => change(&mut s, &mut open, *c, n.time, None, Some(true)),
+                    Some(Action::AddServer) => {
+                        let id = open.len() as NodeId + 1;
+                        change(&mut s, &mut open, id, n.time, None, None);
+                    }
+                    _ => {}
+                },
+                _ => {}
+            }
+        }
+        for (k, &(from, term, up)) in open.iter().enumerate() {
+            if end > from {
+                s.bands.push((k as NodeId + 1, from, end, term, up));
+            }
+        }
+        s
+    }
+}
+
+/// A rough size of a simulator's state (what a checkpoint holds).
+pub fn sim_bytes(s: &Sim) -> usize {
+    use std::mem::size_of;
+    let entry = size_of::<raft::Entry>();
+    let logs: usize = s
+        .servers
+        .iter()
+        .map(|sv| {
+            let live = sv.node.as_ref().map_or(0, |n| n.log.entries().len() + n.state_machine.sessions().count() * 2);
+            let stored = sv.storage.log.entries().len() + sv.storage.snapshot.state.sessions().count() * 2;
+            (live + stored) * entry + size_of::<raft::Node>()
+        })
+        .sum();
+    logs + s.client_ops.len() * size_of::<crate::ClientOp>()
+        + s.flights.len() * (size_of::<crate::Flight>() + 64)
+        + s.checker_bytes()
+        + size_of::<Sim>()
+}

@@ -1,0 +1,140 @@
+//! Native tests of what crosses the boundary: config and action input, the view, scenarios.
+
+use crate::input::{self, ActionIn, Settings};
+use crate::scenarios::{scenarios, scripted};
+use crate::view::{build_view, config_view, notes_view, strip_view, OutValue};
+use sim::{Sim, SimConfig, Timeline};
+
+fn config(json: &str) -> Result<SimConfig, String> {
+    let s: Settings = serde_json::from_str(json).map_err(|e| e.to_string())?;
+    input::config(&s, 7)
+}
+
+#[test]
+fn every_built_in_scenario_plays_and_describes_itself() {
+    let all = scenarios();
+    assert!(all.len() >= 10);
+    for sc in &all {
+        assert!(!sc.description.is_empty(), "{} has no description", sc.name);
+        let rec = scripted(sc.text).unwrap();
+        let n = rec.actions.len();
+        let mut t = Timeline::from_record(rec).unwrap();
+        t.run_until(10_000_000);
+        let broken = sc.text.contains("expect violation");
+        assert!(t.position().applied == n || broken, "{}", sc.name);
+        assert_eq!(t.sim().violations.is_empty(), !broken, "{}", sc.name);
+    }
+    assert!(scripted("frobnicate").unwrap_err().contains("unknown command"));
+}
+
+#[test]
+fn config_defaults_and_fresh_seed() {
+    let c = config("{}").unwrap();
+    assert_eq!((c.servers, c.seed, c.election_timeout_us(), c.heartbeat_us), (5, 7, 100_000, 50_000));
+    assert_eq!(config(r#"{"seed":"18446744073709551615"}"#).unwrap().seed, u64::MAX);
+    assert_eq!(config(r#"{"seed":42,"servers":3,"drop":2.5}"#).unwrap().net.drop_ppm, 25_000);
+    let c = config(r#"{"pre_vote":true,"election_timeout":150,"heartbeat":"40ms","load":100}"#).unwrap();
+    assert!(c.raft.pre_vote && c.load == 100);
+    assert_eq!((c.raft.election_timeout_min, c.heartbeat_us), (150_000, 40_000));
+}
+
+#[test]
+fn bad_config_is_refused_with_a_reason() {
+    assert!(config(r#"{"servers":0}"#).unwrap_err().contains("servers"));
+    assert!(config(r#"{"servers":99}"#).unwrap_err().contains("servers"));
+    assert!(config(r#"{"seed":"abc"}"#).unwrap_err().contains("seed"));
+    assert!(config(r#"{"seed":-1}"#).unwrap_err().contains("seed"));
+    assert!(config(r#"{"drop":120}"#).unwrap_err().contains("drop"));
+    assert!(config(r#"{"heartbeat":500}"#).unwrap_err().contains("heartbeat"));
+    assert!(config(r#"{"latency_min":20,"latency_max":10}"#).unwrap_err().contains("latency"));
+    assert!(config(r#"{"sevrers":5}"#).unwrap_err().contains("unknown setting"));
+    assert!(config(r#"{"pre_vote":3}"#).unwrap_err().contains("pre_vote"));
+    assert!(config(r#"{"servers":true}"#).unwrap_err().contains("servers"));
+}
+
+#[test]
+fn the_view_lists_every_setting_by_its_one_name() {
+    let c = SimConfig::default();
+    let v = config_view(&c);
+    for m in SimConfig::settings() {
+        assert!(m.name == "seed" || v.contains_key(m.name), "{} missing from the view", m.name);
+    }
+    assert_eq!(v["pre_vote"], OutValue::Bool(false));
+    assert_eq!(v["election_timeout"], OutValue::Number(100.0));
+    assert_eq!(v["drop"], OutValue::Number(0.0));
+}
+
+#[test]
+fn actions_parse_and_bad_ones_leave_the_cluster_alone() {
+    let mut sim = Sim::new(config("{}").unwrap()).unwrap();
+    sim.run_until(1_000_000);
+    let before = sim.digest();
+    for bad in [
+        r#"{"type":"crash","server":9}"#,
+        r#"{"type":"request","server":1,"command":"x <- banana"}"#,
+        r#"{"type":"partition","groups":[[1,2],[2,3]]}"#,
+        r#"{"type":"cut","a":1,"b":1}"#,
+        r#"{"type":"network","drop":-1}"#,
+        r#"{"type":"options","pre_vote":true,"bogus":1}"#,
+        r#"{"type":"options","drop":5}"#,
+        r#"{"type":"options","election_timeout":10}"#,
+    ] {
+        let a: ActionIn = serde_json::from_str(bad).unwrap();
+        let err = a.to_action(&sim).and_then(|a| sim.act(a));
+        assert!(err.is_err(), "{bad} should be refused");
+    }
+    assert!(serde_json::from_str::<ActionIn>(r#"{"type":"explode"}"#).is_err());
+    assert!(input::action_from_line("explode 3", &sim).unwrap_err().contains("unknown action"));
+    assert!(input::action_from_line("crash 99", &sim).and_then(|a| sim.act(a)).is_err());
+    assert_eq!(sim.digest(), before, "refused actions must not change the run");
+    assert_eq!(sim.stats.actions, 0);
+
+    let a: ActionIn = serde_json::from_str(r#"{"type":"crash","server":2}"#).unwrap();
+    sim.act(a.to_action(&sim).unwrap()).unwrap();
+    let v = build_view(&sim);
+    assert_eq!(v.servers[1].role, "crashed");
+    assert!(!v.servers[1].alive);
+    assert_eq!(v.servers.len(), 5);
+    assert!(v.leader.is_some());
+    assert!(serde_json::to_string(&v).unwrap().contains("\"servers\""));
+
+    // The thesis switches and membership actions go through the same path.
+    let a: ActionIn =
+        serde_json::from_str(r#"{"type":"options","pre_vote":true,"check_quorum":true,"snapshot_threshold":8}"#)
+            .unwrap();
+    sim.act(a.to_action(&sim).unwrap()).unwrap();
+    assert!(sim.cfg.raft.pre_vote && sim.cfg.raft.check_quorum && sim.cfg.raft.snapshot_threshold == 8);
+    sim.act(input::action_from_line("set vote_lease=off", &sim).unwrap()).unwrap();
+    assert!(!sim.cfg.raft.vote_lease && sim.cfg.raft.pre_vote, "a partial set keeps the other switches");
+    let a: ActionIn = serde_json::from_str(r#"{"type":"add_server"}"#).unwrap();
+    sim.act(a.to_action(&sim).unwrap()).unwrap();
+    let v = build_view(&sim);
+    assert_eq!(v.servers.len(), 6);
+    assert_eq!(v.membership.learners, vec![6]);
+}
+
+#[test]
+fn notes_and_strip_describe_the_run() {
+    let mut t = Timeline::new(SimConfig { seed: 3, ..SimConfig::default() }).unwrap();
+    t.run_until(1_000_000);
+    let l = t.sim().leader().unwrap();
+    t.act(sim::Action::Crash(l)).unwrap();
+    t.run_until(2_000_000);
+    let all = notes_view(&t, 0, 100, 0, 0);
+    assert!(all.total > 5 && all.matching == all.total);
+    assert!(all.notes.iter().any(|n| n.text.contains("wins the election")), "{:?}", all.notes);
+    assert!(all.notes.iter().any(|n| n.text == format!("you: crash {l}")));
+    let elections = sim::narrate::Category::Election.bit();
+    let only = notes_view(&t, 0, 1000, elections, 0);
+    assert!(only.notes.iter().all(|n| n.kind == "election") && only.matching < all.total);
+    let mine = notes_view(&t, 0, 1000, 0, l);
+    assert!(mine
+        .notes
+        .iter()
+        .all(|n| n.server == l || n.text.contains(&format!("S{l}")) || n.text.contains(&format!(" {l}"))));
+    let s = strip_view(&t);
+    assert!(s.bands.len() >= 5 * 5 && s.bands.len().is_multiple_of(5));
+    // The crashed leader has a band that is down.
+    assert!(s.bands.chunks(5).any(|b| b[0] == l as f64 && b[4] == 0.0));
+    assert!(s.marks.chunks(3).any(|m| m[2] == 1.0));
+}
