@@ -29,3 +29,37 @@ pub fn workload(servers: u32, sim_ms: u64, write_every_us: u64, seed: u64) -> Re
     }
     Ok(sim.stats)
 }
+
+/// The seek workload: `servers` servers under `load` background writes per simulated second for
+/// `sim_ms`, recorded on a timeline; then `seeks` seeks to times spread over the run (a fixed
+/// pseudo-random order). `clock` reads a wall clock in ms (the caller's: native or JS). Returns
+/// (seconds to run it, per-seek ms sorted, history bytes, events).
+pub fn seeks(
+    servers: u32,
+    sim_ms: u64,
+    load: u32,
+    seeks: usize,
+    clock: impl Fn() -> f64,
+) -> Result<(f64, Vec<f64>, usize, u64), String> {
+    let mut t = crate::Timeline::new(SimConfig { servers, load, seed: 1, ..SimConfig::default() })?;
+    let t0 = clock();
+    t.run_until(sim_ms * 1000);
+    let run = (clock() - t0) / 1000.0;
+    if let Some(v) = t.sim().violations.first() {
+        return Err(v.to_string());
+    }
+    let events = t.sim().stats.events;
+    let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut times = Vec::with_capacity(seeks);
+    for _ in 0..seeks {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        let at = x % (sim_ms * 1000);
+        let t0 = clock();
+        t.seek(at);
+        times.push(clock() - t0);
+    }
+    times.sort_by(f64::total_cmp);
+    Ok((run, times, t.history_bytes(), events))
+}

@@ -60,9 +60,33 @@ fn main() -> ExitCode {
                 }
             }
         }
+        Some("seek-bench") => {
+            let num = |k: usize, d: u64| args.get(k).and_then(|a| a.parse().ok()).unwrap_or(d);
+            let (servers, sim_ms, load, n) = (num(1, 5) as u32, num(2, 600_000), num(3, 100) as u32, num(4, 200) as usize);
+            let start = std::time::Instant::now();
+            let clock = move || start.elapsed().as_secs_f64() * 1000.0;
+            match sim::bench::seeks(servers, sim_ms, load, n, clock) {
+                Ok((run, times, bytes, events)) => {
+                    println!(
+                        "{servers} servers, {} s simulated, {load} writes/s: {events} events recorded in {run:.2} s; {n} seeks: median {:.1} ms, p90 {:.1} ms, worst {:.1} ms; history {:.1} MB",
+                        sim_ms / 1000,
+                        times[times.len() / 2],
+                        times[times.len() * 9 / 10],
+                        times[times.len() - 1],
+                        bytes as f64 / 1e6
+                    );
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("{e}");
+                    ExitCode::from(1)
+                }
+            }
+        }
         _ => {
             eprintln!("usage: raft-sim run SCRIPT…        run scenario scripts (`-` reads standard input)");
             eprintln!("       raft-sim bench [SERVERS [SIM_MS [WRITE_EVERY_US]]]   throughput benchmark");
+            eprintln!("       raft-sim seek-bench [SERVERS [SIM_MS [WRITES_PER_S [SEEKS]]]]   time machine benchmark");
             ExitCode::from(2)
         }
     }
