@@ -265,6 +265,7 @@ export function updateClients(ui, v) {
       let out;
       if (c.outcome === 'ok') out = `ok · index ${c.index ?? '–'}${c.value != null ? ` · value ${c.value}` : ''}`;
       else if (c.outcome === 'failed') out = 'failed (gave up)';
+      else if (c.outcome === 'expired') out = 'session expired (not applied)';
       else out = `waiting on S${c.at}…`;
       const notes = [];
       if (c.redirects) notes.push(`redirected ×${c.redirects}`);

@@ -14,6 +14,7 @@
 
 extern crate alloc;
 
+pub mod chunked;
 pub mod log;
 pub mod message;
 pub mod node;
@@ -28,7 +29,7 @@ pub use message::{Body, Message};
 pub use node::{ClientReply, ClientResult, Input, MembershipChange, Node, Options, Persistent, Ready, Role};
 pub use quorum::{Membership, Set};
 pub use snapshot::Snapshot;
-pub use state_machine::KvStore;
+pub use state_machine::{Applied, KvStore, MAX_SESSIONS};
 pub use types::{Command, Entry, EntryData, Index, NodeId, Op, Term, MAX_NODE_ID};
 
 #[cfg(test)]

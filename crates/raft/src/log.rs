@@ -1,12 +1,13 @@
 //! The replicated log. Indices start at 1; `entries[0]` holds index `offset + 1`, so a compacted
-//! prefix (§7) only moves `offset`. Appends are amortized O(1) and nothing here copies the log.
+//! prefix (§7) only moves `offset`. Appends are amortized O(1) and nothing here copies the log; the
+//! entries sit in shared chunks ([`Chunked`]), so a clone of a server (a checkpoint) is cheap.
 
+use crate::chunked::Chunked;
 use crate::types::{Entry, Index, Term};
-use alloc::vec::Vec;
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Log {
-    entries: Vec<Entry>,
+    entries: Chunked<Entry>,
     /// Index of the last entry discarded by compaction (0: none).
     offset: Index,
     /// Term of the entry at `offset`.
@@ -48,18 +49,32 @@ impl Log {
     }
 
     /// Entries from `from` (inclusive) on, at most `max` of them.
-    pub fn slice(&self, from: Index, max: usize) -> &[Entry] {
-        if from <= self.offset || from > self.last_index() {
-            return &[];
-        }
-        let start = (from - self.offset - 1) as usize;
-        let end = self.entries.len().min(start.saturating_add(max));
-        &self.entries[start..end]
+    pub fn slice(&self, from: Index, max: usize) -> impl DoubleEndedIterator<Item = &Entry> + ExactSizeIterator + '_ {
+        let start = if from <= self.offset || from > self.last_index() {
+            self.entries.len()
+        } else {
+            (from - self.offset - 1) as usize
+        };
+        self.entries.iter_from(start).take(max)
     }
 
     /// All stored entries, first to last.
-    pub fn entries(&self) -> &[Entry] {
-        &self.entries
+    pub fn entries(&self) -> impl DoubleEndedIterator<Item = &Entry> + ExactSizeIterator + '_ {
+        self.entries.iter()
+    }
+
+    /// How many entries are stored (the log's length past its compacted prefix).
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// The storage chunks (address, bytes), for counting memory shared between clones.
+    pub fn chunks(&self) -> impl Iterator<Item = (usize, usize)> + '_ {
+        self.entries.chunks()
     }
 
     pub fn append(&mut self, entry: Entry) -> Index {
@@ -79,7 +94,7 @@ impl Log {
             return;
         }
         let n = ((index - self.offset) as usize).min(self.entries.len());
-        self.entries.drain(..n);
+        self.entries.drop_front(n);
         self.offset = index;
         self.offset_term = term;
     }

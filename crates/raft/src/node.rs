@@ -12,7 +12,7 @@ use crate::message::{Body, Message};
 use crate::progress::Progress;
 use crate::quorum::{Membership, Set};
 use crate::snapshot::Snapshot;
-use crate::state_machine::KvStore;
+use crate::state_machine::{Applied, KvStore};
 use crate::types::{Command, Entry, EntryData, Index, NodeId, Term};
 use alloc::vec;
 use alloc::vec::Vec;
@@ -126,6 +126,9 @@ pub enum ClientResult {
     Ok { index: Index, value: Option<i64> },
     /// Not the leader (or a leader handing over): try the leader this server knows of, if any.
     Redirect { leader: Option<NodeId> },
+    /// The client's session was evicted from the bounded session table (thesis §6.3): the command
+    /// was not applied now, and whether an earlier attempt was cannot be told.
+    SessionExpired,
 }
 
 /// What the driver must do after a step, in this order: persist, then send, arm timers, reply.
@@ -324,7 +327,7 @@ impl Node {
     fn reload_config(&mut self) {
         self.config = self.snapshot.config;
         self.config_index = self.snapshot.last_index;
-        for (k, e) in self.log.entries().iter().enumerate().rev() {
+        for (k, e) in self.log.entries().enumerate().rev() {
             if let EntryData::Config(m) = e.data {
                 self.config = m;
                 self.config_index = self.log.first_index() + k as Index;
@@ -427,13 +430,14 @@ impl Node {
             let Some(entry) = self.log.get(self.last_applied + 1).copied() else { break };
             self.last_applied += 1;
             if let EntryData::Command(cmd) = entry.data {
-                let (value, _duplicate) = self.state_machine.apply(&cmd);
+                let result = match self.state_machine.apply(&cmd) {
+                    Applied::Done(value) | Applied::Duplicate(value) => {
+                        ClientResult::Ok { index: self.last_applied, value }
+                    }
+                    Applied::Expired => ClientResult::SessionExpired,
+                };
                 if self.role == Role::Leader {
-                    out.client_replies.push(ClientReply {
-                        client: cmd.client,
-                        seq: cmd.seq,
-                        result: ClientResult::Ok { index: self.last_applied, value },
-                    });
+                    out.client_replies.push(ClientReply { client: cmd.client, seq: cmd.seq, result });
                 }
             }
         }

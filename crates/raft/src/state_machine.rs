@@ -1,14 +1,36 @@
 //! The applied state machine: a key-value store over the keys `a`–`z`, with the client session
 //! table of §8 so a retried command is answered from the cache and never applied twice.
+//!
+//! The table is bounded (thesis §6.3): it holds at most [`MAX_SESSIONS`] sessions, and when a new
+//! one would exceed that, the oldest (smallest client id: ids are handed out in order) is evicted.
+//! Every server applies the same commands in the same order, so every server evicts the same
+//! sessions. A command from an evicted session is not applied: the client is told its session
+//! expired (it cannot know whether its command took effect before, so neither can the table).
 
 use crate::types::{Command, Op};
 use alloc::collections::BTreeMap;
+
+/// Most client sessions a state machine remembers.
+pub const MAX_SESSIONS: usize = 1024;
+
+/// What applying a command did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Applied {
+    /// Applied now; the key's value after a write, or the value read.
+    Done(Option<i64>),
+    /// Already applied: the cached result, nothing changed.
+    Duplicate(Option<i64>),
+    /// The client's session was evicted: not applied.
+    Expired,
+}
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct KvStore {
     values: [Option<i64>; 26],
     /// client id → (last applied sequence number, its result).
     sessions: BTreeMap<u32, (u32, Option<i64>)>,
+    /// Sessions of clients with ids up to this one were evicted (0: none).
+    expired_upto: u32,
 }
 
 impl KvStore {
@@ -17,12 +39,14 @@ impl KvStore {
     }
 
     /// Apply a command once per (client, seq): a repeat of the client's last sequence number returns
-    /// the cached result and changes nothing. Returns (result, whether it was a duplicate).
-    pub fn apply(&mut self, cmd: &Command) -> (Option<i64>, bool) {
+    /// the cached result and changes nothing; a command of an evicted session changes nothing.
+    pub fn apply(&mut self, cmd: &Command) -> Applied {
         if let Some(&(seq, result)) = self.sessions.get(&cmd.client) {
             if cmd.seq <= seq {
-                return (result, true);
+                return Applied::Duplicate(result);
             }
+        } else if self.is_expired(cmd.client) {
+            return Applied::Expired;
         }
         let result = match cmd.op {
             Op::Set { key, value } => {
@@ -40,8 +64,17 @@ impl KvStore {
                 Some(v)
             }
         };
-        self.sessions.insert(cmd.client, (cmd.seq, result));
-        (result, false)
+        if self.sessions.insert(cmd.client, (cmd.seq, result)).is_none() && self.sessions.len() > MAX_SESSIONS {
+            if let Some((old, _)) = self.sessions.pop_first() {
+                self.expired_upto = self.expired_upto.max(old);
+            }
+        }
+        Applied::Done(result)
+    }
+
+    /// Was this client's session evicted (so its commands are refused)?
+    pub fn is_expired(&self, client: u32) -> bool {
+        client <= self.expired_upto && !self.sessions.contains_key(&client)
     }
 
     /// The cached answer to a client's command, if it is the last one the client had applied.
@@ -57,5 +90,31 @@ impl KvStore {
     /// (key, value) pairs that are set, in key order.
     pub fn iter(&self) -> impl Iterator<Item = (u8, i64)> + '_ {
         self.values.iter().enumerate().filter_map(|(i, v)| v.map(|v| (b'a' + i as u8, v)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn set(client: u32, value: i64) -> Command {
+        Command { client, seq: 1, op: Op::Set { key: b'x', value } }
+    }
+
+    #[test]
+    fn the_session_table_is_bounded_and_evicted_sessions_are_refused() {
+        let mut kv = KvStore::default();
+        for c in 1..=MAX_SESSIONS as u32 + 10 {
+            assert_eq!(kv.apply(&set(c, c as i64)), Applied::Done(Some(c as i64)));
+        }
+        assert_eq!(kv.sessions().count(), MAX_SESSIONS);
+        // The oldest ten were evicted: a retry of theirs is refused, not applied again.
+        assert!(kv.is_expired(3) && !kv.is_expired(11));
+        assert_eq!(kv.apply(&set(3, 999)), Applied::Expired);
+        assert_eq!(kv.get(b'x'), Some(MAX_SESSIONS as i64 + 10));
+        // Live sessions still deduplicate; new clients are welcome.
+        assert_eq!(kv.apply(&set(500, 7)), Applied::Duplicate(Some(500)));
+        assert_eq!(kv.apply(&set(5000, 1)), Applied::Done(Some(1)));
+        assert!(kv.is_expired(11), "the next oldest made room");
     }
 }

@@ -43,7 +43,7 @@ fn ae(prev_log_index: u64, prev_log_term: Term, terms: &[Term], leader_commit: u
 }
 
 fn log_terms(n: &Node) -> Vec<Term> {
-    n.log.entries().iter().map(|e| e.term).collect()
+    n.log.entries().map(|e| e.term).collect()
 }
 
 fn reply(r: &Ready) -> &Body {
@@ -347,7 +347,7 @@ fn leaders_skip_the_conflicting_term_with_the_hint() {
     loop {
         round_trips += 1;
         let pt = leader.log.term(probe).unwrap();
-        let to_send = leader.log.slice(probe + 1, 64).iter().map(|e| e.term).collect::<Vec<_>>();
+        let to_send = leader.log.slice(probe + 1, 64).map(|e| e.term).collect::<Vec<_>>();
         let r = deliver(&mut f, 1, 8, ae(probe, pt, &to_send, 0));
         let Body::AppendEntriesReply { success, index, hint, .. } = reply(&r).clone() else { panic!() };
         deliver(&mut leader, 3, 8, Body::AppendEntriesReply { success, index, hint, ctx: 0, commit: 0 });

@@ -91,7 +91,7 @@ fn learners_replicate_but_neither_vote_nor_count_for_commit() {
     assert_eq!(l.commit_index, 2);
     // A learner never campaigns.
     let mut learner = Node::new(4, Membership::default(), Options::default());
-    deliver(&mut learner, 0, 1, 1, ae(0, 0, l.log.entries().to_vec(), 2));
+    deliver(&mut learner, 0, 1, 1, ae(0, 0, l.log.entries().copied().collect(), 2));
     let r = step(&mut learner, 0, Input::ElectionTimeout);
     assert_eq!(learner.role, Role::Follower);
     assert!(r.messages.is_empty());
@@ -228,10 +228,10 @@ fn install_snapshot_discards_a_conflicting_log_and_ignores_stale_snapshots() {
 fn the_state_machine_applies_a_client_sequence_number_once() {
     let mut kv = KvStore::default();
     let add = cmd(1, Op::Add { key: b'c', delta: 5 });
-    assert_eq!(kv.apply(&add), (Some(5), false));
-    assert_eq!(kv.apply(&add), (Some(5), true), "the retry gets the cached answer");
+    assert_eq!(kv.apply(&add), crate::Applied::Done(Some(5)));
+    assert_eq!(kv.apply(&add), crate::Applied::Duplicate(Some(5)), "the retry gets the cached answer");
     assert_eq!(kv.get(b'c'), Some(5));
-    assert_eq!(kv.apply(&cmd(2, Op::Add { key: b'c', delta: 5 })), (Some(10), false));
+    assert_eq!(kv.apply(&cmd(2, Op::Add { key: b'c', delta: 5 })), crate::Applied::Done(Some(10)));
 }
 
 // ---- ReadIndex -------------------------------------------------------------------------------------------
@@ -305,7 +305,7 @@ fn leadership_transfer_sends_timeout_now_once_the_target_is_up_to_date() {
     assert!(r.messages.iter().any(|m| m.to == 3 && m.body == Body::TimeoutNow));
     // The target campaigns at once, flagged as a transfer.
     let mut t = Node::new(3, Membership::first_n(3), Options { pre_vote: true, ..Options::default() });
-    deliver(&mut t, 0, 1, 1, ae(0, 0, l.log.entries().to_vec(), 0));
+    deliver(&mut t, 0, 1, 1, ae(0, 0, l.log.entries().copied().collect(), 0));
     let r = deliver(&mut t, 0, 1, 1, Body::TimeoutNow);
     assert_eq!((t.role, t.current_term), (Role::Candidate, 2), "no PreVote round for a transfer");
     assert!(r.messages.iter().any(|m| matches!(m.body, Body::RequestVote { transfer: true, pre_vote: false, .. })));

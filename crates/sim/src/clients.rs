@@ -22,6 +22,8 @@ pub enum Outcome {
     },
     /// The client gave up after its last attempt; the command may or may not have taken effect.
     Failed,
+    /// Its session had expired (thesis §6.3): not applied then; an earlier attempt may have been.
+    Expired,
 }
 
 /// One client request and its fate. Each request comes from its own client session (id, seq 1), so
@@ -67,7 +69,7 @@ impl Sim {
     /// (Re)send client request `op` to `server` and arm its retry timer; give up after the last
     /// attempt.
     pub(crate) fn client_send(&mut self, op: usize, server: NodeId) {
-        let c = &mut self.client_ops[op];
+        let c = self.client_ops.get_mut(op).expect("a client op");
         if c.attempts >= self.cfg.client_attempts {
             c.outcome = Outcome::Failed;
             c.answered = Some(self.time);
@@ -92,7 +94,7 @@ impl Sim {
         else {
             return;
         };
-        let c = &mut self.client_ops[op];
+        let c = self.client_ops.get_mut(op).expect("a client op");
         if c.seq != seq || c.outcome != Outcome::Pending {
             return;
         }
@@ -110,6 +112,10 @@ impl Sim {
             }
             // No leader known yet: the retry timer will try another server.
             ClientResult::Redirect { .. } => c.redirects += 1,
+            ClientResult::SessionExpired => {
+                c.outcome = Outcome::Expired;
+                c.answered = Some(self.time);
+            }
         }
     }
 }

@@ -106,7 +106,7 @@ pub struct Sim {
     pub stats: Stats,
     /// Every client request, in the order they were made (the history the linearizability checker
     /// reads).
-    pub client_ops: Vec<ClientOp>,
+    pub client_ops: raft::chunked::Chunked<ClientOp>,
     /// Narrate: collect a [`Note`] for each thing worth telling (off by default; the timeline
     /// and the command line's trace turn it on and drain `notes`).
     pub narrate: bool,
@@ -133,7 +133,7 @@ impl Sim {
             violations: Vec::new(),
             digest: Digest::default(),
             stats: Stats::default(),
-            client_ops: Vec::new(),
+            client_ops: Default::default(),
             narrate: false,
             notes: Vec::new(),
             ready: Ready::default(),
@@ -246,8 +246,22 @@ impl Sim {
         }
     }
 
-    pub fn checker_bytes(&self) -> usize {
-        self.checker.bytes()
+    /// What the simulator holds in memory: `chunk(address, bytes)` for each shared chunk (so a
+    /// caller counting several clones counts each once), and the bytes of everything else.
+    pub fn memory(&self, chunk: &mut impl FnMut(usize, usize)) -> usize {
+        use std::mem::size_of;
+        let mut other = size_of::<Sim>() + self.checker.memory(chunk);
+        for s in &self.servers {
+            s.storage.log.chunks().for_each(|(a, b)| chunk(a, b));
+            other += size_of::<Server>() + s.storage.snapshot.state.sessions().count() * 40;
+            if let Some(n) = &s.node {
+                n.log.chunks().for_each(|(a, b)| chunk(a, b));
+                other += size_of::<Node>() + n.progress.capacity() * size_of::<raft::progress::Progress>();
+                other += (n.state_machine.sessions().count() + n.snapshot.state.sessions().count()) * 40;
+            }
+        }
+        self.client_ops.chunks().for_each(|(a, b)| chunk(a, b));
+        other + self.flights.len() * (size_of::<Flight>() + 64) + self.queue.capacity() * size_of::<Event>()
     }
 
     /// Where the run is: the clock, events processed, actions carried out.
@@ -345,7 +359,7 @@ impl Sim {
                 self.digest.u64(4);
                 self.digest.u64(op as u64);
                 // No answer in time: retry at the next server (§8).
-                let c = &mut self.client_ops[op];
+                let c = self.client_ops.get_mut(op).expect("a client op");
                 c.timeouts += 1;
                 let next = c.server % self.servers.len() as NodeId + 1;
                 self.client_send(op, next);

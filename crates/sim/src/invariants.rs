@@ -5,8 +5,9 @@
 //! reports as rewritten. Two logs agree up to `i` exactly when their chain hashes at `i` agree.
 
 use crate::digest::{entry_hash, Digest};
+use raft::chunked::Chunked;
 use raft::{Index, Node, NodeId, Role, Term};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::fmt;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -106,29 +107,61 @@ pub struct Checker {
     /// Election Safety: the leader of each term.
     leaders: BTreeMap<Term, NodeId>,
     /// Per server id, chain[i - 1] fingerprints log entries 1..=i.
-    chains: Vec<Vec<u64>>,
-    /// Log Matching: the prefix fingerprint of every (index, term) ever seen in any log, and who had it.
-    seen: HashMap<(Index, Term), (u64, NodeId)>,
+    chains: Vec<Chunked<u64>>,
+    /// Log Matching: the prefix fingerprint of every (index, term) ever seen in any log, and who
+    /// had it: `seen[i - 1]` for the first term seen at index i, `seen_more` for any other.
+    seen: Chunked<Seen>,
+    seen_more: BTreeMap<(Index, Term), (u64, NodeId)>,
     /// Committed prefix: for each committed index, the chain fingerprint, the entry's term, and
     /// the term in which it was (first seen) committed.
-    committed: Vec<Committed>,
+    committed: Chunked<Committed>,
     /// State Machine Safety: fingerprint of the entry applied at each index, and by whom first.
-    applied: Vec<(u64, NodeId)>,
+    applied: Chunked<(u64, NodeId)>,
 }
+
+/// The first (term, prefix fingerprint, server) seen at an index; `term == NONE` for a gap.
+#[derive(Clone, Copy, Debug)]
+struct Seen {
+    term: Term,
+    chain: u64,
+    by: NodeId,
+}
+const NONE: Term = Term::MAX;
 
 impl Checker {
     pub fn new(max_id: NodeId) -> Self {
-        Checker { chains: vec![Vec::new(); max_id as usize + 1], ..Default::default() }
+        Checker { chains: vec![Chunked::new(); max_id as usize + 1], ..Default::default() }
     }
 
-    /// A rough size of what the checker holds.
-    pub fn bytes(&self) -> usize {
-        use std::mem::size_of;
-        self.chains.iter().map(|c| c.capacity() * 8).sum::<usize>()
-            + self.seen.capacity() * (size_of::<((Index, Term), (u64, NodeId))>() + 8)
-            + self.committed.capacity() * size_of::<Committed>()
-            + self.applied.capacity() * 16
-            + self.leaders.len() * 48
+    /// What the checker holds: its chunks (address, bytes; shared between clones) and the bytes of
+    /// everything else.
+    pub fn memory(&self, chunk: &mut impl FnMut(usize, usize)) -> usize {
+        for c in &self.chains {
+            c.chunks().for_each(|(a, b)| chunk(a, b));
+        }
+        self.seen.chunks().chain(self.committed.chunks()).chain(self.applied.chunks()).for_each(|(a, b)| chunk(a, b));
+        (self.seen_more.len() + self.leaders.len()) * 48 + self.chains.len() * 64
+    }
+
+    fn seen_at(&self, i: Index, term: Term) -> Option<(u64, NodeId)> {
+        match self.seen.get(i as usize - 1) {
+            Some(s) if s.term == term => Some((s.chain, s.by)),
+            Some(s) if s.term != NONE => self.seen_more.get(&(i, term)).copied(),
+            _ => None,
+        }
+    }
+
+    fn see(&mut self, i: Index, term: Term, chain: u64, by: NodeId) {
+        let k = i as usize - 1;
+        while self.seen.len() <= k {
+            self.seen.push(Seen { term: NONE, chain: 0, by: 0 });
+        }
+        let slot = self.seen.get_mut(k).expect("padded");
+        if slot.term == NONE {
+            *slot = Seen { term, chain, by };
+        } else {
+            self.seen_more.insert((i, term), (chain, by));
+        }
     }
 
     /// Check what the step of `node` changed. `log_from` is the first log index the core reported
@@ -274,7 +307,9 @@ impl Checker {
         }
         let chain = &mut self.chains[node.id as usize];
         chain.clear();
-        chain.extend(self.committed.iter().take(upto).map(|c| c.chain));
+        for c in self.committed.iter().take(upto) {
+            chain.push(c.chain);
+        }
         if chain.len() == upto {
             self.rechain(node, s.last_index + 1, report);
         }
@@ -287,7 +322,7 @@ impl Checker {
         from: Index,
         report: &mut impl FnMut(Property, Vec<NodeId>, Term, Index, String),
     ) {
-        let chain = &mut self.chains[node.id as usize];
+        let mut chain = std::mem::take(&mut self.chains[node.id as usize]);
         // Never skip entries the checker has not fingerprinted yet.
         let from = from.max(1).min(chain.len() as Index + 1);
         chain.truncate(from as usize - 1);
@@ -295,15 +330,15 @@ impl Checker {
         for i in from..=node.log.last_index() {
             let Some(e) = node.log.get(i) else {
                 // Compacted away on this server: it was committed, so the committed chain stands in.
-                let Some(h) = self.committed.get(i as usize - 1).map(|c| c.chain) else { return };
+                let Some(h) = self.committed.get(i as usize - 1).map(|c| c.chain) else { break };
                 prev = h;
                 chain.push(h);
                 continue;
             };
             prev = Digest::of(&[prev, entry_hash(e)]);
             chain.push(prev);
-            match self.seen.get(&(i, e.term)) {
-                Some(&(h, other)) if h != prev => report(
+            match self.seen_at(i, e.term) {
+                Some((h, other)) if h != prev => report(
                     Property::LogMatching,
                     vec![other, node.id],
                     e.term,
@@ -314,11 +349,10 @@ impl Checker {
                     ),
                 ),
                 Some(_) => {}
-                None => {
-                    self.seen.insert((i, e.term), (prev, node.id));
-                }
+                None => self.see(i, e.term, prev, node.id),
             }
         }
+        self.chains[node.id as usize] = chain;
     }
 
     fn check_complete(

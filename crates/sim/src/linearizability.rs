@@ -86,9 +86,10 @@ fn describe_failure(calls: &[Call]) -> String {
 }
 
 /// Check a whole client history, key by key.
-pub fn check(history: &[ClientOp]) -> Result<(), String> {
+pub fn check<'a>(history: impl IntoIterator<Item = &'a ClientOp>) -> Result<(), String> {
     let mut per_key: BTreeMap<u8, Vec<Call>> = BTreeMap::new();
     for c in history {
+        // Failed and expired requests may or may not have taken effect: no response.
         let response = match (c.outcome, c.answered) {
             (Outcome::Ok { value, .. }, Some(t)) => Some((t, value)),
             _ => None,

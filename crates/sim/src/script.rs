@@ -371,7 +371,7 @@ pub fn show(sim: &Sim) -> String {
 
 fn terms(log: &raft::Log, commit: u64) -> String {
     let mut s = String::from("[");
-    for (k, e) in log.entries().iter().enumerate() {
+    for (k, e) in log.entries().enumerate() {
         let index = log.first_index() + k as u64;
         if k > 0 {
             s.push(' ');

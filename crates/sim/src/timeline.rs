@@ -18,8 +18,33 @@ use raft::{NodeId, Term};
 
 /// Events between checkpoints at the start (doubled as checkpoints are thinned).
 pub const CHECKPOINT_EVERY: u64 = 4_000;
-/// What the checkpoints may hold in all (estimated), before every other one is dropped.
-pub const CHECKPOINT_BUDGET: usize = 48 << 20;
+/// What the checkpoints may cost in all beyond the state they share (estimated), before every
+/// other one is dropped.
+pub const CHECKPOINT_BUDGET: usize = 40 << 20;
+
+/// A simulator kept for seeking, and what it costs: the bytes it does not share with the next
+/// checkpoint (logs and tables only grow, so what it shares with that one it mostly shares with
+/// the state shown too). The newest checkpoint shares nearly everything with the state shown.
+#[derive(Clone, Debug)]
+struct Checkpoint {
+    sim: Sim,
+    cost: usize,
+}
+
+/// Bytes `old` holds that `next` does not share.
+fn cost(old: &Sim, next: &Sim) -> usize {
+    let mut shared = std::collections::HashSet::new();
+    next.memory(&mut |a, _| {
+        shared.insert(a);
+    });
+    let mut own = 0;
+    let other = old.memory(&mut |a, b| {
+        if !shared.contains(&a) {
+            own += b;
+        }
+    });
+    own + other
+}
 
 #[derive(Clone, Debug)]
 struct Undo {
@@ -36,7 +61,7 @@ pub struct Timeline {
     record: Record,
     sim: Sim,
     /// Simulators at increasing positions; `checkpoints[0]` is the start.
-    checkpoints: Vec<Sim>,
+    checkpoints: Vec<Checkpoint>,
     every: u64,
     /// The furthest position reached on this branch.
     horizon: Position,
@@ -61,7 +86,7 @@ impl Timeline {
         let mut sim = Sim::new(record.config.clone())?;
         sim.narrate = true;
         let t = Timeline {
-            checkpoints: vec![sim.clone()],
+            checkpoints: vec![Checkpoint { cost: 0, sim: sim.clone() }],
             horizon: sim.position(),
             notes: std::mem::take(&mut sim.notes),
             sim,
@@ -139,9 +164,10 @@ impl Timeline {
         }
     }
 
-    /// Estimated bytes held by the checkpoints and the record (for the benchmark and the budget).
+    /// What the history costs beyond the state shown: the checkpoints' chunks that the state does
+    /// not share, the record and the narration (bytes).
     pub fn history_bytes(&self) -> usize {
-        self.checkpoints.iter().map(sim_bytes).sum::<usize>()
+        shared_bytes(self.checkpoints.iter().map(|c| &c.sim).chain([&self.sim])) - shared_bytes([&self.sim])
             + self.record.actions.capacity() * std::mem::size_of::<Timed>()
             + self.notes.capacity() * std::mem::size_of::<Note>()
     }
@@ -166,22 +192,29 @@ impl Timeline {
                 self.violation = Some(v.to_string());
             }
         }
-        let last = self.checkpoints.last().map_or(0, |c| c.stats.events);
+        let last = self.checkpoints.last().map_or(0, |c| c.sim.stats.events);
         if self.sim.stats.events >= last.saturating_add(self.every) && self.sim.violations.is_empty() {
-            self.checkpoints.push(self.sim.clone());
+            if let Some(last) = self.checkpoints.last_mut() {
+                last.cost = cost(&last.sim, &self.sim);
+            }
+            self.checkpoints.push(Checkpoint { sim: self.sim.clone(), cost: 0 });
             self.thin();
         }
     }
 
     /// Keep the checkpoints within their budget: drop every other one, double the interval.
     fn thin(&mut self) {
-        while self.checkpoints.len() > 3 && self.checkpoints.iter().map(sim_bytes).sum::<usize>() > CHECKPOINT_BUDGET {
+        let total = |c: &[Checkpoint]| c.iter().map(|c| c.cost).sum::<usize>();
+        while self.checkpoints.len() > 3 && total(&self.checkpoints) > CHECKPOINT_BUDGET {
             let mut k = 0;
             self.checkpoints.retain(|_| {
                 k += 1;
                 k == 1 || k % 2 == 0
             });
-            self.every *= 2;
+            for i in 0..self.checkpoints.len() - 1 {
+                self.checkpoints[i].cost = cost(&self.checkpoints[i].sim, &self.checkpoints[i + 1].sim);
+            }
+            self.every = self.every.saturating_mul(2);
         }
     }
 
@@ -195,7 +228,7 @@ impl Timeline {
             let now = self.sim.stats.events;
             let behind = key(&self.sim.position()) < key(&self.horizon);
             self.sim.narrate = !behind;
-            let next_checkpoint = self.checkpoints.last().map_or(0, |c| c.stats.events).saturating_add(self.every);
+            let next_checkpoint = self.checkpoints.last().map_or(0, |c| c.sim.stats.events).saturating_add(self.every);
             let mut cap = events.min(next_checkpoint);
             if behind && self.horizon.events > now {
                 cap = cap.min(self.horizon.events);
@@ -279,15 +312,19 @@ impl Timeline {
 
     /// Restore the last checkpoint at or before `target` (a position key, or a time).
     fn restore(&mut self, before: impl Fn(&Sim) -> bool) {
-        let k = self.checkpoints.iter().rposition(before).unwrap_or(0);
-        self.sim = self.checkpoints[k].clone();
+        let k = self.checkpoints.iter().rposition(|c| before(&c.sim)).unwrap_or(0);
+        self.sim = self.checkpoints[k].sim.clone();
         self.sim.notes.clear();
     }
 
     /// The exact state at simulated time `time` (µs): every event and action due by then.
     pub fn seek(&mut self, time: u64) {
         let here = self.sim.position();
-        if time < here.time || (time == here.time && key(&here) > key(&self.horizon)) {
+        let back = time < here.time || (time == here.time && key(&here) > key(&self.horizon));
+        // Jump to the nearest checkpoint at or before the target, unless the state shown is nearer.
+        let best = self.checkpoints.iter().rposition(|c| c.sim.time <= time);
+        let ahead = best.is_some_and(|k| key(&self.checkpoints[k].sim.position()) > key(&here));
+        if back || ahead {
             self.restore(|c| c.time <= time);
         }
         self.run_until(time);
@@ -295,7 +332,10 @@ impl Timeline {
 
     /// The exact state at a position (`time` is where the clock is left, at least the last event).
     pub fn seek_position(&mut self, p: Position) {
-        if key(&p) < key(&self.sim.position()) {
+        let here = self.sim.position();
+        let best = self.checkpoints.iter().rposition(|c| key(&c.sim.position()) <= key(&p));
+        let ahead = best.is_some_and(|k| key(&self.checkpoints[k].sim.position()) > key(&here));
+        if key(&p) < key(&here) || ahead {
             self.restore(|c| key(&c.position()) <= key(&p));
         }
         while self.sim.violations.is_empty() {
@@ -350,7 +390,7 @@ impl Timeline {
                 notes: self.notes.split_off(cut),
                 violation: self.violation.take(),
             });
-            self.checkpoints.retain(|c| key(&c.position()) <= key(&at));
+            self.checkpoints.retain(|c| key(&c.sim.position()) <= key(&at));
             self.horizon = at;
         }
         self.record.actions.push(Timed { time: at.time, events: at.events, action });
@@ -371,7 +411,7 @@ impl Timeline {
         self.notes.truncate(cut);
         self.notes.extend(u.notes);
         self.violation = u.violation;
-        self.checkpoints.retain(|c| key(&c.position()) <= key(&u.at));
+        self.checkpoints.retain(|c| key(&c.sim.position()) <= key(&u.at));
         self.horizon = u.horizon;
         self.restore(|c| key(&c.position()) <= key(&u.at));
         self.seek_position(u.at);
@@ -445,21 +485,16 @@ impl Timeline {
     }
 }
 
-/// A rough size of a simulator's state (what a checkpoint holds).
-pub fn sim_bytes(s: &Sim) -> usize {
-    use std::mem::size_of;
-    let entry = size_of::<raft::Entry>();
-    let logs: usize = s
-        .servers
-        .iter()
-        .map(|sv| {
-            let live = sv.node.as_ref().map_or(0, |n| n.log.entries().len() + n.state_machine.sessions().count() * 2);
-            let stored = sv.storage.log.entries().len() + sv.storage.snapshot.state.sessions().count() * 2;
-            (live + stored) * entry + size_of::<raft::Node>()
-        })
-        .sum();
-    logs + s.client_ops.len() * size_of::<crate::ClientOp>()
-        + s.flights.len() * (size_of::<crate::Flight>() + 64)
-        + s.checker_bytes()
-        + size_of::<Sim>()
+/// Bytes held by these simulators together, counting the chunks they share once.
+pub fn shared_bytes<'a>(sims: impl IntoIterator<Item = &'a Sim>) -> usize {
+    let mut seen = std::collections::HashSet::new();
+    let (mut chunks, mut other) = (0, 0);
+    for s in sims {
+        other += s.memory(&mut |addr, bytes| {
+            if seen.insert(addr) {
+                chunks += bytes;
+            }
+        });
+    }
+    chunks + other
 }

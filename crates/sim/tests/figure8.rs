@@ -118,7 +118,7 @@ impl Bench {
             Some(n) => n.log.clone(),
             None => self.stored[id as usize].log.clone(),
         };
-        log.entries().iter().map(|e| e.term).collect()
+        log.entries().map(|e| e.term).collect()
     }
 }
 

@@ -55,7 +55,6 @@ fn adding_two_servers_one_after_another_goes_through_learner_and_joint_consensus
         .unwrap()
         .log
         .entries()
-        .iter()
         .filter_map(|e| if let EntryData::Config(m) = e.data { Some(m) } else { None })
         .collect();
     assert_eq!(configs.len(), 3, "learner, joint, new: {configs:?}");
@@ -212,7 +211,7 @@ fn a_duplicate_client_request_is_not_applied_twice() {
     let l2 = s.leader().unwrap();
     assert_ne!(l2, l);
     assert_eq!(s.node(l2).unwrap().state_machine.get(b'x'), Some(1));
-    let applied = s.node(l2).unwrap().log.entries().iter().filter(|e| matches!(e.data, EntryData::Command(_))).count();
+    let applied = s.node(l2).unwrap().log.entries().filter(|e| matches!(e.data, EntryData::Command(_))).count();
     assert!(applied >= 1);
     sim::linearizability::check(&s.client_ops).unwrap();
     ok(&s);

@@ -27,7 +27,7 @@ fn set(key: u8, value: i64) -> Op {
 
 fn commands(sim: &Sim, id: NodeId) -> Vec<Op> {
     let n = sim.node(id).unwrap();
-    n.log.entries().iter().filter_map(|e| if let EntryData::Command(c) = e.data { Some(c.op) } else { None }).collect()
+    n.log.entries().filter_map(|e| if let EntryData::Command(c) = e.data { Some(c.op) } else { None }).collect()
 }
 
 fn committed_commands(sim: &Sim, id: NodeId) -> Vec<Op> {

@@ -133,7 +133,8 @@ pub struct ClientView {
     pub at: u32,
     pub command: String,
     pub sent_ms: f64,
-    /// "pending" | "ok" | "failed" (gave up; it may still have taken effect)
+    /// "pending" | "ok" | "failed" (gave up; it may still have taken effect) | "expired" (its
+    /// session was evicted: not applied then)
     pub outcome: &'static str,
     pub index: Option<u64>,
     pub value: Option<i64>,
@@ -322,6 +323,7 @@ pub fn build_view(sim: &Sim) -> View {
                 Outcome::Pending => ("pending", None, None),
                 Outcome::Ok { index, value } => ("ok", Some(index), value),
                 Outcome::Failed => ("failed", None, None),
+                Outcome::Expired => ("expired", None, None),
             };
             ClientView {
                 seq: k as u32 + 1,
@@ -379,7 +381,6 @@ pub fn build_view(sim: &Sim) -> View {
 fn entries(log: &raft::Log) -> Vec<EntryView> {
     let first = log.first_index();
     log.entries()
-        .iter()
         .enumerate()
         .map(|(k, e)| EntryView { index: first + k as u64, term: e.term, text: e.data.to_string() })
         .collect()

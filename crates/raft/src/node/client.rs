@@ -23,6 +23,14 @@ impl Node {
             out.client_replies.push(ClientReply { client: cmd.client, seq: cmd.seq, result });
             return;
         }
+        if self.state_machine.is_expired(cmd.client) {
+            out.client_replies.push(ClientReply {
+                client: cmd.client,
+                seq: cmd.seq,
+                result: ClientResult::SessionExpired,
+            });
+            return;
+        }
         if self.in_log_uncommitted(&cmd) {
             return;
         }
@@ -40,7 +48,6 @@ impl Node {
         let from = (self.commit_index + 1).max(self.log.first_index());
         self.log
             .slice(from, usize::MAX)
-            .iter()
             .any(|e| matches!(e.data, EntryData::Command(c) if c.client == cmd.client && c.seq == cmd.seq))
     }
 

@@ -290,7 +290,8 @@ impl Node {
             let body = Body::InstallSnapshot { snapshot: Box::new(self.snapshot.clone()) };
             return self.send(out, to, self.current_term, body);
         };
-        let entries = self.log.slice(pr.next_index, self.opts.max_entries_per_append).to_vec();
+        let entries: alloc::vec::Vec<Entry> =
+            self.log.slice(pr.next_index, self.opts.max_entries_per_append).copied().collect();
         let pr = &mut self.progress[to as usize];
         match pr.state {
             ProgressState::Replicate => pr.next_index += entries.len() as Index,

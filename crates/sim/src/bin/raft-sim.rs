@@ -62,7 +62,8 @@ fn main() -> ExitCode {
         }
         Some("seek-bench") => {
             let num = |k: usize, d: u64| args.get(k).and_then(|a| a.parse().ok()).unwrap_or(d);
-            let (servers, sim_ms, load, n) = (num(1, 5) as u32, num(2, 600_000), num(3, 100) as u32, num(4, 200) as usize);
+            let (servers, sim_ms, load, n) =
+                (num(1, 5) as u32, num(2, 600_000), num(3, 100) as u32, num(4, 200) as usize);
             let start = std::time::Instant::now();
             let clock = move || start.elapsed().as_secs_f64() * 1000.0;
             match sim::bench::seeks(servers, sim_ms, load, n, clock) {
