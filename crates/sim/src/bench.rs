@@ -33,14 +33,14 @@ pub fn workload(servers: u32, sim_ms: u64, write_every_us: u64, seed: u64) -> Re
 /// The seek workload: `servers` servers under `load` background writes per simulated second for
 /// `sim_ms`, recorded on a timeline; then `seeks` seeks to times spread over the run (a fixed
 /// pseudo-random order). `clock` reads a wall clock in ms (the caller's: native or JS). Returns
-/// (seconds to run it, per-seek ms sorted, history bytes, events).
+/// (the timeline, back at the end; seconds to run it; per-seek ms sorted).
 pub fn seeks(
     servers: u32,
     sim_ms: u64,
     load: u32,
     seeks: usize,
     clock: impl Fn() -> f64,
-) -> Result<(f64, Vec<f64>, usize, u64), String> {
+) -> Result<(crate::Timeline, f64, Vec<f64>), String> {
     let mut t = crate::Timeline::new(SimConfig { servers, load, seed: 1, ..SimConfig::default() })?;
     let t0 = clock();
     t.run_until(sim_ms * 1000);
@@ -48,7 +48,6 @@ pub fn seeks(
     if let Some(v) = t.sim().violations.first() {
         return Err(v.to_string());
     }
-    let events = t.sim().stats.events;
     let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
     let mut times = Vec::with_capacity(seeks);
     for _ in 0..seeks {
@@ -61,5 +60,6 @@ pub fn seeks(
         times.push(clock() - t0);
     }
     times.sort_by(f64::total_cmp);
-    Ok((run, times, t.history_bytes(), events))
+    t.seek(sim_ms * 1000);
+    Ok((t, run, times))
 }

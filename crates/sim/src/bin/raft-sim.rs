@@ -3,8 +3,33 @@
 //! `raft-sim run FILE…` runs scenario scripts and prints their output (exit 1 on a failed
 //! expectation or a safety violation). `raft-sim run -` reads the script from standard input.
 
+use std::alloc::{GlobalAlloc, Layout, System};
 use std::io::Read;
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
+
+/// Counts live heap bytes (and the peak), so benchmarks report memory as allocated, not estimated.
+struct Counting;
+static LIVE: AtomicUsize = AtomicUsize::new(0);
+static PEAK: AtomicUsize = AtomicUsize::new(0);
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, l: Layout) -> *mut u8 {
+        let p = unsafe { System.alloc(l) };
+        if !p.is_null() {
+            let now = LIVE.fetch_add(l.size(), Relaxed) + l.size();
+            PEAK.fetch_max(now, Relaxed);
+        }
+        p
+    }
+    unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
+        unsafe { System.dealloc(p, l) };
+        LIVE.fetch_sub(l.size(), Relaxed);
+    }
+}
+
+#[global_allocator]
+static ALLOC: Counting = Counting;
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -67,14 +92,30 @@ fn main() -> ExitCode {
             let start = std::time::Instant::now();
             let clock = move || start.elapsed().as_secs_f64() * 1000.0;
             match sim::bench::seeks(servers, sim_ms, load, n, clock) {
-                Ok((run, times, bytes, events)) => {
+                Ok((t, run, times)) => {
+                    // Memory: the whole timeline (at its end) minus a plain simulator at the same point.
+                    let (events, with_history, estimate) =
+                        (t.sim().stats.events, LIVE.load(Relaxed), t.history_bytes());
+                    let record = t.record().clone();
+                    drop(t);
+                    let plain = record.replay(sim_ms * 1000).expect("replays");
+                    let state = LIVE.load(Relaxed);
+                    drop(plain);
+                    let mb = |b: usize| b as f64 / 1e6;
                     println!(
-                        "{servers} servers, {} s simulated, {load} writes/s: {events} events recorded in {run:.2} s; {n} seeks: median {:.1} ms, p90 {:.1} ms, worst {:.1} ms; history {:.1} MB",
+                        "{servers} servers, {} s simulated, {load} writes/s: {events} events recorded in {run:.2} s; {n} seeks: median {:.1} ms, p90 {:.1} ms, worst {:.1} ms",
                         sim_ms / 1000,
                         times[times.len() / 2],
                         times[times.len() * 9 / 10],
                         times[times.len() - 1],
-                        bytes as f64 / 1e6
+                    );
+                    println!(
+                        "heap: run with its history {:.1} MB, the state alone {:.1} MB, so the history (checkpoints, record, narration) {:.1} MB (the timeline's own estimate {:.1} MB); peak {:.1} MB",
+                        mb(with_history),
+                        mb(state),
+                        mb(with_history.saturating_sub(state)),
+                        mb(estimate),
+                        mb(PEAK.load(Relaxed))
                     );
                     ExitCode::SUCCESS
                 }
