@@ -305,17 +305,17 @@ test('a request sent from the menu commits; a bad command shows an error and cha
 
     // A refused action outside the menu (min latency above max) becomes a visible notice.
     await page.locator('raft-playground .net summary').click();
-    const min = page.locator('raft-playground [data-net=latency_min_ms]');
+    const min = page.locator('raft-playground [data-net=latency_min]');
     await min.fill('50');
     await min.press('Enter');
     const note = page.locator('raft-playground .notice.error');
     await note.waitFor({ state: 'visible', timeout: 2000 });
     assert.match(await note.textContent(), /latency/);
-    assert.equal(await onEl(page, (el) => el.view().config.latency_min_ms), 10, 'refused settings change nothing');
+    assert.equal(await onEl(page, (el) => el.view().config.latency_min), 10, 'refused settings change nothing');
     // A good one applies.
     await min.fill('5');
     await min.press('Enter');
-    assert.equal(await onEl(page, (el) => el.view().config.latency_min_ms), 5);
+    assert.equal(await onEl(page, (el) => el.view().config.latency_min), 5);
     assert.deepEqual(page.errors, []);
   } finally {
     await page.close();
@@ -402,17 +402,19 @@ test('toolbar: speed slider, Reset, New seed, server count, copy link', async ()
     assert.equal(v.servers.length, 7);
     const seed = v.seed;
 
+    await onEl(page, (el) => (el.playground.run_until(700), el.playground.act('crash 2')));
+    const want = await onEl(page, (el) => ({ d: el.digest(), t: el.time }));
     await page.locator('raft-playground [data-cmd=copy]').click();
-    await page.waitForFunction(() => location.search.includes('servers=7'));
-    const q = new URLSearchParams(await page.evaluate(() => location.search));
-    assert.equal(q.get('seed'), seed);
-    assert.equal(q.get('servers'), '7');
+    await page.waitForFunction(() => location.search.includes('run='));
+    const link = await page.evaluate(() => location.href);
+    assert.ok(link.length < 300, link);
     await page.locator('raft-playground .toasts .notice').first().waitFor({ state: 'visible' });
-    // The copied link reproduces the run.
-    const p2 = await load(`?seed=${seed}&servers=7`);
+    // The copied link reproduces the run: the same state at the same moment, in a fresh page.
+    const p2 = await load(link.slice(env.url.length));
     try {
-      const d = (p) => onEl(p, (el) => (el.pause(), el.playground.reset(), el.playground.run_until(800), el.playground.digest()));
-      assert.equal(await d(p2), await d(page));
+      assert.deepEqual(await onEl(p2, (el) => ({ d: el.digest(), t: el.time })), want);
+      assert.equal(await onEl(p2, (el) => el.view().servers.length), 7);
+      assert.equal(await onEl(p2, (el) => el.view().seed), seed);
     } finally {
       await p2.close();
     }

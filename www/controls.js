@@ -51,6 +51,17 @@ const TEMPLATE = `
           <div class="menu-err" role="alert"></div>
         </div>
       </div>
+      <div class="timeline">
+        <canvas class="strip" role="img" aria-label="each server's terms over the whole run (click to go to a moment)"></canvas>
+        <div class="scrub">
+          <button data-cmd="back" title="Step back one event (←)" aria-label="step back one event">◂</button>
+          <input type="range" class="scrubber" min="0" max="1" step="any" value="0" aria-label="time in the run">
+          <button data-cmd="fwd" title="Step forward one event (→)" aria-label="step forward one event">▸</button>
+          <output class="scrub-end"></output>
+        </div>
+        <p class="branch" hidden><span>Replaying the recorded run: acting now starts a new branch from here.</span></p>
+        <p class="forked" hidden><span>New branch: the old future was dropped.</span> <button class="linkish" data-cmd="undo">bring it back</button></p>
+      </div>
       <div class="legend">
         <span><i class="sv follower"></i>follower</span><span><i class="sv precandidate"></i>pre-candidate</span>
         <span><i class="sv candidate"></i>candidate</span><span><i class="sv leader"></i>leader</span>
@@ -67,6 +78,7 @@ const TEMPLATE = `
         <h3>Logs <small>solid = committed · dashed = not committed · <b class="ci-key"></b> commit index · <b class="mk m">m</b> <b class="mk n">n</b> leader's matchIndex / nextIndex · <b class="mk c">C</b> configuration · <b class="snap-key">≤ i</b> snapshot</small></h3>
         <div class="logscroll"><table></table></div>
       </div>
+      <section class="events"></section>
     </div>
     <aside class="side">
       <section class="safety">
@@ -95,15 +107,7 @@ const TEMPLATE = `
       </section>
       <section class="switches">
         <h3>Protocol switches <small>live</small></h3>
-        <label class="check" title="Probe for a majority before bumping the term, so a server that was cut off cannot disrupt the cluster when it returns"><input type="checkbox" data-opt="pre_vote"> PreVote <i>thesis §9.6</i></label>
-        <label class="check" title="A leader that has not heard from a majority for an election timeout steps down"><input type="checkbox" data-opt="check_quorum"> CheckQuorum <i>thesis §6.2</i></label>
-        <label class="check" title="A server that heard from a leader within the minimum election timeout ignores RequestVote, so removed servers cannot depose the leader"><input type="checkbox" data-opt="vote_lease"> vote lease <i>thesis §4.2.3</i></label>
-        <label class="check" title="Reads are answered by the leader after one heartbeat round confirms it still leads, instead of going through the log"><input type="checkbox" data-opt="read_index"> ReadIndex reads <i>thesis §6.4</i></label>
-        <label class="check" title="A rejecting follower tells the leader the conflicting term, so nextIndex skips a whole term per round trip"><input type="checkbox" data-opt="conflict_hint"> conflict hint <i>§5.3</i></label>
-        <label class="check" title="A new leader appends a no-op of its own term at once, so earlier entries commit without waiting for a client"><input type="checkbox" data-opt="leader_noop"> leader no-op <i>§8</i></label>
-        <label class="num" title="Compact the log into a snapshot once this many applied entries sit in it (0 = never)">snapshot after <input type="number" data-opt="snapshot_threshold" min="0" step="1"> entries <i>§7</i></label>
-        <label class="num" title="Most entries one AppendEntries carries">max entries per append <input type="number" data-opt="max_entries_per_append" min="1" step="1"></label>
-        <label class="check danger" title="UNSAFE: commit an entry of an earlier term once a majority stores it. The checker will catch the damage (Figure 8)."><input type="checkbox" data-opt="unsafe_commit_old_terms"> <span><b>Break a rule:</b> commit old-term entries by counting replicas <i>Figure 8</i></span></label>
+        <div class="opts"></div>
         <p class="foot">§ = Raft paper · thesis = Ongaro's dissertation</p>
       </section>
       <section class="net">
@@ -118,21 +122,80 @@ const TEMPLATE = `
         <div class="part-err" role="alert"></div>
         <details>
           <summary>Settings</summary>
-          <div class="grid">
-            <label>Latency min <span><input type="number" data-net="latency_min_ms" min="0.1" step="1"> <i class="unit">ms</i></span></label>
-            <label>Latency max <span><input type="number" data-net="latency_max_ms" min="0.1" step="1"> <i class="unit">ms</i></span></label>
-            <label>Drop <span><input type="number" data-net="drop" min="0" max="100" step="1"> <i class="unit">%</i></span></label>
-            <label>Duplicate <span><input type="number" data-net="duplicate" min="0" max="100" step="1"> <i class="unit">%</i></span></label>
-            <label>Reorder <span><input type="number" data-net="reorder" min="0" max="100" step="1"> <i class="unit">%</i></span></label>
-          </div>
+          <div class="grid"></div>
         </details>
       </section>
     </aside>
   </div>
 </div>`;
 
-/** Build the widget's DOM in `root` (a shadow root); returns handles to the parts. */
-export function buildDom(root) {
+/** "label (reference): explanation" → {label, ref, doc}. */
+function describe(s) {
+  const m = /^(.*?)(?: \(([^)]*)\))?: (.*)$/.exec(s.doc) || [null, s.name, '', s.doc];
+  return { label: m[1], ref: m[2] || '', doc: s.doc };
+}
+
+/** The protocol switches and network dials, from the settings' one definition (Rust). */
+function buildSettings(ui, settings) {
+  for (const s of settings.filter((x) => x.group === 'protocol')) {
+    const d = describe(s);
+    const label = document.createElement('label');
+    label.title = d.doc;
+    const input = document.createElement('input');
+    input.dataset.opt = s.name;
+    if (s.unit === 'bool') {
+      label.className = s.name.startsWith('unsafe_') ? 'check danger' : 'check';
+      input.type = 'checkbox';
+      label.append(input, ' ');
+      const text = document.createElement('span');
+      if (s.name.startsWith('unsafe_')) {
+        const b = document.createElement('b');
+        b.textContent = 'Break a rule: ';
+        text.append(b);
+      }
+      text.append(d.label);
+      label.append(text);
+    } else {
+      label.className = 'num';
+      input.type = 'number';
+      input.min = s.name === 'max_entries_per_append' ? '1' : '0';
+      input.step = '1';
+      label.append(`${d.label} `, input);
+      if (s.unit === 'ms') label.append(' ms');
+    }
+    if (d.ref) {
+      const i = document.createElement('i');
+      i.textContent = d.ref;
+      label.append(' ', i);
+    }
+    ui.optsBox.append(label);
+    ui.opts.push(input);
+  }
+  for (const s of settings.filter((x) => x.group === 'network')) {
+    const d = describe(s);
+    const label = document.createElement('label');
+    label.title = d.doc;
+    label.textContent = d.label[0].toUpperCase() + d.label.slice(1);
+    const span = document.createElement('span');
+    const input = document.createElement('input');
+    input.type = 'number';
+    input.dataset.net = s.name;
+    input.min = '0';
+    input.step = '1';
+    if (s.unit === 'percent') input.max = '100';
+    const unit = document.createElement('i');
+    unit.className = 'unit';
+    unit.textContent = s.unit === 'percent' ? '%' : 'ms';
+    span.append(input, ' ', unit);
+    label.append(span);
+    ui.netBox.append(label);
+    ui.net.push(input);
+  }
+}
+
+/** Build the widget's DOM in `root` (a shadow root); returns handles to the parts. `settings`:
+ * Playground.settings(). */
+export function buildDom(root, settings) {
   const t = document.createElement('template');
   t.innerHTML = TEMPLATE;
   root.appendChild(t.content.cloneNode(true));
@@ -174,15 +237,26 @@ export function buildDom(root) {
     cfgs: $('.members .cfgs'),
     add: $('[data-cmd=add]'),
     memErr: $('.mem-err'),
-    opts: [...root.querySelectorAll('[data-opt]')],
+    opts: [],
+    optsBox: $('.switches .opts'),
+    netBox: $('.net .grid'),
+    strip: $('canvas.strip'),
+    scrubber: $('.scrubber'),
+    scrubEnd: $('.scrub-end'),
+    back: $('[data-cmd=back]'),
+    fwd: $('[data-cmd=fwd]'),
+    branch: $('.branch'),
+    forked: $('.forked'),
+    events: $('section.events'),
     partForm: $('form.part'),
     partition: $('.partition'),
     partErr: $('.part-err'),
-    net: [...root.querySelectorAll('[data-net]')],
+    net: [],
     table: $('.logs table'),
     logscroll: $('.logscroll'),
     keys: {},
   };
+  buildSettings(ui, settings);
   ui.safety.innerHTML = PROPERTIES.map((p) => `<li data-prop="${p}"><span class="tick">✓</span> ${p}</li>`).join('');
   return ui;
 }

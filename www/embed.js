@@ -1,8 +1,14 @@
-// <raft-playground servers="5" seed="42" speed="0.02" autoplay>: a self-contained Raft cluster
+// <raft-playground servers="5" seed="42" speed="1/50" autoplay>: a self-contained Raft cluster
 // simulation. Everything lives in the element's shadow root; several widgets can share a page.
+//
+// A widget shows one run: its record (every setting, the seed and the timed actions) with the
+// cluster at the moment being looked at. The scrubber and ←/→ move through it; acting in the past
+// starts a new branch; "copy link" carries the whole record and the moment.
 import init, { Playground } from './pkg/raft_wasm.js';
 import { createLoop } from './loop.js';
 import { draw, layout, hitTest, linkState } from './render.js';
+import { createNarration } from './narration.js';
+import { drawStrip, stripHeight, stripTimeAt } from './strip.js';
 import * as C from './controls.js';
 
 const MIN_SPEED = 1 / 500;
@@ -10,10 +16,9 @@ const MAX_SPEED = 1;
 const DEFAULT_SPEED = 1 / 50;
 const DEFAULT_SERVERS = 5;
 const KEYS = 'xyzabc';
-// What `new Playground(config)` accepts; the other view.config fields are set live through actions.
-const CONFIG_KEYS = ['servers', 'seed', 'election_timeout_ms', 'heartbeat_ms', 'latency_min_ms', 'latency_max_ms', 'drop', 'duplicate', 'reorder',
-  'conflict_hint', 'pre_vote', 'check_quorum', 'read_index', 'snapshot_threshold', 'max_entries_per_append', 'client_timeout_ms'];
-const LIVE_KEYS = ['leader_noop', 'unsafe_commit_old_terms', 'vote_lease'];
+/** Where "copy link" points by default: the standalone page beside this module. */
+const STANDALONE = new URL('../index.html', import.meta.url).href;
+const STRIP_THEME = { ink: '#343a40', bad: '#e03131', down: '#ced4da', cursor: '#1c6dd0' };
 
 let shared; // wasm module + stylesheet, loaded once per page
 function loadShared() {
@@ -35,7 +40,10 @@ function loadShared() {
 const toSlider = (x) => Math.round((1000 * Math.log(x / MIN_SPEED)) / Math.log(MAX_SPEED / MIN_SPEED));
 const fromSlider = (v) => MIN_SPEED * Math.pow(MAX_SPEED / MIN_SPEED, v / 1000);
 
-/** Read the attributes; returns {config, speed, autoplay, problems[]} with bad values replaced by defaults. */
+const message = (e) => (e && e.message ? e.message : String(e));
+
+/** Read the attributes; returns {config, speed, autoplay, scenario, run, problems[]} with bad values
+ * replaced by defaults. */
 function readAttributes(el) {
   const problems = [];
   const config = {};
@@ -51,6 +59,12 @@ function readAttributes(el) {
     if (/^\d{1,20}$/.test(s) && BigInt(s) <= 18446744073709551615n) config.seed = s;
     else problems.push(`seed="${seed}" is not a whole number 0–18446744073709551615: using a random seed.`);
   }
+  const load = el.getAttribute('load');
+  if (load != null && load.trim() !== '') {
+    const n = Number(load.trim());
+    if (/^\d+$/.test(load.trim()) && n <= 10000) config.load = n;
+    else problems.push(`load="${load}" is not a number of client writes per simulated second (0–10000): no background load.`);
+  }
   let speed = DEFAULT_SPEED;
   const sp = el.getAttribute('speed');
   if (sp != null && sp.trim() !== '') {
@@ -62,11 +76,12 @@ function readAttributes(el) {
   const ap = el.getAttribute('autoplay');
   const autoplay = ap != null && ap !== 'false';
   const scenario = (el.getAttribute('scenario') ?? '').trim();
-  return { config, speed, autoplay, scenario, problems };
+  const run = (el.getAttribute('run') ?? '').trim();
+  return { config, speed, autoplay, scenario, run, problems };
 }
 
 class RaftPlayground extends HTMLElement {
-  static observedAttributes = ['servers', 'seed', 'speed', 'scenario'];
+  static observedAttributes = ['servers', 'seed', 'speed', 'scenario', 'load', 'run'];
 
   #pg = null;
   #view = null;
@@ -82,16 +97,40 @@ class RaftPlayground extends HTMLElement {
   #docKey = null;
   /** The scenario being played ({name, description, text}), or null in free play. */
   #scenario = null;
+  /** The run came from a permalink (Reset goes back to its start, keeping its recorded future). */
+  #fromLink = false;
+  #narration = null;
+  #strip = null;
+  #stripAt = -1;
+  #eventsSeen = 0;
+  #ready;
+  #resolveReady;
   frames = 0;
 
   constructor() {
     super();
     this.attachShadow({ mode: 'open' }).textContent = 'Loading the Raft simulator…';
+    this.#ready = new Promise((resolve, reject) => (this.#resolveReady = { resolve, reject }));
+    this.#ready.catch(() => {}); // an unobserved failure is shown on the page, not thrown
   }
 
-  // ---- test hooks / public API ----
+  // ---- public API (documented in the README; tests and blog authors script the widget) ----
+
+  /** Resolves once the simulator is loaded and the first run is set up. */
+  get ready() {
+    return this.#ready;
+  }
+  /** The raw wasm Playground (for tests). */
   get playground() {
     return this.#pg;
+  }
+  /** Simulated time shown, ms. */
+  get time() {
+    return this.#pg && !this.#dead ? this.#wasm(() => this.#pg.time_ms()) ?? 0 : 0;
+  }
+  /** Fingerprint of the run up to the moment shown (16 hex digits). */
+  digest() {
+    return this.#pg && !this.#dead ? this.#wasm(() => this.#pg.digest()) : null;
   }
   view() {
     if (this.#pg && !this.#dead) {
@@ -100,13 +139,53 @@ class RaftPlayground extends HTMLElement {
     }
     return this.#view;
   }
+  /** Go to simulated time `ms` (back or forward); resolves when the state is there. */
+  seek(ms) {
+    return this.#api(() => {
+      const t = Number(ms);
+      if (!Number.isFinite(t) || t < 0) throw new Error(`seek(${ms}): expected a time in ms ≥ 0`);
+      this.pause();
+      this.#pg.seek(t);
+    });
+  }
+  /** Run forward to simulated time `ms`. */
+  runUntil(ms) {
+    return this.#api(() => {
+      const t = Number(ms);
+      if (!Number.isFinite(t) || t < 0) throw new Error(`runUntil(${ms}): expected a time in ms ≥ 0`);
+      this.#pg.run_until(t);
+    });
+  }
+  /** `n` single steps (events or recorded actions); negative steps go back. */
+  step(n = 1) {
+    return this.#api(() => {
+      const k = Math.trunc(Number(n));
+      if (!Number.isFinite(k)) throw new Error(`step(${n}): expected a whole number`);
+      this.pause();
+      for (let i = 0; i < Math.abs(k); i++) if (!(k > 0 ? this.#pg.step() != null : this.#pg.step_back())) break;
+    });
+  }
+  /** Carry out an action: `{type: "crash", server: 2}`, `{type: "request", server: 1, command:
+   * "x <- 3"}`, … or a script line (`"crash 2"`). Rejects with the reason if it is refused. */
+  act(action) {
+    return this.#api(() => this.#pg.act(action));
+  }
+  /** A link to this run at this moment (the standalone page, or the `href` attribute's page). */
+  permalink() {
+    if (!this.#pg || this.#dead) return null;
+    const base = new URL(this.getAttribute('href') || (this.hasAttribute('url-params') ? location.href : STANDALONE), location.href);
+    base.search = '';
+    base.hash = '';
+    base.searchParams.set('run', this.#pg.permalink());
+    return base.href;
+  }
   get paused() {
     return !this.#loop || !this.#loop.playing;
   }
   play() {
     if (this.#dead || !this.#loop) return;
     if (this.#view && this.#view.violations.length) {
-      this.#notice('The run stopped on a safety violation: press Reset or New seed.', 'error');
+      this.#notice('The run stopped on a safety violation: press Reset or New seed, or go back in time.', 'error');
       return;
     }
     if (this.#ui) this.#ui.event.textContent = '';
@@ -139,6 +218,23 @@ class RaftPlayground extends HTMLElement {
     return p ? { x: p.x, y: p.y } : null;
   }
 
+  /** Run `fn` against the playground; a Promise of its result (rejected with a readable Error). */
+  #api(fn) {
+    return this.#ready.then(() => {
+      if (this.#dead) throw new Error('the simulator has crashed');
+      let out;
+      try {
+        out = this.#wasm(fn);
+      } catch (e) {
+        throw new Error(message(e));
+      }
+      if (this.#dead) throw new Error('the simulator has crashed');
+      this.#invalidate();
+      this.#emitEvents();
+      return out;
+    });
+  }
+
   // ---- lifecycle ----
   connectedCallback() {
     if (!this.hasAttribute('tabindex')) this.tabIndex = 0;
@@ -148,14 +244,19 @@ class RaftPlayground extends HTMLElement {
     }
     this.#started = true;
     loadShared().then(
-      ([, sheet]) => this.#setup(sheet),
+      ([, sheet]) => {
+        this.#setup(sheet);
+        if (this.#pg) this.#resolveReady.resolve();
+        else this.#resolveReady.reject(new Error('the simulator could not start'));
+      },
       (e) => {
         this.shadowRoot.textContent = '';
         const p = document.createElement('p');
         p.setAttribute('role', 'alert');
         p.style.cssText = 'color:#c92a2a;font:14px system-ui,sans-serif';
-        p.textContent = `Could not load the Raft simulator (wasm): ${e && e.message ? e.message : e}`;
+        p.textContent = `Could not load the Raft simulator (wasm): ${message(e)}`;
         this.shadowRoot.append(p);
+        this.#resolveReady.reject(e);
       },
     );
   }
@@ -173,7 +274,8 @@ class RaftPlayground extends HTMLElement {
     a.problems.forEach((p) => this.#notice(p, 'warn'));
     if (name === 'speed') this.setSpeed(a.speed);
     else if (name === 'scenario') this.#playScenario(a.scenario);
-    else this.#rebuild(a.config);
+    else if (name === 'run') this.#openLink(a.run, a.config);
+    else this.#rebuild({ ...this.#configNow(true), ...a.config });
   }
 
   /** The built-in scenarios, [{name, description, text}]. */
@@ -196,12 +298,29 @@ class RaftPlayground extends HTMLElement {
       pg = Playground.from_script(sc.text);
     } catch (e) {
       if (e instanceof WebAssembly.RuntimeError) return this.#fatal(e);
-      this.#notice(`Scenario "${name}": ${e.message || e}`, 'error');
+      this.#notice(`Scenario "${name}": ${message(e)}`, 'error');
       return;
     }
     this.#install(pg);
     this.#setScenario(sc);
     if (ui) ui.scenario.value = sc.name;
+  }
+
+  /** Open a permalink's run at its moment; a bad link says why and starts a default run. */
+  #openLink(link, fallback) {
+    let pg;
+    try {
+      pg = Playground.from_permalink(link);
+    } catch (e) {
+      if (e instanceof WebAssembly.RuntimeError) return this.#fatal(e);
+      this.#notice(`This link could not be opened: ${message(e)}. Starting a default run instead.`, 'error');
+      this.#rebuild(fallback);
+      return;
+    }
+    this.#install(pg);
+    this.#setScenario(null);
+    this.#fromLink = true;
+    this.pause();
   }
 
   #setScenario(sc) {
@@ -217,24 +336,41 @@ class RaftPlayground extends HTMLElement {
     // Parameters from the page URL (index.html opts in with the url-params attribute).
     if (this.hasAttribute('url-params')) {
       const q = new URLSearchParams(location.search);
-      for (const k of ['seed', 'servers', 'scenario']) if (q.has(k)) this.setAttribute(k, q.get(k));
+      for (const k of ['seed', 'servers', 'scenario', 'load', 'run']) if (q.has(k)) this.setAttribute(k, q.get(k));
     }
     const root = this.shadowRoot;
     root.textContent = '';
     if (sheet) root.adoptedStyleSheets = [sheet];
-    const ui = (this.#ui = C.buildDom(root));
+    let settings;
+    try {
+      settings = Playground.settings();
+    } catch (e) {
+      root.textContent = `The simulator could not start: ${message(e)}`;
+      return;
+    }
+    const ui = (this.#ui = C.buildDom(root, settings));
     const a = readAttributes(this);
     a.problems.forEach((p) => this.#notice(p, 'warn'));
     this.setSpeed(a.speed);
-    this.#rebuild(a.config);
+    this.#narration = createNarration(ui.events, {
+      fetch: (start, count, kinds, server) => this.#wasm(() => this.#pg.notes(start, count, kinds, server)) ?? { total: 0, matching: 0, start: 0, notes: [] },
+      kinds: Playground.note_kinds(),
+      onSeek: (n) => {
+        this.pause();
+        this.#wasm(() => this.#pg.seek_note(n.time_ms, n.events, n.applied));
+        this.#invalidate();
+      },
+    });
+    if (a.run) this.#openLink(a.run, a.config);
+    else this.#rebuild(a.config);
     if (!this.#pg) return;
     for (const sc of this.scenarios) ui.scenario.add(new Option(sc.name.replaceAll('_', ' '), sc.name));
-    if (a.scenario) this.#playScenario(a.scenario);
+    if (a.scenario && !a.run) this.#playScenario(a.scenario);
 
     for (let n = 3; n <= 9; n++) ui.servers.add(new Option(String(n), String(n)));
     this.#wire();
     this.#startLoop();
-    if (a.autoplay) this.play();
+    if (a.autoplay && !a.run) this.play();
     // Ready to use (even if scrolled out of view, where no frame is drawn yet).
     this.setAttribute('data-ready', '1');
     ui.root.dataset.ready = '1';
@@ -250,19 +386,15 @@ class RaftPlayground extends HTMLElement {
     document.addEventListener('keydown', this.#docKey);
   }
 
-  /** New cluster from `config` (a view.config, possibly with a seed); on a refused config, say why
-   * and use the defaults. */
-  #rebuild(all) {
-    const config = {};
-    const live = {};
-    for (const k of CONFIG_KEYS) if (all[k] !== undefined) config[k] = all[k];
-    for (const k of LIVE_KEYS) if (all[k] !== undefined) live[k] = all[k];
+  /** New cluster from `config` (every setting by name, as view.config has them, plus a seed); on
+   * a refused config, say why and use the defaults. */
+  #rebuild(config) {
     let pg = null;
     try {
       pg = new Playground(config);
     } catch (e) {
       if (e instanceof WebAssembly.RuntimeError) return this.#fatal(e);
-      this.#notice(`${e.message || e}: using the defaults.`, 'warn');
+      this.#notice(`${message(e)}: using the defaults.`, 'warn');
       try {
         pg = new Playground({});
       } catch (e2) {
@@ -271,22 +403,24 @@ class RaftPlayground extends HTMLElement {
     }
     this.#install(pg);
     this.#setScenario(null);
-    // Switches the constructor does not take: set them at time 0, only if they differ.
-    const now = this.#wasm(() => pg.view())?.config ?? {};
-    const diff = Object.fromEntries(Object.entries(live).filter(([k, x]) => k in now && now[k] !== x));
-    if (Object.keys(diff).length) this.#act({ type: 'options', ...diff });
-    this.#invalidate();
   }
 
   /** Make `pg` the widget's cluster, freeing the old one. */
   #install(pg) {
-    try {
-      this.#pg?.free();
-    } catch {
-      /* already gone */
+    if (pg !== this.#pg) {
+      try {
+        this.#pg?.free();
+      } catch {
+        /* already gone */
+      }
+      this.#fromLink = false;
     }
     this.#pg = pg;
     this.#view = null;
+    this.#strip = null;
+    this.#stripAt = -1;
+    this.#eventsSeen = this.#wasm(() => pg.note_count()) ?? 0;
+    this.#narration?.reset();
     if (this.#ui) {
       C.closeMenu(this.#ui);
       this.#ui.keys = {};
@@ -312,9 +446,8 @@ class RaftPlayground extends HTMLElement {
     try {
       this.#wasm(() => this.#pg.act(action));
     } catch (e) {
-      const msg = e && e.message ? e.message : String(e);
-      if (where) where.textContent = msg;
-      else this.#notice(msg, 'error');
+      if (where) where.textContent = message(e);
+      else this.#notice(message(e), 'error');
       return false;
     }
     if (this.#dead) return false;
@@ -327,7 +460,7 @@ class RaftPlayground extends HTMLElement {
     this.#dead = true;
     this.#loop?.stop();
     const ui = this.#ui;
-    const msg = e && e.message ? e.message : String(e);
+    const msg = message(e);
     if (!ui) {
       this.shadowRoot.textContent = `The simulator crashed: ${msg}`;
       return;
@@ -352,19 +485,21 @@ class RaftPlayground extends HTMLElement {
     this.setAttribute('data-crashed', '1');
   }
 
-  #notice(text, kind = 'info') {
+  #notice(text, kind = 'info', node = null) {
     const ui = this.#ui;
     if (!ui) return;
     const div = document.createElement('div');
     div.className = `notice ${kind}`;
     div.innerHTML = '<span></span><button aria-label="dismiss">×</button>';
     div.firstChild.textContent = text;
+    if (node) div.firstChild.append(node);
     div.lastChild.onclick = () => div.remove();
     // Passing information floats over the canvas; warnings and errors stay in the flow until dismissed.
     const box = kind === 'info' ? ui.toasts : ui.notices;
     box.append(div);
     while (box.children.length > 3) box.firstChild.remove();
     if (kind === 'info') setTimeout(() => div.remove(), 4000);
+    return div;
   }
 
   #invalidate() {
@@ -379,7 +514,20 @@ class RaftPlayground extends HTMLElement {
     c.width = Math.max(1, Math.round(w * dpr));
     c.height = Math.max(1, Math.round(h * dpr));
     this.#layout = null;
+    this.#stripAt = -1;
     this.#invalidate();
+  }
+
+  /** A `raft-event` per event narrated since the last call (new ground only, not replays). */
+  #emitEvents() {
+    const count = this.#wasm(() => this.#pg.note_count()) ?? 0;
+    if (count < this.#eventsSeen) this.#eventsSeen = count; // a fork dropped the future
+    if (count === this.#eventsSeen) return;
+    const page = this.#wasm(() => this.#pg.notes_from(this.#eventsSeen, Math.min(500, count - this.#eventsSeen)));
+    this.#eventsSeen = count;
+    for (const n of page?.notes ?? []) {
+      this.dispatchEvent(new CustomEvent('raft-event', { detail: { text: n.text, kind: n.kind, server: n.server, term: n.term, time: n.time_ms } }));
+    }
   }
 
   #frame(dt, playing) {
@@ -392,7 +540,7 @@ class RaftPlayground extends HTMLElement {
       const ui = this.#ui;
       if (v.violations.length && this.#loop.playing) {
         this.#loop.pause();
-        this.#notice('A safety property was violated: the simulation stopped.', 'error');
+        this.#notice('A safety property was violated: the simulation stopped. Go back in time to see how it happened.', 'error');
       }
       const c = ui.canvas;
       const w = c.clientWidth;
@@ -416,6 +564,8 @@ class RaftPlayground extends HTMLElement {
       C.updateLogs(ui, v);
       C.updateNet(ui, v, this.shadowRoot.activeElement);
       C.updateSwitches(ui, v, this.shadowRoot.activeElement);
+      this.#updateTimeline(v);
+      this.#emitEvents();
       // The cluster size the run started with (servers added later do not change it).
       const size = String(v.config.servers);
       if (ui.servers.value !== size) {
@@ -429,15 +579,82 @@ class RaftPlayground extends HTMLElement {
     }
   }
 
+  /** The scrubber, the term strip, the branch notes and the event list. */
+  #updateTimeline(v) {
+    const ui = this.#ui;
+    const pg = this.#pg;
+    const end = Math.max(pg.end_ms(), v.time_ms);
+    if (this.#shadowActive() !== ui.scrubber) {
+      ui.scrubber.max = String(end);
+      ui.scrubber.value = String(v.time_ms);
+    }
+    const endText = `of ${C.fmtMs(end)}`;
+    if (ui.scrubEnd.textContent !== endText) ui.scrubEnd.textContent = endText;
+    ui.branch.hidden = !(v.time_ms < end - 1e-9) || this.#loop.playing;
+    ui.forked.hidden = !pg.can_undo();
+    // The strip: refetched when the narration grew (at most every 250 ms of wall time while playing).
+    const count = pg.note_count();
+    const now = performance.now();
+    const stale = this.#strip && this.#strip.count !== count && (!this.#loop.playing || now - this.#strip.at > 250);
+    if (!this.#strip || stale || this.#stripAt === -1) {
+      this.#strip = { data: pg.strip(), count, at: now };
+      this.#stripAt = -1;
+    }
+    const n = v.servers.length;
+    const hh = `${stripHeight(n)}px`;
+    if (ui.strip.style.height !== hh) ui.strip.style.height = hh;
+    if (this.#stripAt !== v.time_ms || this.#strip.drawn !== this.#strip.count) {
+      drawStrip(ui.strip, this.#strip.data, v.time_ms, n, STRIP_THEME);
+      this.#stripAt = v.time_ms;
+      this.#strip.drawn = this.#strip.count;
+    }
+    this.#narration.setServers(n);
+    if (!this.#loop.playing || now - (this.#narration.at ?? 0) > 200) {
+      this.#narration.at = now;
+      this.#narration.update({ events: pg.events(), applied: pg.applied() });
+    }
+  }
+
+  #shadowActive() {
+    return this.shadowRoot.activeElement;
+  }
+
   // ---- input ----
   #wire() {
     const ui = this.#ui;
     ui.play.onclick = () => (this.paused ? this.play() : this.pause());
-    ui.step.onclick = () => this.#step();
+    ui.step.onclick = () => this.#step(1);
+    ui.fwd.onclick = () => this.#step(1);
+    ui.back.onclick = () => this.#step(-1);
     ui.speed.oninput = () => this.setSpeed(fromSlider(Number(ui.speed.value)));
-    // Reset: the same seed, with the settings as they are now (switches and network included).
-    ui.root.querySelector('[data-cmd=reset]').onclick = () =>
-      this.#scenario ? this.#playScenario(this.#scenario.name) : this.#rebuild(this.#configNow(true));
+    // The scrubber: dragging seeks (the simulation pauses).
+    ui.scrubber.oninput = () => {
+      this.pause();
+      this.#wasm(() => this.#pg.seek(Number(ui.scrubber.value)));
+      this.#invalidate();
+    };
+    ui.scrubber.onchange = () => this.#invalidate();
+    ui.strip.addEventListener('click', (e) => {
+      const r = ui.strip.getBoundingClientRect();
+      const end = Math.max(this.#pg.end_ms(), this.#pg.time_ms());
+      this.pause();
+      this.#wasm(() => this.#pg.seek(stripTimeAt(r.width, e.clientX - r.left, end)));
+      this.#invalidate();
+    });
+    ui.root.querySelector('[data-cmd=undo]').onclick = () => {
+      this.pause();
+      if (this.#wasm(() => this.#pg.undo_fork())) this.#notice('The recorded future is back.', 'info');
+      this.#invalidate();
+    };
+    // Reset: back to the start of the run (a scenario or a link keeps its recorded future; free
+    // play starts over with the same seed and the settings as they are now).
+    ui.root.querySelector('[data-cmd=reset]').onclick = () => {
+      if (this.#scenario) this.#playScenario(this.#scenario.name);
+      else if (this.#fromLink) {
+        this.#wasm(() => this.#pg.reset());
+        this.#install(this.#pg);
+      } else this.#rebuild(this.#configNow(true));
+    };
     ui.scenario.onchange = () => this.#playScenario(ui.scenario.value);
     ui.root.querySelector('[data-cmd=newseed]').onclick = () => this.#rebuild(this.#configNow(false));
     ui.servers.onchange = () => this.#rebuild({ ...this.#configNow(true), servers: Number(ui.servers.value) });
@@ -476,8 +693,8 @@ class RaftPlayground extends HTMLElement {
         let x = input.checked;
         if (input.type === 'number') {
           x = Number(input.value);
-          if (input.value.trim() === '' || !Number.isInteger(x) || x < 0) {
-            this.#notice(`${k}: "${input.value}" is not a whole number ≥ 0`, 'error');
+          if (input.value.trim() === '' || !Number.isFinite(x) || x < 0) {
+            this.#notice(`${k}: "${input.value}" is not a number ≥ 0`, 'error');
             ui.keys.opts = null;
             return;
           }
@@ -603,41 +820,59 @@ class RaftPlayground extends HTMLElement {
       this.paused ? this.play() : this.pause();
     } else if (e.key === 'ArrowRight') {
       e.preventDefault();
-      this.#step();
+      this.#step(1);
+    } else if (e.key === 'ArrowLeft') {
+      e.preventDefault();
+      this.#step(-1);
     } else if (e.key === 'Escape') C.closeMenu(this.#ui);
   }
 
-  #step() {
+  /** One step forward (the next event or recorded action) or back. */
+  #step(dir) {
     if (this.#dead) return;
     this.pause();
-    const event = this.#wasm(() => this.#pg.step());
-    if (this.#dead) return;
-    if (event == null) this.#notice('Nothing to step: the run has stopped.', 'info');
+    let event;
+    if (dir > 0) {
+      event = this.#wasm(() => this.#pg.step());
+      if (this.#dead) return;
+      if (event == null) this.#notice('Nothing to step: the run has stopped.', 'info');
+    } else {
+      const moved = this.#wasm(() => this.#pg.step_back());
+      if (this.#dead) return;
+      event = moved ? `back to ${C.fmtMs(this.#pg.time_ms(), true)}` : null;
+      if (!moved) this.#notice('This is the start of the run.', 'info');
+    }
     this.#ui.event.textContent = event != null ? `step: ${event}` : '';
     this.#invalidate();
   }
 
-  /** The current cluster's config, for rebuilding (optionally keeping the seed). */
+  /** The current cluster's config (every setting by name), for rebuilding (optionally keeping the seed). */
   #configNow(keepSeed) {
     const v = this.#view || this.view();
-    const c = { ...v.config };
-    if (keepSeed) c.seed = v.seed;
-    else delete c.seed;
+    const c = { ...(v?.config ?? {}) };
+    if (keepSeed && v) c.seed = v.seed;
     return c;
   }
 
   #copyLink() {
-    const v = this.#view;
-    if (!v) return;
-    const u = new URL(location.href);
-    u.searchParams.set('seed', v.seed);
-    u.searchParams.set('servers', String(v.config.servers));
-    if (this.#scenario) u.searchParams.set('scenario', this.#scenario.name);
-    else u.searchParams.delete('scenario');
-    if (this.hasAttribute('url-params')) history.replaceState(null, '', u);
-    const done = (ok) => this.#notice(ok ? `Link copied: ${u.href}` : `Link: ${u.href}`, 'info');
-    if (navigator.clipboard?.writeText) navigator.clipboard.writeText(u.href).then(() => done(true), () => done(false));
-    else done(false);
+    const href = this.permalink();
+    if (!href) return;
+    if (this.hasAttribute('url-params')) history.replaceState(null, '', href);
+    const show = () => {
+      // No clipboard (an iframe without permission, an old browser): a field to copy from.
+      const input = document.createElement('input');
+      input.className = 'linkfield';
+      input.readOnly = true;
+      input.value = href;
+      input.setAttribute('aria-label', 'link to this run');
+      const box = this.#notice('Copy this link to the run: ', 'warn', input);
+      input.focus();
+      input.select();
+      return box;
+    };
+    const clip = navigator.clipboard;
+    if (!clip?.writeText || window.top !== window) return show();
+    clip.writeText(href).then(() => this.#notice(`Link copied (${href.length} characters): ${href}`, 'info'), show);
   }
 }
 

@@ -36,7 +36,8 @@ pub enum Group {
 }
 
 /// One setting: its name (the same in scripts, JS, URLs and the page), unit, group and a line of
-/// documentation. `max` bounds what input may ask for.
+/// documentation, "label (reference): explanation" (the page's switch label is the part before
+/// the colon). `max` bounds what input may ask for.
 #[derive(Clone, Copy, Debug)]
 pub struct Meta {
     pub name: &'static str,
@@ -120,18 +121,24 @@ pub fn visit_options(o: &mut raft::Options, v: &mut impl Visitor) {
         ),
         check_quorum,
     );
-    field(v, m("vote_lease", Bool, P, 1, "Vote lease (thesis §4.2.3): a server that heard from a leader within the minimum election timeout ignores RequestVote, so removed servers cannot depose the leader"), vote_lease);
+    field(v, m("vote_lease", Bool, P, 1, "vote lease (thesis §4.2.3): a server that heard from a leader within the minimum election timeout ignores RequestVote, so removed servers cannot depose the leader"), vote_lease);
     field(v, m("read_index", Bool, P, 1, "ReadIndex reads (thesis §6.4): the leader answers reads after one heartbeat round confirms it still leads, instead of going through the log"), read_index);
-    field(v, m("conflict_hint", Bool, P, 1, "Conflict hint (§5.3): a rejecting follower tells the leader the conflicting term, so nextIndex skips a whole term per round trip"), conflict_hint);
-    field(v, m("leader_noop", Bool, P, 1, "Leader no-op (§8): a new leader appends a no-op of its own term at once, so earlier entries commit without waiting for a client"), leader_noop);
+    field(v, m("conflict_hint", Bool, P, 1, "conflict hint (§5.3): a rejecting follower tells the leader the conflicting term, so nextIndex skips a whole term per round trip"), conflict_hint);
+    field(v, m("leader_noop", Bool, P, 1, "leader no-op (§8): a new leader appends a no-op of its own term at once, so earlier entries commit without waiting for a client"), leader_noop);
     field(
         v,
-        m("snapshot_threshold", Count, P, 1 << 32, "Snapshot after this many applied entries (§7; 0 = never compact)"),
+        m("snapshot_threshold", Count, P, 1 << 32, "snapshot after N entries (§7): compact the log into a snapshot once this many applied entries sit in it (0 = never)"),
         snapshot_threshold,
     );
     field(
         v,
-        m("max_entries_per_append", Count, P, 1 << 20, "Most entries one AppendEntries carries"),
+        m(
+            "max_entries_per_append",
+            Count,
+            P,
+            1 << 20,
+            "max entries per append: most entries one AppendEntries carries",
+        ),
         max_entries_per_append,
     );
     field(
@@ -141,7 +148,7 @@ pub fn visit_options(o: &mut raft::Options, v: &mut impl Visitor) {
             Micros,
             P,
             60 * S,
-            "Election timeout T: each timeout is drawn from [T, 2T] (§5.2); also the vote lease",
+            "election timeout (§5.2): each timeout is drawn from [T, 2T]; T is also the vote lease",
         ),
         election_timeout_min,
     );
@@ -152,7 +159,7 @@ pub fn visit_options(o: &mut raft::Options, v: &mut impl Visitor) {
             Bool,
             P,
             1,
-            "Broken rule (Figure 8): commit an entry of an earlier term once a majority stores it",
+            "commit old-term entries by counting replicas (Figure 8): a deliberately broken rule — a leader commits an entry of an earlier term once a majority stores it; the safety checker will catch the damage",
         ),
         unsafe_commit_old_terms,
     );
@@ -163,11 +170,15 @@ pub fn visit_net(n: &mut NetConfig, v: &mut impl Visitor) {
     use Group::Network as N;
     use Unit::*;
     let NetConfig { latency_min_us, latency_max_us, drop_ppm, duplicate_ppm, reorder_ppm } = n;
-    field(v, m("latency_min", Micros, N, 10 * S, "Shortest message latency"), latency_min_us);
-    field(v, m("latency_max", Micros, N, 10 * S, "Longest message latency"), latency_max_us);
-    field(v, m("drop", Ppm, N, 1_000_000, "Chance a message is lost"), drop_ppm);
-    field(v, m("duplicate", Ppm, N, 1_000_000, "Chance a message is delivered twice"), duplicate_ppm);
-    field(v, m("reorder", Ppm, N, 1_000_000, "Chance a message is held back so later ones overtake it"), reorder_ppm);
+    field(v, m("latency_min", Micros, N, 10 * S, "latency min: the shortest time a message takes"), latency_min_us);
+    field(v, m("latency_max", Micros, N, 10 * S, "latency max: the longest time a message takes"), latency_max_us);
+    field(v, m("drop", Ppm, N, 1_000_000, "drop: the chance a message is lost"), drop_ppm);
+    field(v, m("duplicate", Ppm, N, 1_000_000, "duplicate: the chance a message is delivered twice"), duplicate_ppm);
+    field(
+        v,
+        m("reorder", Ppm, N, 1_000_000, "reorder: the chance a message is held back so later ones overtake it"),
+        reorder_ppm,
+    );
 }
 
 impl SimConfig {
@@ -187,9 +198,13 @@ impl SimConfig {
             // A test-only cross-check: it changes nothing in the run.
             check_persistence: _,
         } = self;
-        field(v, m("servers", Count, R, crate::MAX_SERVERS as u64, "Servers in the cluster at the start"), servers);
-        field(v, m("seed", Count, R, u64::MAX, "Seed of the simulator's random draws"), seed);
-        field(v, m("heartbeat", Micros, R, 60 * S, "Leader heartbeat interval"), heartbeat_us);
+        field(
+            v,
+            m("servers", Count, R, crate::MAX_SERVERS as u64, "servers: how many the cluster starts with"),
+            servers,
+        );
+        field(v, m("seed", Count, R, u64::MAX, "seed: of the simulator's random draws"), seed);
+        field(v, m("heartbeat", Micros, R, 60 * S, "heartbeat: the leader's heartbeat interval"), heartbeat_us);
         field(
             v,
             m(
@@ -197,12 +212,16 @@ impl SimConfig {
                 Micros,
                 R,
                 600 * S,
-                "A client with no answer within this time retries at the next server",
+                "client timeout: a client with no answer within this time retries at the next server",
             ),
             client_timeout_us,
         );
-        field(v, m("client_attempts", Count, R, 1000, "A client gives up after this many attempts"), client_attempts);
-        field(v, m("load", Count, R, 10_000, "Background client writes per simulated second"), load);
+        field(
+            v,
+            m("client_attempts", Count, R, 1000, "client attempts: a client gives up after this many"),
+            client_attempts,
+        );
+        field(v, m("load", Count, R, 10_000, "load: background client writes per simulated second"), load);
         visit_options(raft, v);
         visit_net(net, v);
     }

@@ -16,6 +16,8 @@ use crate::narrate::{Note, What};
 use crate::record::{Position, Record, Timed};
 use raft::{NodeId, Term};
 
+/// Most narrated events kept; beyond, the oldest quarter is dropped (the term strip keeps them).
+pub const MAX_NOTES: usize = 100_000;
 /// Events between checkpoints at the start (doubled as checkpoints are thinned).
 pub const CHECKPOINT_EVERY: u64 = 4_000;
 /// What the checkpoints may cost in all beyond the state they share (estimated), before every
@@ -65,8 +67,11 @@ pub struct Timeline {
     every: u64,
     /// The furthest position reached on this branch.
     horizon: Position,
-    /// Narration of the branch up to the horizon.
+    /// Narration of the branch up to the horizon (the newest [`MAX_NOTES`]; older ones are
+    /// folded into `strip_base` and counted in `notes_dropped`).
     notes: Vec<Note>,
+    notes_dropped: usize,
+    strip_base: StripBuilder,
     /// The violation that ended the branch, in words.
     violation: Option<String>,
     undo: Option<Undo>,
@@ -89,6 +94,8 @@ impl Timeline {
             checkpoints: vec![Checkpoint { cost: 0, sim: sim.clone() }],
             horizon: sim.position(),
             notes: std::mem::take(&mut sim.notes),
+            notes_dropped: 0,
+            strip_base: StripBuilder::new(record.config.servers),
             sim,
             record,
             every: CHECKPOINT_EVERY,
@@ -123,6 +130,10 @@ impl Timeline {
     }
     pub fn notes(&self) -> &[Note] {
         &self.notes
+    }
+    /// How many of the oldest notes were dropped to keep the narration bounded.
+    pub fn notes_dropped(&self) -> usize {
+        self.notes_dropped
     }
     pub fn violation(&self) -> Option<&str> {
         self.violation.as_deref()
@@ -180,6 +191,14 @@ impl Timeline {
     fn settle(&mut self) {
         if self.sim.narrate {
             self.notes.append(&mut self.sim.notes);
+            if self.notes.len() > MAX_NOTES {
+                let old: Vec<Note> = self.notes.drain(..MAX_NOTES / 4).collect();
+                for n in &old {
+                    let a = self.note_action(n).cloned();
+                    self.strip_base.feed(n, a.as_ref());
+                }
+                self.notes_dropped += old.len();
+            }
         } else {
             self.sim.notes.clear();
         }
@@ -429,59 +448,76 @@ pub struct Strip {
     pub marks: Vec<(NodeId, u64, u8)>,
 }
 
+/// Folds notes into a [`Strip`], one note at a time.
+#[derive(Clone, Debug, Default)]
+pub struct StripBuilder {
+    strip: Strip,
+    /// Per server: since when, in which term, up or not.
+    open: Vec<(u64, Term, bool)>,
+}
+
+impl StripBuilder {
+    pub fn new(servers: u32) -> Self {
+        StripBuilder { strip: Strip::default(), open: vec![(0, 0, true); servers as usize] }
+    }
+
+    fn change(&mut self, id: NodeId, t: u64, term: Option<Term>, up: Option<bool>) {
+        let k = id as usize - 1;
+        while self.open.len() <= k {
+            self.open.push((t, 0, true)); // a server added later starts here
+        }
+        let (from, old_term, old_up) = self.open[k];
+        let (term, up) = (term.unwrap_or(old_term), up.unwrap_or(old_up));
+        if (term, up) != (old_term, old_up) {
+            if t > from {
+                self.strip.bands.push((id, from, t, old_term, old_up));
+            }
+            self.open[k] = (t, term, up);
+        }
+    }
+
+    pub fn feed(&mut self, n: &Note, action: Option<&Action>) {
+        let id = n.server;
+        match n.what {
+            What::Campaign => {
+                self.change(id, n.time, Some(n.term), None);
+                self.strip.marks.push((id, n.time, 0));
+            }
+            What::Elected => self.strip.marks.push((id, n.time, 1)),
+            What::SplitVote => self.strip.marks.push((id, n.time, 2)),
+            What::NewTerm | What::Vote { .. } => self.change(id, n.time, Some(n.term), None),
+            What::Action { .. } => match action {
+                Some(Action::Crash(c)) => self.change(*c, n.time, None, Some(false)),
+                Some(Action::Restart(c)) => self.change(*c, n.time, None, Some(true)),
+                Some(Action::AddServer) => {
+                    let id = self.open.len() as NodeId + 1;
+                    self.change(id, n.time, None, None);
+                }
+                _ => {}
+            },
+            _ => {}
+        }
+    }
+
+    /// The strip with every open band closed at `end`.
+    pub fn finish(mut self, end: u64) -> Strip {
+        for (k, &(from, term, up)) in self.open.iter().enumerate() {
+            if end > from {
+                self.strip.bands.push((k as NodeId + 1, from, end, term, up));
+            }
+        }
+        self.strip
+    }
+}
+
 impl Timeline {
     /// The term strip of this branch up to its horizon, from its narration.
     pub fn strip(&self) -> Strip {
-        let mut open: Vec<(u64, Term, bool)> = vec![(0, 0, true); self.record.config.servers as usize];
-        let mut s = Strip::default();
-        let end = self.horizon.time;
-        let change = |s: &mut Strip,
-                      open: &mut Vec<(u64, Term, bool)>,
-                      id: NodeId,
-                      t: u64,
-                      term: Option<Term>,
-                      up: Option<bool>| {
-            let k = id as usize - 1;
-            while open.len() <= k {
-                open.push((t, 0, true)); // a server added later starts here
-            }
-            let (from, old_term, old_up) = open[k];
-            let (term, up) = (term.unwrap_or(old_term), up.unwrap_or(old_up));
-            if (term, up) != (old_term, old_up) {
-                if t > from {
-                    s.bands.push((id, from, t, old_term, old_up));
-                }
-                open[k] = (t, term, up);
-            }
-        };
+        let mut b = self.strip_base.clone();
         for n in &self.notes {
-            let id = n.server;
-            match n.what {
-                What::Campaign => {
-                    change(&mut s, &mut open, id, n.time, Some(n.term), None);
-                    s.marks.push((id, n.time, 0));
-                }
-                What::Elected => s.marks.push((id, n.time, 1)),
-                What::SplitVote => s.marks.push((id, n.time, 2)),
-                What::NewTerm | What::Vote { .. } => change(&mut s, &mut open, id, n.time, Some(n.term), None),
-                What::Action { .. } => match self.note_action(n) {
-                    Some(Action::Crash(c)) => change(&mut s, &mut open, *c, n.time, None, Some(false)),
-                    Some(Action::Restart(c)) => change(&mut s, &mut open, *c, n.time, None, Some(true)),
-                    Some(Action::AddServer) => {
-                        let id = open.len() as NodeId + 1;
-                        change(&mut s, &mut open, id, n.time, None, None);
-                    }
-                    _ => {}
-                },
-                _ => {}
-            }
+            b.feed(n, self.note_action(n));
         }
-        for (k, &(from, term, up)) in open.iter().enumerate() {
-            if end > from {
-                s.bands.push((k as NodeId + 1, from, end, term, up));
-            }
-        }
-        s
+        b.finish(self.horizon.time)
     }
 }
 

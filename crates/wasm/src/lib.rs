@@ -215,14 +215,23 @@ mod bindings {
 
         /// A window of the narrated events: `{total, matching, start, notes: [{i, time_ms, events,
         /// applied, server, term, kind, text}]}`. `kinds`: bits from `note_kinds()` (0 = all);
-        /// `server`: 0 = all.
+        /// `server`: 0 = all; `start` = 0xFFFFFFFF: the last `count` entries.
         pub fn notes(&self, start: u32, count: u32, kinds: u32, server: u32) -> Result<JsValue, JsError> {
-            to_js(&notes_view(&self.tl, start as usize, count as usize, kinds, server))
+            let start = if start == u32::MAX { usize::MAX } else { start as usize };
+            to_js(&notes_view(&self.tl, start, count as usize, kinds, server))
         }
 
-        /// How many events have been narrated (cheap; to know when to refresh).
+        /// How many events have been narrated on this branch, counting ones dropped to keep the
+        /// list bounded (cheap; to know when to refresh).
         pub fn note_count(&self) -> usize {
-            self.tl.notes().len()
+            self.tl.notes_dropped() + self.tl.notes().len()
+        }
+
+        /// Narrated events from number `from` (counting from the first ever, as `note_count`), at
+        /// most `count` (≤ 500): what happened since a caller last looked.
+        pub fn notes_from(&self, from: usize, count: u32) -> Result<JsValue, JsError> {
+            let start = from.saturating_sub(self.tl.notes_dropped());
+            to_js(&notes_view(&self.tl, start, count as usize, 0, 0))
         }
 
         /// The narration's categories: `[[name, bit]]`.
@@ -251,9 +260,14 @@ mod bindings {
             self.tl.end_time() as f64 / 1000.0
         }
 
-        /// Events processed so far.
+        /// Events processed so far (with `applied`, the position shown).
         pub fn events(&self) -> f64 {
             self.tl.sim().stats.events as f64
+        }
+
+        /// Actions carried out so far.
+        pub fn applied(&self) -> f64 {
+            self.tl.position().applied as f64
         }
 
         pub fn seed(&self) -> String {

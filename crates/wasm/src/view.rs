@@ -411,11 +411,19 @@ pub struct NotesView {
     pub notes: Vec<NoteView>,
 }
 
-/// `kinds`: a bit per category (`Category::bit`; 0 = all); `server`: 0 = all.
+/// `kinds`: a bit per category (`Category::bit`; 0 = all); `server`: 0 = all; `start` past the
+/// end (e.g. `usize::MAX`): the last `count` entries.
 pub fn notes_view(tl: &Timeline, start: usize, count: usize, kinds: u32, server: u32) -> NotesView {
     let all = tl.notes();
     let pass = |n: &Note| {
         (kinds == 0 || kinds & n.category().bit() != 0) && (server == 0 || n.involves(server, tl.note_action(n)))
+    };
+    let count = count.min(500);
+    let start = if start == usize::MAX {
+        let matching = all.iter().filter(|n| pass(n)).count();
+        matching.saturating_sub(count)
+    } else {
+        start
     };
     let mut matching = 0;
     let mut notes = Vec::new();
@@ -423,7 +431,7 @@ pub fn notes_view(tl: &Timeline, start: usize, count: usize, kinds: u32, server:
         if !pass(n) {
             continue;
         }
-        if matching >= start && notes.len() < count.min(500) {
+        if matching >= start && notes.len() < count {
             notes.push(NoteView {
                 i,
                 time_ms: ms(n.time),

@@ -1,0 +1,321 @@
+// Browser tests of the time machine and the element API: a run is its record (settings + seed +
+// timed actions); seeking, stepping back, forking, narration and permalinks all reproduce exact
+// states, checked by the run's digest.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { start, openPage, ARTIFACTS } from './harness.mjs';
+
+let env;
+before(async () => {
+  env = await start();
+});
+after(async () => env?.close());
+
+async function load(query = '', viewport) {
+  const page = await openPage(env.browser, env.url + query, viewport);
+  await page.waitForSelector('raft-playground[data-ready="1"]', { timeout: 15000 });
+  await page.evaluate(() => document.querySelector('raft-playground').pause());
+  return page;
+}
+
+/** Run `fn(el, arg)` (async allowed) in the page against the first widget. */
+function onEl(page, fn, arg) {
+  return page.evaluate(
+    async ([src, a]) => {
+      const el = document.querySelector('raft-playground');
+      return await new Function('el', 'a', `return (${src})(el, a)`)(el, a);
+    },
+    [fn.toString(), arg],
+  );
+}
+
+/** A run with actions of several kinds, through the element API. Returns its end digest. */
+async function busyRun(page) {
+  return onEl(page, async (el) => {
+    await el.runUntil(600);
+    const l = el.view().leader;
+    await el.act({ type: 'request', server: l, command: 'x <- 42' });
+    await el.runUntil(900);
+    await el.act({ type: 'crash', server: l });
+    await el.runUntil(1400);
+    await el.act('partition 1,2 | 3,4,5');
+    await el.runUntil(1900);
+    await el.act({ type: 'heal' });
+    await el.act({ type: 'options', pre_vote: true });
+    await el.runUntil(3000);
+    return el.digest();
+  });
+}
+
+test('the element API: ready, time, digest, seek, runUntil, step (back too), act, permalink, raft-event', async () => {
+  const page = await load('?seed=9');
+  try {
+    const r = await onEl(page, async (el) => {
+      await el.ready;
+      const events = [];
+      el.addEventListener('raft-event', (e) => events.push(e.detail));
+      await el.runUntil(500);
+      const t500 = el.time;
+      const d500 = el.digest();
+      await el.step(3);
+      const after3 = el.playground.events();
+      await el.step(-3);
+      const back = [el.playground.events(), el.digest()];
+      let refused = null;
+      await el.act({ type: 'crash', server: 99 }).catch((e) => (refused = e.message));
+      let badSeek = null;
+      await el.seek(-5).catch((e) => (badSeek = e.message));
+      await el.act('crash 2');
+      return { t500, d500, after3, back, refused, badSeek, events, link: el.permalink(), paused: el.paused, v: el.view().servers[1].alive };
+    });
+    assert.equal(r.t500, 500);
+    assert.match(r.d500, /^[0-9a-f]{16}$/);
+    assert.equal(r.back[1], r.d500, 'three steps forward and three back is where it started');
+    assert.ok(r.after3 > r.back[0]);
+    assert.match(r.refused, /no server S99/);
+    assert.match(r.badSeek, /seek/);
+    assert.equal(r.v, false);
+    assert.equal(r.paused, true);
+    assert.ok(r.events.some((e) => /wins the election/.test(e.text) && e.kind === 'election'), JSON.stringify(r.events.slice(0, 5)));
+    assert.ok(r.events.some((e) => e.text === 'you: crash 2' && e.kind === 'action'));
+    assert.ok(r.events.every((e) => typeof e.time === 'number' && typeof e.server === 'number'));
+    // On the standalone page (url-params) the link points at the page itself.
+    assert.ok(r.link.startsWith(env.url + '?run='), r.link);
+    assert.deepEqual(page.errors, []);
+  } finally {
+    await page.close();
+  }
+});
+
+test('act, then the permalink opens the same state in a fresh page; 50 actions fit a short link', async () => {
+  const page = await load('?seed=17');
+  try {
+    const end = await busyRun(page);
+    const link = await onEl(page, (el) => el.permalink());
+    const p2 = await load(link.slice(env.url.length));
+    try {
+      const got = await onEl(p2, (el) => ({ d: el.digest(), t: el.time, v: el.view() }));
+      assert.equal(got.d, end);
+      assert.equal(got.t, 3000);
+      assert.equal(got.v.config.pre_vote, true, 'switches travel with the link');
+      assert.deepEqual(p2.errors, []);
+    } finally {
+      await p2.close();
+    }
+    const long = await onEl(page, async (el) => {
+      for (let k = 0; k < 50; k++) {
+        await el.runUntil(3000 + (k + 1) * 23);
+        await el.act({ type: 'request', server: 1 + (k % 5), command: `${'xyz'[k % 3]} <- ${k}` }).catch(() => {});
+      }
+      return el.permalink();
+    });
+    assert.ok(long.length < 2000, `${long.length} characters`);
+  } finally {
+    await page.close();
+  }
+});
+
+test('seeking gives the state a fresh run reaches there; back and forth keeps the recorded future', async () => {
+  const page = await load('?seed=23');
+  try {
+    const end = await busyRun(page);
+    const points = [0, 250, 899.5, 1234.567, 2100, 3000];
+    const seeks = await onEl(page, async (el, points) => {
+      const out = [];
+      for (const t of points) {
+        await el.seek(t);
+        out.push([el.time, el.digest(), el.permalink()]);
+      }
+      await el.seek(100);
+      await el.seek(3000);
+      return { out, end: el.digest() };
+    }, points);
+    assert.equal(seeks.end, end, 'seeking back and forward again restores the recorded future');
+    for (const [t, d, link] of seeks.out) {
+      // A fresh page replays the record from the start to that moment.
+      const p2 = await load(link.slice(env.url.length));
+      try {
+        assert.deepEqual(await onEl(p2, (el) => [el.time, el.digest()]), [t, d], `at ${t} ms`);
+      } finally {
+        await p2.close();
+      }
+    }
+  } finally {
+    await page.close();
+  }
+});
+
+test('acting in the past forks: the future is dropped, the branch reproduces from its link, undo brings it back', async () => {
+  const page = await load('?seed=31');
+  try {
+    const end = await busyRun(page);
+    const r = await onEl(page, async (el) => {
+      await el.seek(1000);
+      await el.act('timeout 3');
+      await el.runUntil(2000);
+      const branch = { d: el.digest(), link: el.permalink(), end: el.playground.end_ms() };
+      const undoVisible = !el.shadowRoot.querySelector('.forked').hidden;
+      return { branch, undoVisible };
+    });
+    assert.equal(r.branch.end, 2000, 'the recorded future after the fork is gone');
+    const p2 = await load(r.branch.link.slice(env.url.length));
+    try {
+      assert.equal(await onEl(p2, (el) => el.digest()), r.branch.d);
+    } finally {
+      await p2.close();
+    }
+    // Let a frame show the branch note, then undo from the page.
+    await page.waitForTimeout(100);
+    assert.ok(await page.locator('raft-playground .forked').isVisible());
+    await page.locator('raft-playground [data-cmd=undo]').click();
+    const back = await onEl(page, async (el) => {
+      await el.seek(3000);
+      return el.digest();
+    });
+    assert.equal(back, end);
+  } finally {
+    await page.close();
+  }
+});
+
+test('the scrubber, ←/→ and the term strip move through the run; the event list seeks on click and filters', async () => {
+  const page = await load('?seed=5');
+  try {
+    await busyRun(page);
+    // The scrubber.
+    await onEl(page, (el) => {
+      const s = el.shadowRoot.querySelector('.scrubber');
+      s.value = '1500';
+      s.dispatchEvent(new Event('input'));
+    });
+    assert.equal(await onEl(page, (el) => el.time), 1500);
+    await page.waitForTimeout(100);
+    assert.ok(await page.locator('raft-playground .branch').isVisible(), 'the page says it is replaying');
+    // ← and → with the widget focused step back and forward one event.
+    await page.locator('raft-playground').focus();
+    const e0 = await onEl(page, (el) => el.playground.events());
+    await page.keyboard.press('ArrowLeft');
+    await page.keyboard.press('ArrowLeft');
+    assert.equal(await onEl(page, (el) => el.playground.events()), e0 - 2);
+    await page.keyboard.press('ArrowRight');
+    assert.equal(await onEl(page, (el) => el.playground.events()), e0 - 1);
+    await page.locator('raft-playground [data-cmd=back]').click();
+    assert.equal(await onEl(page, (el) => el.playground.events()), e0 - 2);
+    // The strip: a click a quarter of the way along goes to a quarter of the run.
+    const box = await page.locator('raft-playground canvas.strip').boundingBox();
+    assert.ok(box.height >= 40, `strip height ${box.height}`);
+    await page.mouse.click(box.x + 24 + (box.width - 28) / 4, box.y + box.height / 2);
+    const t = await onEl(page, (el) => el.time);
+    assert.ok(Math.abs(t - 750) < 20, `strip click went to ${t} ms`);
+    // The event list: the crash entry seeks to the moment of the crash.
+    await page.waitForTimeout(250);
+    await page.locator('raft-playground .ev-list').evaluate((n) => (n.scrollTop = 0));
+    const kinds = page.locator('raft-playground .ev-kind');
+    await kinds.selectOption({ label: 'action' });
+    await page.waitForTimeout(100);
+    const entries = await page.locator('raft-playground .ev').allTextContents();
+    assert.ok(entries.length >= 4 && entries.every((e) => /you: /.test(e)), entries.join('\n'));
+    await page.locator('raft-playground .ev', { hasText: 'you: crash' }).click();
+    assert.equal(await onEl(page, (el) => el.time), 900);
+    assert.equal(await onEl(page, (el) => el.view().servers.filter((s) => !s.alive).length), 1);
+    // Filter by server.
+    await kinds.selectOption({ label: 'every kind' });
+    await page.locator('raft-playground .ev-server').selectOption('2');
+    await page.waitForTimeout(100);
+    const mine = await page.locator('raft-playground .ev').allTextContents();
+    assert.ok(mine.length > 0 && mine.every((e) => /S2|\b2\b/.test(e)), mine.join('\n'));
+    await page.screenshot({ path: join(ARTIFACTS, 'timeline-desktop.png'), fullPage: true });
+    assert.deepEqual(page.errors, []);
+  } finally {
+    await page.close();
+  }
+});
+
+test('bad links: mangled, cut short or from another version say so and start a default run', async () => {
+  const page = await load('?seed=3');
+  const link = await onEl(page, async (el) => {
+    await el.runUntil(400);
+    await el.act('crash 1');
+    return el.permalink();
+  });
+  await page.close();
+  const run = new URL(link).searchParams.get('run');
+  const bytes = Buffer.from(run, 'base64url');
+  const other = Buffer.from(bytes);
+  other[0] = 99;
+  const cases = [
+    [run.slice(0, run.length - 3), /damaged or cut short/],
+    [run.replace(/^(.{8})./, (m, a) => a + (m[8] === 'A' ? 'B' : 'A')), /damaged/],
+    ['not a link!', /characters that do not belong/],
+    [other.toString('base64url'), /another version of the playground/],
+  ];
+  for (const [bad, why] of cases) {
+    const p = await load(`?run=${encodeURIComponent(bad)}`);
+    try {
+      const notes = await p.locator('raft-playground .notice.error').allTextContents();
+      assert.ok(notes.some((t) => why.test(t) && /could not be opened/.test(t)), `${bad}: ${notes.join(' | ')}`);
+      const v = await onEl(p, async (el) => (await el.runUntil(800), el.view()));
+      assert.equal(v.servers.length, 5, 'a default run');
+      assert.ok(v.leader != null);
+      assert.deepEqual(p.errors, []);
+    } finally {
+      await p.close();
+    }
+  }
+});
+
+test('copy link: the href attribute picks the page, and inside an iframe a field shows the link', async () => {
+  const page = await openPage(env.browser, env.url); // a page of the site (for its origin)
+  try {
+    const src = `<script type="module" src="${env.url}www/embed.js"></script><raft-playground seed="4" href="https://blog.example/raft/"></raft-playground><raft-playground seed="4"></raft-playground>`;
+    await page.setContent(`<iframe style="width:1000px;height:900px" srcdoc='${src.replaceAll("'", '&#39;')}'></iframe>`);
+    const frame = page.frames()[1];
+    // Without href (and outside the standalone page) the link opens the standalone page.
+    await frame.waitForSelector('raft-playground:nth-of-type(2)[data-ready="1"]', { timeout: 15000 });
+    const plain = await frame.evaluate(() => document.querySelectorAll('raft-playground')[1].permalink());
+    assert.ok(plain.startsWith(env.url + 'index.html?run='), plain);
+    await frame.waitForSelector('raft-playground[data-ready="1"]', { timeout: 15000 });
+    await frame.evaluate(async () => {
+      const el = document.querySelector('raft-playground');
+      el.pause();
+      await el.runUntil(300);
+    });
+    await frame.locator('raft-playground [data-cmd=copy]').first().click();
+    const field = frame.locator('raft-playground .linkfield').first();
+    await field.waitFor({ state: 'visible', timeout: 2000 });
+    const value = await field.inputValue();
+    assert.ok(value.startsWith('https://blog.example/raft/?run='), value);
+    assert.deepEqual(page.errors, []);
+  } finally {
+    await page.close();
+  }
+});
+
+test('load= runs background client writes that the permalink keeps', async () => {
+  const page = await load('?seed=8&load=100');
+  try {
+    const r = await onEl(page, async (el) => {
+      await el.runUntil(2000);
+      const v = el.view();
+      return { n: v.clients.length, ok: v.clients.filter((c) => c.outcome === 'ok').length, load: v.config.load, d: el.digest(), link: el.permalink() };
+    });
+    assert.equal(r.load, 100);
+    assert.ok(r.n >= 40 && r.ok >= 30, JSON.stringify(r));
+    const p2 = await load(r.link.slice(env.url.length));
+    try {
+      assert.equal(await onEl(p2, (el) => el.digest()), r.d);
+    } finally {
+      await p2.close();
+    }
+    const bad = await load('?load=lots');
+    try {
+      const notes = await bad.locator('raft-playground .notice').allTextContents();
+      assert.ok(notes.some((t) => t.includes('load="lots"')), notes.join('|'));
+    } finally {
+      await bad.close();
+    }
+  } finally {
+    await page.close();
+  }
+});

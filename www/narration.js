@@ -1,0 +1,102 @@
+// The event list: the run in words (from the Rust describer), filterable by kind and server,
+// virtualised (only the rows in view are fetched and drawn), clicking an entry seeks there.
+
+const ROW = 20; // px per entry
+
+/**
+ * `fetch(start, count, kinds, server)` returns {total, matching, start, notes: [...]} (Playground.notes);
+ * `onSeek(note)` jumps to an entry. Returns {update(force), setServers(n), element}.
+ */
+export function createNarration(box, { fetch, kinds, onSeek }) {
+  box.innerHTML = `
+    <h3>Events <small class="ev-count"></small></h3>
+    <div class="ev-filter">
+      <select class="ev-kind" aria-label="kind of event"><option value="0">every kind</option></select>
+      <select class="ev-server" aria-label="server"><option value="0">every server</option></select>
+    </div>
+    <div class="ev-list" tabindex="0" role="list" aria-label="events of the run (click one to go there)">
+      <div class="ev-spacer"></div>
+    </div>`;
+  const $ = (s) => box.querySelector(s);
+  const kind = $('.ev-kind');
+  const server = $('.ev-server');
+  const list = $('.ev-list');
+  const spacer = $('.ev-spacer');
+  const count = $('.ev-count');
+  for (const [name, bit] of kinds) kind.add(new Option(name, String(bit)));
+  let servers = 0;
+  let key = '';
+  let follow = true; // stick to the newest entry until the reader scrolls up
+  let rows = [];
+
+  const filter = () => [Number(kind.value), Number(server.value)];
+  function render(force, position) {
+    const [k, s] = filter();
+    const first = Math.max(0, Math.floor(list.scrollTop / ROW) - 2);
+    const n = Math.ceil(list.clientHeight / ROW) + 5;
+    const page = fetch(follow ? 0xffffffff : first, n, k, s);
+    const total = page.matching;
+    const start = page.start;
+    const here = `${k}/${s}/${start}/${total}/${page.total}/${position.events}/${position.applied}`;
+    if (!force && here === key) return;
+    key = here;
+    spacer.style.height = `${total * ROW}px`;
+    if (follow) {
+      const top = Math.max(0, total * ROW - list.clientHeight);
+      if (Math.abs(list.scrollTop - top) > 1) list.scrollTop = top;
+    }
+    count.textContent = page.total ? (total === page.total ? `${total}` : `${total} of ${page.total}`) : '';
+    for (const r of rows) r.remove();
+    rows = page.notes.map((note, j) => {
+      const div = document.createElement('div');
+      div.className = `ev ${note.kind}`;
+      const future = note.events > position.events || (note.events === position.events && note.applied > position.applied);
+      if (future) div.classList.add('future');
+      div.setAttribute('role', 'listitem');
+      div.style.top = `${(start + j) * ROW}px`;
+      div.title = `${note.text} — click to go to this moment`;
+      div.innerHTML = '<span class="t"></span> <span class="x"></span>';
+      div.firstChild.textContent = fmt(note.time_ms);
+      div.lastChild.textContent = note.text;
+      div.onclick = () => onSeek(note);
+      list.append(div);
+      return div;
+    });
+  }
+  list.addEventListener('scroll', () => {
+    const bottom = list.scrollTop + list.clientHeight >= list.scrollHeight - ROW;
+    follow = bottom;
+    render(false, last);
+  });
+  kind.onchange = server.onchange = () => {
+    follow = true;
+    render(true, last);
+  };
+  let last = { events: 0, applied: 0 };
+  return {
+    element: box,
+    /** Redraw if what it shows changed (`position`: {events, applied} of the state shown). */
+    update(position, force = false) {
+      last = position;
+      render(force, position);
+    },
+    setServers(n) {
+      if (n === servers) return;
+      const keep = server.value;
+      for (let i = servers + 1; i <= n; i++) server.add(new Option(`S${i}`, String(i)));
+      while (server.options.length > n + 1) server.remove(server.options.length - 1);
+      servers = n;
+      server.value = Number(keep) <= n ? keep : '0';
+    },
+    /** Show everything from the start again (a new run). */
+    reset() {
+      follow = true;
+      key = '';
+      list.scrollTop = 0;
+    },
+  };
+}
+
+function fmt(ms) {
+  return ms >= 10000 ? `${(ms / 1000).toFixed(3)} s` : `${ms.toFixed(3)} ms`;
+}
