@@ -1,4 +1,5 @@
-// `npm run bench`: simulator throughput, natively and in wasm (Node's V8), on the same workload.
+// `npm run bench`: simulator throughput and the time machine's seek cost, natively and in wasm
+// (Node's V8), on the same workloads (crates/sim/src/bench.rs).
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -7,14 +8,41 @@ import { buildWasm, log, run, ROOT } from './setup.mjs';
 const [servers, simMs, everyUs] = [5, 60000, 1000];
 log('native (release)');
 run('cargo', ['build', '--release', '-q', '-p', 'sim']);
-const native = execFileSync(join(ROOT, 'target', 'release', 'raft-sim'), ['bench', servers, simMs, everyUs].map(String), { encoding: 'utf8' });
+const bin = join(ROOT, 'target', 'release', 'raft-sim');
+const native = execFileSync(bin, ['bench', servers, simMs, everyUs].map(String), { encoding: 'utf8' });
 process.stdout.write(native);
 const nativeRate = Number(native.match(/= (\d+) messages\/s/)[1]);
 
-log('wasm (release build, in Node)');
+log('building the wasm module');
 buildWasm();
 const { default: init, Playground } = await import(join(ROOT, 'www', 'pkg', 'raft_wasm.js'));
-await init({ module_or_path: readFileSync(join(ROOT, 'www', 'pkg', 'raft_wasm_bg.wasm')) });
+const wasm = await init({ module_or_path: readFileSync(join(ROOT, 'www', 'pkg', 'raft_wasm_bg.wasm')) });
+// The time machine: a 10-minute run with a client write every 10 ms, then seeks all over it.
+const [seekMs, load, seeks] = [600000, 100, 200];
+log(`seeking (native): ${seekMs / 60000} simulated minutes, ${load} writes/s, ${seeks} seeks`);
+process.stdout.write(execFileSync(bin, ['seek-bench', servers, seekMs, load, seeks].map(String), { encoding: 'utf8' }));
+log('seeking (wasm, in Node)');
+const before = wasm.memory.buffer.byteLength;
+const pg = new Playground({ servers, seed: '1', load });
+let t0 = performance.now();
+pg.run_until(seekMs);
+const recorded = (performance.now() - t0) / 1000;
+let x = 0x9e3779b9;
+const times = [];
+for (let k = 0; k < seeks; k++) {
+  x ^= x << 13; x >>>= 0; x ^= x >>> 17; x ^= x << 5; x >>>= 0;
+  const at = x % seekMs;
+  t0 = performance.now();
+  pg.seek(at);
+  times.push(performance.now() - t0);
+}
+times.sort((a, b) => a - b);
+pg.seek(seekMs);
+console.log(`${servers} servers, ${seekMs / 1000} s simulated, ${load} writes/s: ${pg.events()} events recorded in ${recorded.toFixed(2)} s; ${seeks} seeks: median ${times[seeks >> 1].toFixed(1)} ms, p90 ${times[Math.floor(seeks * 0.9)].toFixed(1)} ms, worst ${times[seeks - 1].toFixed(1)} ms`);
+console.log(`history (the timeline's estimate) ${(pg.history_bytes() / 1e6).toFixed(1)} MB; wasm memory ${(wasm.memory.buffer.byteLength / 1e6).toFixed(1)} MB (was ${(before / 1e6).toFixed(1)} MB)`);
+
+pg.free();
+log('throughput (wasm, in Node)');
 Playground.bench(servers, 2000, everyUs); // warm-up
 const t = performance.now();
 const delivered = Playground.bench(servers, simMs, everyUs);
@@ -22,3 +50,17 @@ const secs = (performance.now() - t) / 1000;
 const wasmRate = delivered / secs;
 console.log(`${servers} servers, ${simMs / 1000} s simulated, a write every ${everyUs} µs: ${delivered} messages delivered in ${secs.toFixed(3)} s wall = ${wasmRate.toFixed(0)} messages/s`);
 console.log(`wasm / native = ${(wasmRate / nativeRate).toFixed(2)}`);
+
+// Permalink length: 50 actions.
+const p = new Playground({ seed: '7' });
+for (let k = 0; k < 50; k++) {
+  p.run_until((k + 1) * 37);
+  try {
+    p.act(k % 5 === 0 ? `request ${1 + (k % 5)} x <- ${k}` : k % 5 === 1 ? `crash ${1 + (k % 5)}` : k % 5 === 2 ? `restart ${1 + ((k - 1) % 5)}` : k % 5 === 3 ? `cut 1 2` : 'heal');
+  } catch {
+    /* refused: not recorded */
+  }
+}
+const link = p.permalink();
+const actionBit = Playground.note_kinds().find(([name]) => name === 'action')[1];
+console.log(`permalink: ${link.length} characters (run=…) for a run with ${p.notes(0, 0, actionBit, 0).matching} actions`);

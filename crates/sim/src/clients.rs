@@ -115,6 +115,8 @@ impl Sim {
             ClientResult::SessionExpired => {
                 c.outcome = Outcome::Expired;
                 c.answered = Some(self.time);
+                let (client, op) = (c.client, c.op);
+                self.note(from, 0, What::Expired { client, op });
             }
         }
     }

@@ -40,6 +40,8 @@ pub enum What {
     Answered { client: u32, op: Op, index: Index, value: Option<i64> },
     /// A client gave up on its command after its last attempt.
     GaveUp { client: u32, op: Op },
+    /// A client's command was refused: its session had expired (thesis §6.3).
+    Expired { client: u32, op: Op },
     /// The user's action number `index` (0-based) of the record.
     Action { index: usize },
     /// A safety property broke: the run stops here.
@@ -112,7 +114,7 @@ impl Note {
             What::Commit { .. } => Category::Commit,
             What::Snapshot { .. } | What::Installed { .. } => Category::Snapshot,
             What::ConfigAppended { .. } | What::ConfigCommitted { .. } => Category::Membership,
-            What::Answered { .. } | What::GaveUp { .. } => Category::Client,
+            What::Answered { .. } | What::GaveUp { .. } | What::Expired { .. } => Category::Client,
             What::Action { .. } => Category::Fault,
             What::Violation { .. } => Category::Violation,
         }
@@ -158,6 +160,9 @@ impl Note {
                 write!(out, "client {client}: `{op}` answered by S{s}: ok at index {index}{v}")
             }
             What::GaveUp { client, op } => write!(out, "client {client} gives up on `{op}` after its last attempt"),
+            What::Expired { client, op } => {
+                write!(out, "client {client}: `{op}` refused by S{s}: its session expired (not applied)")
+            }
             What::Action { index } => match action {
                 Some(a) => write!(out, "you: {a}"),
                 None => write!(out, "user action {}", index + 1),

@@ -176,3 +176,19 @@ fn checkpoints_stay_within_their_budget_on_a_long_busy_run() {
     t.seek(31_234 * MS);
     assert_eq!(here(&t), fresh(&rec, 31_234 * MS));
 }
+
+#[test]
+fn a_record_reads_back_from_its_script() {
+    let t = busy();
+    let text = t.record().script();
+    assert!(text.starts_with("config servers=5 seed=21 "), "{text}");
+    assert!(text.contains("\nset pre_vote=on "), "{text}");
+    let rec = sim::script::record(&text).unwrap();
+    assert_eq!(rec.record.actions.iter().map(|a| &a.action).collect::<Vec<_>>(), t.record().actions.iter().map(|a| &a.action).collect::<Vec<_>>());
+    assert_eq!(rec.record.config, SimConfig { check_persistence: true, ..t.record().config.clone() });
+    let mut again = Timeline::from_record(rec.record).unwrap();
+    again.run_until(2500 * MS);
+    let mut orig = Timeline::from_record(t.record().clone()).unwrap();
+    orig.run_until(2500 * MS);
+    assert_eq!(again.sim().digest(), orig.sim().digest());
+}

@@ -1,7 +1,8 @@
 //! Command line for the simulator.
 //!
-//! `raft-sim run FILE…` runs scenario scripts and prints their output (exit 1 on a failed
+//! `raft-sim run [--narrate] FILE…` runs scenario scripts and prints their output (exit 1 on a failed
 //! expectation or a safety violation). `raft-sim run -` reads the script from standard input.
+//! `raft-sim settings` lists every setting; `bench` and `seek-bench` measure (see BENCHMARKS.md).
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::io::Read;
@@ -35,7 +36,8 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
         Some("run") if args.len() > 1 => {
-            for path in &args[1..] {
+            let narrate = args.iter().any(|a| a == "--narrate");
+            for path in args[1..].iter().filter(|a| *a != "--narrate") {
                 let text = if path == "-" {
                     let mut s = String::new();
                     if let Err(e) = std::io::stdin().read_to_string(&mut s) {
@@ -52,7 +54,8 @@ fn main() -> ExitCode {
                         }
                     }
                 };
-                match sim::script::run(&text) {
+                let out = if narrate { sim::script::run_narrated(&text) } else { sim::script::run(&text) };
+                match out {
                     Ok(out) => print!("{out}"),
                     Err(e) => {
                         eprintln!("{path}: {e}");
@@ -125,8 +128,23 @@ fn main() -> ExitCode {
                 }
             }
         }
+        Some("settings") => {
+            for m in sim::SimConfig::settings() {
+                let default = sim::SimConfig::default().values().into_iter().find(|(d, _)| d.name == m.name).map(|(_, v)| v);
+                let unit = sim::settings::unit_words(m.unit);
+                println!(
+                    "{:<24} {:<9} default {:<8} ({unit}) {}",
+                    m.name,
+                    format!("{:?}", m.group).to_lowercase(),
+                    sim::settings::format_value(m.unit, default.unwrap_or(0)),
+                    m.doc
+                );
+            }
+            ExitCode::SUCCESS
+        }
         _ => {
-            eprintln!("usage: raft-sim run SCRIPT…        run scenario scripts (`-` reads standard input)");
+            eprintln!("usage: raft-sim run [--narrate] SCRIPT…   run scenario scripts (`-` reads standard input); --narrate prints every election, vote, commit, answer and action");
+            eprintln!("       raft-sim settings                  every setting: its name (in scripts, links and the page), group, default and meaning");
             eprintln!("       raft-sim bench [SERVERS [SIM_MS [WRITE_EVERY_US]]]   throughput benchmark");
             eprintln!("       raft-sim seek-bench [SERVERS [SIM_MS [WRITES_PER_S [SEEKS]]]]   time machine benchmark");
             ExitCode::from(2)
