@@ -380,8 +380,11 @@ class RaftPlayground extends HTMLElement {
     this.#loop = createLoop(this, (dt, playing) => this.#frame(dt, playing));
     this.#ro = new ResizeObserver(() => this.#resize());
     this.#ro.observe(this.#ui.canvas);
+    // On the standalone page (url-params) the keys work before anything is focused; embedded in
+    // someone else's page, only while the widget has focus.
     this.#docKey = (e) => {
-      if ((e.target === document.body || e.target === document.documentElement) && document.querySelector('raft-playground') === this) this.#key(e);
+      const idle = e.target === document.body || e.target === document.documentElement;
+      if (idle && this.hasAttribute('url-params') && document.querySelector('raft-playground') === this) this.#key(e);
     };
     document.addEventListener('keydown', this.#docKey);
   }

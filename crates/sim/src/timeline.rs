@@ -349,8 +349,15 @@ impl Timeline {
         self.run_until(time);
     }
 
-    /// The exact state at a position (`time` is where the clock is left, at least the last event).
+    /// The exact state at a position: its events and actions, with the clock at `p.time`.
     pub fn seek_position(&mut self, p: Position) {
+        self.seek_to(p, true);
+    }
+
+    /// Go to the state after `p.events` events and `p.applied` actions, processing no event later
+    /// than `p.time` (so a crafted position cannot run away); then the clock reads `p.time` if
+    /// `set_clock`, else stays at the last event or action.
+    fn seek_to(&mut self, p: Position, set_clock: bool) {
         let here = self.sim.position();
         let best = self.checkpoints.iter().rposition(|c| key(&c.sim.position()) <= key(&p));
         let ahead = best.is_some_and(|k| key(&self.checkpoints[k].sim.position()) > key(&here));
@@ -359,7 +366,7 @@ impl Timeline {
         }
         while self.sim.violations.is_empty() {
             match self.next_action().map(|a| (a.time, a.events)) {
-                Some((t, e)) if (e, self.sim.stats.actions as usize) < (p.events, p.applied) => {
+                Some((t, e)) if t <= p.time && (e, self.sim.stats.actions as usize) < (p.events, p.applied) => {
                     self.process(t, e);
                     if self.sim.stats.events < e || self.apply_next().is_err() {
                         return;
@@ -368,8 +375,8 @@ impl Timeline {
                 _ => break,
             }
         }
-        self.process(u64::MAX / 4, p.events);
-        if self.sim.violations.is_empty() && self.sim.stats.events == p.events {
+        self.process(p.time, p.events);
+        if set_clock && self.sim.violations.is_empty() && self.sim.stats.events == p.events {
             self.sim.time = self.sim.time.max(p.time);
             self.settle();
         }
@@ -379,12 +386,13 @@ impl Timeline {
     pub fn step_back(&mut self) -> bool {
         let p = self.sim.position();
         let last_action = p.applied.checked_sub(1).and_then(|k| self.record.actions.get(k));
+        // Everything before now happened by now: the current clock bounds the replay.
         let target = match last_action {
-            Some(a) if a.events == p.events => Position { time: 0, events: p.events, applied: p.applied - 1 },
+            Some(a) if a.events == p.events => Position { time: p.time, events: p.events, applied: p.applied - 1 },
             _ if p.events == 0 => return false,
-            _ => Position { time: 0, events: p.events - 1, applied: p.applied },
+            _ => Position { time: p.time, events: p.events - 1, applied: p.applied },
         };
-        self.seek_position(target);
+        self.seek_to(target, false);
         true
     }
 

@@ -184,11 +184,24 @@ fn a_record_reads_back_from_its_script() {
     assert!(text.starts_with("config servers=5 seed=21 "), "{text}");
     assert!(text.contains("\nset pre_vote=on "), "{text}");
     let rec = sim::script::record(&text).unwrap();
-    assert_eq!(rec.record.actions.iter().map(|a| &a.action).collect::<Vec<_>>(), t.record().actions.iter().map(|a| &a.action).collect::<Vec<_>>());
+    assert_eq!(
+        rec.record.actions.iter().map(|a| &a.action).collect::<Vec<_>>(),
+        t.record().actions.iter().map(|a| &a.action).collect::<Vec<_>>()
+    );
     assert_eq!(rec.record.config, SimConfig { check_persistence: true, ..t.record().config.clone() });
     let mut again = Timeline::from_record(rec.record).unwrap();
     again.run_until(2500 * MS);
     let mut orig = Timeline::from_record(t.record().clone()).unwrap();
     orig.run_until(2500 * MS);
     assert_eq!(again.sim().digest(), orig.sim().digest());
+}
+
+#[test]
+fn a_crafted_position_cannot_run_away() {
+    let mut t = Timeline::new(SimConfig::default()).unwrap();
+    // More events than the run has by that time: the replay stops at the time, not the count.
+    t.seek_position(sim::Position { time: 2_000 * MS, events: u64::MAX, applied: 0 });
+    assert!(t.sim().time <= 2_000 * MS);
+    t.seek_position(sim::Position { time: 0, events: 0, applied: 7 });
+    assert_eq!(t.position().applied, 0, "there is no action to apply");
 }

@@ -101,6 +101,11 @@ mod bindings {
             install_panic_hook();
             let bytes = codec::from_base64(&text(&link, "link")?).map_err(err)?;
             let (record, at) = codec::decode_record(&bytes).map_err(err)?;
+            // A position no later than an hour after the last action (a crafted link cannot hang the page).
+            let last = record.actions.last().map_or(0, |a| a.time);
+            if at.time > last.saturating_add((crate::MAX_ADVANCE_MS * 1000.0) as u64) {
+                return Err(err("the link's moment is more than an hour after its last action"));
+            }
             let mut p = Self::of(record)?;
             p.tl.seek_position(at);
             if p.tl.position() != at && p.tl.sim().violations.is_empty() {

@@ -130,7 +130,8 @@ fn main() -> ExitCode {
         }
         Some("settings") => {
             for m in sim::SimConfig::settings() {
-                let default = sim::SimConfig::default().values().into_iter().find(|(d, _)| d.name == m.name).map(|(_, v)| v);
+                let default =
+                    sim::SimConfig::default().values().into_iter().find(|(d, _)| d.name == m.name).map(|(_, v)| v);
                 let unit = sim::settings::unit_words(m.unit);
                 println!(
                     "{:<24} {:<9} default {:<8} ({unit}) {}",
