@@ -40,3 +40,25 @@ export async function openPage(browser, url, viewport = { width: 1280, height: 8
   await page.goto(url);
   return page;
 }
+
+/** Open `url` and wait until its (first) widget is ready. */
+export async function loadWidget(browser, url, viewport) {
+  const page = await openPage(browser, url, viewport);
+  await page.waitForSelector('raft-playground[data-ready="1"]', { timeout: 15000 });
+  return page;
+}
+
+/** Run `fn(el, arg)` (it may be async) in the page with its first widget. Throws if the widget
+ * has crashed (its view would be stale), unless `crashOk`. */
+export async function onWidget(page, fn, arg, crashOk = false) {
+  const [out, crash] = await page.evaluate(
+    async ([src, a]) => {
+      const el = document.querySelector('raft-playground');
+      const out = await new Function('el', 'a', `return (${src})(el, a)`)(el, a);
+      return [out, el.hasAttribute('data-crashed') ? el.shadowRoot.querySelector('.banner').textContent : null];
+    },
+    [fn.toString(), arg],
+  );
+  if (crash && !crashOk) throw new Error(`the widget crashed: ${crash}`);
+  return out;
+}

@@ -3,7 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { start, openPage, ARTIFACTS } from './harness.mjs';
+import { start, loadWidget, onWidget, ARTIFACTS } from './harness.mjs';
 
 let env;
 before(async () => {
@@ -11,26 +11,8 @@ before(async () => {
 });
 after(async () => env?.close());
 
-async function load(query = '', viewport) {
-  const page = await openPage(env.browser, env.url + query, viewport);
-  await page.waitForSelector('raft-playground[data-ready="1"]', { timeout: 15000 });
-  return page;
-}
-
-/** Run `fn(el, arg)` in the page with the (first) widget. Throws if the widget has crashed (its
- * view would be stale), unless `crashOk`. */
-async function onEl(page, fn, arg, crashOk = false) {
-  const [out, crash] = await page.evaluate(
-    ([src, a]) => {
-      const el = document.querySelector('raft-playground');
-      const out = new Function('el', 'a', `return (${src})(el, a)`)(el, a);
-      return [out, el.hasAttribute('data-crashed') ? el.shadowRoot.querySelector('.banner').textContent : null];
-    },
-    [fn.toString(), arg],
-  );
-  if (crash && !crashOk) throw new Error(`the widget crashed: ${crash}`);
-  return out;
-}
+const load = (query = '', viewport) => loadWidget(env.browser, env.url + query, viewport);
+const onEl = onWidget;
 
 /** Advance simulated time in `step` ms steps, up to `ms`, until `pred(view, arg)` holds; returns
  * {v, t, ok} (the last view, the time spent, whether pred held). */

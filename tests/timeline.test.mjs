@@ -4,7 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { start, openPage, ARTIFACTS } from './harness.mjs';
+import { start, openPage, loadWidget, onWidget, ARTIFACTS } from './harness.mjs';
 
 let env;
 before(async () => {
@@ -13,22 +13,11 @@ before(async () => {
 after(async () => env?.close());
 
 async function load(query = '', viewport) {
-  const page = await openPage(env.browser, env.url + query, viewport);
-  await page.waitForSelector('raft-playground[data-ready="1"]', { timeout: 15000 });
-  await page.evaluate(() => document.querySelector('raft-playground').pause());
+  const page = await loadWidget(env.browser, env.url + query, viewport);
+  await onWidget(page, (el) => el.pause());
   return page;
 }
-
-/** Run `fn(el, arg)` (async allowed) in the page against the first widget. */
-function onEl(page, fn, arg) {
-  return page.evaluate(
-    async ([src, a]) => {
-      const el = document.querySelector('raft-playground');
-      return await new Function('el', 'a', `return (${src})(el, a)`)(el, a);
-    },
-    [fn.toString(), arg],
-  );
-}
+const onEl = onWidget;
 
 /** A run with actions of several kinds, through the element API. Returns its end digest. */
 async function busyRun(page) {
