@@ -12,6 +12,34 @@ pub struct Log {
     offset: Index,
     /// Term of the entry at `offset`.
     offset_term: Term,
+    /// A fingerprint of the stored entries with their indices (a wrapping sum, kept up to date
+    /// as entries come and go), so two logs compare in O(1): see [`Log::same_as`].
+    fingerprint: u64,
+}
+
+/// A well-mixed 64-bit value of an entry at an index (splitmix64 over its fields).
+fn mix(index: Index, e: &Entry) -> u64 {
+    use crate::types::{EntryData, Op};
+    let step = |h: u64, v: u64| {
+        let mut z = (h ^ v).wrapping_add(0x9E37_79B9_7F4A_7C15);
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    };
+    let mut h = step(step(0, index), e.term);
+    h = match e.data {
+        EntryData::Noop => step(h, 1),
+        EntryData::Command(c) => {
+            let op = match c.op {
+                Op::Set { key, value } => step(step(h, 2 | (key as u64) << 8), value as u64),
+                Op::Get { key } => step(h, 3 | (key as u64) << 8),
+                Op::Add { key, delta } => step(step(h, 4 | (key as u64) << 8), delta as u64),
+            };
+            step(op, (c.client as u64) << 32 | c.seq as u64)
+        }
+        EntryData::Config(m) => step(step(step(step(h, 5), m.voters.0), m.outgoing.0), m.learners.0),
+    };
+    h
 }
 
 impl Log {
@@ -79,13 +107,31 @@ impl Log {
 
     pub fn append(&mut self, entry: Entry) -> Index {
         self.entries.push(entry);
-        self.last_index()
+        let index = self.last_index();
+        self.fingerprint = self.fingerprint.wrapping_add(mix(index, &entry));
+        index
+    }
+
+    /// Do the two logs hold the same entries at the same indices after the same compacted prefix?
+    /// O(1), by fingerprint (a collision needs a 64-bit coincidence).
+    pub fn same_as(&self, other: &Log) -> bool {
+        (self.offset, self.offset_term, self.entries.len(), self.fingerprint)
+            == (other.offset, other.offset_term, other.entries.len(), other.fingerprint)
+    }
+
+    /// Forget the entries from position `k` of `entries` on, keeping the fingerprint in step.
+    fn forget_from(&mut self, k: usize) {
+        let first = self.first_index();
+        for (j, e) in self.entries.iter_from(k).enumerate() {
+            self.fingerprint = self.fingerprint.wrapping_sub(mix(first + (k + j) as Index, e));
+        }
+        self.entries.truncate(k);
     }
 
     /// Delete the entry at `index` and all that follow it (Figure 2, AppendEntries step 3).
     pub fn truncate_from(&mut self, index: Index) {
         debug_assert!(index > self.offset, "cannot truncate into the compacted prefix");
-        self.entries.truncate((index - self.offset - 1) as usize);
+        self.forget_from((index - self.offset - 1) as usize);
     }
 
     /// Log compaction (§7): drop every entry up to `index` (which had `term`); the rest stay.
@@ -94,6 +140,10 @@ impl Log {
             return;
         }
         let n = ((index - self.offset) as usize).min(self.entries.len());
+        let first = self.first_index();
+        for (j, e) in self.entries.iter().take(n).enumerate() {
+            self.fingerprint = self.fingerprint.wrapping_sub(mix(first + j as Index, e));
+        }
         self.entries.drop_front(n);
         self.offset = index;
         self.offset_term = term;
@@ -102,6 +152,7 @@ impl Log {
     /// Discard the whole log: it now starts after a snapshot ending at (`index`, `term`).
     pub fn reset_to(&mut self, index: Index, term: Term) {
         self.entries.clear();
+        self.fingerprint = 0;
         self.offset = index;
         self.offset_term = term;
     }
@@ -135,5 +186,52 @@ impl Log {
         } else {
             None
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::types::{Command, EntryData, Op};
+
+    fn entry(term: Term, v: i64) -> Entry {
+        Entry { term, data: EntryData::Command(Command { client: 1, seq: v as u32, op: Op::Set { key: b'x', value: v } }) }
+    }
+
+    #[test]
+    fn the_fingerprint_follows_every_change() {
+        let (mut a, mut b) = (Log::new(), Log::new());
+        let mut x = 99u64;
+        let mut rnd = |m: u64| {
+            x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            (x >> 33) % m
+        };
+        for step in 0..5_000 {
+            // `a` changes by every operation; `b` is rebuilt from scratch to the same contents.
+            match rnd(10) {
+                0 if a.len() > 2 => a.truncate_from(a.first_index() + rnd(a.len() as u64)),
+                1 if a.len() > 4 => {
+                    let i = a.first_index() + rnd(a.len() as u64 / 2);
+                    let t = a.term(i).unwrap();
+                    a.compact_to(i, t);
+                }
+                2 if step % 500 == 0 => a.reset_to(a.last_index() + 3, a.last_term() + 1),
+                _ => {
+                    let t = a.last_term() + rnd(2);
+                    a.append(entry(t, step));
+                }
+            }
+            b.reset_to(a.offset(), a.term(a.offset()).unwrap());
+            for e in a.entries() {
+                b.append(*e);
+            }
+            assert!(a.same_as(&b) && a == b, "step {step}");
+        }
+        // A different entry at the same index differs.
+        let mut c = b.clone();
+        let last = c.last_index();
+        c.truncate_from(last);
+        c.append(entry(c.last_term() + 5, 1));
+        assert!(!c.same_as(&b));
     }
 }

@@ -426,7 +426,7 @@ impl Sim {
             self.narrate_step(id, before, ready);
         }
         // 2. Check the safety properties against what the step changed.
-        self.check(id, before, ready.persist_log_from, ready.installed_snapshot);
+        self.check(id, before, ready);
         // 3. Send.
         for m in ready.messages.drain(..) {
             self.send(m);
@@ -515,7 +515,8 @@ impl Sim {
         }
     }
 
-    fn check(&mut self, id: NodeId, before: Before, log_from: Option<u64>, snapshot: bool) {
+    fn check(&mut self, id: NodeId, before: Before, ready: &Ready) {
+        let (log_from, snapshot) = (ready.persist_log_from, ready.installed_snapshot);
         let mut found = Vec::new();
         {
             let node = self.servers[id as usize - 1].node.as_ref().expect("live node");
@@ -528,7 +529,7 @@ impl Sim {
                 others,
                 |property, servers, term, index, detail| found.push((property, servers, term, index, detail)),
             );
-            if self.cfg.check_persistence && self.servers[id as usize - 1].storage != node.persistent() {
+            if self.cfg.check_persistence && !stored_matches(&self.servers[id as usize - 1].storage, node, ready) {
                 found.push((
                     Property::Persistence,
                     vec![id],
@@ -603,4 +604,15 @@ impl Sim {
         self.after_step(id, before, &mut ready);
         self.ready = ready;
     }
+}
+
+/// Does stable storage hold exactly the node's persistent state? O(1) for the hard state and the
+/// log (by the log's fingerprint), plus the snapshot's table when this step stored a snapshot.
+fn stored_matches(stored: &Persistent, node: &Node, ready: &Ready) -> bool {
+    let (a, b) = (&stored.snapshot, &node.snapshot);
+    stored.current_term == node.current_term
+        && stored.voted_for == node.voted_for
+        && stored.log.same_as(&node.log)
+        && (a.last_index, a.last_term, a.config) == (b.last_index, b.last_term, b.config)
+        && (!ready.persist_snapshot || a.state == b.state)
 }

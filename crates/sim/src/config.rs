@@ -24,7 +24,7 @@ pub struct SimConfig {
     pub net: NetConfig,
     pub raft: raft::Options,
     /// Also compare every server's stable storage with its node's persistent state after each
-    /// event (O(log) per event: on in tests, off in the page). Not part of the run: it only checks.
+    /// event (O(1) per event, by the log's fingerprint; on in tests). Not part of the run: it only checks.
     pub check_persistence: bool,
 }
 

@@ -261,3 +261,32 @@ fn clusters_of_3_to_51_servers_elect_a_leader() {
     assert!(Sim::new(SimConfig { servers: 52, ..SimConfig::default() }).is_err());
     assert!(Sim::new(SimConfig { servers: 0, ..SimConfig::default() }).is_err());
 }
+
+#[test]
+fn the_persistence_cross_check_catches_state_changed_without_being_stored() {
+    for tamper in 0..3 {
+        let mut s = Sim::new(SimConfig { seed: 4, check_persistence: true, ..SimConfig::default() }).unwrap();
+        s.run_until(1_000 * MS);
+        assert!(s.violations.is_empty());
+        let node = s.servers[0].node.as_mut().unwrap();
+        match tamper {
+            // The node's log or term changed but nothing was asked to be persisted…
+            0 => {
+                let e = raft::Entry { term: node.current_term, data: raft::EntryData::Noop };
+                node.log.append(e);
+            }
+            1 => node.voted_for = Some(3),
+            // …or the stored log lost an entry.
+            _ => {
+                let last = s.servers[0].storage.log.last_index();
+                s.servers[0].storage.log.truncate_from(last);
+            }
+        }
+        s.run_until(2_000 * MS);
+        assert!(
+            s.violations.iter().any(|v| v.property == sim::Property::Persistence),
+            "tamper {tamper}: {:?}",
+            s.violations.first()
+        );
+    }
+}
