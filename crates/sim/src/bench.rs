@@ -10,7 +10,23 @@ use raft::Op;
 /// of simulated time, for `sim_ms` simulated milliseconds, with the invariant checker on (it is
 /// part of every run). Returns the counters (messages delivered, events).
 pub fn workload(servers: u32, sim_ms: u64, write_every_us: u64, seed: u64) -> Result<Stats, String> {
-    let mut sim = Sim::new(SimConfig { servers, seed, ..SimConfig::default() })?;
+    workload_with(servers, sim_ms, write_every_us, seed, 0)
+}
+
+/// [`workload`] with log compaction every `snapshot_threshold` applied entries (0: never).
+pub fn workload_with(
+    servers: u32,
+    sim_ms: u64,
+    write_every_us: u64,
+    seed: u64,
+    snapshot_threshold: u64,
+) -> Result<Stats, String> {
+    if write_every_us == 0 {
+        return Err("a write every 0 µs: the interval must be positive".into());
+    }
+    let mut cfg = SimConfig { servers, seed, ..SimConfig::default() };
+    cfg.raft.snapshot_threshold = snapshot_threshold;
+    let mut sim = Sim::new(cfg)?;
     sim.run_until(500_000);
     let end = sim.time + sim_ms * 1000;
     let mut value = 0;

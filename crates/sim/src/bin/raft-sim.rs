@@ -32,6 +32,12 @@ unsafe impl GlobalAlloc for Counting {
 #[global_allocator]
 static ALLOC: Counting = Counting;
 
+/// CPU time this process has used, in seconds (Linux: /proc/self/schedstat), if the system says.
+fn cpu_seconds() -> Option<f64> {
+    let s = std::fs::read_to_string("/proc/self/schedstat").ok()?;
+    Some(s.split_whitespace().next()?.parse::<f64>().ok()? / 1e9)
+}
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
@@ -66,20 +72,34 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Some("bench") => {
-            let num = |k: usize, d: u64| args.get(k).and_then(|a| a.parse().ok()).unwrap_or(d);
+            // `bench [SERVERS [SIM_MS [WRITE_EVERY_US]]] [--snapshot-threshold N]`
+            let flag = args.iter().position(|a| a == "--snapshot-threshold");
+            let threshold = flag.and_then(|k| args.get(k + 1)).and_then(|a| a.parse().ok()).unwrap_or(0);
+            let pos: Vec<&String> =
+                args.iter().enumerate().filter(|(k, _)| flag.is_none_or(|f| *k != f && *k != f + 1)).map(|(_, a)| a).collect();
+            let num = |k: usize, d: u64| pos.get(k).and_then(|a| a.parse().ok()).unwrap_or(d);
             let (servers, sim_ms, every_us) = (num(1, 5) as u32, num(2, 60_000), num(3, 1_000));
-            let t = std::time::Instant::now();
-            match sim::bench::workload(servers, sim_ms, every_us, 1) {
+            let (t, cpu0) = (std::time::Instant::now(), cpu_seconds());
+            match sim::bench::workload_with(servers, sim_ms, every_us, 1, threshold) {
                 Ok(stats) => {
                     let secs = t.elapsed().as_secs_f64();
+                    let cpu = cpu_seconds().zip(cpu0).map(|(b, a)| b - a);
                     println!(
-                        "{servers} servers, {} s simulated, a write every {every_us} µs: {} messages delivered, {} events in {secs:.3} s wall = {:.0} messages/s, {:.0} events/s",
+                        "{servers} servers, {} s simulated, a write every {every_us} µs, snapshots every {threshold} entries: {} messages delivered, {} events in {secs:.3} s wall = {:.0} messages/s, {:.0} events/s",
                         sim_ms / 1000,
                         stats.delivered,
                         stats.events,
                         stats.delivered as f64 / secs,
                         stats.events as f64 / secs
                     );
+                    if let Some(cpu) = cpu {
+                        println!(
+                            "  per CPU-second: {:.0} messages, {:.0} simulated seconds; peak heap {:.1} MB",
+                            stats.delivered as f64 / cpu,
+                            sim_ms as f64 / 1000.0 / cpu,
+                            PEAK.load(Relaxed) as f64 / 1e6
+                        );
+                    }
                     ExitCode::SUCCESS
                 }
                 Err(e) => {
@@ -146,7 +166,7 @@ fn main() -> ExitCode {
         _ => {
             eprintln!("usage: raft-sim run [--narrate] SCRIPT…   run scenario scripts (`-` reads standard input); --narrate prints every election, vote, commit, answer and action");
             eprintln!("       raft-sim settings                  every setting: its name (in scripts, links and the page), group, default and meaning");
-            eprintln!("       raft-sim bench [SERVERS [SIM_MS [WRITE_EVERY_US]]]   throughput benchmark");
+            eprintln!("       raft-sim bench [SERVERS [SIM_MS [WRITE_EVERY_US]]] [--snapshot-threshold N]   throughput benchmark");
             eprintln!("       raft-sim seek-bench [SERVERS [SIM_MS [WRITES_PER_S [SEEKS]]]]   time machine benchmark");
             ExitCode::from(2)
         }
