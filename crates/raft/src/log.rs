@@ -195,7 +195,10 @@ mod tests {
     use crate::types::{Command, EntryData, Op};
 
     fn entry(term: Term, v: i64) -> Entry {
-        Entry { term, data: EntryData::Command(Command { client: 1, seq: v as u32, op: Op::Set { key: b'x', value: v } }) }
+        Entry {
+            term,
+            data: EntryData::Command(Command { client: 1, seq: v as u32, op: Op::Set { key: b'x', value: v } }),
+        }
     }
 
     #[test]

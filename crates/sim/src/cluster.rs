@@ -427,6 +427,15 @@ impl Sim {
         }
         // 2. Check the safety properties against what the step changed.
         self.check(id, before, ready);
+        if ready.persist_snapshot {
+            // Log compaction: the checker can forget what every server has compacted away.
+            let floor = self
+                .servers
+                .iter()
+                .map(|s| log_floor(&s.storage.log).min(s.node.as_ref().map_or(u64::MAX, |n| log_floor(&n.log))))
+                .min();
+            self.checker.forget_upto(floor.unwrap_or(0));
+        }
         // 3. Send.
         for m in ready.messages.drain(..) {
             self.send(m);
@@ -615,4 +624,14 @@ fn stored_matches(stored: &Persistent, node: &Node, ready: &Ready) -> bool {
         && stored.log.same_as(&node.log)
         && (a.last_index, a.last_term, a.config) == (b.last_index, b.last_term, b.config)
         && (!ready.persist_snapshot || a.state == b.state)
+}
+
+/// The lowest index a log may still hold an entry at (an empty log that never compacted holds
+/// nothing and may only receive entries some other log holds too).
+fn log_floor(log: &raft::Log) -> u64 {
+    if log.is_empty() && log.offset() == 0 {
+        u64::MAX
+    } else {
+        log.offset()
+    }
 }

@@ -117,6 +117,13 @@ pub struct Checker {
     committed: Chunked<Committed>,
     /// State Machine Safety: fingerprint of the entry applied at each index, and by whom first.
     applied: Chunked<(u64, NodeId)>,
+    /// Indices up to `base` are forgotten: every server's log starts after it (those entries are
+    /// inside snapshots, each checked against the committed prefix when installed), so no check
+    /// looks at them again. Every per-index table above starts at `base + 1`. `base_chain` and
+    /// `base_term`: the committed prefix fingerprint and the entry's term at `base`.
+    base: Index,
+    base_chain: u64,
+    base_term: Term,
 }
 
 /// The first (term, prefix fingerprint, server) seen at an index; `term == NONE` for a gap.
@@ -143,8 +150,52 @@ impl Checker {
         (self.seen_more.len() + self.leaders.len()) * 48 + self.chains.len() * 64
     }
 
+    /// The slot of index `i` in the per-index tables (none at or below `base`).
+    fn at(&self, i: Index) -> Option<usize> {
+        (i > self.base).then(|| (i - self.base - 1) as usize)
+    }
+
+    fn committed_at(&self, i: Index) -> Option<&Committed> {
+        self.at(i).and_then(|k| self.committed.get(k))
+    }
+
+    /// The highest index known committed.
+    fn committed_upto(&self) -> Index {
+        self.base + self.committed.len() as Index
+    }
+
+    /// Server `id`'s prefix fingerprint at index `i`.
+    fn chain_at(&self, id: NodeId, i: Index) -> Option<u64> {
+        match self.at(i) {
+            Some(k) => self.chains[id as usize].get(k).copied(),
+            None if i == self.base && i > 0 => Some(self.base_chain),
+            None => None,
+        }
+    }
+
+    /// Forget every index up to `floor` (at most the committed prefix): the caller knows that no
+    /// server's log holds an entry there any more. Keeps the checker's memory bounded on a long run
+    /// with log compaction.
+    pub fn forget_upto(&mut self, floor: Index) {
+        let upto = floor.min(self.committed_upto());
+        if upto <= self.base {
+            return;
+        }
+        let n = (upto - self.base) as usize;
+        let last = self.committed[n - 1];
+        (self.base_chain, self.base_term) = (last.chain, last.term);
+        self.committed.drop_front(n);
+        self.applied.drop_front(n.min(self.applied.len()));
+        self.seen.drop_front(n.min(self.seen.len()));
+        self.seen_more.retain(|&(i, _), _| i > upto);
+        for c in &mut self.chains {
+            c.drop_front(n.min(c.len()));
+        }
+        self.base = upto;
+    }
+
     fn seen_at(&self, i: Index, term: Term) -> Option<(u64, NodeId)> {
-        match self.seen.get(i as usize - 1) {
+        match self.at(i).and_then(|k| self.seen.get(k)) {
             Some(s) if s.term == term => Some((s.chain, s.by)),
             Some(s) if s.term != NONE => self.seen_more.get(&(i, term)).copied(),
             _ => None,
@@ -152,7 +203,7 @@ impl Checker {
     }
 
     fn see(&mut self, i: Index, term: Term, chain: u64, by: NodeId) {
-        let k = i as usize - 1;
+        let Some(k) = self.at(i) else { return };
         while self.seen.len() <= k {
             self.seen.push(Seen { term: NONE, chain: 0, by: 0 });
         }
@@ -225,17 +276,16 @@ impl Checker {
             // Leader Completeness: a new leader holds every entry committed in an earlier term. (A
             // leader of an older term can still win late, on votes granted before a newer commit.)
             let t = node.current_term;
-            let upto = self.committed.iter().rposition(|c| c.in_term < t).map_or(0, |k| k as Index + 1);
+            let upto = self.committed.iter().rposition(|c| c.in_term < t).map_or(0, |k| self.base + k as Index + 1);
             self.check_complete(node, upto, &mut report);
         }
 
         // Committed entries agree everywhere; newly committed ones must be in every later-term leader.
         if node.commit_index > before.commit_index {
-            let chain = &self.chains[id as usize];
-            for i in before.commit_index.max(1)..=node.commit_index {
-                let Some(&h) = chain.get(i as usize - 1) else { break };
+            for i in before.commit_index.max(self.base + 1)..=node.commit_index {
+                let Some(h) = self.chain_at(id, i) else { break };
                 let term = node.log.term(i).unwrap_or(0);
-                match self.committed.get(i as usize - 1) {
+                match self.committed_at(i) {
                     Some(c) if c.chain != h => report(
                         Property::StateMachineSafety,
                         vec![id],
@@ -244,7 +294,10 @@ impl Checker {
                         format!("S{id} committed a different entry at index {i} than was committed before"),
                     ),
                     Some(_) => {}
-                    None => self.committed.push(Committed { chain: h, term, in_term: node.current_term }),
+                    None if i == self.committed_upto() + 1 => {
+                        self.committed.push(Committed { chain: h, term, in_term: node.current_term })
+                    }
+                    None => {}
                 }
             }
             if node.role == Role::Leader {
@@ -257,10 +310,11 @@ impl Checker {
 
         // State Machine Safety: no two servers apply different entries at the same index.
         if node.last_applied > before.last_applied {
-            for i in before.last_applied + 1..=node.last_applied {
+            for i in (before.last_applied + 1).max(self.base + 1)..=node.last_applied {
                 let Some(e) = node.log.get(i) else { continue };
                 let h = entry_hash(e);
-                match self.applied.get(i as usize - 1) {
+                let k = self.at(i).expect("above the base");
+                match self.applied.get(k) {
                     Some(&(a, first)) if a != h => report(
                         Property::StateMachineSafety,
                         vec![first, id],
@@ -273,7 +327,7 @@ impl Checker {
                     ),
                     Some(_) => {}
                     None => {
-                        if self.applied.len() as Index == i - 1 {
+                        if self.applied.len() == k {
                             self.applied.push((h, id));
                         }
                     }
@@ -286,10 +340,11 @@ impl Checker {
     /// snapshot's last entry must be the committed one at its index.
     fn resnapshot(&mut self, node: &Node, report: &mut impl FnMut(Property, Vec<NodeId>, Term, Index, String)) {
         let s = &node.snapshot;
-        let upto = s.last_index as usize;
-        match self.committed.get(upto.wrapping_sub(1)) {
-            _ if upto == 0 => {}
-            Some(c) if c.term == s.last_term => {}
+        let upto = s.last_index;
+        let term_there = if upto == self.base { Some(self.base_term) } else { self.committed_at(upto).map(|c| c.term) };
+        match term_there {
+            _ if upto == 0 || upto < self.base => {}
+            Some(t) if t == s.last_term => {}
             _ => report(
                 Property::StateMachineSafety,
                 vec![node.id],
@@ -300,17 +355,18 @@ impl Checker {
                     node.id,
                     s.last_index,
                     s.last_term,
-                    self.committed.len(),
-                    self.committed.get(upto.wrapping_sub(1)).map(|c| c.term)
+                    self.committed_upto(),
+                    term_there
                 ),
             ),
         }
+        let n = upto.saturating_sub(self.base) as usize;
         let chain = &mut self.chains[node.id as usize];
         chain.clear();
-        for c in self.committed.iter().take(upto) {
+        for c in self.committed.iter().take(n) {
             chain.push(c.chain);
         }
-        if chain.len() == upto {
+        if chain.len() == n {
             self.rechain(node, s.last_index + 1, report);
         }
     }
@@ -324,13 +380,14 @@ impl Checker {
     ) {
         let mut chain = std::mem::take(&mut self.chains[node.id as usize]);
         // Never skip entries the checker has not fingerprinted yet.
-        let from = from.max(1).min(chain.len() as Index + 1);
-        chain.truncate(from as usize - 1);
-        let mut prev = chain.last().copied().unwrap_or(0);
+        let base = self.base;
+        let from = from.max(base + 1).min(base + chain.len() as Index + 1);
+        chain.truncate((from - base - 1) as usize);
+        let mut prev = chain.last().copied().unwrap_or(if base > 0 { self.base_chain } else { 0 });
         for i in from..=node.log.last_index() {
             let Some(e) = node.log.get(i) else {
                 // Compacted away on this server: it was committed, so the committed chain stands in.
-                let Some(h) = self.committed.get(i as usize - 1).map(|c| c.chain) else { break };
+                let Some(h) = self.committed_at(i).map(|c| c.chain) else { break };
                 prev = h;
                 chain.push(h);
                 continue;
@@ -361,12 +418,13 @@ impl Checker {
         upto: Index,
         report: &mut impl FnMut(Property, Vec<NodeId>, Term, Index, String),
     ) {
-        let upto = upto.min(self.committed.len() as Index);
-        if upto == 0 {
+        let upto = upto.min(self.committed_upto());
+        // At or below the base every server holds the committed prefix (in its snapshot).
+        if upto <= self.base {
             return;
         }
-        let Committed { chain: want, term, .. } = self.committed[upto as usize - 1];
-        let have = self.chains[leader.id as usize].get(upto as usize - 1).copied();
+        let Committed { chain: want, term, .. } = *self.committed_at(upto).expect("committed");
+        let have = self.chain_at(leader.id, upto);
         if have != Some(want) {
             report(
                 Property::LeaderCompleteness,
@@ -480,5 +538,24 @@ mod tests {
         assert!(run(&mut c, &a, before(Role::Follower, 1), Some(1), &[]).is_empty());
         let b = node(2, 2, Role::Leader, &[(1, 1)]);
         assert_eq!(run(&mut c, &b, before(Role::Candidate, 2), Some(1), &[]), vec![Property::LeaderCompleteness]);
+    }
+
+    #[test]
+    fn forgetting_a_compacted_prefix_keeps_every_check_above_it() {
+        let mut c = Checker::new(4);
+        let mut a = node(1, 1, Role::Follower, &[(1, 1), (1, 2), (1, 3), (1, 4)]);
+        a.commit_index = 4;
+        assert!(run(&mut c, &a, before(Role::Follower, 1), Some(1), &[]).is_empty());
+        c.forget_upto(2);
+        assert_eq!((c.base, c.committed.len()), (2, 2));
+        // A new leader without committed entry 4 (above the base) is still caught…
+        let b = node(2, 2, Role::Leader, &[(1, 1), (1, 2), (1, 3)]);
+        assert_eq!(run(&mut c, &b, before(Role::Candidate, 2), Some(1), &[]), vec![Property::LeaderCompleteness]);
+        // …and so is a log that differs above the base.
+        let d = node(3, 2, Role::Follower, &[(1, 1), (1, 2), (1, 9)]);
+        assert_eq!(run(&mut c, &d, before(Role::Follower, 2), Some(1), &[]), vec![Property::LogMatching]);
+        // Forgetting never goes past what is committed.
+        c.forget_upto(100);
+        assert_eq!(c.base, 4);
     }
 }

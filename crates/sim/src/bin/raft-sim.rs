@@ -75,8 +75,12 @@ fn main() -> ExitCode {
             // `bench [SERVERS [SIM_MS [WRITE_EVERY_US]]] [--snapshot-threshold N]`
             let flag = args.iter().position(|a| a == "--snapshot-threshold");
             let threshold = flag.and_then(|k| args.get(k + 1)).and_then(|a| a.parse().ok()).unwrap_or(0);
-            let pos: Vec<&String> =
-                args.iter().enumerate().filter(|(k, _)| flag.is_none_or(|f| *k != f && *k != f + 1)).map(|(_, a)| a).collect();
+            let pos: Vec<&String> = args
+                .iter()
+                .enumerate()
+                .filter(|(k, _)| flag.is_none_or(|f| *k != f && *k != f + 1))
+                .map(|(_, a)| a)
+                .collect();
             let num = |k: usize, d: u64| pos.get(k).and_then(|a| a.parse().ok()).unwrap_or(d);
             let (servers, sim_ms, every_us) = (num(1, 5) as u32, num(2, 60_000), num(3, 1_000));
             let (t, cpu0) = (std::time::Instant::now(), cpu_seconds());
