@@ -11,6 +11,11 @@ use raft::{ClientResult, Command, Input, NodeId, Op};
 /// Client ids start here (ids below are free for tests).
 pub const FIRST_CLIENT: u32 = 100;
 
+/// Most client requests the simulator remembers: beyond, the oldest answered ones are dropped
+/// (`Sim::clients_dropped` counts them), so a long run's memory stays bounded. A history checked
+/// for linearizability must be whole: check `clients_dropped == 0`.
+pub const CLIENT_HISTORY_LIMIT: usize = 10_000;
+
 /// What became of a client request.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Outcome {
@@ -48,7 +53,8 @@ pub struct ClientOp {
 impl Sim {
     /// A new client session sends `op` to `server`.
     pub(crate) fn client_request(&mut self, server: NodeId, op: Op) {
-        let client = FIRST_CLIENT + self.client_ops.len() as u32;
+        let index = self.clients_dropped + self.client_ops.len();
+        let client = FIRST_CLIENT + index as u32;
         self.client_ops.push(ClientOp {
             client,
             seq: 1,
@@ -63,18 +69,38 @@ impl Sim {
             attempts: 0,
             timer_gen: 0,
         });
-        self.client_send(self.client_ops.len() - 1, server);
+        self.client_send(index, server);
+    }
+
+    /// Request number `op` (0-based, counting dropped ones), if still remembered.
+    pub fn client_op(&self, op: usize) -> Option<&ClientOp> {
+        op.checked_sub(self.clients_dropped).and_then(|k| self.client_ops.get(k))
+    }
+
+    /// Drop the oldest answered requests beyond the limit (a pending one keeps everything after it).
+    fn trim_clients(&mut self) {
+        let mut n = 0;
+        while self.client_ops.len() - n > CLIENT_HISTORY_LIMIT
+            && self.client_ops.get(n).is_some_and(|c| c.outcome != Outcome::Pending)
+        {
+            n += 1;
+        }
+        if n > 0 {
+            self.client_ops.drop_front(n);
+            self.clients_dropped += n;
+        }
     }
 
     /// (Re)send client request `op` to `server` and arm its retry timer; give up after the last
     /// attempt.
     pub(crate) fn client_send(&mut self, op: usize, server: NodeId) {
-        let c = self.client_ops.get_mut(op).expect("a client op");
+        let c = self.client_ops.get_mut(op - self.clients_dropped).expect("a live client op");
         if c.attempts >= self.cfg.client_attempts {
             c.outcome = Outcome::Failed;
             c.answered = Some(self.time);
             let (client, op) = (c.client, c.op);
             self.note(server, 0, What::GaveUp { client, op });
+            self.trim_clients();
             return;
         }
         c.attempts += 1;
@@ -90,11 +116,11 @@ impl Sim {
 
     /// Server `from` answers a client.
     pub(crate) fn client_reply(&mut self, from: NodeId, client: u32, seq: u32, result: ClientResult) {
-        let Some(op) = client.checked_sub(FIRST_CLIENT).map(|k| k as usize).filter(|&k| k < self.client_ops.len())
+        let Some(op) = client.checked_sub(FIRST_CLIENT).map(|k| k as usize).filter(|&k| self.client_op(k).is_some())
         else {
             return;
         };
-        let c = self.client_ops.get_mut(op).expect("a client op");
+        let c = self.client_ops.get_mut(op - self.clients_dropped).expect("a live client op");
         if c.seq != seq || c.outcome != Outcome::Pending {
             return;
         }
@@ -105,6 +131,7 @@ impl Sim {
                 let (client, op) = (c.client, c.op);
                 let term = self.node(from).map_or(0, |n| n.current_term);
                 self.note(from, term, What::Answered { client, op, index, value });
+                self.trim_clients();
             }
             ClientResult::Redirect { leader: Some(l) } if l != c.server && (l as usize) <= self.servers.len() => {
                 c.redirects += 1;
@@ -117,6 +144,7 @@ impl Sim {
                 c.answered = Some(self.time);
                 let (client, op) = (c.client, c.op);
                 self.note(from, 0, What::Expired { client, op });
+                self.trim_clients();
             }
         }
     }

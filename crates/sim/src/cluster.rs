@@ -107,6 +107,8 @@ pub struct Sim {
     /// Every client request, in the order they were made (the history the linearizability checker
     /// reads).
     pub client_ops: raft::chunked::Chunked<ClientOp>,
+    /// How many of the oldest requests were dropped from `client_ops` (see `CLIENT_HISTORY_LIMIT`).
+    pub clients_dropped: usize,
     /// Narrate: collect a [`Note`] for each thing worth telling (off by default; the timeline
     /// and the command line's trace turn it on and drain `notes`).
     pub narrate: bool,
@@ -134,6 +136,7 @@ impl Sim {
             digest: Digest::default(),
             stats: Stats::default(),
             client_ops: Default::default(),
+            clients_dropped: 0,
             narrate: false,
             notes: Vec::new(),
             ready: Ready::default(),
@@ -304,7 +307,7 @@ impl Sim {
             EventKind::Election { node, gen } => self.server(node).election.gen == gen,
             EventKind::Heartbeat { node, gen } => self.server(node).heartbeat.gen == gen,
             EventKind::Client { op, gen } => {
-                self.client_ops.get(op).is_some_and(|c| c.timer_gen == gen && c.outcome == Outcome::Pending)
+                self.client_op(op).is_some_and(|c| c.timer_gen == gen && c.outcome == Outcome::Pending)
             }
         }
     }
@@ -359,7 +362,7 @@ impl Sim {
                 self.digest.u64(4);
                 self.digest.u64(op as u64);
                 // No answer in time: retry at the next server (§8).
-                let c = self.client_ops.get_mut(op).expect("a client op");
+                let c = self.client_ops.get_mut(op - self.clients_dropped).expect("a live client op");
                 c.timeouts += 1;
                 let next = c.server % self.servers.len() as NodeId + 1;
                 self.client_send(op, next);
@@ -369,7 +372,7 @@ impl Sim {
                 // A background write to the leader (or, with none, to a server chosen at random).
                 let n = self.servers.len() as u64;
                 let server = self.leader().unwrap_or_else(|| self.rng.range(1, n) as NodeId);
-                let k = self.client_ops.len() as u64;
+                let k = (self.clients_dropped + self.client_ops.len()) as u64;
                 let op = raft::Op::Set { key: b'a' + (k % 26) as u8, value: k as i64 + 1 };
                 self.client_request(server, op);
                 self.schedule(self.time + self.load_interval(), EventKind::Load);

@@ -259,7 +259,7 @@ impl Runner {
             ["answered", n, rest @ ..] => {
                 // `expect answered 2` / `expect answered 2 value 7`: the n-th request got its answer.
                 let k: usize = n.parse().map_err(|_| format!("bad request number {n:?}"))?;
-                let op = sim.client_ops.get(k.wrapping_sub(1)).ok_or_else(|| format!("there is no request {k}"))?;
+                let op = sim.client_op(k.wrapping_sub(1)).ok_or_else(|| format!("there is no request {k}"))?;
                 let want = match rest {
                     [] => None,
                     ["value", v] => Some(v.parse::<i64>().map_err(|_| format!("bad value {v:?}"))?),

@@ -31,6 +31,7 @@ fn a_thousand_seeds_of_faults_without_a_safety_violation_and_a_leader_afterwards
             assert_eq!(n.commit_index, l.commit_index, "seed {seed}: S{id} commit index");
             assert_eq!(n.state_machine, l.state_machine, "seed {seed}: S{id} state");
         }
+        assert_eq!(s.clients_dropped, 0, "seed {seed}: the history to check is whole");
         linearizability::check(s.client_ops.iter()).unwrap_or_else(|e| panic!("seed {seed}: not linearizable: {e}"));
         terms += l.current_term;
         commits += l.commit_index;

@@ -290,3 +290,24 @@ fn the_persistence_cross_check_catches_state_changed_without_being_stored() {
         );
     }
 }
+
+#[test]
+fn a_long_busy_run_keeps_a_bounded_client_history_and_checker() {
+    let mut cfg = SimConfig { seed: 6, load: 1000, ..SimConfig::default() };
+    cfg.raft.snapshot_threshold = 500;
+    let mut s = Sim::new(cfg).unwrap();
+    s.run_until(15_000 * MS);
+    ok(&s);
+    let total = s.clients_dropped + s.client_ops.len();
+    assert!(total > 14_000, "{total} requests");
+    assert!(s.clients_dropped > 0 && s.client_ops.len() <= sim::clients::CLIENT_HISTORY_LIMIT + 100);
+    // Numbering goes on across the dropped ones, and the newest requests are answered.
+    let last = s.client_op(total - 500).unwrap();
+    assert_eq!(last.client as usize, sim::FIRST_CLIENT as usize + total - 500);
+    assert!(matches!(last.outcome, sim::Outcome::Ok { .. }));
+    assert!(s.client_op(0).is_none());
+    // Memory: a cluster of 5 with snapshots every 500 entries stays small however long it runs.
+    let mut bytes = 0;
+    let other = s.memory(&mut |_, b| bytes += b);
+    assert!(bytes + other < 16 << 20, "{} bytes", bytes + other);
+}

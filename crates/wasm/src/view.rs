@@ -326,7 +326,7 @@ pub fn build_view(sim: &Sim) -> View {
                 Outcome::Expired => ("expired", None, None),
             };
             ClientView {
-                seq: k as u32 + 1,
+                seq: (sim.clients_dropped + k) as u32 + 1,
                 client: c.client,
                 server: c.first_server,
                 at: c.server,
