@@ -172,6 +172,7 @@ test('the scrubber, ←/→ and the term strip move through the run; the event l
   const page = await load('?seed=5');
   try {
     await busyRun(page);
+    await page.waitForTimeout(150); // a frame shows the run's new end on the scrubber
     // The scrubber.
     await onEl(page, (el) => {
       const s = el.shadowRoot.querySelector('.scrubber');

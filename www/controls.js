@@ -76,7 +76,7 @@ const TEMPLATE = `
       </div>
       <div class="logs">
         <h3>Logs <small>solid = committed · dashed = not committed · <b class="ci-key"></b> commit index · <b class="mk m">m</b> <b class="mk n">n</b> leader's matchIndex / nextIndex · <b class="mk c">C</b> configuration · <b class="snap-key">≤ i</b> snapshot</small></h3>
-        <div class="logscroll"><table></table></div>
+        <div class="logscroll"><div class="logsizer"></div><table></table></div>
       </div>
       <section class="events"></section>
     </div>
@@ -254,6 +254,7 @@ export function buildDom(root, settings) {
     net: [],
     table: $('.logs table'),
     logscroll: $('.logscroll'),
+    logsizer: $('.logsizer'),
     keys: {},
   };
   buildSettings(ui, settings);
@@ -416,28 +417,56 @@ export function updateMembership(ui, v) {
 
 const CONFIG_ENTRY = /^C(_old,new)? \{/;
 
+/** Width of one log column (a 24 px cell and 2 px spacing) and of the row names. */
+const CELL = 26;
+const NAMES = 46;
+const SNAPS = 156;
+
+/** The reader scrolled the log table: follow the newest entries again once at the end. */
+export function logScrolled(ui) {
+  const box = ui.logscroll;
+  ui.keys.logFollow = box.scrollLeft + box.clientWidth >= box.scrollWidth - CELL;
+  if (ui.keys.logGeom) ui.keys.logGeom.follow = ui.keys.logFollow;
+}
+
+/** The log window the next frame should ask the view for: the columns in sight (plus a margin),
+ * or the newest ones while the table follows the end. Null before the first table. */
+export function logWindow(ui) {
+  const g = ui.keys.logGeom;
+  if (!g) return null;
+  const box = ui.logscroll;
+  const visible = Math.ceil(Math.max(0, box.clientWidth - NAMES - (g.snaps ? SNAPS : 0)) / CELL) + 6;
+  const from = g.follow ? Math.max(g.lo, g.width + 1 - visible) : g.lo + Math.floor(box.scrollLeft / CELL) - 3;
+  return { from: Math.max(1, from), count: visible + 6 };
+}
+
 export function updateLogs(ui, v) {
   const leader = v.servers.find((s) => s.alive && s.role === 'leader' && s.id === v.leader);
+  // Columns are log indexes, aligned across rows, from `lo` (the first index some server still
+  // stores) to `width`; only the ones in sight are drawn (the view carries only those entries).
+  const lo = Math.min(...v.servers.map((s) => s.snapshot_index + 1));
+  let width = 0;
+  for (const s of v.servers) width = Math.max(width, s.snapshot_index, s.log_last);
+  if (leader) width = Math.max(width, ...leader.next_index.map((n, i) => (i + 1 === leader.id ? 0 : n)));
+  width = Math.max(width, lo + 9);
+  const box = ui.logscroll;
+  const follow = ui.keys.logFollow ?? true;
+  const win = logWindow(ui) ?? { from: Math.max(lo, width - 79), count: 80 };
+  const from = Math.max(lo, Math.min(win.from, width));
+  const to = Math.min(width, from + win.count - 1);
+  const snaps = v.servers.some((s) => s.snapshot_index > 0);
+  ui.keys.logGeom = { lo, width, follow, snaps };
   const key = JSON.stringify([
-    v.servers.map((s) => [s.alive, s.commit_index, s.snapshot_index, s.snapshot_term, s.log.map((e) => e.term).join(','), memberState(v, s.id)]),
+    from,
+    to,
+    v.servers.map((s) => [s.alive, s.commit_index, s.snapshot_index, s.snapshot_term, s.log.filter((e) => e.index >= from && e.index <= to).map((e) => e.term).join(','), memberState(v, s.id)]),
     leader ? [leader.id, leader.next_index, leader.match_index] : null,
   ]);
   if (!changed(ui, 'logs', key)) return;
-  // Columns are log indexes, aligned across rows. The prefix every server has compacted is not
-  // shown entry by entry: each row starts with one block for its snapshot (≤ snapshot_index).
-  const lo = Math.min(...v.servers.map((s) => s.snapshot_index + 1));
-  const snaps = v.servers.some((s) => s.snapshot_index > 0);
-  let width = 0;
-  for (const s of v.servers) width = Math.max(width, s.snapshot_index, s.log.length ? s.log[s.log.length - 1].index : 0);
-  if (leader) width = Math.max(width, ...leader.next_index.map((n, i) => (i + 1 === leader.id ? 0 : n)));
-  width = Math.max(width, lo + 9);
-
-  // Follow the newest entries, unless the reader has scrolled back to look at older ones.
-  const box = ui.logscroll;
-  const atEnd = box.scrollLeft + box.clientWidth >= box.scrollWidth - 4;
+  // Each server's snapshot is one block in a column of its own, before the columns in sight.
   const head = ['<thead><tr><th></th>'];
-  if (snaps) head.push(`<th title="snapshots (compacted log prefixes)">${lo > 1 ? `≤${lo - 1}` : ''}</th>`);
-  for (let i = lo; i <= width; i++) head.push(`<th>${i}</th>`);
+  if (snaps) head.push('<th class="snapcol" title="snapshots (compacted log prefixes)">snapshot</th>');
+  for (let i = from; i <= to; i++) head.push(`<th>${i}</th>`);
   head.push('</tr></thead>');
   const rows = [];
   for (const s of v.servers) {
@@ -449,16 +478,16 @@ export function updateLogs(ui, v) {
     const who = `${s.alive ? s.role : 'crashed'}${member === 'voter' ? '' : `, ${member}`}, term ${s.term}, commit index ${s.commit_index}`;
     const extra = s.pending_reads ? `, ${s.pending_reads} ReadIndex read(s) waiting` : '';
     const row = [`<tr class="${cls}"><th title="${esc(who + extra)}">S${s.id}</th>`];
-    if (snaps) {
-      const si = s.snapshot_index;
-      if (si > 0) {
-        const span = 1 + si - lo + 1;
-        const title = `snapshot ≤ ${si} (term ${s.snapshot_term}): entries 1–${si} are compacted into the state machine's snapshot${s.commit_index === si ? `\ncommitIndex = ${si}` : ''}`;
-        const text = `<span>snapshot ≤ ${si} <small>(term ${s.snapshot_term})</small></span>`;
-        row.push(`<td class="snap${s.commit_index === si ? ' ci' : ''}" colspan="${span}" title="${esc(title)}">${text}</td>`);
-      } else row.push('<td class="nosnap"></td>');
-    }
-    for (let i = Math.max(lo, s.snapshot_index + 1); i <= width; i++) {
+    const si = s.snapshot_index;
+    if (snaps && si > 0) {
+      const title = `snapshot ≤ ${si} (term ${s.snapshot_term}): entries 1–${si} are compacted into the state machine's snapshot${s.commit_index === si ? `\ncommitIndex = ${si}` : ''}`;
+      row.push(`<td class="snap${s.commit_index === si ? ' ci' : ''}" title="${esc(title)}"><span>snapshot ≤ ${si} <small>(term ${s.snapshot_term})</small></span></td>`);
+    } else if (snaps) row.push('<td class="nosnap"></td>');
+    for (let i = from; i <= to; i++) {
+      if (i <= si) {
+        row.push(`<td class="compacted" title="index ${i}: compacted into S${s.id}'s snapshot"></td>`);
+        continue;
+      }
       const e = byIndex.get(i);
       const c = [];
       let style = '';
@@ -490,9 +519,11 @@ export function updateLogs(ui, v) {
     row.push('</tr>');
     rows.push(row.join(''));
   }
+  // The sizer gives the scroller the whole log's width; the table sits where its columns belong.
+  ui.logsizer.style.width = `${NAMES + (snaps ? SNAPS : 0) + (width - lo + 1) * CELL}px`;
+  ui.table.style.marginLeft = `${(from - lo) * CELL}px`;
   ui.table.innerHTML = head.join('') + '<tbody>' + rows.join('') + '</tbody>';
-  if (atEnd && width > (ui.keys.logWidth ?? width)) box.scrollLeft = box.scrollWidth;
-  ui.keys.logWidth = width;
+  if (follow) box.scrollLeft = box.scrollWidth;
 }
 
 function esc(s) {

@@ -537,7 +537,9 @@ class RaftPlayground extends HTMLElement {
     if (this.#dead) return;
     try {
       if (playing && dt > 0) this.#wasm(() => this.#pg.advance(dt * this.#speed));
-      const v = this.#wasm(() => this.#pg.view());
+      // Only the log columns in sight cross the boundary: a frame costs the same however long the logs.
+      const win = C.logWindow(this.#ui);
+      const v = this.#wasm(() => (win ? this.#pg.view(win.from, win.count) : this.#pg.view()));
       if (!v) return;
       this.#view = v;
       const ui = this.#ui;
@@ -637,6 +639,8 @@ class RaftPlayground extends HTMLElement {
       this.#invalidate();
     };
     ui.scrubber.onchange = () => this.#invalidate();
+    // Scrolling the log table brings other columns into sight: they come with the next frame.
+    ui.logscroll.addEventListener('scroll', () => (C.logScrolled(ui), this.#invalidate()), { passive: true });
     ui.strip.addEventListener('click', (e) => {
       const r = ui.strip.getBoundingClientRect();
       const end = Math.max(this.#pg.end_ms(), this.#pg.time_ms());

@@ -213,9 +213,16 @@ mod bindings {
             self.tl.can_undo()
         }
 
-        /// A snapshot of the whole cluster for drawing (see `view.rs` for its fields).
-        pub fn view(&self) -> Result<JsValue, JsError> {
-            to_js(&build_view(self.tl.sim()))
+        /// A snapshot of the whole cluster for drawing (see `view.rs` for its fields). Each log
+        /// carries the entries from index `log_from`, `log_count` of them (default: the newest 200).
+        pub fn view(&self, log_from: Option<f64>, log_count: Option<f64>) -> Result<JsValue, JsError> {
+            let window = match (log_from, log_count) {
+                (Some(f), Some(c)) if f.is_finite() && c.is_finite() && f >= 0.0 && c >= 0.0 => {
+                    Some((f as u64, c as usize))
+                }
+                _ => None,
+            };
+            to_js(&build_view(self.tl.sim(), window))
         }
 
         /// A window of the narrated events: `{total, matching, start, notes: [{i, time_ms, events,

@@ -91,7 +91,7 @@ fn actions_parse_and_bad_ones_leave_the_cluster_alone() {
 
     let a: ActionIn = serde_json::from_str(r#"{"type":"crash","server":2}"#).unwrap();
     sim.act(a.to_action(&sim).unwrap()).unwrap();
-    let v = build_view(&sim);
+    let v = build_view(&sim, None);
     assert_eq!(v.servers[1].role, "crashed");
     assert!(!v.servers[1].alive);
     assert_eq!(v.servers.len(), 5);
@@ -108,7 +108,7 @@ fn actions_parse_and_bad_ones_leave_the_cluster_alone() {
     assert!(!sim.cfg.raft.vote_lease && sim.cfg.raft.pre_vote, "a partial set keeps the other switches");
     let a: ActionIn = serde_json::from_str(r#"{"type":"add_server"}"#).unwrap();
     sim.act(a.to_action(&sim).unwrap()).unwrap();
-    let v = build_view(&sim);
+    let v = build_view(&sim, None);
     assert_eq!(v.servers.len(), 6);
     assert_eq!(v.membership.learners, vec![6]);
 }
@@ -137,4 +137,20 @@ fn notes_and_strip_describe_the_run() {
     // The crashed leader has a band that is down.
     assert!(s.bands.chunks(5).any(|b| b[0] == l as f64 && b[4] == 0.0));
     assert!(s.marks.chunks(3).any(|m| m[2] == 1.0));
+}
+
+#[test]
+fn the_view_carries_only_the_log_window_asked_for() {
+    let mut sim = Sim::new(SimConfig { seed: 2, load: 500, ..SimConfig::default() }).unwrap();
+    sim.run_until(2_000_000);
+    let v = build_view(&sim, Some((300, 20)));
+    let s = &v.servers[0];
+    assert!(s.log_last > 600, "{}", s.log_last);
+    assert_eq!(s.log_first, 1);
+    assert_eq!(s.log.iter().map(|e| e.index).collect::<Vec<_>>(), (300..320).collect::<Vec<_>>());
+    // No window: the newest entries.
+    let v = build_view(&sim, None);
+    let s = &v.servers[0];
+    assert_eq!(s.log.len(), crate::view::LOG_WINDOW);
+    assert_eq!(s.log.last().unwrap().index, s.log_last);
 }

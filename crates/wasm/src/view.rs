@@ -43,7 +43,11 @@ pub struct ServerView {
     pub leader: Option<u32>,
     pub commit_index: u64,
     pub last_applied: u64,
+    /// The entries with indices in the window the caller asked for (see [`build_view`]).
     pub log: Vec<EntryView>,
+    /// The first index still stored as an entry and the last index (the whole log's extent).
+    pub log_first: u64,
+    pub log_last: u64,
     pub election_start_ms: Option<f64>,
     pub election_deadline_ms: Option<f64>,
     /// Leader only: per server S1..Sn (index 0 is S1).
@@ -227,7 +231,17 @@ fn ms(t: u64) -> f64 {
 /// How many client operations the view carries (the newest).
 pub const CLIENT_HISTORY: usize = 50;
 
-pub fn build_view(sim: &Sim) -> View {
+/// How many entries per log the view carries when the caller names no window: the newest.
+pub const LOG_WINDOW: usize = 200;
+
+/// The view of the whole cluster. `window`: the log indices to include, `(from, count)` (the page
+/// asks for the columns it shows, so a frame costs the same however long the logs are); `None`:
+/// the newest [`LOG_WINDOW`] entries of each log.
+pub fn build_view(sim: &Sim, window: Option<(u64, usize)>) -> View {
+    let entries = |log: &raft::Log| {
+        let (from, count) = window.unwrap_or((log.last_index().saturating_sub(LOG_WINDOW as u64) + 1, LOG_WINDOW));
+        entries(log, from, count.min(2_000))
+    };
     let n = sim.servers.len();
     let servers = sim
         .servers
@@ -245,6 +259,8 @@ pub fn build_view(sim: &Sim) -> View {
                     commit_index: node.commit_index,
                     last_applied: node.last_applied,
                     log: entries(&node.log),
+                    log_first: node.log.first_index(),
+                    log_last: node.log.last_index(),
                     election_start_ms: s.election.deadline.map(|_| ms(s.election.start)),
                     election_deadline_ms: s.election.deadline.map(ms),
                     next_index: if leader { (1..=n).map(|i| node.progress[i].next_index).collect() } else { vec![] },
@@ -273,6 +289,8 @@ pub fn build_view(sim: &Sim) -> View {
                 commit_index: 0,
                 last_applied: 0,
                 log: entries(&s.storage.log),
+                log_first: s.storage.log.first_index(),
+                log_last: s.storage.log.last_index(),
                 election_start_ms: None,
                 election_deadline_ms: None,
                 next_index: vec![],
@@ -378,11 +396,12 @@ pub fn build_view(sim: &Sim) -> View {
     }
 }
 
-fn entries(log: &raft::Log) -> Vec<EntryView> {
-    let first = log.first_index();
-    log.entries()
+/// Up to `count` entries of `log` from index `from` on.
+fn entries(log: &raft::Log, from: u64, count: usize) -> Vec<EntryView> {
+    let from = from.max(log.first_index());
+    log.slice(from, count)
         .enumerate()
-        .map(|(k, e)| EntryView { index: first + k as u64, term: e.term, text: e.data.to_string() })
+        .map(|(k, e)| EntryView { index: from + k as u64, term: e.term, text: e.data.to_string() })
         .collect()
 }
 

@@ -1,0 +1,69 @@
+// `npm run bench:browser`: the page's cost in headless Chromium — main-thread busy per second while
+// playing at the default speed, script time per frame, and the view's cost with long logs.
+import { start, loadWidget } from '../tests/harness.mjs';
+import { buildWasm, ensureChromium, ensureNodeModules, log } from './setup.mjs';
+
+buildWasm();
+ensureNodeModules();
+ensureChromium();
+const env = await start();
+
+/** Play for `secs` wall seconds and read Chrome's counters: busy ms per second, script ms per frame. */
+async function playCost(page, secs) {
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Performance.enable');
+  const metrics = async () => Object.fromEntries((await cdp.send('Performance.getMetrics')).metrics.map((m) => [m.name, m.value]));
+  await page.evaluate(() => document.querySelector('raft-playground').play());
+  await page.waitForTimeout(500);
+  const f0 = await page.evaluate(() => document.querySelector('raft-playground').frames);
+  const a = await metrics();
+  await page.waitForTimeout(secs * 1000);
+  const b = await metrics();
+  const f1 = await page.evaluate(() => document.querySelector('raft-playground').frames);
+  await page.evaluate(() => document.querySelector('raft-playground').pause());
+  const wall = b.Timestamp - a.Timestamp;
+  return {
+    busy: ((b.TaskDuration - a.TaskDuration) / wall) * 1000,
+    script: ((b.ScriptDuration - a.ScriptDuration) / wall) * 1000,
+    perFrame: ((b.ScriptDuration - a.ScriptDuration) * 1000) / Math.max(1, f1 - f0),
+    fps: (f1 - f0) / wall,
+  };
+}
+
+try {
+  log('5 servers, default speed (1/50×), playing');
+  let page = await loadWidget(env.browser, env.url + '?seed=1');
+  let c = await playCost(page, 5);
+  console.log(`main thread busy ${c.busy.toFixed(0)} ms/s (script ${c.script.toFixed(0)} ms/s), ${c.fps.toFixed(0)} frames/s, script ${c.perFrame.toFixed(2)} ms per frame`);
+  await page.close();
+
+  log('9 servers, 10,000-entry logs (compaction off), playing at 1/50×');
+  page = await loadWidget(env.browser, env.url + '?seed=1&servers=9&load=1000');
+  const n = await page.evaluate(async () => {
+    const el = document.querySelector('raft-playground');
+    el.pause();
+    await el.runUntil(10500);
+    return el.view().servers[0].log_last;
+  });
+  const views = await page.evaluate(() => {
+    const pg = document.querySelector('raft-playground').playground;
+    const time = (f) => {
+      const t = [];
+      for (let k = 0; k < 60; k++) {
+        const t0 = performance.now();
+        f();
+        t.push(performance.now() - t0);
+      }
+      t.sort((a, b) => a - b);
+      return [t[30], t[Math.floor(60 * 0.95)]];
+    };
+    const last = pg.view().servers[0].log_last;
+    return { windowed: time(() => pg.view(last - 45, 52)), whole: time(() => pg.view(1, 20000)) };
+  });
+  console.log(`log length ${n}: view() of the columns in sight median ${views.windowed[0].toFixed(2)} ms, p95 ${views.windowed[1].toFixed(2)} ms; of every entry median ${views.whole[0].toFixed(1)} ms`);
+  c = await playCost(page, 5);
+  console.log(`main thread busy ${c.busy.toFixed(0)} ms/s (script ${c.script.toFixed(0)} ms/s), ${c.fps.toFixed(0)} frames/s, script ${c.perFrame.toFixed(2)} ms per frame`);
+  await page.close();
+} finally {
+  await env.close();
+}
