@@ -29,8 +29,16 @@ impl Set {
     pub fn is_empty(self) -> bool {
         self.0 == 0
     }
+    /// The members in increasing order (one step per member, not per possible id).
     pub fn iter(self) -> impl Iterator<Item = NodeId> {
-        (1..64).filter(move |&i| self.0 & (1 << i) != 0)
+        let mut bits = self.0 & !1;
+        core::iter::from_fn(move || {
+            (bits != 0).then(|| {
+                let i = bits.trailing_zeros();
+                bits &= bits - 1;
+                i
+            })
+        })
     }
     /// A strict majority of this set is in `votes`.
     pub fn has_majority(self, votes: Set) -> bool {

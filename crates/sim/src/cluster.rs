@@ -47,11 +47,30 @@ pub(crate) enum EventKind {
     Load,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+/// An event in the queue, ordered by (time, sequence number): the sequence number is unique, so
+/// the order never looks at the kind.
+#[derive(Clone, Copy, Debug)]
 struct Event {
     time: u64,
     seq: u64,
     kind: EventKind,
+}
+
+impl PartialEq for Event {
+    fn eq(&self, other: &Self) -> bool {
+        (self.time, self.seq) == (other.time, other.seq)
+    }
+}
+impl Eq for Event {}
+impl PartialOrd for Event {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Event {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        (self.time, self.seq).cmp(&(other.time, other.seq))
+    }
 }
 
 /// A timer the simulator runs on a server's behalf. Re-arming bumps `gen`, which makes the firing
