@@ -22,7 +22,7 @@ pub const MAX_NOTES: usize = 100_000;
 pub const CHECKPOINT_EVERY: u64 = 4_000;
 /// What the checkpoints may cost in all beyond the state they share (estimated), before every
 /// other one is dropped.
-pub const CHECKPOINT_BUDGET: usize = 40 << 20;
+pub const CHECKPOINT_BUDGET: usize = 32 << 20;
 
 /// A simulator kept for seeking, and what it costs: the bytes it does not share with the next
 /// checkpoint (logs and tables only grow, so what it shares with that one it mostly shares with
