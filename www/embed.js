@@ -548,8 +548,10 @@ class RaftPlayground extends HTMLElement {
         this.#notice('A safety property was violated: the simulation stopped. Go back in time to see how it happened.', 'error');
       }
       const c = ui.canvas;
+      // Every size this frame needs, read before anything is written (no forced layout).
       const w = c.clientWidth;
       const h = c.clientHeight;
+      const sizes = { scrubber: ui.scrubber.clientWidth, strip: ui.strip.clientWidth, stripH: ui.strip.clientHeight };
       const L = this.#layout;
       if (!L || L.w !== w || L.h !== h || L.n !== v.servers.length) {
         if (L && L.n !== v.servers.length) C.closeMenu(ui); // the ring moved under it
@@ -569,7 +571,7 @@ class RaftPlayground extends HTMLElement {
       C.updateLogs(ui, v);
       C.updateNet(ui, v, this.shadowRoot.activeElement);
       C.updateSwitches(ui, v, this.shadowRoot.activeElement);
-      this.#updateTimeline(v);
+      this.#updateTimeline(v, sizes);
       this.#emitEvents();
       // The cluster size the run started with (servers added later do not change it).
       const size = String(v.config.servers);
@@ -585,11 +587,15 @@ class RaftPlayground extends HTMLElement {
   }
 
   /** The scrubber, the term strip, the branch notes and the event list. */
-  #updateTimeline(v) {
+  #updateTimeline(v, sizes) {
     const ui = this.#ui;
     const pg = this.#pg;
     const end = Math.max(pg.end_ms(), v.time_ms);
-    if (this.#shadowActive() !== ui.scrubber) {
+    // The scrubber and the strip's cursor move only when they would move by a pixel.
+    const px = Math.round((v.time_ms / Math.max(end, 1e-9)) * sizes.scrubber);
+    const scrubKey = `${px}/${end === v.time_ms}`;
+    if (this.#shadowActive() !== ui.scrubber && (ui.keys.scrub !== scrubKey || !this.#loop.playing)) {
+      ui.keys.scrub = scrubKey;
       ui.scrubber.max = String(end);
       ui.scrubber.value = String(v.time_ms);
     }
@@ -608,9 +614,10 @@ class RaftPlayground extends HTMLElement {
     const n = v.servers.length;
     const hh = `${stripHeight(n)}px`;
     if (ui.strip.style.height !== hh) ui.strip.style.height = hh;
-    if (this.#stripAt !== v.time_ms || this.#strip.drawn !== this.#strip.count) {
-      drawStrip(ui.strip, this.#strip.data, v.time_ms, n, STRIP_THEME);
-      this.#stripAt = v.time_ms;
+    const cursor = Math.round((v.time_ms / Math.max(end, this.#strip.data.end_ms, 1e-9)) * sizes.strip);
+    if (this.#stripAt !== cursor || this.#strip.drawn !== this.#strip.count) {
+      drawStrip(ui.strip, this.#strip.data, v.time_ms, n, STRIP_THEME, sizes.strip, sizes.stripH);
+      this.#stripAt = cursor;
       this.#strip.drawn = this.#strip.count;
     }
     this.#narration.setServers(n);

@@ -18,9 +18,8 @@ export function stripTimeAt(width, x, endMs) {
   return Math.max(0, Math.min(1, (x - LABELS) / Math.max(1, width - LABELS - PAD))) * endMs;
 }
 
-export function drawStrip(canvas, strip, timeMs, servers, theme) {
-  const w = canvas.clientWidth;
-  const h = canvas.clientHeight;
+/** Draw the strip; `w`, `h`: the canvas's CSS size (read by the caller before it wrote anything). */
+export function drawStrip(canvas, strip, timeMs, servers, theme, w = canvas.clientWidth, h = canvas.clientHeight) {
   const dpr = window.devicePixelRatio || 1;
   if (canvas.width !== Math.round(w * dpr) || canvas.height !== Math.round(h * dpr)) {
     canvas.width = Math.max(1, Math.round(w * dpr));
