@@ -856,13 +856,14 @@ test('snapshots: with a small threshold the leader compacts; a restarted followe
       for (let t = 0; t < 1000; t += 1) {
         el.playground.advance(1);
         const v = el.view();
-        install ??= v.messages.find((m) => m.kind === 'InstallSnapshot' && m.to === f) ?? null;
+        const m = v.messages.find((m) => m.kind === 'InstallSnapshot' && m.to === f);
+        install ??= m ? { ...m, text: el.playground.message_text(m.id) } : null;
         if (install && v.servers[f - 1].kv.length) break;
       }
       return install;
     }, f);
     assert.ok(seen, 'an InstallSnapshot message was in flight to the follower');
-    assert.match(seen.summary, /^InstallSnapshot S\d+→S\d+ term \d+ \(snapshot through \d+@\d+\)$/);
+    assert.match(seen.text, /^InstallSnapshot S\d+→S\d+ term \d+ \(snapshot through \d+@\d+\)$/);
     r = await runUntil(page, 1000, (v, f) => v.servers[f - 1].commit_index === v.servers[v.leader - 1].commit_index, f);
     const s = r.v.servers[f - 1];
     L = r.v.servers[r.v.leader - 1];

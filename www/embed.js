@@ -766,7 +766,7 @@ class RaftPlayground extends HTMLElement {
       this.#hover = hit ? { ...hit, key } : null;
       ui.canvas.style.cursor = hit && hit.type !== 'message' ? 'pointer' : '';
       let title = '';
-      if (hit?.type === 'message') title = hit.m.summary + (hit.m.lost ? ' — will be lost' : '');
+      if (hit?.type === 'message') title = (this.#wasm(() => this.#pg.message_text(hit.m.id)) ?? hit.m.kind) + (hit.m.lost ? ' — will be lost' : '');
       else if (hit?.type === 'link') title = `S${hit.a}–S${hit.b}: click to ${linkState(this.#view, hit.a, hit.b) === 'cut' ? 'repair' : 'cut'} this link`;
       else if (hit?.type === 'server') title = `S${hit.id}: click for actions`;
       ui.canvas.title = title;

@@ -225,6 +225,12 @@ mod bindings {
             to_js(&build_view(self.tl.sim(), window))
         }
 
+        /// A message in flight in words ("AppendEntries S1→S2 term 3 (prev 4@2, 1 entries, commit
+        /// 4)"), by its `id` in the view; undefined once delivered. (Asked on hover, not per frame.)
+        pub fn message_text(&self, id: f64) -> Option<String> {
+            self.tl.sim().flights.get(&(id as u64)).map(|f| sim::narrate::describe(&f.msg))
+        }
+
         /// A window of the narrated events: `{total, matching, start, notes: [{i, time_ms, events,
         /// applied, server, term, kind, text}]}`. `kinds`: bits from `note_kinds()` (0 = all);
         /// `server`: 0 = all; `start` = 0xFFFFFFFF: the last `count` entries.

@@ -111,7 +111,6 @@ pub struct MessageView {
     /// Replies: granted / success.
     pub ok: Option<bool>,
     pub entries: usize,
-    pub summary: String,
 }
 
 #[derive(Serialize, Debug)]
@@ -327,7 +326,6 @@ pub fn build_view(sim: &Sim, window: Option<(u64, usize)>) -> View {
                 Body::AppendEntries { entries, .. } => entries.len(),
                 _ => 0,
             },
-            summary: sim::narrate::describe(&f.msg),
         })
         .collect();
     let skip = sim.client_ops.len().saturating_sub(CLIENT_HISTORY);
