@@ -69,10 +69,11 @@ impl SimConfig {
             return Err("timings must be positive".into());
         }
         if self.heartbeat_us >= o.election_timeout_min {
+            use crate::settings::{format_value, Unit};
             return Err(format!(
-                "heartbeat {} ms must be shorter than the election timeout {} ms (§5.6)",
-                self.heartbeat_us as f64 / 1000.0,
-                o.election_timeout_min as f64 / 1000.0
+                "heartbeat {} must be shorter than the election timeout {} (§5.6)",
+                format_value(Unit::Micros, self.heartbeat_us),
+                format_value(Unit::Micros, o.election_timeout_min)
             ));
         }
         if o.max_entries_per_append == 0 {

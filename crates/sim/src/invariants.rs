@@ -54,9 +54,9 @@ impl fmt::Display for Violation {
         let servers: Vec<String> = self.servers.iter().map(|s| format!("S{s}")).collect();
         write!(
             f,
-            "{} violated at t={:.3} ms after {} (servers {}, term {}, index {}): {}",
+            "{} violated at t={} ms after {} (servers {}, term {}, index {}): {}",
             self.property.name(),
-            self.time as f64 / 1000.0,
+            crate::settings::ms3(self.time),
             self.event,
             servers.join(", "),
             self.term,

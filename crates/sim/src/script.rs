@@ -120,7 +120,7 @@ impl Runner {
             return;
         }
         for n in &tl.notes()[self.told..] {
-            let _ = writeln!(self.out, "  {:>10.3}ms  {}", n.time as f64 / 1000.0, tl.note_text(n));
+            let _ = writeln!(self.out, "  {:>10}ms  {}", crate::settings::ms3(n.time), tl.note_text(n));
         }
         self.told = tl.notes().len();
     }

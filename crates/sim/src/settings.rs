@@ -316,6 +316,35 @@ fn unknown(name: &str) -> String {
     format!("unknown setting {name:?} (settings: {})", names.join(", "))
 }
 
+/// A time in µs as milliseconds with three decimals ("1221.207"), in integer arithmetic (no float
+/// formatting in the browser build).
+pub fn ms3(us: u64) -> String {
+    format!("{}.{:03}", us / 1000, us % 1000)
+}
+
+/// A number as a person reads it (up to six decimals), without float formatting.
+pub fn num(x: f64) -> String {
+    if x.is_nan() {
+        return "NaN".into();
+    }
+    if x.is_infinite() {
+        return (if x > 0.0 { "Infinity" } else { "-Infinity" }).into();
+    }
+    let sign = if x < 0.0 { "-" } else { "" };
+    let a = x.abs();
+    if a >= 1e15 {
+        return format!("{sign}{}e15+", (a / 1e15) as u64);
+    }
+    let micro = (a * 1e6).round() as u64;
+    let (int, frac) = (micro / 1_000_000, micro % 1_000_000);
+    if frac == 0 {
+        format!("{sign}{int}")
+    } else {
+        let f = format!("{frac:06}");
+        format!("{sign}{int}.{}", f.trim_end_matches('0'))
+    }
+}
+
 /// A value in script form: `on`/`off`, `150ms` (shortest exact unit), `2.5%`, `12`.
 pub fn format_value(unit: Unit, v: u64) -> String {
     match unit {
@@ -379,7 +408,7 @@ pub fn parse_duration(s: &str) -> Result<u64, String> {
 
 /// A value as JS writes it (bool, or a number in ms / percent / count) → the setting's unit.
 pub fn from_js(unit: Unit, name: &str, x: f64) -> Result<u64, String> {
-    let bad = || format!("{name} = {x}: expected {}", unit_words(unit));
+    let bad = || format!("{name} = {}: expected {}", num(x), unit_words(unit));
     if !x.is_finite() || x < 0.0 {
         return Err(bad());
     }

@@ -55,7 +55,7 @@ fn parse_seed_number(n: f64) -> Result<u64, String> {
     if n.is_finite() && n >= 0.0 && n.fract() == 0.0 && n <= 9007199254740991.0 {
         Ok(n as u64)
     } else {
-        Err(format!("seed {n}: expected a whole number ≥ 0"))
+        Err(format!("seed {}: expected a whole number ≥ 0", sim::settings::num(n)))
     }
 }
 
