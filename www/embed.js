@@ -19,6 +19,10 @@ const KEYS = 'xyzabc';
 /** Where "copy link" points by default: the standalone page beside this module. */
 const STANDALONE = new URL('../index.html', import.meta.url).href;
 const STRIP_THEME = { ink: '#343a40', bad: '#e03131', down: '#ced4da', cursor: '#1c6dd0' };
+/** Until the first leader of a run is elected, play at least this fast: something happens within
+ * a second or two of opening the page (at 1/50× the first election takes 5–10 s). */
+const FIRST_ELECTION_SPEED = 1 / 8;
+const reducedMotion = () => typeof matchMedia === 'function' && matchMedia('(prefers-reduced-motion: reduce)').matches;
 
 let shared; // wasm module + stylesheet, loaded once per page
 function loadShared() {
@@ -103,6 +107,8 @@ class RaftPlayground extends HTMLElement {
   #strip = null;
   #stripAt = -1;
   #eventsSeen = 0;
+  /** This run has had a leader (the first-election speed-up is over). */
+  #sawLeader = false;
   #ready;
   #resolveReady;
   frames = 0;
@@ -213,6 +219,7 @@ class RaftPlayground extends HTMLElement {
     const L = this.#layout;
     if (v && c && (!L || L.w !== c.clientWidth || L.h !== c.clientHeight || L.n !== v.servers.length)) {
       this.#layout = layout(c.clientWidth, c.clientHeight, v.servers.length);
+      this.#layout.still = reducedMotion();
     }
     const p = this.#layout?.pos[id - 1];
     return p ? { x: p.x, y: p.y } : null;
@@ -419,6 +426,7 @@ class RaftPlayground extends HTMLElement {
       this.#fromLink = false;
     }
     this.#pg = pg;
+    this.#sawLeader = false;
     this.#view = null;
     this.#strip = null;
     this.#stripAt = -1;
@@ -536,12 +544,16 @@ class RaftPlayground extends HTMLElement {
   #frame(dt, playing) {
     if (this.#dead) return;
     try {
-      if (playing && dt > 0) this.#wasm(() => this.#pg.advance(dt * this.#speed));
+      if (playing && dt > 0) {
+        const speed = this.#sawLeader ? this.#speed : Math.max(this.#speed, FIRST_ELECTION_SPEED);
+        this.#wasm(() => this.#pg.advance(dt * speed));
+      }
       // Only the log columns in sight cross the boundary: a frame costs the same however long the logs.
       const win = C.logWindow(this.#ui);
       const v = this.#wasm(() => (win ? this.#pg.view(win.from, win.count) : this.#pg.view()));
       if (!v) return;
       this.#view = v;
+      this.#sawLeader ||= v.leader != null || v.time_ms > 2000;
       const ui = this.#ui;
       if (v.violations.length && this.#loop.playing) {
         this.#loop.pause();
@@ -556,6 +568,7 @@ class RaftPlayground extends HTMLElement {
       if (!L || L.w !== w || L.h !== h || L.n !== v.servers.length) {
         if (L && L.n !== v.servers.length) C.closeMenu(ui); // the ring moved under it
         this.#layout = layout(w, h, v.servers.length);
+        this.#layout.still = reducedMotion();
       }
       const ctx = c.getContext('2d');
       const dpr = c.width / Math.max(1, w);

@@ -119,7 +119,9 @@ function edgePoints(L, a, b) {
 /** Position of a message in flight, with a small sideways offset so the two directions don't overlap. */
 export function messagePoint(L, m, t) {
   const span = m.deliver_ms - m.send_ms;
-  const f = span > 0 ? Math.min(1, Math.max(0, (t - m.send_ms) / span)) : 1;
+  let f = span > 0 ? Math.min(1, Math.max(0, (t - m.send_ms) / span)) : 1;
+  // Reduced motion: nothing flies; a message shows by its sender, then by its receiver.
+  if (L.still) f = f < 0.5 ? 0.12 : 0.88;
   const e = edgePoints(L, m.from, m.to);
   const side = Math.min(5, L.r * 0.3);
   return { x: e.x1 + (e.x2 - e.x1) * f - e.uy * side, y: e.y1 + (e.y2 - e.y1) * f + e.ux * side };
