@@ -309,3 +309,25 @@ test('load= runs background client writes that the permalink keeps', async () =>
     await page.close();
   }
 });
+
+test('a screen reader hears the important events (throttled) and the canvas describes the cluster', async () => {
+  const page = await load('?seed=12');
+  try {
+    await onEl(page, async (el) => {
+      await el.runUntil(800);
+      await el.act('crash 1');
+      await el.act('request 2 x <- 5');
+      await el.runUntil(1500);
+    });
+    const live = page.locator('raft-playground .announce');
+    assert.equal(await live.getAttribute('aria-live'), 'polite');
+    await page.waitForFunction(() => /you: crash 1/.test(document.querySelector('raft-playground').shadowRoot.querySelector('.announce').textContent), null, { timeout: 4000 });
+    const said = await live.textContent();
+    assert.ok(said.length < 600, `one short message, not a flood: ${said}`);
+    await page.waitForTimeout(100);
+    const label = await page.locator('raft-playground canvas').first().getAttribute('aria-label');
+    assert.match(label, /^5 servers, leader S\d, term \d+: S1 crashed term \d+; S2 /);
+  } finally {
+    await page.close();
+  }
+});

@@ -34,7 +34,8 @@ const TEMPLATE = `
   <div class="main">
     <div class="left">
       <div class="stage">
-        <canvas></canvas>
+        <canvas role="img" aria-label="the cluster"></canvas>
+        <p class="sr-only announce" aria-live="polite" aria-atomic="true"></p>
         <div class="toasts" role="status"></div>
         <div class="menu" role="menu" hidden>
           <div class="menu-title"></div>
@@ -222,6 +223,7 @@ export function buildDom(root, settings) {
     toasts: $('.toasts'),
     stage: $('.stage'),
     canvas: $('canvas'),
+    announce: $('.announce'),
     menu: $('.menu'),
     menuTitle: $('.menu-title'),
     menuErr: $('.menu-err'),
@@ -283,6 +285,13 @@ export function fmtSpeed(x) {
   if (x >= 0.995) return '1×';
   const d = 1 / x;
   return d < 10 ? `1/${d.toFixed(1).replace(/\.0$/, '')}×` : `1/${Math.round(d)}×`;
+}
+
+/** The cluster in words, for the canvas's text alternative. */
+export function describeCluster(v) {
+  const who = v.servers.map((s) => `S${s.id} ${s.alive ? s.role : 'crashed'} term ${s.term}`).join('; ');
+  const lead = v.leader != null ? `leader S${v.leader}` : 'no leader';
+  return `${v.servers.length} servers, ${lead}, term ${v.term}: ${who}.`;
 }
 
 export function updateStatus(ui, v, playing, next) {

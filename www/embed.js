@@ -19,6 +19,11 @@ const KEYS = 'xyzabc';
 /** Where "copy link" points by default: the standalone page beside this module. */
 const STANDALONE = new URL('../index.html', import.meta.url).href;
 const STRIP_THEME = { ink: '#343a40', bad: '#e03131', down: '#ced4da', cursor: '#1c6dd0' };
+/** Which narrated events a screen reader hears (the rest are in the event list), and how often. */
+const ANNOUNCE = /wins the election|steps down|^you: (crash|restart|partition|isolate|heal|cut|repair|add-server|remove|transfer)|answered by|refused by|gives up|violated/;
+const ANNOUNCE_MS = 1500;
+const DESCRIBE_MS = 1000;
+
 /** Until the first leader of a run is elected, play at least this fast: something happens within
  * a second or two of opening the page (at 1/50× the first election takes 5–10 s). */
 const FIRST_ELECTION_SPEED = 1 / 8;
@@ -107,6 +112,10 @@ class RaftPlayground extends HTMLElement {
   #strip = null;
   #stripAt = -1;
   #eventsSeen = 0;
+  #pending = [];
+  #announcedAt = -Infinity;
+  #announceTimer = 0;
+  #describedAt = -Infinity;
   /** This run has had a leader (the first-election speed-up is over). */
   #sawLeader = false;
   #ready;
@@ -269,6 +278,8 @@ class RaftPlayground extends HTMLElement {
   }
 
   disconnectedCallback() {
+    clearTimeout(this.#announceTimer);
+    this.#announceTimer = 0;
     this.#loop?.destroy();
     this.#loop = null;
     this.#ro?.disconnect();
@@ -538,7 +549,29 @@ class RaftPlayground extends HTMLElement {
     this.#eventsSeen = count;
     for (const n of page?.notes ?? []) {
       this.dispatchEvent(new CustomEvent('raft-event', { detail: { text: n.text, kind: n.kind, server: n.server, term: n.term, time: n.time_ms } }));
+      if (ANNOUNCE.test(n.text)) this.#pending.push(n.text);
     }
+    this.#announce();
+  }
+
+  /** Tell a screen reader the important events, at most every ANNOUNCE_MS (a burst becomes one
+   * message naming the newest few and how many more). */
+  #announce() {
+    const ui = this.#ui;
+    const now = performance.now();
+    if (!ui || !this.#pending.length || now - this.#announcedAt < ANNOUNCE_MS) {
+      if (this.#pending.length && !this.#announceTimer) {
+        this.#announceTimer = setTimeout(() => {
+          this.#announceTimer = 0;
+          this.#announce();
+        }, ANNOUNCE_MS);
+      }
+      return;
+    }
+    const all = this.#pending.splice(0);
+    const shown = all.slice(-3);
+    ui.announce.textContent = shown.join('. ') + (all.length > shown.length ? ` (and ${all.length - shown.length} more events)` : '') + '.';
+    this.#announcedAt = now;
   }
 
   #frame(dt, playing) {
@@ -574,6 +607,13 @@ class RaftPlayground extends HTMLElement {
       const dpr = c.width / Math.max(1, w);
       ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
       draw(ctx, v, this.#layout, this.#hover);
+      // The canvas's text alternative: the cluster in words, at most once a second.
+      const now = performance.now();
+      if (now - this.#describedAt > DESCRIBE_MS || !this.#loop.playing) {
+        this.#describedAt = now;
+        const text = C.describeCluster(v);
+        if (c.getAttribute('aria-label') !== text) c.setAttribute('aria-label', text);
+      }
 
       const running = this.#loop.playing;
       const next = running ? null : this.#wasm(() => this.#pg.next_event_ms());
