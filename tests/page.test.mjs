@@ -256,7 +256,7 @@ test('a request sent from the menu commits; a bad command shows an error and cha
     const cmd = page.locator('raft-playground .menu input.cmd');
     const text = await cmd.inputValue();
     assert.match(text, /^[a-z] <- \d+$/, 'the command field is prefilled');
-    await menuItem(page, 'request').click();
+    await page.locator('raft-playground .menu form.req button').click();
     const done = await onEl(page, (el, text) => {
       for (let t = 0; t < 1000; t += 10) {
         el.playground.advance(10);

@@ -331,3 +331,52 @@ test('a screen reader hears the important events (throttled) and the canvas desc
     await page.close();
   }
 });
+
+test('keyboard only: Tab to the ring, arrows to a server, Enter opens its menu, arrows and Enter crash it, a link is cut', async () => {
+  const page = await load('?seed=14');
+  try {
+    await onEl(page, (el) => el.runUntil(800));
+    await page.waitForTimeout(100);
+    // The servers are one stop in the tab order; the first one holds it.
+    const first = page.locator('raft-playground .srv[tabindex="0"]');
+    assert.equal(await first.getAttribute('aria-label'), await onEl(page, (el) => {
+      const s = el.view().servers[0];
+      return `S1, ${s.role}, term ${s.term}`;
+    }));
+    await first.focus();
+    await page.keyboard.press('ArrowRight');
+    await page.keyboard.press('ArrowRight');
+    const focused = () => page.evaluate(() => {
+      const a = document.querySelector('raft-playground').shadowRoot.activeElement;
+      return a ? a.dataset.id ?? a.dataset.action ?? a.dataset.peer ?? a.tagName : null;
+    });
+    assert.equal(await focused(), '3');
+    await page.keyboard.press('Enter');
+    assert.ok(await page.locator('raft-playground .menu').isVisible());
+    assert.equal(await page.locator('raft-playground .menu').getAttribute('data-server'), '3');
+    assert.equal(await page.locator('raft-playground .menu [role=menu]').count(), 1);
+    assert.equal(await focused(), 'crash', 'the first item has the focus');
+    await page.keyboard.press('ArrowDown');
+    assert.equal(await focused(), 'timeout');
+    await page.keyboard.press('ArrowUp');
+    await page.keyboard.press('Enter');
+    assert.equal(await onEl(page, (el) => el.view().servers[2].alive), false, 'S3 crashed from the keyboard');
+    assert.equal(await page.locator('raft-playground .menu').isVisible(), false);
+    assert.equal(await focused(), '3', 'focus went back to the server');
+    // Escape closes a menu; a link toggle cuts the link.
+    await page.keyboard.press('ArrowLeft');
+    await page.keyboard.press(' ');
+    const toggle = page.locator('raft-playground .menu .links [data-peer="1"]');
+    assert.equal(await toggle.getAttribute('aria-pressed'), 'true');
+    await toggle.focus();
+    await page.keyboard.press('Enter');
+    assert.deepEqual(await onEl(page, (el) => el.view().cut), [[1, 2]]);
+    assert.equal(await page.locator('raft-playground .menu .links [data-peer="1"]').getAttribute('aria-pressed'), 'false');
+    await page.keyboard.press('Escape');
+    assert.equal(await page.locator('raft-playground .menu').isVisible(), false);
+    assert.equal(await focused(), '2');
+    assert.deepEqual(page.errors, []);
+  } finally {
+    await page.close();
+  }
+});

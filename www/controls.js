@@ -1,6 +1,6 @@
 // The DOM around the canvas: toolbar, status line, server menu, side panels and the log table.
 // Each `update*` function only touches the DOM when what it shows has changed.
-import { termColor, memberState } from './render.js';
+import { termColor, memberState, linkState } from './render.js';
 
 export const PROPERTIES = ['Election Safety', 'Leader Append-Only', 'Log Matching', 'Leader Completeness', 'State Machine Safety'];
 
@@ -37,18 +37,22 @@ const TEMPLATE = `
         <canvas role="img" aria-label="the cluster"></canvas>
         <p class="sr-only announce" aria-live="polite" aria-atomic="true"></p>
         <div class="toasts" role="status"></div>
-        <div class="menu" role="menu" hidden>
-          <div class="menu-title"></div>
-          <button role="menuitem" data-action="crash">Crash</button>
-          <button role="menuitem" data-action="restart">Restart</button>
-          <button role="menuitem" data-action="timeout">Time out</button>
-          <button role="menuitem" data-action="isolate">Isolate</button>
-          <button role="menuitem" data-action="transfer" title="The leader brings this server up to date, then tells it to start an election at once (TimeoutNow, thesis §3.10)">Transfer leadership here</button>
-          <button role="menuitem" data-action="remove" title="The leader removes this server through joint consensus (thesis §4.3)">Remove from cluster</button>
-          <div class="req">
-            <input class="cmd" spellcheck="false" aria-label="client command">
-            <button role="menuitem" data-action="request">Request</button>
+        <div class="srvs" role="group" aria-label="servers (arrow keys move, Enter opens a server's menu)"></div>
+        <div class="menu" hidden>
+          <div class="menu-title" id="menu-title"></div>
+          <div class="items" role="menu" aria-labelledby="menu-title">
+            <button role="menuitem" tabindex="-1" data-action="crash">Crash</button>
+            <button role="menuitem" tabindex="-1" data-action="restart">Restart</button>
+            <button role="menuitem" tabindex="-1" data-action="timeout">Time out</button>
+            <button role="menuitem" tabindex="-1" data-action="isolate">Isolate</button>
+            <button role="menuitem" tabindex="-1" data-action="transfer" title="The leader brings this server up to date, then tells it to start an election at once (TimeoutNow, thesis §3.10)">Transfer leadership here</button>
+            <button role="menuitem" tabindex="-1" data-action="remove" title="The leader removes this server through joint consensus (thesis §4.3)">Remove from cluster</button>
           </div>
+          <div class="links" role="group" aria-label="links to the other servers (cut or repair)"></div>
+          <form class="req">
+            <input class="cmd" spellcheck="false" aria-label="client command">
+            <button type="submit">Request</button>
+          </form>
           <div class="menu-err" role="alert"></div>
         </div>
       </div>
@@ -225,9 +229,12 @@ export function buildDom(root, settings) {
     canvas: $('canvas'),
     announce: $('.announce'),
     menu: $('.menu'),
+    srvs: $('.srvs'),
+    links: $('.menu .links'),
     menuTitle: $('.menu-title'),
     menuErr: $('.menu-err'),
     cmd: $('.menu .cmd'),
+    reqForm: $('.menu form.req'),
     safety: $('.safety ul'),
     violations: $('.violations'),
     clients: $('.clients ol'),
@@ -575,6 +582,23 @@ export function openMenu(ui, v, s, x, y, r) {
   // Operator requests go to the leader, which may refuse them (and then says why).
   m.querySelector('[data-action=transfer]').hidden = !s.alive || s.id === v.leader;
   m.querySelector('[data-action=remove]').hidden = member === 'removed';
+  // One toggle per other server: its link to this one, up (pressed) or cut.
+  ui.links.replaceChildren(
+    document.createTextNode('links: '),
+    ...v.servers
+      .filter((o) => o.id !== s.id)
+      .map((o) => {
+        const b = document.createElement('button');
+        const state = linkState(v, s.id, o.id);
+        b.dataset.peer = String(o.id);
+        b.textContent = `S${o.id}`;
+        b.setAttribute('aria-pressed', String(state === 'up'));
+        b.disabled = state === 'partition';
+        b.title = state === 'partition' ? `S${o.id} is in another partition` : state === 'up' ? `cut the link S${s.id}–S${o.id}` : `repair the link S${s.id}–S${o.id}`;
+        b.setAttribute('aria-label', `link to S${o.id}: ${state === 'up' ? 'up (press to cut)' : state === 'cut' ? 'cut (press to repair)' : 'across a partition'}`);
+        return b;
+      }),
+  );
   ui.menuErr.textContent = '';
   // Beside the server if there is room, else below or above it; always inside the stage.
   const W = ui.stage.clientWidth;
@@ -600,4 +624,33 @@ export function openMenu(ui, v, s, x, y, r) {
 export function closeMenu(ui) {
   ui.menu.hidden = true;
   delete ui.menu.dataset.server;
+}
+
+/** The menu's items that can be chosen now, in order (for the arrow keys). */
+export function menuItems(ui) {
+  return [...ui.menu.querySelectorAll('[role=menuitem]')].filter((b) => !b.hidden && !b.disabled);
+}
+
+/** A focusable button over each server on the canvas (a roving-tabindex group): named like
+ * "S1, leader, term 2", Enter or Space opens its menu. Placed and named only when they change. */
+export function updateServerButtons(ui, v, L, current) {
+  const key = JSON.stringify([L.w, L.h, L.n, L.r, v.servers.map((s) => [s.alive ? s.role : 'crashed', s.term]), current]);
+  if (!changed(ui, 'srvs', key)) return;
+  const bs = ui.srvs.children;
+  while (bs.length < v.servers.length) {
+    const b = document.createElement('button');
+    b.className = 'srv';
+    ui.srvs.append(b);
+  }
+  while (bs.length > v.servers.length) ui.srvs.lastChild.remove();
+  v.servers.forEach((s, k) => {
+    const b = bs[k];
+    const p = L.pos[k];
+    b.dataset.id = String(s.id);
+    b.tabIndex = s.id === current ? 0 : -1;
+    b.setAttribute('aria-label', `S${s.id}, ${s.alive ? s.role : 'crashed'}, term ${s.term}`);
+    b.setAttribute('aria-haspopup', 'menu');
+    const size = 2 * L.r + 8;
+    b.style.cssText = `left:${p.x - size / 2}px;top:${p.y - size / 2}px;width:${size}px;height:${size}px`;
+  });
 }

@@ -112,6 +112,8 @@ class RaftPlayground extends HTMLElement {
   #strip = null;
   #stripAt = -1;
   #eventsSeen = 0;
+  /** The server that holds the keyboard focus stop in the ring (roving tabindex). */
+  #kbServer = 1;
   #pending = [];
   #announcedAt = -Infinity;
   #announceTimer = 0;
@@ -607,6 +609,7 @@ class RaftPlayground extends HTMLElement {
       const dpr = c.width / Math.max(1, w);
       ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
       draw(ctx, v, this.#layout, this.#hover);
+      C.updateServerButtons(ui, v, this.#layout, this.#kbServer);
       // The canvas's text alternative: the cluster in words, at most once a second.
       const now = performance.now();
       if (now - this.#describedAt > DESCRIBE_MS || !this.#loop.playing) {
@@ -800,11 +803,8 @@ class RaftPlayground extends HTMLElement {
     ui.canvas.addEventListener('click', (e) => {
       const hit = at(e, false);
       if (hit && hit.type === 'server') {
-        const s = this.#view.servers[hit.id - 1];
-        const p = this.#layout.pos[hit.id - 1];
         if (ui.menu.dataset.server === String(hit.id)) return C.closeMenu(ui);
-        C.openMenu(ui, this.#view, s, ui.canvas.offsetLeft + p.x, ui.canvas.offsetTop + p.y, this.#layout.r);
-        if (!ui.cmd.value || ui.cmd.dataset.used === '1') this.#freshCommand();
+        this.#openMenuFor(hit.id, false);
       } else if (hit && hit.type === 'link') {
         C.closeMenu(ui);
         const state = linkState(this.#view, hit.a, hit.b);
@@ -834,15 +834,59 @@ class RaftPlayground extends HTMLElement {
 
     // Server menu.
     ui.menu.addEventListener('click', (e) => {
+      const peer = e.target.closest('[data-peer]');
+      if (peer && !peer.disabled) {
+        const a = Number(ui.menu.dataset.server);
+        const up = peer.getAttribute('aria-pressed') === 'true';
+        if (this.#act({ type: up ? 'cut' : 'repair', a, b: Number(peer.dataset.peer) }, ui.menuErr)) {
+          this.#openMenuFor(a, false);
+          ui.links.querySelector(`[data-peer="${peer.dataset.peer}"]`)?.focus();
+        }
+        return;
+      }
       const b = e.target.closest('[data-action]');
       if (!b || b.disabled) return;
       this.#menuAction(b.dataset.action);
     });
-    ui.cmd.addEventListener('keydown', (e) => {
-      if (e.key === 'Enter') {
+    ui.reqForm.onsubmit = (e) => {
+      e.preventDefault();
+      this.#menuAction('request');
+    };
+    // The menu from the keyboard: arrows move between items, Escape closes it (back to its server).
+    ui.menu.addEventListener('keydown', (e) => {
+      if (e.key === 'Escape') {
         e.preventDefault();
-        this.#menuAction('request');
-      } else if (e.key === 'Escape') C.closeMenu(ui);
+        e.stopPropagation();
+        this.#closeMenu(true);
+        return;
+      }
+      const items = C.menuItems(ui);
+      const k = items.indexOf(e.composedPath()[0]);
+      const to = { ArrowDown: k + 1, ArrowUp: k - 1, Home: 0, End: items.length - 1 }[e.key];
+      if (k < 0 || to === undefined || !items.length) return;
+      e.preventDefault();
+      e.stopPropagation();
+      items[(to + items.length) % items.length].focus();
+    });
+    // The servers from the keyboard: a roving-tabindex group over the ring.
+    ui.srvs.addEventListener('keydown', (e) => {
+      const b = e.composedPath()[0];
+      const id = Number(b?.dataset?.id);
+      if (!id) return;
+      const n = this.#view?.servers.length ?? 0;
+      const next = { ArrowRight: id + 1, ArrowDown: id + 1, ArrowLeft: id - 1, ArrowUp: id - 1, Home: 1, End: n }[e.key];
+      if (next !== undefined && n) {
+        e.preventDefault();
+        e.stopPropagation();
+        this.#kbServer = ((next - 1 + n) % n) + 1;
+        C.updateServerButtons(ui, this.#view, this.#layout, this.#kbServer);
+        ui.srvs.querySelector(`[data-id="${this.#kbServer}"]`)?.focus();
+      } else if (e.key === 'Enter' || e.key === ' ') {
+        e.preventDefault();
+        e.stopPropagation();
+        this.#kbServer = id;
+        this.#openMenuFor(id, true);
+      }
     });
     ui.cmd.addEventListener('input', () => (ui.menuErr.textContent = ''));
 
@@ -850,6 +894,26 @@ class RaftPlayground extends HTMLElement {
     ui.root.addEventListener('pointerdown', (e) => {
       if (!ui.menu.hidden && !e.composedPath().some((n) => n === ui.menu || n === ui.canvas)) C.closeMenu(ui);
     });
+  }
+
+  /** Open server `id`'s menu beside it (moving focus into it when opened from the keyboard). */
+  #openMenuFor(id, focus) {
+    const ui = this.#ui;
+    const v = this.view();
+    const s = v?.servers[id - 1];
+    const p = this.#layout?.pos[id - 1];
+    if (!s || !p) return;
+    C.openMenu(ui, v, s, ui.canvas.offsetLeft + p.x, ui.canvas.offsetTop + p.y, this.#layout.r);
+    if (!ui.cmd.value || ui.cmd.dataset.used === '1') this.#freshCommand();
+    if (focus) C.menuItems(ui)[0]?.focus();
+  }
+
+  /** Close the menu; `refocus`: give the keyboard back to the server it was for. */
+  #closeMenu(refocus) {
+    const ui = this.#ui;
+    const id = ui.menu.dataset.server;
+    C.closeMenu(ui);
+    if (refocus && id) ui.srvs.querySelector(`[data-id="${id}"]`)?.focus();
   }
 
   #menuAction(action) {
@@ -866,8 +930,9 @@ class RaftPlayground extends HTMLElement {
       return;
     }
     const type = { remove: 'remove_server' }[action] ?? action;
+    const fromKeyboard = ui.menu.contains(this.shadowRoot.activeElement);
     if (this.#act({ type, server }, ui.menuErr)) {
-      C.closeMenu(ui);
+      this.#closeMenu(fromKeyboard);
       if (action === 'remove') this.#notice(`Asked the leader to remove S${server} (C_old,new, then C_new).`, 'info');
       else if (action === 'transfer') this.#notice(`Asked the leader to hand leadership to S${server}.`, 'info');
     }
@@ -891,7 +956,7 @@ class RaftPlayground extends HTMLElement {
     } else if (e.key === 'ArrowLeft') {
       e.preventDefault();
       this.#step(-1);
-    } else if (e.key === 'Escape') C.closeMenu(this.#ui);
+    } else if (e.key === 'Escape') this.#closeMenu(false);
   }
 
   /** One step forward (the next event or recorded action) or back. */
