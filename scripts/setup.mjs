@@ -66,7 +66,9 @@ export function buildWasm() {
 }
 
 export function ensureNodeModules() {
-  if (existsSync(join(ROOT, 'node_modules', 'playwright-core'))) return;
+  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
+  const wanted = Object.keys(pkg.devDependencies ?? {});
+  if (wanted.every((name) => existsSync(join(ROOT, 'node_modules', name, 'package.json')))) return;
   log('installing Node packages');
   run('npm', [existsSync(join(ROOT, 'package-lock.json')) ? 'ci' : 'install', '--no-audit', '--no-fund']);
 }

@@ -4,6 +4,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { ROOT } from '../scripts/setup.mjs';
 import { start, openPage, loadWidget, onWidget, ARTIFACTS } from './harness.mjs';
 
 let env;
@@ -376,6 +378,30 @@ test('keyboard only: Tab to the ring, arrows to a server, Enter opens its menu, 
     assert.equal(await page.locator('raft-playground .menu').isVisible(), false);
     assert.equal(await focused(), '2');
     assert.deepEqual(page.errors, []);
+  } finally {
+    await page.close();
+  }
+});
+
+test('axe-core finds no serious or critical accessibility problem, with a server menu open too', async () => {
+  const page = await load('?seed=3');
+  try {
+    await onEl(page, async (el) => {
+      await el.runUntil(1500);
+      await el.act('crash 4');
+    });
+    await page.waitForTimeout(150);
+    await page.addScriptTag({ content: readFileSync(join(ROOT, 'node_modules', 'axe-core', 'axe.min.js'), 'utf8') });
+    const audit = () =>
+      page.evaluate(async () => {
+        const r = await axe.run(document, { resultTypes: ['violations'] });
+        return r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+      });
+    assert.deepEqual(await audit(), []);
+    await page.locator('raft-playground .srv[tabindex="0"]').focus();
+    await page.keyboard.press('Enter');
+    assert.ok(await page.locator('raft-playground .menu').isVisible());
+    assert.deepEqual(await audit(), [], 'with the menu open');
   } finally {
     await page.close();
   }

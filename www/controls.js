@@ -480,7 +480,7 @@ export function updateLogs(ui, v) {
   ]);
   if (!changed(ui, 'logs', key)) return;
   // Each server's snapshot is one block in a column of its own, before the columns in sight.
-  const head = ['<thead><tr><th></th>'];
+  const head = ['<thead><tr><th><span class="sr-only">server</span></th>'];
   if (snaps) head.push('<th class="snapcol" title="snapshots (compacted log prefixes)">snapshot</th>');
   for (let i = from; i <= to; i++) head.push(`<th>${i}</th>`);
   head.push('</tr></thead>');
