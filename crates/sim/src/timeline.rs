@@ -183,8 +183,14 @@ impl Timeline {
             + self.notes.capacity() * std::mem::size_of::<Note>()
     }
 
+    /// Is the state shown behind the horizon, i.e. is what happens next already recorded and
+    /// narrated? By events and actions only: the clock alone moving on tells nothing new.
+    fn behind(&self) -> bool {
+        (self.sim.stats.events, self.sim.stats.actions as usize) < (self.horizon.events, self.horizon.applied)
+    }
+
     fn at_horizon(&self) -> bool {
-        key(&self.sim.position()) >= key(&self.horizon)
+        !self.behind()
     }
 
     /// After any work: move new notes over, extend the horizon, checkpoint if due.
@@ -245,7 +251,7 @@ impl Timeline {
                 return;
             }
             let now = self.sim.stats.events;
-            let behind = key(&self.sim.position()) < key(&self.horizon);
+            let behind = self.behind();
             self.sim.narrate = !behind;
             let next_checkpoint = self.checkpoints.last().map_or(0, |c| c.sim.stats.events).saturating_add(self.every);
             let mut cap = events.min(next_checkpoint);

@@ -205,3 +205,17 @@ fn a_crafted_position_cannot_run_away() {
     t.seek_position(sim::Position { time: 0, events: 0, applied: 7 });
     assert_eq!(t.position().applied, 0, "there is no action to apply");
 }
+
+#[test]
+fn narration_goes_on_after_replaying_up_to_an_idle_horizon() {
+    let cfg = SimConfig { seed: 8, load: 20, ..SimConfig::default() };
+    let mut straight = Timeline::new(cfg.clone()).unwrap();
+    straight.run_until(2_000 * MS);
+    let mut t = Timeline::new(cfg).unwrap();
+    t.run_until(1_012_345); // the horizon: the clock past its last event
+    t.seek(500 * MS);
+    t.run_until(2_000 * MS);
+    assert_eq!(t.sim().digest(), straight.sim().digest());
+    assert_eq!(t.notes().len(), straight.notes().len(), "every event after the old horizon is narrated");
+    assert!(t.notes() == straight.notes());
+}
