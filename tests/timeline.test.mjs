@@ -406,3 +406,42 @@ test('axe-core finds no serious or critical accessibility problem, with a server
     await page.close();
   }
 });
+
+test('embedding: controls="minimal" fits a blog column, "none" is the cluster alone, panels and height pick the rest', async () => {
+  const page = await openPage(env.browser, env.url, { width: 1000, height: 900 });
+  try {
+    const post = (w, attrs) =>
+      page.setContent(`<!doctype html><html><head><link rel="icon" href="data:,"></head><body style="margin:0"><article style="width:${w}px;margin:0 auto"><p>Text.</p>${attrs.map((a) => `<raft-playground seed="3" ${a}></raft-playground>`).join('')}<p>More.</p></article><script type="module" src="${env.url}www/embed.js"></script></body></html>`);
+    const measure = () =>
+      page.evaluate(() => ({
+        heights: [...document.querySelectorAll('raft-playground')].map((el) => el.getBoundingClientRect().height),
+        overflow: document.documentElement.scrollWidth > document.documentElement.clientWidth,
+        shown: [...document.querySelectorAll('raft-playground')].map((el) =>
+          ['.toolbar', '.timeline', '.side .safety', '.logs', '.events', '.side .switches'].filter((s) => {
+            const n = el.shadowRoot.querySelector(s);
+            return n && n.getBoundingClientRect().height > 0;
+          }),
+        ),
+        notes: [...document.querySelectorAll('raft-playground')].map((el) => [...el.shadowRoot.querySelectorAll('.notice')].map((n) => n.textContent)),
+      }));
+    await post(700, ['controls="minimal"', 'controls="none"', 'controls="minimal" panels="safety log" height="200"', 'controls="tiny" panels="bogus"']);
+    await page.waitForFunction(() => [...document.querySelectorAll('raft-playground')].every((el) => el.dataset.ready === '1'));
+    let m = await measure();
+    assert.ok(m.heights[0] <= 520, `minimal is ${m.heights[0]} px tall in a 700 px column`);
+    assert.deepEqual(m.shown[0], ['.toolbar', '.timeline']);
+    assert.deepEqual(m.shown[1], [], 'controls="none": the cluster alone');
+    assert.deepEqual(m.shown[2], ['.toolbar', '.timeline', '.side .safety', '.logs']);
+    assert.ok(m.heights[2] < m.heights[0] + 300, 'height="200" sets the stage height');
+    assert.ok(m.notes[3].some((t) => t.includes('controls="tiny"')) && m.notes[3].some((t) => t.includes('no panel bogus')), JSON.stringify(m.notes[3]));
+    assert.deepEqual(m.shown[3], ['.toolbar', '.timeline', '.side .safety', '.logs', '.events', '.side .switches'], 'a bad value: the full playground');
+    await page.setViewportSize({ width: 320, height: 800 });
+    await post(320, ['controls="minimal"']);
+    await page.waitForSelector('raft-playground[data-ready="1"]');
+    m = await measure();
+    assert.equal(m.overflow, false, 'no horizontal overflow at 320 px');
+    await page.screenshot({ path: join(ARTIFACTS, 'minimal-320.png'), fullPage: true });
+    assert.deepEqual(page.errors, []);
+  } finally {
+    await page.close();
+  }
+});

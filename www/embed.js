@@ -18,6 +18,9 @@ const DEFAULT_SERVERS = 5;
 const KEYS = 'xyzabc';
 /** Where "copy link" points by default: the standalone page beside this module. */
 const STANDALONE = new URL('../index.html', import.meta.url).href;
+/** The element's `controls` and `panels` attributes. */
+const CONTROLS = ['full', 'minimal', 'none'];
+const PANELS = ['safety', 'log', 'events', 'clients', 'membership', 'switches', 'network'];
 const STRIP_THEME = { ink: '#343a40', bad: '#e03131', down: '#ced4da', cursor: '#1c6dd0' };
 /** Which narrated events a screen reader hears (the rest are in the event list), and how often. */
 const ANNOUNCE = /wins the election|steps down|^you: (crash|restart|partition|isolate|heal|cut|repair|add-server|remove|transfer)|answered by|refused by|gives up|violated/;
@@ -86,11 +89,26 @@ function readAttributes(el) {
   const autoplay = ap != null && ap !== 'false';
   const scenario = (el.getAttribute('scenario') ?? '').trim();
   const run = (el.getAttribute('run') ?? '').trim();
-  return { config, speed, autoplay, scenario, run, problems };
+  let controls = (el.getAttribute('controls') ?? 'full').trim() || 'full';
+  if (!CONTROLS.includes(controls)) {
+    problems.push(`controls="${controls}" is not one of ${CONTROLS.join(', ')}: showing the full playground.`);
+    controls = 'full';
+  }
+  const panels = (el.getAttribute('panels') ?? '').split(/[\s,]+/).filter(Boolean);
+  const unknown = panels.filter((p) => !PANELS.includes(p));
+  if (unknown.length) problems.push(`panels="${el.getAttribute('panels')}": there is no panel ${unknown.join(', ')} (panels: ${PANELS.join(', ')}).`);
+  let height = null;
+  const h = el.getAttribute('height');
+  if (h != null && h.trim() !== '') {
+    const n = Number(h.trim().replace(/px$/, ''));
+    if (Number.isFinite(n) && n >= 160 && n <= 2000) height = n;
+    else problems.push(`height="${h}" is not a stage height in pixels (160–2000): using the default.`);
+  }
+  return { config, speed, autoplay, scenario, run, controls, panels: panels.filter((p) => PANELS.includes(p)), height, problems };
 }
 
 class RaftPlayground extends HTMLElement {
-  static observedAttributes = ['servers', 'seed', 'speed', 'scenario', 'load', 'run'];
+  static observedAttributes = ['servers', 'seed', 'speed', 'scenario', 'load', 'run', 'controls', 'panels', 'height'];
 
   #pg = null;
   #view = null;
@@ -293,6 +311,7 @@ class RaftPlayground extends HTMLElement {
     const a = readAttributes(this);
     a.problems.forEach((p) => this.#notice(p, 'warn'));
     if (name === 'speed') this.setSpeed(a.speed);
+    else if (name === 'controls' || name === 'panels' || name === 'height') this.#applyLayout(a);
     else if (name === 'scenario') this.#playScenario(a.scenario);
     else if (name === 'run') this.#openLink(a.run, a.config);
     else this.#rebuild({ ...this.#configNow(true), ...a.config });
@@ -343,6 +362,16 @@ class RaftPlayground extends HTMLElement {
     this.pause();
   }
 
+  /** The `controls`, `panels` and `height` attributes: what the widget shows, and how tall. */
+  #applyLayout(a) {
+    const root = this.#ui.root;
+    root.dataset.controls = a.controls;
+    root.dataset.panels = a.panels.join(' ');
+    if (a.height != null) this.style.setProperty('--raft-stage-height', `${a.height}px`);
+    else this.style.removeProperty('--raft-stage-height');
+    this.#resize();
+  }
+
   #setScenario(sc) {
     this.#scenario = sc;
     const ui = this.#ui;
@@ -371,6 +400,7 @@ class RaftPlayground extends HTMLElement {
     const ui = (this.#ui = C.buildDom(root, settings));
     const a = readAttributes(this);
     a.problems.forEach((p) => this.#notice(p, 'warn'));
+    this.#applyLayout(a);
     this.setSpeed(a.speed);
     this.#narration = createNarration(ui.events, {
       fetch: (start, count, kinds, server) => this.#wasm(() => this.#pg.notes(start, count, kinds, server)) ?? { total: 0, matching: 0, start: 0, notes: [] },
