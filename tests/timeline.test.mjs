@@ -445,3 +445,65 @@ test('embedding: controls="minimal" fits a blog column, "none" is the cluster al
     await page.close();
   }
 });
+
+test('inline stories: the script in the page plays, says when its scripted part is over; a bad one names its line', async () => {
+  const page = await openPage(env.browser, env.url, { width: 900, height: 900 });
+  try {
+    const story = `
+# The leader crashes.
+config servers=3 seed=5
+run 500ms
+crash leader
+run 300ms`;
+    await page.setContent(`<!doctype html><html><head><link rel="icon" href="data:,"></head><body>
+      <raft-playground id="a" controls="minimal"><script type="text/x-raft-scenario">${story}</script></raft-playground>
+      <raft-playground id="b" controls="minimal"><script type="text/x-raft-scenario">config servers=3\nrun 10ms\nfrobnicate 3</script></raft-playground>
+      <script type="module" src="${env.url}www/embed.js"></script></body></html>`);
+    await page.waitForFunction(() => [...document.querySelectorAll('raft-playground')].every((el) => el.dataset.ready === '1'));
+    const r = await page.evaluate(async () => {
+      const el = document.getElementById('a');
+      el.pause();
+      let ended = null;
+      el.addEventListener('raft-scenario-end', (e) => (ended = e.detail));
+      const caption = el.shadowRoot.querySelector('.scenario-desc').textContent;
+      await el.runUntil(1000);
+      await new Promise((r) => setTimeout(r, 100));
+      const v = el.view();
+      return { caption, ended, servers: v.servers.length, crashed: v.servers.filter((s) => !s.alive).length, over: el.shadowRoot.querySelector('.scenario-desc').classList.contains('over') };
+    });
+    assert.equal(r.caption, 'The leader crashes.');
+    assert.equal(r.servers, 3);
+    assert.equal(r.crashed, 1, 'the story crashed its leader');
+    assert.ok(r.ended && r.ended.scenario === '(inline)', JSON.stringify(r.ended));
+    assert.ok(r.over, 'the page marks the end of the scripted part');
+    const bad = await page.evaluate(() => [...document.getElementById('b').shadowRoot.querySelectorAll('.notice')].map((n) => n.textContent).join(' | '));
+    assert.match(bad, /line 3: `frobnicate 3`: unknown command/);
+    assert.deepEqual(page.errors, []);
+  } finally {
+    await page.close();
+  }
+});
+
+test('the sample post: its widgets work, axe-core finds no serious problem, screenshots at desktop and phone width', async () => {
+  for (const [w, h, name] of [[1200, 900, 'desktop'], [375, 740, 'phone']]) {
+    const page = await openPage(env.browser, env.url + 'www/example-post.html', { width: w, height: h });
+    try {
+      await page.waitForFunction(() => [...document.querySelectorAll('raft-playground')].every((el) => el.dataset.ready === '1'), null, { timeout: 15000 });
+      assert.equal(await page.evaluate(() => document.querySelectorAll('raft-playground').length), 3);
+      assert.equal(await page.evaluate(() => document.documentElement.scrollWidth > document.documentElement.clientWidth), false, `no overflow at ${w}px`);
+      await page.waitForTimeout(1500);
+      if (name === 'desktop') {
+        await page.addScriptTag({ content: readFileSync(join(ROOT, 'node_modules', 'axe-core', 'axe.min.js'), 'utf8') });
+        const bad = await page.evaluate(async () => {
+          const r = await axe.run(document, { resultTypes: ['violations'] });
+          return r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+        });
+        assert.deepEqual(bad, []);
+      }
+      await page.screenshot({ path: join(ARTIFACTS, `example-post-${name}.png`), fullPage: true });
+      assert.deepEqual(page.errors, []);
+    } finally {
+      await page.close();
+    }
+  }
+});

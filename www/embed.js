@@ -18,6 +18,8 @@ const DEFAULT_SERVERS = 5;
 const KEYS = 'xyzabc';
 /** Where "copy link" points by default: the standalone page beside this module. */
 const STANDALONE = new URL('../index.html', import.meta.url).href;
+/** The name of the author's inline scenario (a `<script type="text/x-raft-scenario">` child). */
+const INLINE = '(inline)';
 /** The element's `controls` and `panels` attributes. */
 const CONTROLS = ['full', 'minimal', 'none'];
 const PANELS = ['safety', 'log', 'events', 'clients', 'membership', 'switches', 'network'];
@@ -124,6 +126,10 @@ class RaftPlayground extends HTMLElement {
   #docKey = null;
   /** The scenario being played ({name, description, text}), or null in free play. */
   #scenario = null;
+  /** The author's inline scenario, if any ({name, description, text}). */
+  #inline = null;
+  /** Recorded actions still ahead at the last frame (to tell when a story's scripted part ends). */
+  #scheduledLeft = 0;
   /** The run came from a permalink (Reset goes back to its start, keeping its recorded future). */
   #fromLink = false;
   #narration = null;
@@ -311,6 +317,7 @@ class RaftPlayground extends HTMLElement {
     const a = readAttributes(this);
     a.problems.forEach((p) => this.#notice(p, 'warn'));
     if (name === 'speed') this.setSpeed(a.speed);
+    else if (name === 'scenario' && this.#inline && !a.scenario) this.#playScenario(INLINE);
     else if (name === 'controls' || name === 'panels' || name === 'height') this.#applyLayout(a);
     else if (name === 'scenario') this.#playScenario(a.scenario);
     else if (name === 'run') this.#openLink(a.run, a.config);
@@ -325,7 +332,7 @@ class RaftPlayground extends HTMLElement {
   /** Play a built-in scenario live by name ('' or unknown: back to free play, saying why). */
   #playScenario(name) {
     const ui = this.#ui;
-    const sc = name ? this.scenarios.find((x) => x.name === name) : null;
+    const sc = name === INLINE ? this.#inline : name ? this.scenarios.find((x) => x.name === name) : null;
     if (name && !sc) this.#notice(`There is no scenario "${name}": free play.`, 'warn');
     if (!sc) {
       this.#setScenario(null);
@@ -337,12 +344,27 @@ class RaftPlayground extends HTMLElement {
       pg = Playground.from_script(sc.text);
     } catch (e) {
       if (e instanceof WebAssembly.RuntimeError) return this.#fatal(e);
-      this.#notice(`Scenario "${name}": ${message(e)}`, 'error');
+      this.#notice(`${name === INLINE ? 'The story on this page' : `Scenario "${name}"`}: ${message(e)}`, 'error');
       return;
     }
     this.#install(pg);
     this.#setScenario(sc);
-    if (ui) ui.scenario.value = sc.name;
+    if (ui && sc.name !== INLINE) ui.scenario.value = sc.name;
+  }
+
+  /** The author's own story: `<script type="text/x-raft-scenario">` inside the element, in the
+   * same language as the built-in scenarios. A bad script shows its line and message. */
+  #readInline() {
+    const script = this.querySelector('script[type="text/x-raft-scenario"]');
+    if (!script) return null;
+    const text = script.textContent.replace(/^\n/, '');
+    const lines = text.split('\n');
+    const description = lines
+      .filter((l) => l.trim().startsWith('#'))
+      .slice(0, 4)
+      .map((l) => l.trim().replace(/^#\s?/, ''))
+      .join(' ');
+    return { name: INLINE, description: description || 'A scripted story.', text };
   }
 
   /** Open a permalink's run at its moment; a bad link says why and starts a default run. */
@@ -374,11 +396,27 @@ class RaftPlayground extends HTMLElement {
 
   #setScenario(sc) {
     this.#scenario = sc;
+    this.#scheduledLeft = sc ? this.#wasm(() => this.#pg.scheduled()) ?? 0 : 0;
     const ui = this.#ui;
     if (!ui) return;
     ui.scenario.value = sc ? sc.name : '';
     ui.scenarioDesc.hidden = !sc;
     ui.scenarioDesc.textContent = sc ? sc.description : '';
+    ui.scenarioDesc.classList.remove('over');
+  }
+
+  /** A story's scripted part is over once its last recorded action has happened: say so (a mark
+   * on the page and a `raft-scenario-end` event); from there the cluster runs on its own. */
+  #checkScenarioEnd() {
+    if (!this.#scenario) return;
+    const left = this.#wasm(() => this.#pg.scheduled()) ?? 0;
+    const ui = this.#ui;
+    if (this.#scheduledLeft > 0 && left === 0) {
+      ui.scenarioDesc.classList.add('over');
+      ui.scenarioDesc.dataset.over = 'The scripted part is over: from here the cluster runs on its own.';
+      this.dispatchEvent(new CustomEvent('raft-scenario-end', { detail: { scenario: this.#scenario.name, time: this.#pg.time_ms() } }));
+    } else if (left > 0) ui.scenarioDesc.classList.remove('over');
+    this.#scheduledLeft = left;
   }
 
   #setup(sheet) {
@@ -415,7 +453,10 @@ class RaftPlayground extends HTMLElement {
     else this.#rebuild(a.config);
     if (!this.#pg) return;
     for (const sc of this.scenarios) ui.scenario.add(new Option(sc.name.replaceAll('_', ' '), sc.name));
+    this.#inline = this.#readInline();
+    if (this.#inline) ui.scenario.add(new Option('the story on this page', INLINE), 1);
     if (a.scenario && !a.run) this.#playScenario(a.scenario);
+    else if (this.#inline && !a.run) this.#playScenario(INLINE);
 
     for (let n = 3; n <= 9; n++) ui.servers.add(new Option(String(n), String(n)));
     this.#wire();
@@ -625,7 +666,10 @@ class RaftPlayground extends HTMLElement {
         this.#notice('A safety property was violated: the simulation stopped. Go back in time to see how it happened.', 'error');
       }
       const c = ui.canvas;
-      // Every size this frame needs, read before anything is written (no forced layout).
+      // The strip's height follows the number of servers (set before the sizes are read).
+      const hh = `${stripHeight(v.servers.length)}px`;
+      if (ui.strip.style.height !== hh) ui.strip.style.height = hh;
+      // Every size this frame needs, read before anything else is written (no forced layout).
       const w = c.clientWidth;
       const h = c.clientHeight;
       const sizes = { scrubber: ui.scrubber.clientWidth, strip: ui.strip.clientWidth, stripH: ui.strip.clientHeight };
@@ -658,6 +702,7 @@ class RaftPlayground extends HTMLElement {
       C.updateNet(ui, v, this.shadowRoot.activeElement);
       C.updateSwitches(ui, v, this.shadowRoot.activeElement);
       this.#updateTimeline(v, sizes);
+      this.#checkScenarioEnd();
       this.#emitEvents();
       // The cluster size the run started with (servers added later do not change it).
       const size = String(v.config.servers);
@@ -698,8 +743,6 @@ class RaftPlayground extends HTMLElement {
       this.#stripAt = -1;
     }
     const n = v.servers.length;
-    const hh = `${stripHeight(n)}px`;
-    if (ui.strip.style.height !== hh) ui.strip.style.height = hh;
     const cursor = Math.round((v.time_ms / Math.max(end, this.#strip.data.end_ms, 1e-9)) * sizes.strip);
     if (this.#stripAt !== cursor || this.#strip.drawn !== this.#strip.count) {
       drawStrip(ui.strip, this.#strip.data, v.time_ms, n, STRIP_THEME, sizes.strip, sizes.stripH);
