@@ -6,7 +6,7 @@
 // starts a new branch; "copy link" carries the whole record and the moment.
 import init, { Playground } from './pkg/raft_wasm.js';
 import { createLoop } from './loop.js';
-import { draw, layout, hitTest, linkState } from './render.js';
+import { draw, layout, hitTest, linkState, INK } from './render.js';
 import { createNarration } from './narration.js';
 import { drawStrip, stripHeight, stripTimeAt } from './strip.js';
 import * as C from './controls.js';
@@ -23,7 +23,12 @@ const INLINE = '(inline)';
 /** The element's `controls` and `panels` attributes. */
 const CONTROLS = ['full', 'minimal', 'none'];
 const PANELS = ['safety', 'log', 'events', 'clients', 'membership', 'switches', 'network'];
-const STRIP_THEME = { ink: '#343a40', bad: '#e03131', down: '#ced4da', cursor: '#1c6dd0' };
+const STRIP_THEME = {
+  light: { ink: '#343a40', bad: '#e03131', down: '#ced4da', cursor: '#1c6dd0' },
+  dark: { ink: '#ced4da', bad: '#ff8787', down: '#4a5058', cursor: '#74b3ff' },
+};
+const THEMES = ['auto', 'light', 'dark'];
+const darkMedia = typeof matchMedia === 'function' ? matchMedia('(prefers-color-scheme: dark)') : null;
 /** Which narrated events a screen reader hears (the rest are in the event list), and how often. */
 const ANNOUNCE = /wins the election|steps down|^you: (crash|restart|partition|isolate|heal|cut|repair|add-server|remove|transfer)|answered by|refused by|gives up|violated/;
 const ANNOUNCE_MS = 1500;
@@ -99,6 +104,11 @@ function readAttributes(el) {
   const panels = (el.getAttribute('panels') ?? '').split(/[\s,]+/).filter(Boolean);
   const unknown = panels.filter((p) => !PANELS.includes(p));
   if (unknown.length) problems.push(`panels="${el.getAttribute('panels')}": there is no panel ${unknown.join(', ')} (panels: ${PANELS.join(', ')}).`);
+  let theme = (el.getAttribute('theme') ?? 'auto').trim() || 'auto';
+  if (!THEMES.includes(theme)) {
+    problems.push(`theme="${theme}" is not one of ${THEMES.join(', ')}: following the reader's preference.`);
+    theme = 'auto';
+  }
   let height = null;
   const h = el.getAttribute('height');
   if (h != null && h.trim() !== '') {
@@ -106,11 +116,11 @@ function readAttributes(el) {
     if (Number.isFinite(n) && n >= 160 && n <= 2000) height = n;
     else problems.push(`height="${h}" is not a stage height in pixels (160–2000): using the default.`);
   }
-  return { config, speed, autoplay, scenario, run, controls, panels: panels.filter((p) => PANELS.includes(p)), height, problems };
+  return { config, speed, autoplay, scenario, run, controls, panels: panels.filter((p) => PANELS.includes(p)), height, theme, problems };
 }
 
 class RaftPlayground extends HTMLElement {
-  static observedAttributes = ['servers', 'seed', 'speed', 'scenario', 'load', 'run', 'controls', 'panels', 'height'];
+  static observedAttributes = ['servers', 'seed', 'speed', 'scenario', 'load', 'run', 'controls', 'panels', 'height', 'theme'];
 
   #pg = null;
   #view = null;
@@ -126,6 +136,16 @@ class RaftPlayground extends HTMLElement {
   #docKey = null;
   /** The scenario being played ({name, description, text}), or null in free play. */
   #scenario = null;
+  /** 'auto' | 'light' | 'dark' (the theme attribute). */
+  #theme = 'auto';
+  #onScheme = () => {
+    this.#layout = null;
+    this.#stripAt = -1;
+    this.#invalidate();
+  };
+  get #dark() {
+    return this.#theme === 'dark' || (this.#theme === 'auto' && !!darkMedia?.matches);
+  }
   /** The author's inline scenario, if any ({name, description, text}). */
   #inline = null;
   /** Recorded actions still ahead at the last frame (to tell when a story's scripted part ends). */
@@ -255,6 +275,7 @@ class RaftPlayground extends HTMLElement {
     if (v && c && (!L || L.w !== c.clientWidth || L.h !== c.clientHeight || L.n !== v.servers.length)) {
       this.#layout = layout(c.clientWidth, c.clientHeight, v.servers.length);
       this.#layout.still = reducedMotion();
+      this.#layout.ink = INK[this.#dark ? 'dark' : 'light'];
     }
     const p = this.#layout?.pos[id - 1];
     return p ? { x: p.x, y: p.y } : null;
@@ -304,6 +325,7 @@ class RaftPlayground extends HTMLElement {
   }
 
   disconnectedCallback() {
+    darkMedia?.removeEventListener('change', this.#onScheme);
     clearTimeout(this.#announceTimer);
     this.#announceTimer = 0;
     this.#loop?.destroy();
@@ -318,7 +340,7 @@ class RaftPlayground extends HTMLElement {
     a.problems.forEach((p) => this.#notice(p, 'warn'));
     if (name === 'speed') this.setSpeed(a.speed);
     else if (name === 'scenario' && this.#inline && !a.scenario) this.#playScenario(INLINE);
-    else if (name === 'controls' || name === 'panels' || name === 'height') this.#applyLayout(a);
+    else if (name === 'controls' || name === 'panels' || name === 'height' || name === 'theme') this.#applyLayout(a);
     else if (name === 'scenario') this.#playScenario(a.scenario);
     else if (name === 'run') this.#openLink(a.run, a.config);
     else this.#rebuild({ ...this.#configNow(true), ...a.config });
@@ -387,10 +409,12 @@ class RaftPlayground extends HTMLElement {
   /** The `controls`, `panels` and `height` attributes: what the widget shows, and how tall. */
   #applyLayout(a) {
     const root = this.#ui.root;
+    this.#theme = a.theme;
     root.dataset.controls = a.controls;
     root.dataset.panels = a.panels.join(' ');
     if (a.height != null) this.style.setProperty('--raft-stage-height', `${a.height}px`);
     else this.style.removeProperty('--raft-stage-height');
+    this.#onScheme();
     this.#resize();
   }
 
@@ -468,6 +492,7 @@ class RaftPlayground extends HTMLElement {
   }
 
   #startLoop() {
+    darkMedia?.addEventListener('change', this.#onScheme);
     this.#loop = createLoop(this, (dt, playing) => this.#frame(dt, playing));
     this.#ro = new ResizeObserver(() => this.#resize());
     this.#ro.observe(this.#ui.canvas);
@@ -678,6 +703,8 @@ class RaftPlayground extends HTMLElement {
         if (L && L.n !== v.servers.length) C.closeMenu(ui); // the ring moved under it
         this.#layout = layout(w, h, v.servers.length);
         this.#layout.still = reducedMotion();
+        this.#layout.ink = INK[this.#dark ? 'dark' : 'light'];
+        this.#stripAt = -1;
       }
       const ctx = c.getContext('2d');
       const dpr = c.width / Math.max(1, w);
@@ -745,7 +772,7 @@ class RaftPlayground extends HTMLElement {
     const n = v.servers.length;
     const cursor = Math.round((v.time_ms / Math.max(end, this.#strip.data.end_ms, 1e-9)) * sizes.strip);
     if (this.#stripAt !== cursor || this.#strip.drawn !== this.#strip.count) {
-      drawStrip(ui.strip, this.#strip.data, v.time_ms, n, STRIP_THEME, sizes.strip, sizes.stripH);
+      drawStrip(ui.strip, this.#strip.data, v.time_ms, n, STRIP_THEME[this.#dark ? 'dark' : 'light'], sizes.strip, sizes.stripH);
       this.#stripAt = cursor;
       this.#strip.drawn = this.#strip.count;
     }

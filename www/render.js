@@ -34,6 +34,12 @@ export function memberState(view, id) {
   return inNew || inOld ? 'voter' : 'removed';
 }
 
+/** The colours drawn on the stage's background, per theme (the servers and messages keep theirs). */
+export const INK = {
+  light: { label: '#212529', sub: '#5c6370', dead: '#868e96', link: '#dfe3e8', linkHot: '#5c6f89', timerBg: '#e9ecef', timer: '#868e96', focus: '#1c6dd0', lost: '#212529' },
+  dark: { label: '#e9ecef', sub: '#a9b0b7', dead: '#8f969d', link: '#3a4048', linkHot: '#8fa3bf', timerBg: '#30353c', timer: '#a9b0b7', focus: '#74b3ff', lost: '#e9ecef' },
+};
+
 const GROUP_TINTS = ['#4dabf7', '#f783ac', '#69db7c', '#ffa94d', '#9775fa', '#3bc9db', '#e599f7', '#a9e34b', '#ffd43b'];
 
 /** Where everything goes for a canvas of w×h CSS pixels and n servers: the largest ring whose
@@ -129,6 +135,7 @@ export function messagePoint(L, m, t) {
 
 export function draw(ctx, view, L, hover) {
   const t = view.time_ms;
+  const ink = L.ink || INK.light;
   ctx.clearRect(0, 0, L.w, L.h);
   // view.groups has a slot for every possible server id; only the first n are servers.
   const groups = view.groups.slice(0, view.servers.length);
@@ -154,7 +161,7 @@ export function draw(ctx, view, L, hover) {
       const hot = hover && hover.type === 'link' && hover.a === a && hover.b === b;
       const e = edgePoints(L, a, b);
       ctx.setLineDash(s === 'up' ? [] : [6, 5]);
-      ctx.strokeStyle = s === 'up' ? (hot ? '#5c6f89' : '#dfe3e8') : s === 'cut' ? '#e03131' : '#e0313155';
+      ctx.strokeStyle = s === 'up' ? (hot ? ink.linkHot : ink.link) : s === 'cut' ? '#e03131' : '#e0313155';
       ctx.lineWidth = hot ? 3 : 1.5;
       ctx.beginPath();
       ctx.moveTo(e.x1, e.y1);
@@ -257,7 +264,7 @@ function drawMessage(ctx, L, m, t) {
   }
   if (m.lost) {
     ctx.globalAlpha = 0.9;
-    cross(ctx, x, y, 5 * k, '#212529', 1.8);
+    cross(ctx, x, y, 5 * k, (L.ink || INK.light).lost, 1.8);
   }
   ctx.restore();
 }
@@ -325,6 +332,7 @@ function drawServer(ctx, L, view, s, t, hot) {
   const p = L.pos[s.id - 1];
   if (!p) return;
   const r = L.r;
+  const ink = L.ink || INK.light;
   const style = ROLE[s.role] || ROLE.follower;
   const member = memberState(view, s.id);
   ctx.save();
@@ -336,11 +344,11 @@ function drawServer(ctx, L, view, s, t, hot) {
     const left = total > 0 ? Math.max(0, Math.min(1, (s.election_deadline_ms - t) / total)) : 0;
     const rr = timerGap(r) - Math.max(2.5, r * 0.12) / 2;
     ctx.lineWidth = Math.max(2.5, r * 0.12);
-    ctx.strokeStyle = '#e9ecef';
+    ctx.strokeStyle = ink.timerBg;
     ctx.beginPath();
     ctx.arc(p.x, p.y, rr, 0, 2 * Math.PI);
     ctx.stroke();
-    ctx.strokeStyle = left < 0.25 ? '#e8590c' : '#868e96';
+    ctx.strokeStyle = left < 0.25 ? '#e8590c' : ink.timer;
     ctx.beginPath();
     ctx.arc(p.x, p.y, rr, -Math.PI / 2, -Math.PI / 2 + 2 * Math.PI * left);
     ctx.stroke();
@@ -357,7 +365,7 @@ function drawServer(ctx, L, view, s, t, hot) {
   ctx.stroke();
   ctx.setLineDash([]);
   if (hot) {
-    ctx.strokeStyle = '#1c6dd0';
+    ctx.strokeStyle = ink.focus;
     ctx.lineWidth = 1.5;
     ctx.beginPath();
     ctx.arc(p.x, p.y, r + Math.max(9, r * 0.3), 0, 2 * Math.PI);
@@ -408,7 +416,7 @@ function drawServer(ctx, L, view, s, t, hot) {
   ctx.textBaseline = 'middle';
   lines.forEach((text, k) => {
     ctx.font = k === 0 ? `bold ${Math.round(lh)}px ${FONT}` : `${Math.round(lh * 0.82)}px ${FONT}`;
-    ctx.fillStyle = k === 0 ? (s.alive ? '#212529' : '#868e96') : '#5c6370';
+    ctx.fillStyle = k === 0 ? (s.alive ? ink.label : ink.dead) : ink.sub;
     ctx.fillText(text, x, y + k * lh);
   });
   ctx.restore();
