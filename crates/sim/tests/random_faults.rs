@@ -11,6 +11,7 @@ use sim::{linearizability, Action, Outcome, Property};
 #[test]
 fn a_thousand_seeds_of_faults_without_a_safety_violation_and_a_leader_afterwards() {
     let (mut terms, mut commits, mut snapshots, mut changes, mut answered) = (0, 0, 0, 0, 0);
+    let mut unknown = 0;
     // RAFT_SEEDS=N runs more (or fewer) seeds, e.g. a long local soak; CI runs the default 1,000.
     let seeds: u64 = std::env::var("RAFT_SEEDS").ok().and_then(|v| v.parse().ok()).unwrap_or(1000);
     let first: u64 = std::env::var("RAFT_SEED_START").ok().and_then(|v| v.parse().ok()).unwrap_or(0);
@@ -32,7 +33,14 @@ fn a_thousand_seeds_of_faults_without_a_safety_violation_and_a_leader_afterwards
             assert_eq!(n.state_machine, l.state_machine, "seed {seed}: S{id} state");
         }
         assert_eq!(s.clients_dropped, 0, "seed {seed}: the history to check is whole");
-        linearizability::check(s.client_ops.iter()).unwrap_or_else(|e| panic!("seed {seed}: not linearizable: {e}"));
+        match linearizability::check(s.client_ops.iter()) {
+            Ok(linearizability::Outcome::Linearizable) => {}
+            Ok(linearizability::Outcome::Unknown(why)) => {
+                unknown += 1;
+                println!("seed {seed}: linearizability unknown: {why}");
+            }
+            Err(e) => panic!("seed {seed}: not linearizable: {e}"),
+        }
         terms += l.current_term;
         commits += l.commit_index;
         snapshots += s.servers.iter().filter_map(|sv| sv.node.as_ref()).filter(|n| n.log.offset() > 0).count();
@@ -44,7 +52,7 @@ fn a_thousand_seeds_of_faults_without_a_safety_violation_and_a_leader_afterwards
             .count();
         answered += s.client_ops.iter().filter(|c| matches!(c.outcome, Outcome::Ok { .. })).count();
     }
-    println!("terms {terms}, commits {commits}, servers with snapshots {snapshots}, membership changes {changes}, answered requests {answered}");
+    println!("terms {terms}, commits {commits}, servers with snapshots {snapshots}, membership changes {changes}, answered requests {answered}, histories the checker gave up on {unknown}");
     // The campaign really exercised the protocol.
     if seeds >= 1000 {
         assert!(terms > 10_000 && commits > 10_000 && snapshots > 500 && changes > 500 && answered > 5_000);
