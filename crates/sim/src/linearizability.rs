@@ -863,15 +863,15 @@ fn describe_failure(segment: &Segment, before: &[Config], unanswered: &Unanswere
 
 /// A whole history that is not known to violate linearizability.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Outcome {
+pub enum Checked {
     Linearizable,
     /// No violation found, but the search gave up on some key (the text says which).
     Unknown(String),
 }
 
 /// Check a whole client history, key by key: `Err` only for a real violation; a key the search
-/// gave up on makes it `Ok(Outcome::Unknown(..))`.
-pub fn check<'a>(history: impl IntoIterator<Item = &'a ClientOp>) -> Result<Outcome, String> {
+/// gave up on makes it `Ok(Checked::Unknown(..))`.
+pub fn check<'a>(history: impl IntoIterator<Item = &'a ClientOp>) -> Result<Checked, String> {
     let mut per_key: BTreeMap<u8, Vec<Call>> = BTreeMap::new();
     for c in history {
         // Failed and expired requests may or may not have taken effect: no response.
@@ -890,9 +890,9 @@ pub fn check<'a>(history: impl IntoIterator<Item = &'a ClientOp>) -> Result<Outc
         }
     }
     if unknown.is_empty() {
-        Ok(Outcome::Linearizable)
+        Ok(Checked::Linearizable)
     } else {
-        Ok(Outcome::Unknown(unknown.join("; ")))
+        Ok(Checked::Unknown(unknown.join("; ")))
     }
 }
 
@@ -1286,7 +1286,7 @@ mod tests {
             op(102, Op::Get { key: b'x' }, 6, Some((8, Some(1)))),
             op(103, Op::Get { key: b'y' }, 9, Some((10, Some(2)))),
         ];
-        assert_eq!(check(&history), Ok(Outcome::Linearizable));
+        assert_eq!(check(&history), Ok(Checked::Linearizable));
         history.push(op(104, Op::Get { key: b'y' }, 11, Some((12, None))));
         let e = check(&history).unwrap_err();
         assert!(e.starts_with("key y: no legal order"), "{e}");

@@ -213,7 +213,7 @@ fn a_duplicate_client_request_is_not_applied_twice() {
     assert_eq!(s.node(l2).unwrap().state_machine.get(b'x'), Some(1));
     let applied = s.node(l2).unwrap().log.entries().filter(|e| matches!(e.data, EntryData::Command(_))).count();
     assert!(applied >= 1);
-    assert_eq!(sim::linearizability::check(s.client_ops.iter()), Ok(sim::linearizability::Outcome::Linearizable));
+    assert_eq!(sim::linearizability::check(s.client_ops.iter()), Ok(sim::linearizability::Checked::Linearizable));
     ok(&s);
 }
 

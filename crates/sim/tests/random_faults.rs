@@ -34,8 +34,8 @@ fn a_thousand_seeds_of_faults_without_a_safety_violation_and_a_leader_afterwards
         }
         assert_eq!(s.clients_dropped, 0, "seed {seed}: the history to check is whole");
         match linearizability::check(s.client_ops.iter()) {
-            Ok(linearizability::Outcome::Linearizable) => {}
-            Ok(linearizability::Outcome::Unknown(why)) => {
+            Ok(linearizability::Checked::Linearizable) => {}
+            Ok(linearizability::Checked::Unknown(why)) => {
                 unknown += 1;
                 println!("seed {seed}: linearizability unknown: {why}");
             }
