@@ -507,3 +507,37 @@ test('the sample post: its widgets work, axe-core finds no serious problem, scre
     }
   }
 });
+
+test('themes: theme="dark" and the reader\'s dark preference repaint the widget, axe-core passes in dark too; a bad theme says so', async () => {
+  const page = await load('?seed=3');
+  try {
+    const bg = () => page.evaluate(() => getComputedStyle(document.querySelector('raft-playground')).backgroundColor);
+    assert.equal(await bg(), 'rgba(0, 0, 0, 0)', 'light: transparent over the host page');
+    await onEl(page, async (el) => {
+      el.setAttribute('theme', 'dark');
+      await el.runUntil(1500);
+      await el.act('crash 4');
+    });
+    await page.waitForTimeout(150);
+    assert.equal(await bg(), 'rgb(22, 24, 28)', 'dark: the widget paints its own background');
+    await page.addScriptTag({ content: readFileSync(join(ROOT, 'node_modules', 'axe-core', 'axe.min.js'), 'utf8') });
+    const audit = () =>
+      page.evaluate(async () => {
+        const r = await axe.run(document.querySelector('raft-playground'), { resultTypes: ['violations'] });
+        return r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+      });
+    assert.deepEqual(await audit(), []);
+    // The reader's preference, without the attribute.
+    await onEl(page, (el) => el.removeAttribute('theme'));
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await page.waitForTimeout(100);
+    assert.equal(await bg(), 'rgb(22, 24, 28)');
+    await onEl(page, (el) => el.setAttribute('theme', 'light'));
+    assert.equal(await bg(), 'rgba(0, 0, 0, 0)', 'theme="light" wins over the preference');
+    await onEl(page, (el) => el.setAttribute('theme', 'purple'));
+    const notes = await page.locator('raft-playground .notice').allTextContents();
+    assert.ok(notes.some((t) => t.includes('theme="purple"')), notes.join(' | '));
+  } finally {
+    await page.close();
+  }
+});
