@@ -541,3 +541,102 @@ test('themes: theme="dark" and the reader\'s dark preference repaint the widget,
     await page.close();
   }
 });
+
+test('touch: on a phone, tapped servers open menus that do not cover them, with items 44 px tall; links hit from further away', async () => {
+  const context = await env.browser.newContext({ viewport: { width: 375, height: 740 }, hasTouch: true, isMobile: true });
+  const page = await context.newPage();
+  page.errors = [];
+  page.on('pageerror', (e) => page.errors.push(String(e)));
+  try {
+    await page.goto(env.url + '?seed=2');
+    await page.waitForSelector('raft-playground[data-ready="1"]');
+    await onEl(page, async (el) => (el.pause(), await el.runUntil(600)));
+    await page.waitForTimeout(100);
+    for (const id of [1, 2, 3, 4, 5]) {
+      const p = await onEl(page, (el, id) => {
+        const q = el.serverPosition(id);
+        const r = el.shadowRoot.querySelector('canvas').getBoundingClientRect();
+        return { x: r.left + q.x, y: r.top + q.y };
+      }, id);
+      await page.touchscreen.tap(p.x, p.y);
+      const menu = page.locator('raft-playground .menu');
+      await menu.waitFor({ state: 'visible', timeout: 2000 });
+      assert.equal(await menu.getAttribute('data-server'), String(id));
+      const box = await menu.boundingBox();
+      const inside = p.x > box.x && p.x < box.x + box.width && p.y > box.y && p.y < box.y + box.height;
+      assert.equal(inside, false, `S${id}'s menu covers it`);
+      const heights = await page.locator('raft-playground .menu .items > button:visible').evaluateAll((bs) => bs.map((b) => b.getBoundingClientRect().height));
+      assert.ok(heights.length >= 3 && heights.every((h) => h >= 44), `menu items ${heights}`);
+      await page.keyboard.press('Escape');
+    }
+    // A tap 14 px beside the middle of a link still cuts it.
+    const mid = await onEl(page, (el) => {
+      const a = el.serverPosition(1);
+      const b = el.serverPosition(3);
+      const r = el.shadowRoot.querySelector('canvas').getBoundingClientRect();
+      const dx = b.x - a.x, dy = b.y - a.y, d = Math.hypot(dx, dy);
+      return { x: r.left + (a.x + b.x) / 2 - (dy / d) * 14, y: r.top + (a.y + b.y) / 2 + (dx / d) * 14 };
+    });
+    await page.touchscreen.tap(mid.x, mid.y);
+    assert.deepEqual(await onEl(page, (el) => el.view().cut), [[1, 3]]);
+    assert.deepEqual(page.errors, []);
+  } finally {
+    await context.close();
+  }
+});
+
+test('the host page keeps its keys: Space and arrows scroll it and leave an embedded widget alone; reduced motion stops the flying', async () => {
+  const page = await openPage(env.browser, env.url, { width: 900, height: 600 });
+  try {
+    await page.setContent(`<!doctype html><html><head><link rel="icon" href="data:,"></head><body>
+      <p style="height:300px">Text.</p><raft-playground seed="2" autoplay></raft-playground><p style="height:2000px">More.</p>
+      <script type="module" src="${env.url}www/embed.js"></script></body></html>`);
+    await page.waitForSelector('raft-playground[data-ready="1"]');
+    await page.evaluate(() => document.activeElement.blur());
+    const before = await page.evaluate(() => ({ y: scrollY, paused: document.querySelector('raft-playground').paused, e: document.querySelector('raft-playground').playground.events() }));
+    await page.keyboard.press('Space');
+    await page.keyboard.press('ArrowDown');
+    await page.waitForTimeout(300);
+    const after = await page.evaluate(() => ({ y: scrollY, paused: document.querySelector('raft-playground').paused }));
+    assert.ok(after.y > before.y, `the page scrolled (${before.y} → ${after.y})`);
+    assert.equal(after.paused, before.paused, 'Space on the page did not toggle the widget');
+    // Reduced motion: the widget says so, and a message sits by its sender, then by its receiver.
+    await page.emulateMedia({ reducedMotion: 'reduce' });
+    await page.evaluate(() => window.dispatchEvent(new Event('resize')));
+    await page.setViewportSize({ width: 901, height: 600 });
+    await page.waitForTimeout(300);
+    const r = await page.evaluate(async () => {
+      const el = document.querySelector('raft-playground');
+      const { messagePoint, layout } = await import('/www/render.js');
+      const L = { ...layout(400, 300, 3), still: true };
+      const m = { from: 1, to: 2, send_ms: 0, deliver_ms: 10 };
+      const at = (t) => messagePoint(L, m, t);
+      return { motion: el.shadowRoot.querySelector('.root').dataset.motion, early: [at(1), at(4)], late: [at(6), at(9)] };
+    });
+    assert.equal(r.motion, 'reduced');
+    assert.deepEqual(r.early[0], r.early[1], 'no movement in the first half');
+    assert.deepEqual(r.late[0], r.late[1], 'no movement in the second half');
+    assert.notDeepEqual(r.early[0], r.late[0]);
+    assert.deepEqual(page.errors, []);
+  } finally {
+    await page.close();
+  }
+});
+
+test('the sample post passes axe-core in the reader\'s dark preference too', async () => {
+  const page = await openPage(env.browser, env.url + 'www/example-post.html', { width: 1200, height: 900 });
+  try {
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await page.waitForFunction(() => [...document.querySelectorAll('raft-playground')].every((el) => el.dataset.ready === '1'), null, { timeout: 15000 });
+    await page.waitForTimeout(500);
+    await page.addScriptTag({ content: readFileSync(join(ROOT, 'node_modules', 'axe-core', 'axe.min.js'), 'utf8') });
+    const bad = await page.evaluate(async () => {
+      const r = await axe.run(document, { resultTypes: ['violations'] });
+      return r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+    });
+    assert.deepEqual(bad, []);
+    await page.screenshot({ path: join(ARTIFACTS, 'example-post-dark.png'), fullPage: true });
+  } finally {
+    await page.close();
+  }
+});

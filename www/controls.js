@@ -600,23 +600,36 @@ export function openMenu(ui, v, s, x, y, r) {
       }),
   );
   ui.menuErr.textContent = '';
-  // Beside the server if there is room, else below or above it; always inside the stage.
+  // Beside the server if there is room, else below or above it; always inside the stage, and
+  // never over the server: where the menu is too tall for the room it gets, it scrolls.
+  m.style.maxHeight = '';
   const W = ui.stage.clientWidth;
   const H = ui.stage.clientHeight;
   const mw = m.offsetWidth;
-  const mh = m.offsetHeight;
+  let mh = m.offsetHeight;
   const d = r + 12;
-  const spots = [
-    [x + d, y - mh / 2],
-    [x - d - mw, y - mh / 2],
-    [x - mw / 2, y + d],
-    [x - mw / 2, y - d - mh],
-  ];
-  // Beside: only the width matters (it slides up or down to fit); below / above: both do.
-  const fits = ([l, t], k) => l >= 4 && l + mw <= W - 4 && (k < 2 || (t >= 4 && t + mh <= H - 4));
-  let [left, top] = spots.find(fits) || spots[0];
-  left = Math.max(4, Math.min(left, W - mw - 4));
-  top = Math.max(4, Math.min(top, H - mh - 4));
+  const room = { right: W - 4 - (x + d), left: x - d - 4, below: H - 4 - (y + d), above: y - d - 4 };
+  let left;
+  let top;
+  if (room.right >= mw || room.left >= mw) {
+    // Beside: it slides up or down to fit, and scrolls if taller than the stage.
+    if (mh > H - 8) {
+      m.style.maxHeight = `${H - 8}px`;
+      mh = H - 8;
+    }
+    left = room.right >= mw ? x + d : x - d - mw;
+    top = Math.max(4, Math.min(y - mh / 2, H - mh - 4));
+  } else {
+    // Below or above, whichever has more room; it slides sideways to fit.
+    const below = room.below >= mh || room.below >= room.above;
+    const space = Math.max(60, below ? room.below : room.above);
+    if (mh > space) {
+      m.style.maxHeight = `${space}px`;
+      mh = space;
+    }
+    left = Math.max(4, Math.min(x - mw / 2, W - mw - 4));
+    top = below ? y + d : y - d - mh;
+  }
   m.style.left = `${left}px`;
   m.style.top = `${top}px`;
 }

@@ -18,6 +18,8 @@ const DEFAULT_SERVERS = 5;
 const KEYS = 'xyzabc';
 /** Where "copy link" points by default: the standalone page beside this module. */
 const STANDALONE = new URL('../index.html', import.meta.url).href;
+/** How far (px) from a link or a server's edge a touch still hits it. */
+const TOUCH_SLOP = 18;
 /** The name of the author's inline scenario (a `<script type="text/x-raft-scenario">` child). */
 const INLINE = '(inline)';
 /** The element's `controls` and `panels` attributes. */
@@ -705,6 +707,7 @@ class RaftPlayground extends HTMLElement {
         this.#layout.still = reducedMotion();
         this.#layout.ink = INK[this.#dark ? 'dark' : 'light'];
         this.#stripAt = -1;
+        ui.root.dataset.motion = this.#layout.still ? 'reduced' : 'full';
       }
       const ctx = c.getContext('2d');
       const dpr = c.width / Math.max(1, w);
@@ -896,9 +899,13 @@ class RaftPlayground extends HTMLElement {
     ui.ccmd.addEventListener('input', () => (ui.sendErr.textContent = ''));
 
     // Canvas: click a server for its menu, a link to cut/repair it; hover for details.
+    // A finger is less precise than a mouse: touches hit links and servers from further away.
+    let touch = false;
+    ui.canvas.addEventListener('pointerdown', (e) => (touch = e.pointerType === 'touch' || e.pointerType === 'pen'), { passive: true });
     const at = (e, messages = true) => {
       const r = ui.canvas.getBoundingClientRect();
-      return this.#view && this.#layout ? hitTest(this.#view, this.#layout, e.clientX - r.left, e.clientY - r.top, messages) : null;
+      const slop = touch ? TOUCH_SLOP : 6;
+      return this.#view && this.#layout ? hitTest(this.#view, this.#layout, e.clientX - r.left, e.clientY - r.top, messages, slop) : null;
     };
     ui.canvas.addEventListener('click', (e) => {
       const hit = at(e, false);

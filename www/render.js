@@ -448,11 +448,12 @@ function crown(ctx, x, y, s, color) {
 }
 
 /** What is under the point (x, y) in CSS pixels: a server, a message, a link, or null. Clicks pass
- * `messages = false`: a message passing over a link must not swallow a click on the link. */
-export function hitTest(view, L, x, y, messages = true) {
+ * `messages = false`: a message passing over a link must not swallow a click on the link. `slop`:
+ * how far from a link or a server's edge still hits it (more for a finger than for a mouse). */
+export function hitTest(view, L, x, y, messages = true, slop = 6) {
   for (const s of view.servers) {
     const p = L.pos[s.id - 1];
-    if (p && Math.hypot(p.x - x, p.y - y) <= L.r + 6) return { type: 'server', id: s.id };
+    if (p && Math.hypot(p.x - x, p.y - y) <= L.r + slop) return { type: 'server', id: s.id };
   }
   let best = null;
   for (const m of messages ? view.messages : []) {
@@ -465,7 +466,7 @@ export function hitTest(view, L, x, y, messages = true) {
     for (let b = a + 1; b <= L.n; b++) {
       const e = edgePoints(L, a, b);
       const d = segDist(x, y, e.x1, e.y1, e.x2, e.y2);
-      if (d <= 6 && (!best || d < best.d)) best = { type: 'link', a, b, d };
+      if (d <= slop && (!best || d < best.d)) best = { type: 'link', a, b, d };
     }
   }
   return best;
