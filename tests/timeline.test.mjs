@@ -512,7 +512,7 @@ test('themes: theme="dark" and the reader\'s dark preference repaint the widget,
   const page = await load('?seed=3');
   try {
     const bg = () => page.evaluate(() => getComputedStyle(document.querySelector('raft-playground')).backgroundColor);
-    assert.equal(await bg(), 'rgba(0, 0, 0, 0)', 'light: transparent over the host page');
+    assert.equal(await bg(), 'rgb(255, 255, 255)', 'light: the widget paints its own background too');
     await onEl(page, async (el) => {
       el.setAttribute('theme', 'dark');
       await el.runUntil(1500);
@@ -533,7 +533,7 @@ test('themes: theme="dark" and the reader\'s dark preference repaint the widget,
     await page.waitForTimeout(100);
     assert.equal(await bg(), 'rgb(22, 24, 28)');
     await onEl(page, (el) => el.setAttribute('theme', 'light'));
-    assert.equal(await bg(), 'rgba(0, 0, 0, 0)', 'theme="light" wins over the preference');
+    assert.equal(await bg(), 'rgb(255, 255, 255)', 'theme="light" wins over the preference');
     await onEl(page, (el) => el.setAttribute('theme', 'purple'));
     const notes = await page.locator('raft-playground .notice').allTextContents();
     assert.ok(notes.some((t) => t.includes('theme="purple"')), notes.join(' | '));
