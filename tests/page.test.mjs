@@ -1007,7 +1007,7 @@ test('scenarios play live: the PreVote story from the menu, ?scenario= in the UR
     assert.equal(v.pre_vote, true);
     assert.ok(v.before > 0 && v.after === 0, `the scenario's actions ran (${v.before} → ${v.after})`);
     // The script's own expectations: the cut-off server never bumped the term; S5 still leads.
-    assert.deepEqual([v.leader, v.term], [5, 2]);
+    assert.deepEqual([v.leader, v.term], [5, 1]);
     // Reset replays the scenario from the start.
     await root().locator('[data-cmd=reset]').click();
     const again = await onEl(page, (el) => [el.view().time_ms, el.playground.scheduled()]);

@@ -466,6 +466,10 @@ impl Node {
     }
 
     fn become_follower(&mut self, term: Term, leader: Option<NodeId>, out: &mut Ready) {
+        // Figure 2: the election timer restarts on hearing from the current leader (or granting
+        // a vote, in handle_request_vote), never on merely seeing a higher term; a leader had no
+        // election timer running, so one starts.
+        let restart_timer = leader.is_some() || self.role == Role::Leader;
         if term > self.current_term {
             self.current_term = term;
             self.voted_for = None;
@@ -481,7 +485,9 @@ impl Node {
         self.transferee = None;
         self.transfer_campaign = false;
         self.reads.clear();
-        out.reset_election_timer = true;
+        if restart_timer {
+            out.reset_election_timer = true;
+        }
     }
 
     /// A current leader exists: candidates return to follower; everyone restarts the election timer.

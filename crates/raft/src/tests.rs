@@ -567,3 +567,43 @@ fn pre_vote_does_not_bump_terms_without_a_majority() {
     deliver(&mut n, 3, 1, Body::RequestVoteReply { granted: true, pre_vote: true });
     assert_eq!((n.role, n.current_term), (Role::Candidate, 1));
 }
+
+/// Figure 2, Followers: the election timer restarts on hearing from the current leader or on
+/// granting a vote — not on merely seeing a higher term. (Restarting it then let candidates with
+/// stale logs keep pushing everyone's timers back: with 7 servers an election could stall for
+/// seconds while terms climbed.)
+#[test]
+fn a_higher_term_alone_does_not_restart_the_election_timer() {
+    // A follower with a longer log denies a candidate whose log is behind, and keeps its timer.
+    let mut f = with_log(node(1, 3), &[1, 1, 1]);
+    let rv = Body::RequestVote { last_log_index: 1, last_log_term: 1, pre_vote: false, transfer: false };
+    let r = deliver(&mut f, 2, 5, rv);
+    assert_eq!(f.current_term, 5, "it adopts the higher term");
+    assert!(matches!(reply(&r), Body::RequestVoteReply { granted: false, .. }));
+    assert!(!r.reset_election_timer, "a denied vote keeps the running timer");
+    // Granting a vote restarts it.
+    let rv = Body::RequestVote { last_log_index: 3, last_log_term: 1, pre_vote: false, transfer: false };
+    let r = deliver(&mut f, 3, 6, rv);
+    assert!(matches!(reply(&r), Body::RequestVoteReply { granted: true, .. }));
+    assert!(r.reset_election_timer);
+    // A higher term in a reply does not either; AppendEntries from the leader does.
+    let mut c = node(1, 3);
+    step(&mut c, Input::ElectionTimeout);
+    let r = deliver(&mut c, 2, 7, Body::RequestVoteReply { granted: false, pre_vote: false });
+    assert_eq!(c.role, Role::Follower);
+    assert!(!r.reset_election_timer, "a candidate stepping down keeps the timer its election started");
+    let r = deliver(&mut c, 3, 7, ae(0, 0, &[], 0));
+    assert!(r.reset_election_timer);
+    // A leader stepping down has no election timer running: it starts one.
+    let mut l = node(1, 3);
+    elect(&mut l, &[2]);
+    let term = l.current_term;
+    let r = deliver(
+        &mut l,
+        2,
+        term + 1,
+        Body::AppendEntriesReply { success: false, index: 0, hint: None, ctx: 0, commit: 0 },
+    );
+    assert_eq!(l.role, Role::Follower);
+    assert!(r.reset_election_timer);
+}
