@@ -40,7 +40,8 @@ fn committed_commands(sim: &Sim, id: NodeId) -> Vec<Op> {
 /// Run until a leader is elected; returns it and the time it took.
 fn await_leader(sim: &mut Sim, limit_ms: u64) -> Option<(NodeId, u64)> {
     let start = sim.time;
-    while sim.time - start < limit_ms * MS {
+    // Bounded, and it stops on a violation (which stops the clock).
+    while sim.time - start < limit_ms * MS && sim.violations.is_empty() {
         sim.run_for(MS);
         if let Some(l) = sim.leader() {
             return Some((l, sim.time - start));
@@ -216,6 +217,7 @@ fn same_seed_and_actions_give_the_same_run_however_time_is_chunked() {
         let mut k = 0;
         let mut advance = |s: &mut Sim, until: u64| {
             while s.time < until {
+                assert!(s.violations.is_empty(), "{}", s.violations[0]);
                 let step = chunks[k % chunks.len()];
                 k += 1;
                 s.run_until((s.time + step).min(until));
