@@ -595,7 +595,8 @@ export function openMenu(ui, v, s, x, y, r) {
         b.setAttribute('aria-pressed', String(state === 'up'));
         b.disabled = state === 'partition';
         b.title = state === 'partition' ? `S${o.id} is in another partition` : state === 'up' ? `cut the link S${s.id}–S${o.id}` : `repair the link S${s.id}–S${o.id}`;
-        b.setAttribute('aria-label', `link to S${o.id}: ${state === 'up' ? 'up (press to cut)' : state === 'cut' ? 'cut (press to repair)' : 'across a partition'}`);
+        const words = { up: 'up (press to cut)', cut: 'cut (press to repair)', oneway: 'cut one way (press to repair)', partition: 'across a partition' };
+        b.setAttribute('aria-label', `link to S${o.id}: ${words[state]}`);
         return b;
       }),
   );

@@ -916,7 +916,7 @@ class RaftPlayground extends HTMLElement {
         C.closeMenu(ui);
         const state = linkState(this.#view, hit.a, hit.b);
         if (state === 'partition') this.#notice(`S${hit.a} and S${hit.b} are in different partitions: use "Heal network".`, 'info');
-        else this.#act({ type: state === 'cut' ? 'repair' : 'cut', a: hit.a, b: hit.b });
+        else this.#act({ type: state === 'up' ? 'cut' : 'repair', a: hit.a, b: hit.b });
       } else C.closeMenu(ui);
     });
     ui.canvas.addEventListener('mousemove', (e) => {
@@ -927,7 +927,7 @@ class RaftPlayground extends HTMLElement {
       ui.canvas.style.cursor = hit && hit.type !== 'message' ? 'pointer' : '';
       let title = '';
       if (hit?.type === 'message') title = (this.#wasm(() => this.#pg.message_text(hit.m.id)) ?? hit.m.kind) + (hit.m.lost ? ' — will be lost' : '');
-      else if (hit?.type === 'link') title = `S${hit.a}–S${hit.b}: click to ${linkState(this.#view, hit.a, hit.b) === 'cut' ? 'repair' : 'cut'} this link`;
+      else if (hit?.type === 'link') title = `S${hit.a}–S${hit.b}: click to ${linkState(this.#view, hit.a, hit.b) === 'up' ? 'cut' : 'repair'} this link`;
       else if (hit?.type === 'server') title = `S${hit.id}: click for actions`;
       ui.canvas.title = title;
       this.#invalidate();

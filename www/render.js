@@ -109,6 +109,7 @@ export function linkState(view, a, b) {
   const hi = Math.max(a, b);
   if (view.groups[a - 1] !== view.groups[b - 1]) return 'partition';
   if (view.cut.some(([x, y]) => x === lo && y === hi)) return 'cut';
+  if ((view.one_way ?? []).some(([x, y]) => (x === a && y === b) || (x === b && y === a))) return 'oneway';
   return 'up';
 }
 
@@ -160,14 +161,27 @@ export function draw(ctx, view, L, hover) {
       const s = linkState(view, a, b);
       const hot = hover && hover.type === 'link' && hover.a === a && hover.b === b;
       const e = edgePoints(L, a, b);
-      ctx.setLineDash(s === 'up' ? [] : [6, 5]);
-      ctx.strokeStyle = s === 'up' ? (hot ? ink.linkHot : ink.link) : s === 'cut' ? '#e03131' : '#e0313155';
+      ctx.setLineDash(s === 'up' || s === 'oneway' ? [] : [6, 5]);
+      ctx.strokeStyle = s === 'up' || s === 'oneway' ? (hot ? ink.linkHot : ink.link) : s === 'cut' ? '#e03131' : '#e0313155';
       ctx.lineWidth = hot ? 3 : 1.5;
       ctx.beginPath();
       ctx.moveTo(e.x1, e.y1);
       ctx.lineTo(e.x2, e.y2);
       ctx.stroke();
     }
+  }
+  ctx.setLineDash([]);
+  // One-way cuts: the lost direction's half of the link, dashed red from its sender.
+  for (const [from, to] of view.one_way ?? []) {
+    if (from > L.n || to > L.n) continue;
+    const e = edgePoints(L, from, to);
+    ctx.strokeStyle = '#e03131';
+    ctx.lineWidth = 2.5;
+    ctx.setLineDash([5, 4]);
+    ctx.beginPath();
+    ctx.moveTo(e.x1, e.y1);
+    ctx.lineTo((e.x1 + e.x2) / 2, (e.y1 + e.y2) / 2);
+    ctx.stroke();
   }
   ctx.setLineDash([]);
 

@@ -1,5 +1,6 @@
 //! What a user (or a test, or a script) can do to a running cluster, with its one text form: the
-//! script line (`crash 2`, `request 1 x <- 3`, `partition 1,2 | 3,4,5`, `set pre_vote=on …`).
+//! script line (`crash 2`, `request 1 x <- 3`, `partition 1,2 | 3,4,5`, `cut 1 2`, `cut 1>2`,
+//! `set pre_vote=on …`).
 //! [`Action`]'s `Display` writes it and [`Action::parse`] reads it back; the compact binary form
 //! is in [`crate::codec`]. Every action is stamped with when it happened and recorded
 //! ([`crate::record`]), so config + seed + actions replays a run exactly.
@@ -26,6 +27,9 @@ pub enum Action {
     Partition(Vec<Vec<NodeId>>),
     /// Cut or restore the link between two servers (both directions).
     Link { a: NodeId, b: NodeId, up: bool },
+    /// Cut or restore one direction of a link: messages `from` → `to` are lost (or flow again);
+    /// the other direction is untouched. Naive implementations break on these.
+    OneWay { from: NodeId, to: NodeId, up: bool },
     /// Remove every partition and cut link.
     Heal,
     /// Change the network model from now on.
@@ -119,6 +123,13 @@ impl Action {
                 Ok(Action::Partition(groups))
             }
             "cut" | "repair" => {
+                // `cut 1>2`: one direction only.
+                if let [one] = args {
+                    if let Some((a, b)) = one.split_once('>') {
+                        let (from, to) = (parse_server(a, ctx)?, parse_server(b, ctx)?);
+                        return Ok(Action::OneWay { from, to, up: first == "repair" });
+                    }
+                }
                 // `cut 1 2` or `cut 1-2`.
                 let (a, b) = match args {
                     [one] if one.contains('-') => {
@@ -156,6 +167,7 @@ impl Action {
             | Action::Transfer(id)
             | Action::Request { server: id, .. } => vec![*id],
             Action::Link { a, b, .. } => vec![*a, *b],
+            Action::OneWay { from, to, .. } => vec![*from, *to],
             Action::Partition(groups) => groups.iter().flatten().copied().collect(),
             Action::Heal | Action::SetNet(_) | Action::SetOptions(_) | Action::AddServer => vec![],
         }
@@ -209,6 +221,7 @@ impl fmt::Display for Action {
                 write!(f, "partition {}", groups.iter().map(|g| ids(g)).collect::<Vec<_>>().join(" | "))
             }
             Action::Link { a, b, up } => write!(f, "{} {a} {b}", if *up { "repair" } else { "cut" }),
+            Action::OneWay { from, to, up } => write!(f, "{} {from}>{to}", if *up { "repair" } else { "cut" }),
             Action::Heal => f.write_str("heal"),
             Action::AddServer => f.write_str("add-server"),
             Action::RemoveServer(id) => write!(f, "remove {id}"),
@@ -317,6 +330,8 @@ pub(crate) mod tests {
             Action::Partition(vec![]),
             Action::Link { a: 1, b: 2, up: false },
             Action::Link { a: 3, b: 1, up: true },
+            Action::OneWay { from: 2, to: 5, up: false },
+            Action::OneWay { from: 5, to: 2, up: true },
             Action::Heal,
             Action::SetNet(n),
             Action::SetOptions(o),

@@ -70,6 +70,7 @@ pub fn campaign(seed: u64, broken: Option<raft::Options>) -> Timeline {
                 Action::Partition(groups)
             }
             5 => Action::Isolate(pick(&mut r)),
+            6 if r.chance(400_000) => Action::OneWay { from: pick(&mut r), to: pick(&mut r), up: r.chance(300_000) },
             6 => Action::Link { a: pick(&mut r), b: pick(&mut r), up: r.chance(300_000) },
             7 => Action::Heal,
             8 => Action::Timeout(pick(&mut r)),

@@ -184,6 +184,12 @@ pub fn put_action(w: &mut Writer, a: &Action) {
             id(w, *b);
             w.byte(*up as u8);
         }
+        Action::OneWay { from, to, up } => {
+            w.byte(13);
+            id(w, *from);
+            id(w, *to);
+            w.byte(*up as u8);
+        }
         Action::Heal => w.byte(7),
         Action::SetNet(n) => {
             w.byte(8);
@@ -254,6 +260,7 @@ pub fn get_action(r: &mut Reader) -> Result<Action, String> {
         10 => Action::AddServer,
         11 => Action::RemoveServer(id(r)?),
         12 => Action::Transfer(id(r)?),
+        13 => Action::OneWay { from: id(r)?, to: id(r)?, up: r.byte()? != 0 },
         t => return Err(format!("unknown action {t} in the link")),
     })
 }

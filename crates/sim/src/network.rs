@@ -51,20 +51,27 @@ pub struct Topology {
     pub group: Vec<u32>,
     /// Cut links, as (low id, high id): both directions are cut.
     pub cut: BTreeSet<(NodeId, NodeId)>,
+    /// One-way cuts, as (from, to): messages that way are lost, the other way flows.
+    pub one_way: BTreeSet<(NodeId, NodeId)>,
 }
 
 impl Topology {
     pub fn new(max_id: NodeId) -> Self {
-        Topology { group: vec![0; max_id as usize + 1], cut: BTreeSet::new() }
+        Topology { group: vec![0; max_id as usize + 1], cut: BTreeSet::new(), one_way: BTreeSet::new() }
     }
 
+    /// Can a message from `a` reach `b`?
     pub fn connected(&self, a: NodeId, b: NodeId) -> bool {
-        a == b || (self.group[a as usize] == self.group[b as usize] && !self.cut.contains(&pair(a, b)))
+        a == b
+            || (self.group[a as usize] == self.group[b as usize]
+                && !self.cut.contains(&pair(a, b))
+                && (self.one_way.is_empty() || !self.one_way.contains(&(a, b))))
     }
 
     pub fn heal(&mut self) {
         self.group.iter_mut().for_each(|g| *g = 0);
         self.cut.clear();
+        self.one_way.clear();
     }
 
     /// Put `server` in a group of its own.
@@ -83,9 +90,20 @@ impl Topology {
         }
     }
 
+    pub fn set_one_way(&mut self, from: NodeId, to: NodeId, up: bool) {
+        if up {
+            self.one_way.remove(&(from, to));
+        } else {
+            self.one_way.insert((from, to));
+        }
+    }
+
+    /// Cut or repair both directions (a repair also ends one-way cuts between the two).
     pub fn set_link(&mut self, a: NodeId, b: NodeId, up: bool) {
         if up {
             self.cut.remove(&pair(a, b));
+            self.one_way.remove(&(a, b));
+            self.one_way.remove(&(b, a));
         } else {
             self.cut.insert(pair(a, b));
         }

@@ -27,6 +27,7 @@ impl Sim {
                 return Err(format!("at most {MAX_SERVERS} servers"));
             }
             Action::Link { a, b, .. } if a == b => return Err("a link joins two different servers".into()),
+            Action::OneWay { from, to, .. } if from == to => return Err("a link joins two different servers".into()),
             Action::Partition(groups) => {
                 let mut seen = Set::EMPTY;
                 for &m in groups.iter().flatten() {
@@ -94,6 +95,7 @@ impl Sim {
             Action::Isolate(id) => self.topology.isolate(id),
             Action::Partition(groups) => self.topology.partition(&groups),
             Action::Link { a, b, up } => self.topology.set_link(a, b, up),
+            Action::OneWay { from, to, up } => self.topology.set_one_way(from, to, up),
             Action::Heal => self.topology.heal(),
             Action::SetNet(net) => self.cfg.net = net,
             Action::SetOptions(opts) => {

@@ -84,13 +84,19 @@ pub enum ActionIn {
     Partition {
         groups: Vec<Vec<u32>>,
     },
+    /// `one_way`: only the direction from `a` to `b`.
     Cut {
         a: u32,
         b: u32,
+        #[serde(default)]
+        one_way: bool,
     },
+    /// `one_way`: only the direction from `a` to `b`.
     Repair {
         a: u32,
         b: u32,
+        #[serde(default)]
+        one_way: bool,
     },
     Heal {},
     /// Network dials, each optional.
@@ -118,8 +124,10 @@ impl ActionIn {
             ActionIn::Request { server, command } => Action::Request { server: *server, op: parse_op(command)? },
             ActionIn::Isolate { server } => Action::Isolate(*server),
             ActionIn::Partition { groups } => Action::Partition(groups.clone()),
-            ActionIn::Cut { a, b } => Action::Link { a: *a, b: *b, up: false },
-            ActionIn::Repair { a, b } => Action::Link { a: *a, b: *b, up: true },
+            ActionIn::Cut { a, b, one_way: false } => Action::Link { a: *a, b: *b, up: false },
+            ActionIn::Repair { a, b, one_way: false } => Action::Link { a: *a, b: *b, up: true },
+            ActionIn::Cut { a, b, one_way: true } => Action::OneWay { from: *a, to: *b, up: false },
+            ActionIn::Repair { a, b, one_way: true } => Action::OneWay { from: *a, to: *b, up: true },
             ActionIn::Heal {} => Action::Heal,
             ActionIn::Network(s) => {
                 let mut c = sim.cfg.clone();

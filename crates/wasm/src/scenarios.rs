@@ -23,6 +23,7 @@ pub const SCENARIOS: &[(&str, &str)] = scenarios!(
     "election",
     "leader_crash",
     "minority_partition",
+    "one_way",
     "lossy_network",
     "client_retry",
     "membership",

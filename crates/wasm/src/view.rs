@@ -23,6 +23,8 @@ pub struct View {
     /// Partition group of each server (index 0 is S1); all equal when healed.
     pub groups: Vec<u32>,
     pub cut: Vec<[u32; 2]>,
+    /// One-way cuts: messages from the first server to the second are lost.
+    pub one_way: Vec<[u32; 2]>,
     pub violations: Vec<ViolationView>,
     pub clients: Vec<ClientView>,
     /// The cluster configuration as the leader (or the most advanced server) sees it.
@@ -368,6 +370,7 @@ pub fn build_view(sim: &Sim, window: Option<(u64, usize)>) -> View {
         messages,
         groups: sim.topology.group[1..=n].to_vec(),
         cut: sim.topology.cut.iter().map(|&(a, b)| [a, b]).collect(),
+        one_way: sim.topology.one_way.iter().map(|&(a, b)| [a, b]).collect(),
         violations: sim
             .violations
             .iter()
