@@ -20,6 +20,11 @@ pub enum Property {
     /// Not one of the five: the driver's stable storage disagrees with the node's persistent state,
     /// i.e. the core changed persistent state without asking for it to be persisted.
     Persistence,
+    /// Not one of the five, but what they rest on: a server that held a committed entry lost it
+    /// (truncated it away or overwrote it) — the first sign of a truncate-on-match bug.
+    CommittedEntryKept,
+    /// commitIndex and lastApplied never go backwards while a server is up.
+    MonotonicCommit,
 }
 
 impl Property {
@@ -31,6 +36,8 @@ impl Property {
             Property::LeaderCompleteness => "Leader Completeness",
             Property::StateMachineSafety => "State Machine Safety",
             Property::Persistence => "Persistence",
+            Property::CommittedEntryKept => "Committed entries kept",
+            Property::MonotonicCommit => "Monotonic commit",
         }
     }
 }
@@ -252,10 +259,44 @@ impl Checker {
             }
         }
 
+        // commitIndex and lastApplied only move forward while a server is up.
+        if node.commit_index < before.commit_index || node.last_applied < before.last_applied {
+            report(
+                Property::MonotonicCommit,
+                vec![id],
+                node.current_term,
+                node.commit_index,
+                format!(
+                    "S{id}'s commitIndex/lastApplied went back from {}/{} to {}/{}",
+                    before.commit_index, before.last_applied, node.commit_index, node.last_applied
+                ),
+            );
+        }
+
         if installed_snapshot {
             self.resnapshot(node, &mut report);
         } else if let Some(from) = log_from {
+            // A server that held the committed entry at an index must still hold it after a rewrite.
+            // (Prefix fingerprints: if it held the committed entry anywhere from `from` on, it held
+            // the one at `from`.)
+            let i = from.max(self.base + 1);
+            let held = i <= before.last_index
+                && i <= self.committed_upto()
+                && self.chain_at(id, i).is_some()
+                && self.chain_at(id, i) == self.committed_at(i).map(|c| c.chain);
             self.rechain(node, from, &mut report);
+            if held {
+                let now = self.chain_at(id, i);
+                if now != self.committed_at(i).map(|c| c.chain) {
+                    report(
+                        Property::CommittedEntryKept,
+                        vec![id],
+                        node.current_term,
+                        i,
+                        format!("S{id} held the committed entry at index {i} and lost it (its log was rewritten from index {from})"),
+                    );
+                }
+            }
         }
 
         // Election Safety: at most one leader per term.
@@ -557,5 +598,33 @@ mod tests {
         // Forgetting never goes past what is committed.
         c.forget_upto(100);
         assert_eq!(c.base, 4);
+    }
+
+    #[test]
+    fn a_server_that_loses_a_committed_entry_is_caught() {
+        let mut c = Checker::new(3);
+        let mut a = node(1, 1, Role::Follower, &[(1, 1), (1, 2)]);
+        a.commit_index = 2;
+        assert!(run(&mut c, &a, before(Role::Follower, 1), Some(1), &[]).is_empty());
+        // S2 holds both committed entries…
+        let mut b = node(2, 1, Role::Follower, &[(1, 1), (1, 2)]);
+        assert!(run(&mut c, &b, before(Role::Follower, 1), Some(1), &[]).is_empty());
+        // …then truncates the second away (a stale AppendEntries deleting a matching entry).
+        b.log.truncate_from(2);
+        let b2 = Before { last_index: 2, ..before(Role::Follower, 1) };
+        assert_eq!(run(&mut c, &b, b2, Some(2), &[]), vec![Property::CommittedEntryKept]);
+        // Truncating an entry that was never the committed one is fine.
+        let mut d = node(3, 1, Role::Follower, &[(1, 1), (1, 9)]);
+        assert!(run(&mut c, &d, before(Role::Follower, 1), Some(1), &[]).contains(&Property::LogMatching));
+        d.log.truncate_from(2);
+        assert!(run(&mut c, &d, Before { last_index: 2, ..before(Role::Follower, 1) }, Some(2), &[]).is_empty());
+    }
+
+    #[test]
+    fn commit_index_and_last_applied_never_go_back() {
+        let mut c = Checker::new(3);
+        let a = node(1, 1, Role::Follower, &[(1, 1), (1, 2)]);
+        let b = Before { last_index: 2, commit_index: 2, last_applied: 2, ..before(Role::Follower, 1) };
+        assert_eq!(run(&mut c, &a, b, None, &[]), vec![Property::MonotonicCommit]);
     }
 }
