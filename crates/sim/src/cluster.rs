@@ -81,6 +81,10 @@ pub struct Timer {
     pub start: u64,
     /// `None` when not armed.
     pub deadline: Option<u64>,
+    /// When this timer's event in the queue fires (re-arming to a later deadline leaves it there;
+    /// when it fires early it is pushed again for the deadline, so each timer holds one queue entry
+    /// however often it is reset).
+    pub queued: Option<u64>,
 }
 
 #[derive(Clone, Debug)]
@@ -312,11 +316,35 @@ impl Sim {
     }
 
     fn drop_stale_timers(&mut self) {
-        while let Some(Reverse(e)) = self.queue.peek() {
-            if self.is_live(e.kind) {
+        while let Some(&Reverse(e)) = self.queue.peek() {
+            if !self.is_live(e.kind) {
+                self.queue.pop();
+            } else if self.requeue_early(e) {
+                continue;
+            } else {
                 break;
             }
-            self.queue.pop();
+        }
+    }
+
+    /// A timer event that fires before its timer's (later) deadline: move it there. True if it did
+    /// (the event was the queue's first and is no longer).
+    fn requeue_early(&mut self, e: Event) -> bool {
+        let (node, heartbeat) = match e.kind {
+            EventKind::Election { node, .. } => (node, false),
+            EventKind::Heartbeat { node, .. } => (node, true),
+            _ => return false,
+        };
+        let server = self.server_mut(node);
+        let timer = if heartbeat { &mut server.heartbeat } else { &mut server.election };
+        match timer.deadline {
+            Some(d) if d > e.time => {
+                timer.queued = Some(d);
+                self.queue.pop();
+                self.schedule(d, e.kind);
+                true
+            }
+            _ => false,
         }
     }
 
@@ -343,6 +371,25 @@ impl Sim {
     fn process(&mut self, e: Event) {
         if !self.is_live(e.kind) {
             return;
+        }
+        if let EventKind::Election { node, .. } | EventKind::Heartbeat { node, .. } = e.kind {
+            let heartbeat = matches!(e.kind, EventKind::Heartbeat { .. });
+            let server = self.server_mut(node);
+            let timer = if heartbeat { &mut server.heartbeat } else { &mut server.election };
+            match timer.deadline {
+                // Re-armed since it was queued: fire at the deadline instead (not an event yet).
+                Some(d) if d > e.time => {
+                    timer.queued = Some(d);
+                    self.schedule(d, e.kind);
+                    return;
+                }
+                Some(_) => timer.queued = None,
+                // Disarmed (a forced timeout or a leader's timer that is not used): nothing to do.
+                None => {
+                    timer.queued = None;
+                    return;
+                }
+            }
         }
         self.time = e.time;
         self.stats.events += 1;
@@ -609,9 +656,13 @@ impl Sim {
         let now = self.time;
         let server = self.server_mut(id);
         let timer = if heartbeat { &mut server.heartbeat } else { &mut server.election };
-        timer.gen += 1;
         timer.start = now;
         timer.deadline = Some(now + after);
+        if timer.queued.is_some_and(|q| q <= now + after) {
+            return; // its queue entry fires first and moves itself to the new deadline
+        }
+        timer.gen += 1; // an entry queued for later than the new deadline is stale
+        timer.queued = Some(now + after);
         let gen = timer.gen;
         let kind =
             if heartbeat { EventKind::Heartbeat { node: id, gen } } else { EventKind::Election { node: id, gen } };
@@ -623,6 +674,7 @@ impl Sim {
         for t in [&mut server.election, &mut server.heartbeat] {
             t.gen += 1;
             t.deadline = None;
+            t.queued = None;
         }
     }
 
