@@ -57,8 +57,15 @@ test('the element API: ready, time, digest, seek, runUntil, step (back too), act
       await el.act({ type: 'crash', server: 99 }).catch((e) => (refused = e.message));
       let badSeek = null;
       await el.seek(-5).catch((e) => (badSeek = e.message));
+      const hostile = [];
+      for (const bad of [{ type: 'crash', server: 2, bogus: 1 }, { type: 'explode' }, [1, 2], { type: 'partition', groups: 'all' }, () => 1]) {
+        await el.act(bad).then(() => hostile.push('accepted'), (e) => hostile.push(e.message));
+      }
+      let deep = { type: 'heal' };
+      for (let k = 0; k < 50; k++) deep = { type: 'options', x: deep };
+      await el.act(deep).then(() => hostile.push('accepted'), (e) => hostile.push(e.message));
       await el.act('crash 2');
-      return { t500, d500, after3, back, refused, badSeek, events, link: el.permalink(), paused: el.paused, v: el.view().servers[1].alive };
+      return { t500, d500, after3, back, refused, badSeek, hostile, events, link: el.permalink(), paused: el.paused, v: el.view().servers[1].alive };
     });
     assert.equal(r.t500, 500);
     assert.match(r.d500, /^[0-9a-f]{16}$/);
@@ -66,6 +73,11 @@ test('the element API: ready, time, digest, seek, runUntil, step (back too), act
     assert.ok(r.after3 > r.back[0]);
     assert.match(r.refused, /no server S99/);
     assert.match(r.badSeek, /seek/);
+    assert.equal(r.hostile.length, 6);
+    assert.ok(!r.hostile.includes('accepted'), JSON.stringify(r.hostile));
+    assert.match(r.hostile[0], /unknown field "bogus"/);
+    assert.match(r.hostile[1], /unknown action type "explode"/);
+    assert.match(r.hostile[5], /too large or too deeply nested/);
     assert.equal(r.v, false);
     assert.equal(r.paused, true);
     assert.ok(r.events.some((e) => /wins the election/.test(e.text) && e.kind === 'election'), JSON.stringify(r.events.slice(0, 5)));

@@ -1,18 +1,41 @@
-//! What JavaScript sends in: a run's configuration and the user's actions. Pure Rust (serde), so it
-//! is tested natively; `lib.rs` only moves it across the boundary.
+//! What JavaScript sends in: a run's configuration and the user's actions. Pure Rust, so it is
+//! tested natively; `lib.rs` turns a JS value into a [`JsIn`] tree and hands it over. (No serde
+//! here: its deserializers were a sixth of the browser build.)
 //!
 //! Settings are named as [`sim::settings`] names them (the same names as scripts and links); values
 //! are what JS writes: `true`/`false`, numbers in milliseconds for durations and percent for
 //! probabilities, or the script's own text (`"150ms"`, `"on"`, `"5%"`).
 
-use serde::Deserialize;
 use sim::settings::{self, Group};
 use sim::{parse_op, Action, Sim, SimConfig};
 use std::collections::BTreeMap;
 
+/// A plain JS value, as much of it as input needs.
+#[derive(Clone, Debug, PartialEq)]
+pub enum JsIn {
+    Null,
+    Bool(bool),
+    Number(f64),
+    Text(String),
+    List(Vec<JsIn>),
+    Object(Vec<(String, JsIn)>),
+}
+
+impl JsIn {
+    fn kind(&self) -> &'static str {
+        match self {
+            JsIn::Null => "null",
+            JsIn::Bool(_) => "a boolean",
+            JsIn::Number(_) => "a number",
+            JsIn::Text(_) => "a string",
+            JsIn::List(_) => "an array",
+            JsIn::Object(_) => "an object",
+        }
+    }
+}
+
 /// A setting's value as JS writes it.
-#[derive(Deserialize, Debug, Clone)]
-#[serde(untagged)]
+#[derive(Debug, Clone)]
 pub enum InValue {
     Bool(bool),
     Number(f64),
@@ -21,6 +44,27 @@ pub enum InValue {
 
 /// `{servers: 5, seed: "42", pre_vote: true, drop: 5, election_timeout: 150, …}`: every key a setting.
 pub type Settings = BTreeMap<String, InValue>;
+
+/// The settings in a JS object (`null` or `undefined`: none).
+pub fn settings_from(v: &JsIn) -> Result<Settings, String> {
+    let fields = match v {
+        JsIn::Null => return Ok(Settings::new()),
+        JsIn::Object(f) => f,
+        other => return Err(format!("expected an object of settings, got {}", other.kind())),
+    };
+    fields
+        .iter()
+        .map(|(k, v)| {
+            let value = match v {
+                JsIn::Bool(b) => InValue::Bool(*b),
+                JsIn::Number(x) => InValue::Number(*x),
+                JsIn::Text(t) => InValue::Text(t.clone()),
+                other => return Err(format!("{k}: expected a boolean, a number or text, got {}", other.kind())),
+            };
+            Ok((k.clone(), value))
+        })
+        .collect()
+}
 
 /// Apply JS settings onto `c`, allowing only `groups`. Unknown names and bad values are errors.
 pub fn apply(c: &mut SimConfig, input: &Settings, groups: &[Group]) -> Result<(), String> {
@@ -55,95 +99,126 @@ fn parse_seed_number(n: f64) -> Result<u64, String> {
     if n.is_finite() && n >= 0.0 && n.fract() == 0.0 && n <= 9007199254740991.0 {
         Ok(n as u64)
     } else {
-        Err(format!("seed {}: expected a whole number ≥ 0", sim::settings::num(n)))
+        Err(format!("seed {}: expected a whole number ≥ 0", settings::num(n)))
     }
 }
+
+/// The action types JS may send, for error messages.
+pub const ACTION_TYPES: &[&str] = &[
+    "crash",
+    "restart",
+    "timeout",
+    "isolate",
+    "request",
+    "partition",
+    "cut",
+    "repair",
+    "heal",
+    "network",
+    "options",
+    "add_server",
+    "remove_server",
+    "transfer",
+];
 
 /// An action as JS writes it: `{type: "crash", server: 2}`, `{type: "request", server: 1,
-/// command: "x <- 3"}`, `{type: "partition", groups: [[1, 2], [3, 4, 5]]}`, `{type: "options",
-/// pre_vote: true}`, `{type: "network", drop: 5}`, … (or a script line, see [`action_from_line`]).
-#[derive(Deserialize, Debug)]
-#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
-pub enum ActionIn {
-    Crash {
-        server: u32,
-    },
-    Restart {
-        server: u32,
-    },
-    Timeout {
-        server: u32,
-    },
-    Request {
-        server: u32,
-        command: String,
-    },
-    Isolate {
-        server: u32,
-    },
-    Partition {
-        groups: Vec<Vec<u32>>,
-    },
-    /// `one_way`: only the direction from `a` to `b`.
-    Cut {
-        a: u32,
-        b: u32,
-        #[serde(default)]
-        one_way: bool,
-    },
-    /// `one_way`: only the direction from `a` to `b`.
-    Repair {
-        a: u32,
-        b: u32,
-        #[serde(default)]
-        one_way: bool,
-    },
-    Heal {},
-    /// Network dials, each optional.
-    Network(Settings),
-    /// Protocol switches, each optional.
-    Options(Settings),
-    /// Ask the leader to add a new server (learner first, promoted when caught up).
-    AddServer {},
-    /// Ask the leader to remove a server.
-    RemoveServer {
-        server: u32,
-    },
-    /// Ask the leader to hand leadership to a server.
-    Transfer {
-        server: u32,
-    },
-}
-
-impl ActionIn {
-    pub fn to_action(&self, sim: &Sim) -> Result<Action, String> {
-        Ok(match self {
-            ActionIn::Crash { server } => Action::Crash(*server),
-            ActionIn::Restart { server } => Action::Restart(*server),
-            ActionIn::Timeout { server } => Action::Timeout(*server),
-            ActionIn::Request { server, command } => Action::Request { server: *server, op: parse_op(command)? },
-            ActionIn::Isolate { server } => Action::Isolate(*server),
-            ActionIn::Partition { groups } => Action::Partition(groups.clone()),
-            ActionIn::Cut { a, b, one_way: false } => Action::Link { a: *a, b: *b, up: false },
-            ActionIn::Repair { a, b, one_way: false } => Action::Link { a: *a, b: *b, up: true },
-            ActionIn::Cut { a, b, one_way: true } => Action::OneWay { from: *a, to: *b, up: false },
-            ActionIn::Repair { a, b, one_way: true } => Action::OneWay { from: *a, to: *b, up: true },
-            ActionIn::Heal {} => Action::Heal,
-            ActionIn::Network(s) => {
-                let mut c = sim.cfg.clone();
-                apply(&mut c, s, &[Group::Network])?;
-                Action::SetNet(c.net)
+/// command: "x <- 3"}`, `{type: "partition", groups: [[1, 2], [3, 4, 5]]}`, `{type: "cut", a: 1,
+/// b: 2, one_way: true}`, `{type: "options", pre_vote: true}`, `{type: "network", drop: 5}`, …
+/// (or a script line, see [`action_from_line`]). Unknown fields are errors.
+pub fn action_from(v: &JsIn, sim: &Sim) -> Result<Action, String> {
+    let JsIn::Object(fields) = v else { return Err(format!("expected an action object, got {}", v.kind())) };
+    let get = |k: &str| fields.iter().find(|(n, _)| n == k).map(|(_, v)| v);
+    let ty = match get("type") {
+        Some(JsIn::Text(t)) => t.as_str(),
+        _ => return Err(format!("an action needs a type: one of {}", ACTION_TYPES.join(", "))),
+    };
+    let allowed: &[&str] = match ty {
+        "crash" | "restart" | "timeout" | "isolate" | "remove_server" | "transfer" => &["server"],
+        "request" => &["server", "command"],
+        "partition" => &["groups"],
+        "cut" | "repair" => &["a", "b", "one_way"],
+        "heal" | "add_server" => &[],
+        // The settings of their group, checked by name below.
+        "network" | "options" => &[],
+        _ => return Err(format!("unknown action type {ty:?}: one of {}", ACTION_TYPES.join(", "))),
+    };
+    let settings_like = matches!(ty, "network" | "options");
+    if !settings_like {
+        if let Some((k, _)) = fields.iter().find(|(k, _)| k != "type" && !allowed.contains(&k.as_str())) {
+            return Err(format!("{ty}: unknown field {k:?} (fields: {})", allowed.join(", ")));
+        }
+    }
+    let id = |k: &str| -> Result<u32, String> {
+        match get(k) {
+            Some(JsIn::Number(x)) if x.fract() == 0.0 && *x >= 0.0 && *x <= u32::MAX as f64 => Ok(*x as u32),
+            Some(other) => Err(format!("{ty}: {k} must be a server number, got {}", other.kind())),
+            None => Err(format!("{ty}: missing {k}")),
+        }
+    };
+    let flag = |k: &str| -> Result<bool, String> {
+        match get(k) {
+            None => Ok(false),
+            Some(JsIn::Bool(b)) => Ok(*b),
+            Some(other) => Err(format!("{ty}: {k} must be true or false, got {}", other.kind())),
+        }
+    };
+    Ok(match ty {
+        "crash" => Action::Crash(id("server")?),
+        "restart" => Action::Restart(id("server")?),
+        "timeout" => Action::Timeout(id("server")?),
+        "isolate" => Action::Isolate(id("server")?),
+        "remove_server" => Action::RemoveServer(id("server")?),
+        "transfer" => Action::Transfer(id("server")?),
+        "request" => {
+            let command = match get("command") {
+                Some(JsIn::Text(t)) => t,
+                _ => return Err("request: command must be text such as \"x <- 3\"".into()),
+            };
+            Action::Request { server: id("server")?, op: parse_op(command)? }
+        }
+        "partition" => {
+            let bad = || "partition: groups must be arrays of server numbers, e.g. [[1, 2], [3, 4, 5]]".to_string();
+            let Some(JsIn::List(groups)) = get("groups") else { return Err(bad()) };
+            let mut out = Vec::with_capacity(groups.len());
+            for g in groups.iter().take(64) {
+                let JsIn::List(ids) = g else { return Err(bad()) };
+                let mut group = Vec::with_capacity(ids.len());
+                for x in ids.iter().take(64) {
+                    match x {
+                        JsIn::Number(n) if n.fract() == 0.0 && *n >= 0.0 && *n <= u32::MAX as f64 => {
+                            group.push(*n as u32)
+                        }
+                        _ => return Err(bad()),
+                    }
+                }
+                out.push(group);
             }
-            ActionIn::Options(s) => {
-                let mut c = sim.cfg.clone();
-                apply(&mut c, s, &[Group::Protocol])?;
+            Action::Partition(out)
+        }
+        "cut" | "repair" => {
+            let (a, b, up) = (id("a")?, id("b")?, ty == "repair");
+            if flag("one_way")? {
+                Action::OneWay { from: a, to: b, up }
+            } else {
+                Action::Link { a, b, up }
+            }
+        }
+        "heal" => Action::Heal,
+        "add_server" => Action::AddServer,
+        "network" | "options" => {
+            let rest = JsIn::Object(fields.iter().filter(|(k, _)| k != "type").cloned().collect());
+            let s = settings_from(&rest)?;
+            let mut c = sim.cfg.clone();
+            if ty == "network" {
+                apply(&mut c, &s, &[Group::Network])?;
+                Action::SetNet(c.net)
+            } else {
+                apply(&mut c, &s, &[Group::Protocol])?;
                 Action::SetOptions(c.raft)
             }
-            ActionIn::AddServer {} => Action::AddServer,
-            ActionIn::RemoveServer { server } => Action::RemoveServer(*server),
-            ActionIn::Transfer { server } => Action::Transfer(*server),
-        })
-    }
+        }
+        _ => unreachable!("checked above"),
+    })
 }
 
 /// An action as a script line (`"crash 2"`, `"request leader x <- 3"`, `"set pre_vote=on"`).

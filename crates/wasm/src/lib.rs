@@ -12,7 +12,7 @@ pub const MAX_ADVANCE_MS: f64 = 3_600_000.0;
 
 #[cfg(target_arch = "wasm32")]
 mod bindings {
-    use crate::input::{self, ActionIn, Settings};
+    use crate::input::{self, JsIn};
     use crate::scenarios::{scenarios, scripted};
     use crate::view::{build_view, note_kinds, notes_view, settings_view, strip_view};
     use serde::Serialize;
@@ -25,6 +25,44 @@ mod bindings {
 
     fn to_js<T: Serialize>(v: &T) -> Result<JsValue, JsError> {
         v.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).map_err(err)
+    }
+
+    /// A JS value as plain data (at most 8 levels deep and 10,000 items: input, not a data dump).
+    fn js_in(v: &JsValue, depth: u32, budget: &mut u32) -> Result<JsIn, JsError> {
+        if *budget == 0 || depth > 8 {
+            return Err(err("the value is too large or too deeply nested"));
+        }
+        *budget -= 1;
+        Ok(if v.is_null() || v.is_undefined() {
+            JsIn::Null
+        } else if let Some(b) = v.as_bool() {
+            JsIn::Bool(b)
+        } else if let Some(x) = v.as_f64() {
+            JsIn::Number(x)
+        } else if let Some(t) = v.as_string() {
+            JsIn::Text(t)
+        } else if js_sys::Array::is_array(v) {
+            let a = js_sys::Array::from(v);
+            let mut out = Vec::with_capacity(a.length().min(64) as usize);
+            for x in a.iter() {
+                out.push(js_in(&x, depth + 1, budget)?);
+            }
+            JsIn::List(out)
+        } else if v.is_object() {
+            let mut out = Vec::new();
+            for pair in js_sys::Object::entries(&js_sys::Object::from(v.clone())).iter() {
+                let pair = js_sys::Array::from(&pair);
+                let key = pair.get(0).as_string().unwrap_or_default();
+                out.push((key, js_in(&pair.get(1), depth + 1, budget)?));
+            }
+            JsIn::Object(out)
+        } else {
+            return Err(err("expected plain data (numbers, strings, booleans, arrays, objects)"));
+        })
+    }
+
+    fn plain(v: &JsValue) -> Result<JsIn, JsError> {
+        js_in(v, 0, &mut 10_000)
     }
 
     fn text(v: &JsValue, what: &str) -> Result<String, JsError> {
@@ -81,11 +119,7 @@ mod bindings {
         #[wasm_bindgen(constructor)]
         pub fn new(config: JsValue) -> Result<Playground, JsError> {
             install_panic_hook();
-            let s: Settings = if config.is_undefined() || config.is_null() {
-                Settings::default()
-            } else {
-                serde_wasm_bindgen::from_value(config).map_err(|e| err(format!("bad config: {e}")))?
-            };
+            let s = input::settings_from(&plain(&config)?).map_err(|e| err(format!("bad config: {e}")))?;
             Self::of(Record::new(input::config(&s, fresh_seed()).map_err(err)?))
         }
 
@@ -195,11 +229,7 @@ mod bindings {
         pub fn act(&mut self, action: JsValue) -> Result<(), JsError> {
             let a = match action.as_string() {
                 Some(line) => input::action_from_line(&line, self.tl.sim()).map_err(err)?,
-                None => {
-                    let a: ActionIn =
-                        serde_wasm_bindgen::from_value(action).map_err(|e| err(format!("bad action: {e}")))?;
-                    a.to_action(self.tl.sim()).map_err(err)?
-                }
+                None => input::action_from(&plain(&action)?, self.tl.sim()).map_err(err)?,
             };
             self.tl.act(a).map_err(err)
         }

@@ -1,13 +1,28 @@
 //! Native tests of what crosses the boundary: config and action input, the view, scenarios.
 
-use crate::input::{self, ActionIn, Settings};
+use crate::input::{self, JsIn};
 use crate::scenarios::{scenarios, scripted};
 use crate::view::{build_view, config_view, notes_view, strip_view, OutValue};
 use sim::{Sim, SimConfig, Timeline};
 
+/// JSON as the plain data the bindings hand over.
+fn js(json: &str) -> JsIn {
+    fn conv(v: &serde_json::Value) -> JsIn {
+        use serde_json::Value as V;
+        match v {
+            V::Null => JsIn::Null,
+            V::Bool(b) => JsIn::Bool(*b),
+            V::Number(n) => JsIn::Number(n.as_f64().unwrap()),
+            V::String(s) => JsIn::Text(s.clone()),
+            V::Array(a) => JsIn::List(a.iter().map(conv).collect()),
+            V::Object(o) => JsIn::Object(o.iter().map(|(k, v)| (k.clone(), conv(v))).collect()),
+        }
+    }
+    conv(&serde_json::from_str(json).unwrap())
+}
+
 fn config(json: &str) -> Result<SimConfig, String> {
-    let s: Settings = serde_json::from_str(json).map_err(|e| e.to_string())?;
-    input::config(&s, 7)
+    input::config(&input::settings_from(&js(json))?, 7)
 }
 
 #[test]
@@ -79,18 +94,22 @@ fn actions_parse_and_bad_ones_leave_the_cluster_alone() {
         r#"{"type":"options","drop":5}"#,
         r#"{"type":"options","election_timeout":10}"#,
     ] {
-        let a: ActionIn = serde_json::from_str(bad).unwrap();
-        let err = a.to_action(&sim).and_then(|a| sim.act(a));
+        let err = input::action_from(&js(bad), &sim).and_then(|a| sim.act(a));
         assert!(err.is_err(), "{bad} should be refused");
     }
-    assert!(serde_json::from_str::<ActionIn>(r#"{"type":"explode"}"#).is_err());
+    assert!(input::action_from(&js(r#"{"type":"explode"}"#), &sim).unwrap_err().contains("unknown action type"));
+    assert!(input::action_from(&js(r#"{"type":"crash","server":2,"extra":1}"#), &sim)
+        .unwrap_err()
+        .contains("unknown field"));
+    assert!(input::action_from(&js(r#"{"type":"crash","server":"two"}"#), &sim).is_err());
+    assert!(input::action_from(&js(r#"[1,2]"#), &sim).is_err());
+    assert!(input::settings_from(&js(r#"{"servers":[5]}"#)).is_err());
     assert!(input::action_from_line("explode 3", &sim).unwrap_err().contains("unknown action"));
     assert!(input::action_from_line("crash 99", &sim).and_then(|a| sim.act(a)).is_err());
     assert_eq!(sim.digest(), before, "refused actions must not change the run");
     assert_eq!(sim.stats.actions, 0);
 
-    let a: ActionIn = serde_json::from_str(r#"{"type":"crash","server":2}"#).unwrap();
-    sim.act(a.to_action(&sim).unwrap()).unwrap();
+    sim.act(input::action_from(&js(r#"{"type":"crash","server":2}"#), &sim).unwrap()).unwrap();
     let v = build_view(&sim, None);
     assert_eq!(v.servers[1].role, "crashed");
     assert!(!v.servers[1].alive);
@@ -99,15 +118,14 @@ fn actions_parse_and_bad_ones_leave_the_cluster_alone() {
     assert!(serde_json::to_string(&v).unwrap().contains("\"servers\""));
 
     // The thesis switches and membership actions go through the same path.
-    let a: ActionIn =
-        serde_json::from_str(r#"{"type":"options","pre_vote":true,"check_quorum":true,"snapshot_threshold":8}"#)
-            .unwrap();
-    sim.act(a.to_action(&sim).unwrap()).unwrap();
+    let a = js(r#"{"type":"options","pre_vote":true,"check_quorum":true,"snapshot_threshold":8}"#);
+    sim.act(input::action_from(&a, &sim).unwrap()).unwrap();
     assert!(sim.cfg.raft.pre_vote && sim.cfg.raft.check_quorum && sim.cfg.raft.snapshot_threshold == 8);
     sim.act(input::action_from_line("set vote_lease=off", &sim).unwrap()).unwrap();
     assert!(!sim.cfg.raft.vote_lease && sim.cfg.raft.pre_vote, "a partial set keeps the other switches");
-    let a: ActionIn = serde_json::from_str(r#"{"type":"add_server"}"#).unwrap();
-    sim.act(a.to_action(&sim).unwrap()).unwrap();
+    sim.act(input::action_from(&js(r#"{"type":"add_server"}"#), &sim).unwrap()).unwrap();
+    let one_way = input::action_from(&js(r#"{"type":"cut","a":1,"b":3,"one_way":true}"#), &sim).unwrap();
+    assert_eq!(one_way, sim::Action::OneWay { from: 1, to: 3, up: false });
     let v = build_view(&sim, None);
     assert_eq!(v.servers.len(), 6);
     assert_eq!(v.membership.learners, vec![6]);
