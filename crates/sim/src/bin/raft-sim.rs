@@ -153,11 +153,14 @@ fn main() -> ExitCode {
             }
         }
         Some("settings") => {
+            use std::io::Write;
+            let mut out = std::io::stdout().lock();
             for m in sim::SimConfig::settings() {
                 let default =
                     sim::SimConfig::default().values().into_iter().find(|(d, _)| d.name == m.name).map(|(_, v)| v);
                 let unit = sim::settings::unit_words(m.unit);
-                println!(
+                let _ = writeln!(
+                    out,
                     "{:<24} {:<9} default {:<8} ({unit}) {}",
                     m.name,
                     format!("{:?}", m.group).to_lowercase(),
