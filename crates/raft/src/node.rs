@@ -11,6 +11,7 @@ use crate::log::Log;
 use crate::message::{Body, Message};
 use crate::progress::Progress;
 use crate::quorum::{Membership, Set};
+use crate::rules::{Broken, Rule};
 use crate::snapshot::Snapshot;
 use crate::state_machine::{Applied, KvStore};
 use crate::types::{Command, Entry, EntryData, Index, NodeId, Term};
@@ -55,9 +56,8 @@ pub struct Options {
     pub read_index: bool,
     /// Take a snapshot once this many applied entries sit in the log (0: never compact).
     pub snapshot_threshold: u64,
-    /// A deliberately broken rule, for showing what the checker catches: commit an entry as soon as a
-    /// majority stores it, even from an earlier term (the Figure 8 mistake). Never on by default.
-    pub unsafe_commit_old_terms: bool,
+    /// Rules broken on purpose, to show what each one prevents ([`crate::rules`]). Empty by default.
+    pub broken: Broken,
 }
 
 impl Default for Options {
@@ -72,7 +72,7 @@ impl Default for Options {
             election_timeout_min: 100_000,
             read_index: false,
             snapshot_threshold: 0,
-            unsafe_commit_old_terms: false,
+            broken: Broken::NONE,
         }
     }
 }
@@ -253,8 +253,18 @@ impl Node {
         let mut n = Node {
             id,
             opts,
-            current_term: p.current_term,
-            voted_for: p.voted_for,
+            // Figure 2: currentTerm and votedFor are on stable storage — unless a rule is broken
+            // on purpose and the restart forgets them.
+            current_term: if opts.broken.has(Rule::ForgetTermOnRestart) {
+                p.log.last_term().max(p.snapshot.last_term)
+            } else {
+                p.current_term
+            },
+            voted_for: if opts.broken.has(Rule::ForgetVoteOnRestart) || opts.broken.has(Rule::ForgetTermOnRestart) {
+                None
+            } else {
+                p.voted_for
+            },
             log: p.log,
             config: p.snapshot.config,
             config_index: p.snapshot.last_index,
@@ -420,6 +430,16 @@ impl Node {
         }
     }
 
+    /// The configuration that decides elections and commits: C_new and, while joint, C_old too —
+    /// or C_new alone with the rule `joint-new-only` broken on purpose.
+    fn quorum(&self) -> Membership {
+        if self.opts.broken.has(Rule::JointNewOnly) {
+            Membership { outgoing: Set::EMPTY, ..self.config }
+        } else {
+            self.config
+        }
+    }
+
     fn send(&self, out: &mut Ready, to: NodeId, term: Term, body: Body) {
         out.messages.push(Message { from: self.id, to, term, body });
     }
@@ -430,7 +450,12 @@ impl Node {
             let Some(entry) = self.log.get(self.last_applied + 1).copied() else { break };
             self.last_applied += 1;
             if let EntryData::Command(cmd) = entry.data {
-                let result = match self.state_machine.apply(&cmd) {
+                let applied = if self.opts.broken.has(Rule::NoDedup) {
+                    self.state_machine.apply_without_dedup(&cmd)
+                } else {
+                    self.state_machine.apply(&cmd)
+                };
+                let result = match applied {
                     Applied::Done(value) | Applied::Duplicate(value) => {
                         ClientResult::Ok { index: self.last_applied, value }
                     }

@@ -50,7 +50,7 @@ fn main() {
             kept.actions.push(a.clone());
         }
     }
-    println!("# The broken rule of Figure 8. With `unsafe_commit_old_terms=on` a leader commits an entry of");
+    println!("# The broken rule of Figure 8. With `break=commit-old-term` a leader commits an entry of");
     println!("# an earlier term as soon as a majority stores it. A later leader that lacks the entry is then");
     println!("# elected (its last term is newer) and the committed entry is lost: the checker stops the run.");
     println!("# Found by running the fault campaign with the rule broken, then shrunk to the actions needed.");

@@ -79,6 +79,7 @@ impl Action {
         "add-server",
         "remove",
         "transfer",
+        "break",
     ];
 
     /// Read an action line (the inverse of `Display`). `None`: the line is not an action.
@@ -142,6 +143,13 @@ impl Action {
                 Ok(Action::Link { a, b, up: first == "repair" })
             }
             "heal" => none(Action::Heal),
+            // `break vote-twice` (or `break none`): the same as `set break=vote-twice`.
+            "break" => {
+                let [ids] = args else { return Err("`break` takes rule ids separated by commas, or none".into()) };
+                let mut c = ctx.config().clone();
+                set_word(&mut c, "break", ids, Group::Protocol)?;
+                Ok(Action::SetOptions(c.raft))
+            }
             "add-server" => none(Action::AddServer),
             "net" | "set" => {
                 let group = if first == "net" { Group::Network } else { Group::Protocol };
@@ -309,7 +317,7 @@ pub(crate) mod tests {
             snapshot_threshold: 17,
             max_entries_per_append: 3,
             election_timeout_min: 150_000,
-            unsafe_commit_old_terms: true,
+            broken: raft::Broken(raft::Broken::mask()),
         };
         let n = NetConfig {
             latency_min_us: 1_500,

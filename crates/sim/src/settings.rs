@@ -22,6 +22,9 @@ pub enum Unit {
     Micros,
     /// A probability in parts per million; scripts, JS and the page use percentages.
     Ppm,
+    /// A set of broken rules ([`raft::Broken`]) as a bitmask; written as rule ids
+    /// (`vote-twice`, `vote-twice,no-dedup`) or `none`.
+    Rules,
 }
 
 /// Where a setting belongs, which says when it may change.
@@ -76,6 +79,15 @@ macro_rules! int_field {
 }
 int_field!(u32, u64, usize);
 
+impl Field for raft::Broken {
+    fn get(self) -> u64 {
+        self.0 as u64
+    }
+    fn put(&mut self, v: u64) {
+        *self = raft::Broken(v as u32 & raft::Broken::mask());
+    }
+}
+
 /// Something that walks the settings: reads them (encoding, digest, views), or writes them
 /// (parsing, decoding). `value` is always in the setting's unit and within `meta.max`.
 pub trait Visitor {
@@ -107,7 +119,7 @@ pub fn visit_options(o: &mut raft::Options, v: &mut impl Visitor) {
         snapshot_threshold,
         max_entries_per_append,
         election_timeout_min,
-        unsafe_commit_old_terms,
+        broken,
     } = o;
     field(v, m("pre_vote", Bool, P, 1, "PreVote (thesis §9.6): probe for a majority before bumping the term, so a server that was cut off cannot disrupt the cluster when it returns"), pre_vote);
     field(
@@ -155,13 +167,13 @@ pub fn visit_options(o: &mut raft::Options, v: &mut impl Visitor) {
     field(
         v,
         m(
-            "unsafe_commit_old_terms",
-            Bool,
+            "break",
+            Rules,
             P,
-            1,
-            "commit old-term entries by counting replicas (Figure 8): a deliberately broken rule — a leader commits an entry of an earlier term once a majority stores it; the safety checker will catch the damage",
+            raft::Broken::mask() as u64,
+            "break a rule: switch off one of Raft's rules on purpose (`raft::rules`: ids such as commit-old-term, vote-twice) and watch the checker catch what it prevents",
         ),
-        unsafe_commit_old_terms,
+        broken,
     );
 }
 
@@ -356,7 +368,22 @@ pub fn format_value(unit: Unit, v: u64) -> String {
             let s = format!("{}.{:04}", v / 10_000, v % 10_000);
             format!("{}%", s.trim_end_matches('0').trim_end_matches('.'))
         }
+        Unit::Rules if v == 0 => "none".into(),
+        Unit::Rules => raft::Broken(v as u32).iter().map(|r| r.id()).collect::<Vec<_>>().join(","),
     }
+}
+
+/// Rule ids separated by `,` (or `none`) → a [`raft::Broken`] bitmask.
+pub fn parse_rules(s: &str) -> Result<u64, String> {
+    let mut b = raft::Broken::NONE;
+    for id in s.split(',').map(str::trim).filter(|w| !w.is_empty() && *w != "none") {
+        let rule = raft::Rule::from_id(id).ok_or_else(|| {
+            let ids: Vec<&str> = raft::Rule::ALL.iter().map(|r| r.id()).collect();
+            format!("unknown rule {id:?} (rules: {})", ids.join(", "))
+        })?;
+        b.insert(rule);
+    }
+    Ok(b.0 as u64)
 }
 
 /// Parse a value in script form.
@@ -377,6 +404,7 @@ pub fn parse_value(unit: Unit, s: &str) -> Result<u64, String> {
             }
             Ok((v * 10_000.0).round() as u64)
         }
+        Unit::Rules => parse_rules(s),
     }
 }
 
@@ -419,6 +447,7 @@ pub fn from_js(unit: Unit, name: &str, x: f64) -> Result<u64, String> {
         Unit::Micros => (x * 1000.0).round(),
         Unit::Ppm if x > 100.0 => return Err(bad()),
         Unit::Ppm => (x * 10_000.0).round(),
+        Unit::Rules => return Err(bad()),
     };
     if v > u64::MAX as f64 / 2.0 {
         return Err(bad());
@@ -429,7 +458,7 @@ pub fn from_js(unit: Unit, name: &str, x: f64) -> Result<u64, String> {
 /// A value in the setting's unit → as JS shows it (ms, percent, count, 0/1).
 pub fn to_js(unit: Unit, v: u64) -> f64 {
     match unit {
-        Unit::Bool | Unit::Count => v as f64,
+        Unit::Bool | Unit::Count | Unit::Rules => v as f64,
         Unit::Micros => v as f64 / 1000.0,
         Unit::Ppm => v as f64 / 10_000.0,
     }
@@ -441,6 +470,7 @@ pub fn unit_words(unit: Unit) -> &'static str {
         Unit::Count => "a whole number ≥ 0",
         Unit::Micros => "a number of milliseconds ≥ 0",
         Unit::Ppm => "a percentage 0–100",
+        Unit::Rules => "rule ids separated by commas, or none",
     }
 }
 
@@ -476,5 +506,8 @@ mod tests {
         assert_eq!(format_value(Unit::Micros, 22_500), "22500us");
         assert_eq!(from_js(Unit::Micros, "x", 2.5), Ok(2500));
         assert!(from_js(Unit::Count, "x", 2.5).is_err());
+        assert_eq!(parse_value(Unit::Rules, "vote-twice, no-dedup").map(|v| format_value(Unit::Rules, v)), Ok("vote-twice,no-dedup".into()));
+        assert_eq!(parse_value(Unit::Rules, "none"), Ok(0));
+        assert!(parse_value(Unit::Rules, "vote-thrice").unwrap_err().contains("unknown rule \"vote-thrice\" (rules: commit-old-term"));
     }
 }

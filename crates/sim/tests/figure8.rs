@@ -129,7 +129,7 @@ fn opts(unsafe_commit: bool) -> Options {
     Options {
         leader_noop: false,
         max_entries_per_append: 1,
-        unsafe_commit_old_terms: unsafe_commit,
+        broken: if unsafe_commit { raft::Broken::only(raft::Rule::CommitOldTerm) } else { raft::Broken::NONE },
         vote_lease: false,
         ..Options::default()
     }

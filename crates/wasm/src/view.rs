@@ -150,11 +150,13 @@ pub struct ClientView {
 }
 
 /// A setting's value as JS reads it: a boolean, or a number (ms for durations, % for probabilities).
-#[derive(Serialize, Debug, Clone, Copy, PartialEq)]
+#[derive(Serialize, Debug, Clone, PartialEq)]
 #[serde(untagged)]
 pub enum OutValue {
     Bool(bool),
     Number(f64),
+    /// Broken rules: their ids separated by commas, or "none".
+    Text(String),
 }
 
 /// Every setting now, by its name.
@@ -164,6 +166,7 @@ pub fn config_view(c: &SimConfig) -> BTreeMap<&'static str, OutValue> {
         .map(|(m, v)| {
             let out = match m.unit {
                 Unit::Bool => OutValue::Bool(v != 0),
+                Unit::Rules => OutValue::Text(sim::settings::format_value(Unit::Rules, v)),
                 // Seeds are text: JS numbers cannot hold every u64.
                 _ if m.name == "seed" => OutValue::Number(0.0),
                 unit => OutValue::Number(to_js(unit, v)),
@@ -196,6 +199,7 @@ pub fn settings_view() -> Vec<SettingView> {
                 Unit::Count => "count",
                 Unit::Micros => "ms",
                 Unit::Ppm => "percent",
+                Unit::Rules => "rules",
             },
             group: match m.group {
                 Group::Run => "run",

@@ -2,6 +2,7 @@
 
 use super::{ClientReply, ClientResult, Node, PendingRead, Ready, Role};
 use crate::quorum::Set;
+use crate::rules::Rule;
 use crate::types::{Command, EntryData, Op};
 
 impl Node {
@@ -18,7 +19,8 @@ impl Node {
         }
         // §8: a command the state machine has already applied is answered from the session table,
         // not run again; one already in the log will be answered when it is applied.
-        if let Some(value) = self.state_machine.cached(cmd.client, cmd.seq) {
+        let dedup = !self.opts.broken.has(Rule::NoDedup);
+        if let Some(value) = self.state_machine.cached(cmd.client, cmd.seq).filter(|_| dedup) {
             let result = ClientResult::Ok { index: self.last_applied, value };
             out.client_replies.push(ClientReply { client: cmd.client, seq: cmd.seq, result });
             return;
@@ -31,7 +33,7 @@ impl Node {
             });
             return;
         }
-        if self.in_log_uncommitted(&cmd) {
+        if dedup && self.in_log_uncommitted(&cmd) {
             return;
         }
         if let (true, Op::Get { .. }) = (self.opts.read_index, cmd.op) {
@@ -66,13 +68,18 @@ impl Node {
         self.ctx += 1;
         let mut acks = Set::EMPTY;
         acks.insert(self.id);
+        if self.opts.broken.has(Rule::ReadWithoutQuorum) {
+            // Broken on purpose: count every voter as having confirmed our leadership, so the read
+            // is answered without the heartbeat round.
+            acks = self.config.all_voters();
+        }
         self.reads.push(PendingRead { cmd, read_index, ctx: self.ctx, acks });
         self.heartbeat(out);
         self.answer_reads(out);
     }
 
     pub(super) fn answer_reads(&mut self, out: &mut Ready) {
-        let (config, applied, state) = (self.config, self.last_applied, &self.state_machine);
+        let (config, applied, state) = (self.quorum(), self.last_applied, &self.state_machine);
         self.reads.retain(|r| {
             if config.has_quorum(r.acks) && applied >= r.read_index {
                 let value = state.get(r.cmd.op.key());

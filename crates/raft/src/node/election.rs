@@ -4,6 +4,7 @@ use super::{Node, Ready, Role};
 use crate::message::Body;
 use crate::progress::Progress;
 use crate::quorum::Set;
+use crate::rules::Rule;
 use crate::types::{EntryData, Index, NodeId, Term};
 
 impl Node {
@@ -19,7 +20,7 @@ impl Node {
                     // CheckQuorum (thesis §6.2): step down without a quorum of recent answers.
                     let mut active = self.recent_active;
                     active.insert(self.id);
-                    if !self.config.has_quorum(active) {
+                    if !self.quorum().has_quorum(active) {
                         let term = self.current_term;
                         return self.become_follower(term, None, out);
                     }
@@ -61,7 +62,7 @@ impl Node {
     /// Thesis §9.6: ask for PreVotes in term+1 without changing any persistent state.
     pub(super) fn become_pre_candidate(&mut self, out: &mut Ready) {
         self.start_round(Role::PreCandidate, out);
-        if self.config.has_quorum(self.votes) {
+        if self.quorum().has_quorum(self.votes) {
             return self.become_candidate(out);
         }
         self.request_votes(self.current_term + 1, true, out);
@@ -74,7 +75,7 @@ impl Node {
         self.voted_for = Some(self.id);
         out.persist_hard_state = true;
         self.start_round(Role::Candidate, out);
-        if self.config.has_quorum(self.votes) {
+        if self.quorum().has_quorum(self.votes) {
             return self.become_leader(out);
         }
         self.request_votes(self.current_term, false, out);
@@ -122,7 +123,9 @@ impl Node {
         pre_vote: bool,
         out: &mut Ready,
     ) {
-        let up_to_date = self.log.is_up_to_date(last_log_index, last_log_term);
+        let up_to_date = self.log.is_up_to_date(last_log_index, last_log_term)
+            || self.opts.broken.has(Rule::VoteWithoutLogCheck);
+        let free = self.voted_for.is_none_or(|v| v == from) || self.opts.broken.has(Rule::VoteTwice);
         let granted = if pre_vote {
             // Thesis §9.6: would we vote for it in `term`? Only if that term is ahead of ours, its log
             // is at least as up-to-date, and we have not heard from a leader within the minimum
@@ -132,7 +135,7 @@ impl Node {
             // 1. Reply false if term < currentTerm.
             // 2. If votedFor is null or candidateId, and the candidate's log is at least as up-to-date
             //    as the receiver's log, grant vote (§5.2, §5.4).
-            term == self.current_term && self.voted_for.is_none_or(|v| v == from) && up_to_date
+            term == self.current_term && free && up_to_date
         };
         if granted && !pre_vote {
             self.voted_for = Some(from);
@@ -163,13 +166,13 @@ impl Node {
         } else {
             self.rejections.insert(from);
         }
-        if self.config.has_quorum(self.votes) {
+        if self.quorum().has_quorum(self.votes) {
             if pre_vote {
                 self.become_candidate(out);
             } else {
                 self.become_leader(out);
             }
-        } else if self.config.has_quorum(self.rejections) {
+        } else if self.quorum().has_quorum(self.rejections) {
             // Lost: wait for a leader (or the next timeout) as a follower.
             let term = self.current_term;
             self.become_follower(term, None, out);

@@ -5,6 +5,7 @@ use super::{Node, Ready, Role};
 use crate::message::Body;
 use crate::progress::{State as ProgressState, MAX_INFLIGHT};
 use crate::quorum::Set;
+use crate::rules::Rule;
 use crate::snapshot::Snapshot;
 use crate::types::{Entry, EntryData, Index, NodeId, Term};
 use alloc::boxed::Box;
@@ -76,6 +77,12 @@ impl Node {
         //    never truncated, so a stale, reordered AppendEntries cannot delete newer entries.
         // 4. Append any new entries not already in the log.
         let mut config_changed = false;
+        if self.opts.broken.has(Rule::TruncateOnMatch) && self.log.last_index() > prev_log_index {
+            // Broken on purpose: drop everything after prevLogIndex, matching or not, then append.
+            self.log.truncate_from(prev_log_index + 1);
+            out.log_changed(prev_log_index + 1);
+            config_changed |= self.config_index > prev_log_index;
+        }
         for (k, entry) in entries.iter().enumerate() {
             let index = prev_log_index + 1 + k as Index;
             match self.log.term(index) {
@@ -103,7 +110,13 @@ impl Node {
         //    entry). Never move it backwards on a stale message.
         let last_new = prev_log_index + entries.len() as Index;
         if leader_commit > self.commit_index {
-            self.commit_index = self.commit_index.max(leader_commit.min(last_new));
+            let upto = if self.opts.broken.has(Rule::CommitWithoutMin) {
+                // Broken on purpose: trust the leader's commitIndex past what this message matched.
+                leader_commit.min(self.log.last_index())
+            } else {
+                leader_commit.min(last_new)
+            };
+            self.commit_index = self.commit_index.max(upto);
         }
         let body =
             Body::AppendEntriesReply { success: true, index: last_new, hint: None, ctx, commit: self.commit_index };
@@ -315,8 +328,8 @@ impl Node {
             return;
         }
         let progress = &self.progress;
-        let n = self.config.committed_index(|id| progress[id as usize].match_index).min(self.log.last_index());
-        if n > self.commit_index && (self.log.term(n) == Some(self.current_term) || self.opts.unsafe_commit_old_terms) {
+        let n = self.quorum().committed_index(|id| progress[id as usize].match_index).min(self.log.last_index());
+        if n > self.commit_index && (self.log.term(n) == Some(self.current_term) || self.opts.broken.has(Rule::CommitOldTerm)) {
             self.commit_index = n;
             self.advance_config(out);
         }
