@@ -93,6 +93,9 @@ pub enum MembershipChange {
     AddServer(NodeId),
     /// Leave the configuration (through joint consensus if it votes).
     RemoveServer(NodeId),
+    /// Change several servers in one joint step (§6): the new servers join as learners; once
+    /// they have all caught up, one C_old,new replaces `remove` by them, then C_new follows.
+    Replace { add: Set, remove: Set },
 }
 
 /// What goes into [`Node::step`].

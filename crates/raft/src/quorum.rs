@@ -70,6 +70,9 @@ pub struct Membership {
     pub voters: Set,
     pub outgoing: Set,
     pub learners: Set,
+    /// Voters that leave in the joint step that promotes the learners (a change of several
+    /// servers at once waits for its new servers to catch up first).
+    pub leaving: Set,
 }
 
 impl Membership {
@@ -129,6 +132,9 @@ impl core::fmt::Display for Membership {
         }
         if !self.learners.is_empty() {
             write!(f, " + learners {}", self.learners)?;
+        }
+        if !self.leaving.is_empty() {
+            write!(f, " (then without {})", self.leaving)?;
         }
         Ok(())
     }

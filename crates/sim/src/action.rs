@@ -42,6 +42,10 @@ pub enum Action {
     RemoveServer(NodeId),
     /// Ask the leader to hand leadership to a server (TimeoutNow).
     Transfer(NodeId),
+    /// Ask the leader to change several servers in one joint step (§6): `add` are new servers (the
+    /// next ids, in order), `remove` are members. `change -1 -2 +6 +7` replaces S1 and S2 by S6 and
+    /// S7: the new servers catch up as learners, then one C_old,new, then C_new.
+    Change { add: Vec<NodeId>, remove: Vec<NodeId> },
 }
 
 /// What parsing an action needs from the running cluster: who leads (for `leader`), and the
@@ -79,6 +83,7 @@ impl Action {
         "add-server",
         "remove",
         "transfer",
+        "change",
         "break",
     ];
 
@@ -143,6 +148,17 @@ impl Action {
                 Ok(Action::Link { a, b, up: first == "repair" })
             }
             "heal" => none(Action::Heal),
+            "change" => {
+                let (mut add, mut remove) = (Vec::new(), Vec::new());
+                for w in args {
+                    match (w.strip_prefix('+'), w.strip_prefix('-')) {
+                        (Some(id), _) => add.push(parse_server(id, ctx)?),
+                        (_, Some(id)) => remove.push(parse_server(id, ctx)?),
+                        _ => return Err(format!("`change` takes +ID (a new server) and -ID (a member to remove), got {w:?}")),
+                    }
+                }
+                Ok(Action::Change { add, remove })
+            }
             // `break vote-twice` (or `break none`): the same as `set break=vote-twice`.
             "break" => {
                 let [ids] = args else { return Err("`break` takes rule ids separated by commas, or none".into()) };
@@ -177,6 +193,8 @@ impl Action {
             Action::Link { a, b, .. } => vec![*a, *b],
             Action::OneWay { from, to, .. } => vec![*from, *to],
             Action::Partition(groups) => groups.iter().flatten().copied().collect(),
+            // New servers do not exist yet: only the removed ones must.
+            Action::Change { remove, .. } => remove.clone(),
             Action::Heal | Action::SetNet(_) | Action::SetOptions(_) | Action::AddServer => vec![],
         }
     }
@@ -234,6 +252,16 @@ impl fmt::Display for Action {
             Action::AddServer => f.write_str("add-server"),
             Action::RemoveServer(id) => write!(f, "remove {id}"),
             Action::Transfer(id) => write!(f, "transfer {id}"),
+            Action::Change { add, remove } => {
+                f.write_str("change")?;
+                for id in remove {
+                    write!(f, " -{id}")?;
+                }
+                for id in add {
+                    write!(f, " +{id}")?;
+                }
+                Ok(())
+            }
             Action::SetNet(n) => {
                 let mut n = *n;
                 write!(f, "net {}", words(|w| settings::visit_net(&mut n, w)))
@@ -345,6 +373,7 @@ pub(crate) mod tests {
             Action::SetOptions(o),
             Action::AddServer,
             Action::RemoveServer(2),
+            Action::Change { add: vec![6, 7], remove: vec![1, 2] },
             Action::Transfer(4),
         ]
     }

@@ -5,6 +5,7 @@
 //! is what the linearizability checker reads.
 
 use crate::cluster::{EventKind, Sim};
+use crate::invariants::Property;
 use crate::narrate::{CurrentEvent, What};
 use raft::{ClientResult, Command, Input, NodeId, Op};
 
@@ -15,6 +16,11 @@ pub const FIRST_CLIENT: u32 = 100;
 /// (`Sim::clients_dropped` counts them), so a long run's memory stays bounded. A history checked
 /// for linearizability must be whole: check `clients_dropped == 0`.
 pub const CLIENT_HISTORY_LIMIT: usize = 10_000;
+
+/// Each answer is checked for linearizability at once, against the other requests on its key,
+/// while the key has at most this many requests (beyond, checking every answer would cost too
+/// much per event; whole histories are checked at the end of test runs).
+pub const LIVE_CHECK_LIMIT: usize = 200;
 
 /// What became of a client request.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -77,6 +83,38 @@ impl Sim {
         op.checked_sub(self.clients_dropped).and_then(|k| self.client_ops.get(k))
     }
 
+    /// Is the history of `key` still linearizable with its newest answer (given by `from`)?
+    fn check_answer(&mut self, from: NodeId, term: u64, key: u8) {
+        if self.clients_dropped > 0 {
+            return; // the history is no longer whole
+        }
+        let calls: Vec<crate::linearizability::Call> = self
+            .client_ops
+            .iter()
+            .filter(|c| c.op.key() == key)
+            .take(LIVE_CHECK_LIMIT + 1)
+            .map(|c| crate::linearizability::Call {
+                op: c.op,
+                invoke: c.sent,
+                response: match (c.outcome, c.answered) {
+                    (Outcome::Ok { value, .. }, Some(t)) => Some((t, value)),
+                    _ => None,
+                },
+            })
+            .collect();
+        if calls.len() > LIVE_CHECK_LIMIT {
+            return;
+        }
+        if let crate::linearizability::Verdict::Violation(why) = crate::linearizability::check_key(&calls) {
+            let index = self.client_ops.iter().rev().find_map(|c| match c.outcome {
+                Outcome::Ok { index, .. } if c.op.key() == key => Some(index),
+                _ => None,
+            });
+            let detail = format!("S{from} answered; key {}: {why}", key as char);
+            self.violation(Property::Linearizability, vec![from], term, index.unwrap_or(0), detail);
+        }
+    }
+
     /// Drop the oldest answered requests beyond the limit (a pending one keeps everything after it).
     fn trim_clients(&mut self) {
         let mut n = 0;
@@ -131,6 +169,7 @@ impl Sim {
                 let (client, op) = (c.client, c.op);
                 let term = self.node(from).map_or(0, |n| n.current_term);
                 self.note(from, term, What::Answered { client, op, index, value });
+                self.check_answer(from, term, op.key());
                 self.trim_clients();
             }
             ClientResult::Redirect { leader: Some(l) } if l != c.server && (l as usize) <= self.servers.len() => {

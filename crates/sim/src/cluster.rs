@@ -618,17 +618,22 @@ impl Sim {
             }
         }
         for (property, servers, term, index, detail) in found {
-            self.note(servers[0], term, What::Violation { property });
-            self.violations.push(Violation {
-                property,
-                time: self.time,
-                event: self.current_event.to_string(),
-                servers,
-                term,
-                index,
-                detail,
-            });
+            self.violation(property, servers, term, index, detail);
         }
+    }
+
+    /// Stop the run on a broken property.
+    pub(crate) fn violation(&mut self, property: Property, servers: Vec<NodeId>, term: u64, index: u64, detail: String) {
+        self.note(servers[0], term, What::Violation { property });
+        self.violations.push(Violation {
+            property,
+            time: self.time,
+            event: self.current_event.to_string(),
+            servers,
+            term,
+            index,
+            detail,
+        });
     }
 
     fn send(&mut self, msg: Message) {

@@ -208,6 +208,15 @@ pub fn put_action(w: &mut Writer, a: &Action) {
             w.byte(12);
             id(w, *s);
         }
+        Action::Change { add, remove } => {
+            w.byte(14);
+            for list in [add, remove] {
+                w.u64(list.len() as u64);
+                for s in list {
+                    id(w, *s);
+                }
+            }
+        }
     }
 }
 
@@ -261,6 +270,17 @@ pub fn get_action(r: &mut Reader) -> Result<Action, String> {
         11 => Action::RemoveServer(id(r)?),
         12 => Action::Transfer(id(r)?),
         13 => Action::OneWay { from: id(r)?, to: id(r)?, up: r.byte()? != 0 },
+        14 => {
+            let list = |r: &mut Reader| -> Result<Vec<raft::NodeId>, String> {
+                let n = r.u64()?;
+                if n > 64 {
+                    return Err("a membership change in the link names too many servers".into());
+                }
+                (0..n).map(|_| id(r)).collect()
+            };
+            let add = list(r)?;
+            Action::Change { add, remove: list(r)? }
+        }
         t => return Err(format!("unknown action {t} in the link")),
     })
 }

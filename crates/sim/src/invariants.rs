@@ -25,6 +25,9 @@ pub enum Property {
     CommittedEntryKept,
     /// commitIndex and lastApplied never go backwards while a server is up.
     MonotonicCommit,
+    /// What clients saw: the answers to the requests on one key fit some order of the requests
+    /// that respects real time (checked live while a key's history is short).
+    Linearizability,
 }
 
 impl Property {
@@ -38,6 +41,7 @@ impl Property {
             Property::Persistence => "Persistence",
             Property::CommittedEntryKept => "Committed entries kept",
             Property::MonotonicCommit => "Monotonic commit",
+            Property::Linearizability => "Linearizability",
         }
     }
 }

@@ -26,6 +26,23 @@ impl Sim {
             Action::AddServer if self.servers.len() as u32 >= MAX_SERVERS => {
                 return Err(format!("at most {MAX_SERVERS} servers"));
             }
+            Action::Change { add, remove } => {
+                let next = self.servers.len() as NodeId + 1;
+                if add.iter().enumerate().any(|(k, &id)| id != next + k as NodeId) {
+                    let want: Vec<String> = (0..add.len()).map(|k| format!("+{}", next + k as NodeId)).collect();
+                    return Err(format!("new servers take the next ids, in order: {}", want.join(" ")));
+                }
+                if self.servers.len() + add.len() > MAX_SERVERS as usize {
+                    return Err(format!("at most {MAX_SERVERS} servers"));
+                }
+                let mut seen = Set::EMPTY;
+                for &id in remove {
+                    if seen.contains(id) {
+                        return Err(format!("S{id} is named twice"));
+                    }
+                    seen.insert(id);
+                }
+            }
             Action::Link { a, b, .. } if a == b => return Err("a link joins two different servers".into()),
             Action::OneWay { from, to, .. } if from == to => return Err("a link joins two different servers".into()),
             Action::Partition(groups) => {
@@ -59,6 +76,14 @@ impl Sim {
             }
             Action::RemoveServer(id) => Some(Input::ChangeMembership(MembershipChange::RemoveServer(*id))),
             Action::Transfer(id) => Some(Input::TransferLeadership(*id)),
+            Action::Change { add, remove } => {
+                let set = |ids: &[NodeId]| {
+                    let mut s = Set::EMPTY;
+                    ids.iter().for_each(|&i| s.insert(i));
+                    s
+                };
+                Some(Input::ChangeMembership(MembershipChange::Replace { add: set(add), remove: set(remove) }))
+            }
             _ => None,
         };
         if let Some(input) = admin {
@@ -70,8 +95,16 @@ impl Sim {
                 return Err(why.to_string());
             }
             self.record(&action);
-            if matches!(action, Action::AddServer) {
-                self.add_server(Membership::default());
+            match &action {
+                Action::AddServer => {
+                    self.add_server(Membership::default());
+                }
+                Action::Change { add, .. } => {
+                    for _ in add {
+                        self.add_server(Membership::default());
+                    }
+                }
+                _ => {}
             }
             self.step_node(leader, input);
             return Ok(());
@@ -104,7 +137,9 @@ impl Sim {
                     node.opts = opts;
                 }
             }
-            Action::AddServer | Action::RemoveServer(_) | Action::Transfer(_) => unreachable!("handled above"),
+            Action::AddServer | Action::RemoveServer(_) | Action::Transfer(_) | Action::Change { .. } => {
+                unreachable!("handled above")
+            }
         }
         Ok(())
     }

@@ -507,6 +507,12 @@ impl StripBuilder {
                     let id = self.open.len() as NodeId + 1;
                     self.change(id, n.time, None, None);
                 }
+                Some(Action::Change { add, .. }) => {
+                    for _ in add {
+                        let id = self.open.len() as NodeId + 1;
+                        self.change(id, n.time, None, None);
+                    }
+                }
                 _ => {}
             },
             _ => {}

@@ -119,6 +119,7 @@ pub const ACTION_TYPES: &[&str] = &[
     "add_server",
     "remove_server",
     "transfer",
+    "change",
 ];
 
 /// An action as JS writes it: `{type: "crash", server: 2}`, `{type: "request", server: 1,
@@ -138,6 +139,7 @@ pub fn action_from(v: &JsIn, sim: &Sim) -> Result<Action, String> {
         "partition" => &["groups"],
         "cut" | "repair" => &["a", "b", "one_way"],
         "heal" | "add_server" => &[],
+        "change" => &["add", "remove"],
         // The settings of their group, checked by name below.
         "network" | "options" => &[],
         _ => return Err(format!("unknown action type {ty:?}: one of {}", ACTION_TYPES.join(", "))),
@@ -205,6 +207,23 @@ pub fn action_from(v: &JsIn, sim: &Sim) -> Result<Action, String> {
         }
         "heal" => Action::Heal,
         "add_server" => Action::AddServer,
+        "change" => {
+            let list = |k: &str| -> Result<Vec<u32>, String> {
+                let bad = || format!("change: {k} must be an array of server numbers");
+                match get(k) {
+                    None => Ok(vec![]),
+                    Some(JsIn::List(ids)) if ids.len() <= 64 => ids
+                        .iter()
+                        .map(|x| match x {
+                            JsIn::Number(n) if n.fract() == 0.0 && *n >= 1.0 && *n <= 64.0 => Ok(*n as u32),
+                            _ => Err(bad()),
+                        })
+                        .collect(),
+                    Some(_) => Err(bad()),
+                }
+            };
+            Action::Change { add: list("add")?, remove: list("remove")? }
+        }
         "network" | "options" => {
             let rest = JsIn::Object(fields.iter().filter(|(k, _)| k != "type").cloned().collect());
             let s = settings_from(&rest)?;

@@ -44,52 +44,71 @@ impl Node {
             out.refused = Some("leadership is being transferred");
             return;
         }
+        let one = |id: NodeId| {
+            let mut s = Set::EMPTY;
+            s.insert(id);
+            s
+        };
+        let (add, remove) = match change {
+            MembershipChange::AddServer(id) => (one(id), Set::EMPTY),
+            MembershipChange::RemoveServer(id) => (Set::EMPTY, one(id)),
+            MembershipChange::Replace { add, remove } => (add, remove),
+        };
+        let members = self.config.members();
+        if add.is_empty() && remove.is_empty() {
+            out.refused = Some("the change adds and removes nobody");
+            return;
+        }
+        if add.0 & members.0 != 0 {
+            out.refused = Some("that server is already a member");
+            return;
+        }
+        if remove.0 & !members.0 != 0 {
+            out.refused = Some("that server is not a member");
+            return;
+        }
         let mut next = self.config;
-        match change {
-            MembershipChange::AddServer(id) => {
-                if self.config.members().contains(id) {
-                    out.refused = Some("that server is already a member");
-                    return;
-                }
-                // Thesis §4.2.1: join without a vote until caught up.
-                next.learners.insert(id);
-                self.promote.insert(id);
+        // Learners leave at once: they never counted.
+        next.learners.0 &= !remove.0;
+        self.promote.0 &= !remove.0;
+        self.notify.0 |= remove.0 & self.config.learners.0;
+        let leaving = Set(remove.0 & next.voters.0);
+        if (next.voters.0 & !leaving.0) | add.0 == 0 {
+            out.refused = Some("cannot remove the last voter");
+            return;
+        }
+        if !add.is_empty() {
+            // Thesis §4.2.1: new servers join without a vote until caught up; the voters they
+            // replace leave in the same joint step that promotes them.
+            next.learners.0 |= add.0;
+            next.leaving.0 |= leaving.0;
+            self.promote.0 |= add.0;
+            for id in add.iter() {
                 self.progress[id as usize] = Progress::new(self.log.last_index());
             }
-            MembershipChange::RemoveServer(id) => {
-                if next.learners.contains(id) {
-                    next.learners.remove(id);
-                    self.promote.remove(id);
-                    self.notify.insert(id);
-                } else if next.voters.contains(id) {
-                    if next.voters.len() == 1 {
-                        out.refused = Some("cannot remove the last voter");
-                        return;
-                    }
-                    next.outgoing = next.voters;
-                    next.voters.remove(id);
-                } else {
-                    out.refused = Some("that server is not a member");
-                    return;
-                }
-            }
+        } else if !leaving.is_empty() {
+            next.outgoing = next.voters;
+            next.voters.0 &= !leaving.0;
         }
         self.append(EntryData::Config(next), out);
         self.broadcast_append(out);
     }
 
-    /// Promote a caught-up learner to voter through joint consensus.
+    /// Once every learner waiting for promotion has caught up, promote them all in one joint step
+    /// (C_old,new), which also drops the voters they replace.
     pub(super) fn maybe_promote(&mut self, id: NodeId, out: &mut Ready) {
         // Not while handing over leadership: the target must stay up to date (thesis §3.10).
-        let caught_up = self.progress[id as usize].match_index >= self.commit_index;
-        if !self.promote.contains(id) || self.change_pending() || !caught_up || self.transferee.is_some() {
+        let promote = Set(self.promote.0 & self.config.learners.0);
+        let caught_up = promote.iter().all(|l| self.progress[l as usize].match_index >= self.commit_index);
+        if !promote.contains(id) || self.change_pending() || !caught_up || self.transferee.is_some() {
             return;
         }
-        self.promote.remove(id);
+        self.promote = Set::EMPTY;
         let mut next = self.config;
-        next.learners.remove(id);
+        next.learners.0 &= !promote.0;
         next.outgoing = next.voters;
-        next.voters.insert(id);
+        next.voters.0 = (next.voters.0 & !next.leaving.0) | promote.0;
+        next.leaving = Set::EMPTY;
         self.append(EntryData::Config(next), out);
         self.broadcast_append(out);
     }
