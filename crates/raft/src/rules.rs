@@ -119,21 +119,21 @@ impl Rule {
                 "§5.3, Figure 2 (AppendEntries receiver, rule 3)",
                 "delete entries only when they conflict",
                 "A follower deletes everything after prevLogIndex before appending, even entries that match. A stale AppendEntries, delayed or duplicated by the network and arriving after a newer one, then cuts off entries the follower had already acknowledged, and which the leader may already have committed. Rule 3 deletes only from the first entry whose term differs, so an old message can never take anything away.",
-                "Committed entry kept / Leader Completeness",
+                "Committed entries kept / Leader Completeness",
             ),
             Rule::CommitWithoutMin => i(
                 "commit-without-min",
                 "§5.3, Figure 2 (AppendEntries receiver, rule 5)",
                 "commitIndex = min(leaderCommit, index of last new entry)",
-                "A follower sets its commitIndex to the leader's commitIndex even past the entries this message proved it shares with the leader. Entries after them may be stale ones from an old term that the leader does not have; the follower applies them as committed, and its state machine diverges from everybody else's. Only the entries covered by a successful consistency check are known to match the leader's log.",
+                "A follower sets its commitIndex to the leader's commitIndex (capped only by its own log's length) on every AppendEntries of the current term — even one whose consistency check failed, and past the entries the message carried. Its entries beyond what the check verified may be stale ones from an old term that the leader never had; it applies them as committed, and its state machine diverges from everybody else's. Only the entries covered by a successful consistency check are known to match the leader's log.",
                 "State Machine Safety",
             ),
             Rule::JointNewOnly => i(
                 "joint-new-only",
                 "§6, Figure 11",
                 "during C_old,new, decisions need a majority of C_old and of C_new",
-                "While a change of several servers is in its joint phase, elections and commits count only C_new. A majority of C_new need not overlap a majority of C_old when more than one server changes, so C_old can elect its own leader in a term C_new's leader also holds, or commit different entries at the same index. A single-server change needs no joint phase: any majority of the old set meets any majority of the new one.",
-                "Election Safety / State Machine Safety",
+                "While a change of several servers is in its joint phase, elections and commits count only C_new. A majority of C_new need not overlap a majority of C_old when more than one server changes, so what C_new's majority commits can be unknown to a majority of C_old, which still elects leaders of its own: a leader without committed entries, or two leaders of one term. A single-server change needs no joint phase: any majority of the old set meets any majority of the new one.",
+                "Leader Completeness / Election Safety",
             ),
             Rule::ReadWithoutQuorum => i(
                 "read-without-quorum",
@@ -147,7 +147,7 @@ impl Rule {
                 "§8, thesis §6.3 (client sessions)",
                 "a retried command is applied once",
                 "The state machine applies every command, even one whose (client, sequence number) it has applied before. A client whose request timed out retries it; if the first attempt was in fact committed, the command runs twice (x += 1 adds 2). Session tables make each command take effect exactly once.",
-                "Linearizability / Applied once",
+                "Linearizability",
             ),
         }
     }

@@ -43,10 +43,34 @@ pub fn options(r: &mut SimRng) -> raft::Options {
 /// run stops at the first) with its record. `broken`: run with these protocol options and without
 /// membership changes (used to show the checker catching a deliberately broken rule).
 pub fn campaign(seed: u64, broken: Option<raft::Options>) -> Timeline {
+    let membership = broken.is_none();
+    run(seed, move |r| broken.unwrap_or_else(|| options(r)), membership)
+}
+
+/// Run one seed's campaign with a rule of the catalogue broken (or none), membership changes
+/// included. `commit-old-term` runs with [`broken_options`]; `read-without-quorum` with ReadIndex
+/// reads on (the rule lives there).
+pub fn campaign_breaking(seed: u64, rule: Option<raft::Rule>) -> Timeline {
+    match rule {
+        None => campaign(seed, None),
+        Some(raft::Rule::CommitOldTerm) => campaign(seed, Some(broken_options())),
+        Some(rule) => run(
+            seed,
+            move |r| {
+                let mut o = options(r);
+                o.broken = raft::Broken::only(rule);
+                o.read_index |= rule == raft::Rule::ReadWithoutQuorum;
+                o
+            },
+            true,
+        ),
+    }
+}
+
+fn run(seed: u64, opts: impl FnOnce(&mut SimRng) -> raft::Options, membership: bool) -> Timeline {
     let mut r = SimRng::new(seed ^ 0x5EED_FA17);
     let servers = 3 + (seed % 3) as u32; // 3..=5 to start with
-    let raft = raft::Options { election_timeout_min: 100 * MS, ..broken.unwrap_or_else(|| options(&mut r)) };
-    let membership = broken.is_none();
+    let raft = raft::Options { election_timeout_min: 100 * MS, ..opts(&mut r) };
     let cfg =
         SimConfig { servers, seed, net: faulty_net(&mut r), raft, check_persistence: true, ..SimConfig::default() };
     let mut s = Timeline::new(cfg).unwrap();
@@ -78,6 +102,13 @@ pub fn campaign(seed: u64, broken: Option<raft::Options>) -> Timeline {
             10 if membership && n < 8 => Action::AddServer,
             11 if membership => Action::RemoveServer(pick(&mut r)),
             12 if membership => Action::Transfer(pick(&mut r)),
+            13 if membership && r.chance(250_000) => {
+                // Replace one or two servers in one joint step.
+                let k = r.range(1, 2) as NodeId;
+                let add = if n + (k as u64) <= 9 { (1..=k).map(|j| n as NodeId + j).collect() } else { vec![] };
+                let remove = (0..k).map(|_| pick(&mut r)).collect::<Vec<_>>();
+                Action::Change { add, remove }
+            }
             _ => {
                 let k = key(&mut r);
                 let op = match r.range(0, 2) {
@@ -100,7 +131,7 @@ pub fn campaign(seed: u64, broken: Option<raft::Options>) -> Timeline {
     // and CheckQuorum scenarios show it), so the operator turns both protections on.
     s.act(Action::Heal).unwrap();
     s.act(Action::SetNet(NetConfig::default())).unwrap();
-    if broken.is_none() {
+    if membership {
         let opts = raft::Options { pre_vote: true, check_quorum: true, ..s.sim().cfg.raft };
         s.act(Action::SetOptions(opts)).unwrap();
     }

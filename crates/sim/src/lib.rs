@@ -12,6 +12,8 @@ pub mod cluster;
 pub mod codec;
 pub mod config;
 pub mod digest;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod explore;
 pub mod invariants;
 pub mod linearizability;
 pub mod narrate;

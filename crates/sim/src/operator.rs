@@ -117,7 +117,12 @@ impl Sim {
             }
             Action::Restart(id) => {
                 let storage = self.server(id).storage.clone();
-                self.server_mut(id).node = Some(Node::restart(id, self.cfg.raft, storage));
+                let node = Node::restart(id, self.cfg.raft, storage);
+                // A restart that forgets its term or vote (a rule broken on purpose) writes back
+                // what it came up with: the disk agrees with the server.
+                let s = self.server_mut(id);
+                (s.storage.current_term, s.storage.voted_for) = (node.current_term, node.voted_for);
+                s.node = Some(node);
                 self.start_node(id);
             }
             Action::Timeout(id) => {

@@ -36,6 +36,15 @@ pub const SCENARIOS: &[(&str, &str)] = scenarios!(
     "removed_server",
     "removed_server_no_lease",
     "broken_commit_rule",
+    "break_vote_without_log_check",
+    "break_vote_twice",
+    "break_forget_vote_on_restart",
+    "break_forget_term_on_restart",
+    "break_truncate_on_match",
+    "break_commit_without_min",
+    "break_joint_new_only",
+    "break_read_without_quorum",
+    "break_no_dedup",
 );
 
 pub fn scenarios() -> Vec<ScenarioView> {

@@ -58,6 +58,10 @@ impl Node {
         // 2. Reply false if log doesn't contain an entry at prevLogIndex whose term matches
         //    prevLogTerm (§5.3).
         if self.log.term(prev_log_index) != Some(prev_log_term) {
+            if self.opts.broken.has(Rule::CommitWithoutMin) {
+                // Broken on purpose: take the leader's commitIndex even though nothing matched.
+                self.commit_index = self.commit_index.max(leader_commit.min(self.log.last_index()));
+            }
             let hint = self.opts.conflict_hint.then(|| match self.log.term(prev_log_index) {
                 None => (None, self.log.last_index() + 1),
                 Some(t) => (Some(t), self.log.first_index_of_term(t, prev_log_index)),

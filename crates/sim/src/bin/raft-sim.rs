@@ -152,6 +152,7 @@ fn main() -> ExitCode {
                 }
             }
         }
+        Some("explore") => explore(&args[1..]),
         Some("settings") => {
             use std::io::Write;
             let mut out = std::io::stdout().lock();
@@ -172,10 +173,71 @@ fn main() -> ExitCode {
         }
         _ => {
             eprintln!("usage: raft-sim run [--narrate] SCRIPT…   run scenario scripts (`-` reads standard input); --narrate prints every election, vote, commit, answer and action");
+            eprintln!("       raft-sim explore [--break ID] [--seeds N] [--seed S] [--threads T]   the fault campaign over N seeds from S (default 2000 from 0) on every core; on a violation, shrink it and print a script and a permalink (exit 1)");
             eprintln!("       raft-sim settings                  every setting: its name (in scripts, links and the page), group, default and meaning");
             eprintln!("       raft-sim bench [SERVERS [SIM_MS [WRITE_EVERY_US]]] [--snapshot-threshold N]   throughput benchmark");
             eprintln!("       raft-sim seek-bench [SERVERS [SIM_MS [WRITES_PER_S [SEEKS]]]]   time machine benchmark");
             ExitCode::from(2)
+        }
+    }
+}
+
+/// `raft-sim explore`: search seeds of the fault campaign for a violation, shrink it, print it.
+fn explore(args: &[String]) -> ExitCode {
+    let mut rule = None;
+    let (mut seeds, mut first) = (2000u64, 0u64);
+    let mut threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let mut k = 0;
+    while k < args.len() {
+        let value = args.get(k + 1).map(String::as_str).unwrap_or("");
+        let number = || value.parse::<u64>().map_err(|_| format!("{}: expected a whole number, got {value:?}", args[k]));
+        let r = match args[k].as_str() {
+            "--break" => raft::Rule::from_id(value).map(|r| rule = Some(r)).ok_or_else(|| {
+                let ids: Vec<&str> = raft::Rule::ALL.iter().map(|r| r.id()).collect();
+                format!("--break: unknown rule {value:?} (rules: {})", ids.join(", "))
+            }),
+            "--seeds" => number().map(|n| seeds = n.clamp(1, 100_000_000)),
+            "--seed" => number().map(|n| first = n),
+            "--threads" => number().map(|n| threads = n.clamp(1, 256) as usize),
+            other => Err(format!("unknown option {other:?}")),
+        };
+        if let Err(e) = r {
+            eprintln!("{e}");
+            return ExitCode::from(2);
+        }
+        k += 2;
+    }
+    let name = rule.map_or("no rule broken".to_string(), |r| format!("--break {}", r.id()));
+    eprintln!("exploring seeds {first}..{} ({name}) on {threads} threads", first + seeds);
+    let start = std::time::Instant::now();
+    let found = sim::explore::search(rule, first, seeds, threads, |p| {
+        let secs = start.elapsed().as_secs_f64().max(1e-3);
+        let rate = p.done as f64 / secs;
+        let eta = if rate > 0.0 { (p.total - p.done) as f64 / rate } else { 0.0 };
+        let width = 30;
+        let filled = (p.done * width / p.total.max(1)) as usize;
+        eprint!(
+            "\r[{}{}] {}/{} seeds, {rate:.0} seeds/s, {} violations, ETA {eta:.0} s   ",
+            "#".repeat(filled),
+            " ".repeat(width as usize - filled),
+            p.done,
+            p.total,
+            p.violations
+        );
+    });
+    eprintln!();
+    match found {
+        None => {
+            println!("no violation in {seeds} seeds ({:.1} s)", start.elapsed().as_secs_f64());
+            ExitCode::SUCCESS
+        }
+        Some(f) => {
+            println!("# seed {}: {}", f.seed, f.violation);
+            let (rec, end) = sim::explore::shrink(&f.record);
+            println!("# shrunk to {} actions (from {}); the script:", rec.actions.len(), f.record.actions.len());
+            print!("{}", sim::explore::script(&rec, end));
+            println!("# open it in the page: index.html?run={}", sim::explore::permalink(&rec, end));
+            ExitCode::from(1)
         }
     }
 }

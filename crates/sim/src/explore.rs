@@ -1,0 +1,141 @@
+//! The fault explorer: run the randomized fault campaign ([`crate::campaign`]) over many seeds,
+//! with a rule broken on purpose or none, on every core; stop at the first seed whose run breaks a
+//! property; shrink that run (drop every action the failure does not need, then the time after
+//! the failure) and print it as a scenario script and a permalink.
+//!
+//! `cargo run --release -p sim --bin raft-sim -- explore --break vote-twice --seeds 2000`
+
+use crate::campaign;
+use crate::record::{Position, Record};
+use crate::timeline::Timeline;
+use raft::Rule;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Mutex;
+
+const MS: u64 = 1000;
+
+/// One seed's run of the campaign with `rule` broken (or none).
+pub fn run(seed: u64, rule: Option<Rule>) -> Timeline {
+    campaign::campaign_breaking(seed, rule)
+}
+
+/// What a search found.
+#[derive(Clone, Debug)]
+pub struct Found {
+    pub seed: u64,
+    pub record: Record,
+    /// The first violation, as the checker reported it.
+    pub violation: String,
+}
+
+/// Progress of a search, for a progress bar.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Progress {
+    pub done: u64,
+    pub total: u64,
+    pub violations: u64,
+}
+
+/// Search seeds `first..first + count` on `threads` threads; stop at the first violation (the
+/// smallest violating seed among those run). `progress` is called now and then from the caller's
+/// thread.
+pub fn search(
+    rule: Option<Rule>,
+    first: u64,
+    count: u64,
+    threads: usize,
+    mut progress: impl FnMut(Progress),
+) -> Option<Found> {
+    let next = AtomicU64::new(first);
+    let done = AtomicU64::new(0);
+    let stop = AtomicBool::new(false);
+    let found: Mutex<Option<Found>> = Mutex::new(None);
+    std::thread::scope(|s| {
+        for _ in 0..threads.max(1) {
+            s.spawn(|| loop {
+                let seed = next.fetch_add(1, Ordering::Relaxed);
+                if seed >= first + count || stop.load(Ordering::Relaxed) {
+                    break;
+                }
+                let t = run(seed, rule);
+                if let Some(v) = t.sim().violations.first() {
+                    let mut f = found.lock().unwrap();
+                    if f.as_ref().is_none_or(|f| seed < f.seed) {
+                        *f = Some(Found { seed, record: t.record().clone(), violation: v.to_string() });
+                    }
+                    stop.store(true, Ordering::Relaxed);
+                }
+                done.fetch_add(1, Ordering::Relaxed);
+            });
+        }
+        loop {
+            let d = done.load(Ordering::Relaxed);
+            let v = found.lock().unwrap().is_some() as u64;
+            progress(Progress { done: d, total: count, violations: v });
+            if d >= count || stop.load(Ordering::Relaxed) {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(200));
+        }
+    });
+    found.into_inner().unwrap()
+}
+
+/// Replay a record at its actions' times (skipping refused actions), then run on for two
+/// simulated seconds; the time of the first violation, if any.
+pub fn violates(rec: &Record) -> Option<u64> {
+    let mut s = crate::Sim::new(rec.config.clone()).ok()?;
+    for a in &rec.actions {
+        s.run_until(a.time);
+        if !s.violations.is_empty() {
+            break;
+        }
+        let _ = s.act(a.action.clone());
+    }
+    s.run_until(rec.actions.last().map_or(0, |a| a.time) + 2000 * MS);
+    s.violations.first().map(|v| v.time)
+}
+
+/// Shrink a violating record: drop each action the violation does not need (last first), then
+/// keep only the actions that still succeed when replayed. Returns the smaller record and the time
+/// of its violation.
+pub fn shrink(rec: &Record) -> (Record, u64) {
+    let mut rec = rec.clone();
+    rec.config.check_persistence = false;
+    let mut i = rec.actions.len();
+    while i > 0 {
+        i -= 1;
+        let mut fewer = rec.clone();
+        fewer.actions.remove(i);
+        if violates(&fewer).is_some() {
+            rec = fewer;
+        }
+    }
+    let end = violates(&rec).expect("a shrunk record still violates");
+    let mut s = crate::Sim::new(rec.config.clone()).expect("a valid config");
+    let mut kept = Record::new(rec.config.clone());
+    for a in &rec.actions {
+        s.run_until(a.time);
+        if s.act(a.action.clone()).is_ok() {
+            let mut a = a.clone();
+            a.events = s.stats.events;
+            kept.actions.push(a);
+        }
+    }
+    (kept, end)
+}
+
+/// A shrunk record as a scenario script ending at the violation.
+pub fn script(rec: &Record, end: u64) -> String {
+    let mut out = rec.script();
+    let last = rec.actions.last().map_or(0, |a| a.time);
+    out.push_str(&format!("run {}us\nshow\nexpect violation\n", end.saturating_sub(last) + 1));
+    out
+}
+
+/// A permalink's `run=` value that opens the record at its violation.
+pub fn permalink(rec: &Record, end: u64) -> String {
+    let sim = rec.replay(end).expect("the record replays");
+    let at = Position { time: sim.time, events: sim.stats.events, applied: rec.actions.len() };
+    crate::codec::to_base64(&crate::codec::encode_record(rec, at))
+}
