@@ -2,7 +2,7 @@
 // Each `update*` function only touches the DOM when what it shows has changed.
 import { termColor, memberState, linkState } from './render.js';
 
-export const PROPERTIES = ['Election Safety', 'Leader Append-Only', 'Log Matching', 'Leader Completeness', 'State Machine Safety'];
+export const PROPERTIES = ['Election Safety', 'Leader Append-Only', 'Log Matching', 'Leader Completeness', 'State Machine Safety', 'Committed entries kept', 'Linearizability'];
 
 const TEMPLATE = `
 <div class="root" part="root">
@@ -27,7 +27,7 @@ const TEMPLATE = `
     <span class="st-leader"></span>
     <span class="st-seed">seed <code></code> <button class="linkish" data-cmd="copy">copy link</button></span>
     <span class="st-msgs"></span>
-    <span class="st-unsafe" hidden title="The Figure 8 rule is broken on purpose (Protocol switches)">⚠ unsafe commit rule on</span>
+    <span class="st-unsafe" hidden title="A rule is broken on purpose (Break a rule)"></span>
     <span class="st-event" title="What the last single step did"></span>
   </div>
   <div class="notices" role="status"></div>
@@ -115,6 +115,11 @@ const TEMPLATE = `
         <div class="opts"></div>
         <p class="foot">§ = Raft paper · thesis = Ongaro's dissertation</p>
       </section>
+      <section class="rules">
+        <h3>Break a rule <small>one at a time</small></h3>
+        <div class="rule-list" role="radiogroup" aria-label="break a rule"></div>
+        <p class="rule-why" aria-live="polite"></p>
+      </section>
       <section class="net">
         <h3>Network</h3>
         <div class="row">
@@ -141,23 +146,43 @@ function describe(s) {
 }
 
 /** The protocol switches and network dials, from the settings' one definition (Rust). */
-function buildSettings(ui, settings) {
-  for (const s of settings.filter((x) => x.group === 'protocol')) {
+function buildSettings(ui, settings, rules) {
+  // Break a rule: one radio per rule of the catalogue (Rust's raft::rules), plus "none".
+  ui.rules = rules;
+  ui.ruleInputs = [];
+  for (const r of [{ id: 'none', rule: 'every rule intact', source: '' }, ...rules]) {
+    const label = document.createElement('label');
+    label.className = r.id === 'none' ? 'check' : 'check danger';
+    const input = document.createElement('input');
+    input.type = 'radio';
+    input.name = 'break';
+    input.value = r.id;
+    const text = document.createElement('span');
+    text.textContent = r.id === 'none' ? r.rule : r.id;
+    label.title = r.source ? `${r.rule} (${r.source})` : r.rule;
+    label.append(input, ' ', text);
+    if (r.scenario) {
+      const show = document.createElement('button');
+      show.className = 'linkish';
+      show.dataset.scenario = r.scenario;
+      show.textContent = 'show me';
+      show.title = `Play the scenario that shows what breaking "${r.id}" does`;
+      label.append(' ', show);
+    }
+    ui.ruleList.append(label);
+    ui.ruleInputs.push(input);
+  }
+  for (const s of settings.filter((x) => x.group === 'protocol' && x.unit !== 'rules')) {
     const d = describe(s);
     const label = document.createElement('label');
     label.title = d.doc;
     const input = document.createElement('input');
     input.dataset.opt = s.name;
     if (s.unit === 'bool') {
-      label.className = s.name.startsWith('unsafe_') ? 'check danger' : 'check';
+      label.className = 'check';
       input.type = 'checkbox';
       label.append(input, ' ');
       const text = document.createElement('span');
-      if (s.name.startsWith('unsafe_')) {
-        const b = document.createElement('b');
-        b.textContent = 'Break a rule: ';
-        text.append(b);
-      }
       text.append(d.label);
       label.append(text);
     } else {
@@ -200,7 +225,7 @@ function buildSettings(ui, settings) {
 
 /** Build the widget's DOM in `root` (a shadow root); returns handles to the parts. `settings`:
  * Playground.settings(). */
-export function buildDom(root, settings) {
+export function buildDom(root, settings, rules = []) {
   const t = document.createElement('template');
   t.innerHTML = TEMPLATE;
   root.appendChild(t.content.cloneNode(true));
@@ -248,6 +273,8 @@ export function buildDom(root, settings) {
     memErr: $('.mem-err'),
     opts: [],
     optsBox: $('.switches .opts'),
+    ruleList: $('.rules .rule-list'),
+    ruleWhy: $('.rules .rule-why'),
     netBox: $('.net .grid'),
     strip: $('canvas.strip'),
     scrubber: $('.scrubber'),
@@ -266,7 +293,7 @@ export function buildDom(root, settings) {
     logsizer: $('.logsizer'),
     keys: {},
   };
-  buildSettings(ui, settings);
+  buildSettings(ui, settings, rules);
   ui.safety.innerHTML = PROPERTIES.map((p) => `<li data-prop="${p}"><span class="tick">✓</span> ${p}</li>`).join('');
   return ui;
 }
@@ -309,7 +336,8 @@ export function updateStatus(ui, v, playing, next) {
   ui.leader.classList.toggle('none', v.leader == null);
   setText(ui.seed, v.seed);
   setText(ui.msgs, `${v.stats.delivered} delivered · ${v.stats.lost} lost · ${v.messages.length} in flight`);
-  ui.unsafe.hidden = !v.config.unsafe_commit_old_terms;
+  ui.unsafe.hidden = v.config.break === 'none';
+  setText(ui.unsafe, `⚠ broken on purpose: ${v.config.break}`);
   const label = playing ? '❚❚ Pause' : '▶ Play';
   setText(ui.play, label);
   ui.play.setAttribute('aria-pressed', String(playing));
@@ -398,6 +426,16 @@ export function updateSwitches(ui, v, active) {
     else if (input === active) ui.keys.opts = null;
     else input.value = String(val);
   }
+  for (const input of ui.ruleInputs) input.checked = input.value === c.break;
+  const broken = c.break === 'none' ? [] : c.break.split(',');
+  const why = broken.map((id) => ui.rules.find((r) => r.id === id)).filter(Boolean);
+  setText(
+    ui.ruleWhy,
+    why.length
+      ? why.map((r) => `Broken: ${r.rule} (${r.source}). ${r.explanation} Caught by: ${r.caught_by}.`).join(' ')
+      : 'Every rule of Raft is intact: the checker should never fire. Pick a rule to switch it off, or "show me" to watch what it prevents.',
+  );
+  ui.ruleWhy.classList.toggle('on', why.length > 0);
 }
 
 const chip = (v, id, extra = '') => {

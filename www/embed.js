@@ -86,6 +86,14 @@ function readAttributes(el) {
     if (/^\d+$/.test(load.trim()) && n <= 10000) config.load = n;
     else problems.push(`load="${load}" is not a number of client writes per simulated second (0–10000): no background load.`);
   }
+  const brk = el.getAttribute('break');
+  if (brk != null && brk.trim() !== '') {
+    const ids = brk.split(',').map((w) => w.trim()).filter(Boolean);
+    const known = (Playground.rules() ?? []).map((r) => r.id);
+    const bad = ids.filter((id) => id !== 'none' && !known.includes(id));
+    if (bad.length) problems.push(`break="${brk}": there is no rule ${bad.join(', ')} (rules: ${known.join(', ')}): every rule intact.`);
+    else config.break = ids.join(',');
+  }
   let speed = DEFAULT_SPEED;
   const sp = el.getAttribute('speed');
   if (sp != null && sp.trim() !== '') {
@@ -122,7 +130,7 @@ function readAttributes(el) {
 }
 
 class RaftPlayground extends HTMLElement {
-  static observedAttributes = ['servers', 'seed', 'speed', 'scenario', 'load', 'run', 'controls', 'panels', 'height', 'theme'];
+  static observedAttributes = ['servers', 'seed', 'speed', 'scenario', 'load', 'run', 'controls', 'panels', 'height', 'theme', 'break'];
 
   #pg = null;
   #view = null;
@@ -449,7 +457,7 @@ class RaftPlayground extends HTMLElement {
     // Parameters from the page URL (index.html opts in with the url-params attribute).
     if (this.hasAttribute('url-params')) {
       const q = new URLSearchParams(location.search);
-      for (const k of ['seed', 'servers', 'scenario', 'load', 'run']) if (q.has(k)) this.setAttribute(k, q.get(k));
+      for (const k of ['seed', 'servers', 'scenario', 'load', 'run', 'break']) if (q.has(k)) this.setAttribute(k, q.get(k));
     }
     const root = this.shadowRoot;
     root.textContent = '';
@@ -461,7 +469,7 @@ class RaftPlayground extends HTMLElement {
       root.textContent = `The simulator could not start: ${message(e)}`;
       return;
     }
-    const ui = (this.#ui = C.buildDom(root, settings));
+    const ui = (this.#ui = C.buildDom(root, settings, Playground.rules()));
     const a = readAttributes(this);
     a.problems.forEach((p) => this.#notice(p, 'warn'));
     this.#applyLayout(a);
@@ -873,9 +881,22 @@ class RaftPlayground extends HTMLElement {
           }
         }
         if (!this.#act({ type: 'options', [k]: x })) ui.keys.opts = null;
-        else if (k === 'unsafe_commit_old_terms' && x) this.#notice('Unsafe rule on: leaders may commit entries of earlier terms by counting replicas (Figure 8). Watch the safety checker.', 'warn');
       };
       if (input.type === 'number') input.onblur = () => this.#invalidate();
+    }
+    // Break a rule: one at a time, live; "show me" plays the scenario that shows the failure.
+    for (const input of ui.ruleInputs) {
+      input.onchange = () => {
+        if (!this.#act({ type: 'options', break: input.value })) return void (ui.keys.opts = null);
+        const r = ui.rules.find((x) => x.id === input.value);
+        if (r) this.#notice(`Rule broken on purpose: ${r.rule} (${r.source}). ${r.caught_by} should catch what goes wrong.`, 'warn');
+      };
+    }
+    for (const b of ui.ruleList.querySelectorAll('button[data-scenario]')) {
+      b.onclick = (e) => {
+        e.preventDefault();
+        this.#playScenario(b.dataset.scenario);
+      };
     }
 
     // Membership.

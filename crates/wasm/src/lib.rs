@@ -169,6 +169,12 @@ mod bindings {
             to_js(&scenarios())
         }
 
+        /// The rules that can be broken on purpose: `[{id, source, rule, explanation, caught_by,
+        /// scenario}]` (`scenario`: the built-in scenario showing the failure).
+        pub fn rules() -> Result<JsValue, JsError> {
+            to_js(&crate::scenarios::rules())
+        }
+
         /// Recorded actions still ahead of the position shown.
         pub fn scheduled(&self) -> usize {
             self.tl.record().actions.len().saturating_sub(self.tl.position().applied)

@@ -68,3 +68,32 @@ pub fn scripted(text: &str) -> Result<Record, String> {
     let rec = sim::script::record(text)?;
     Ok(Record { config: SimConfig { check_persistence: false, ..rec.record.config }, actions: rec.record.actions })
 }
+
+/// A rule of the catalogue (`raft::rules`) as the page's "Break a rule" panel shows it.
+#[derive(Serialize, Debug)]
+pub struct RuleView {
+    pub id: &'static str,
+    pub source: &'static str,
+    pub rule: &'static str,
+    pub explanation: &'static str,
+    pub caught_by: &'static str,
+    /// The built-in scenario that shows the failure: the one whose `config` breaks this rule.
+    pub scenario: Option<&'static str>,
+}
+
+pub fn rules() -> Vec<RuleView> {
+    raft::Rule::ALL
+        .iter()
+        .map(|r| {
+            let i = r.info();
+            let word = format!("break={}", i.id);
+            let scenario = SCENARIOS
+                .iter()
+                .find(|(_, text)| {
+                    text.lines().find(|l| l.starts_with("config ")).is_some_and(|l| l.split_whitespace().any(|w| w == word))
+                })
+                .map(|(name, _)| *name);
+            RuleView { id: i.id, source: i.source, rule: i.rule, explanation: i.explanation, caught_by: i.caught_by, scenario }
+        })
+        .collect()
+}

@@ -172,3 +172,16 @@ fn the_view_carries_only_the_log_window_asked_for() {
     assert_eq!(s.log.len(), crate::view::LOG_WINDOW);
     assert_eq!(s.log.last().unwrap().index, s.log_last);
 }
+
+#[test]
+fn every_rule_names_the_built_in_scenario_that_shows_it() {
+    let rules = crate::scenarios::rules();
+    assert_eq!(rules.len(), raft::Rule::ALL.len());
+    for r in &rules {
+        if r.id == "reply-before-persist" {
+            continue; // its scenario needs disks that take time (see the disk model)
+        }
+        let name = r.scenario.unwrap_or_else(|| panic!("{}: no scenario", r.id));
+        assert!(crate::scenarios::SCENARIOS.iter().any(|(n, _)| *n == name));
+    }
+}
