@@ -503,6 +503,8 @@ impl StripBuilder {
             What::Action { .. } => match action {
                 Some(Action::Crash(c)) => self.change(*c, n.time, None, Some(false)),
                 Some(Action::Restart(c)) => self.change(*c, n.time, None, Some(true)),
+                // A set-up's note carries the term it left the server in.
+                Some(a) if a.is_setup() => self.change(id, n.time, Some(n.term), None),
                 Some(Action::AddServer) => {
                     let id = self.open.len() as NodeId + 1;
                     self.change(id, n.time, None, None);
