@@ -126,6 +126,13 @@ fn a_record_with_set_up_replays_and_links_to_the_same_run() {
     assert_eq!(terms(&tl.sim().node(1).unwrap().log), vec![1, 1, 2], "time 0 shows the set-up");
     tl.seek(rec.end);
     assert_eq!(tl.sim().digest(), rec.digest);
+    // A fresh timeline carries out just its set-up: the figure at time 0, the story still ahead.
+    let mut tl = Timeline::from_record(rec.record.clone()).unwrap();
+    assert!(tl.apply_setup());
+    assert_eq!((tl.position().applied, tl.position().events, tl.sim().time), (5, 0, 0));
+    assert_eq!(terms(&tl.sim().node(3).unwrap().log), vec![1, 1]);
+    tl.run_until(rec.end);
+    assert_eq!(tl.sim().digest(), rec.digest);
     // A set-up recorded after the first event does not replay.
     let late = Record {
         config: rec.record.config.clone(),
