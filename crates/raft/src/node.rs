@@ -447,6 +447,13 @@ impl Node {
         out.messages.push(Message { from: self.id, to, term, body });
     }
 
+    /// For a driver setting up a starting state by hand (the playground's `commit S1 7`): take the
+    /// log as committed through `index` (at most its last entry, never back) and apply it.
+    pub fn commit_to(&mut self, index: Index, out: &mut Ready) {
+        self.commit_index = self.commit_index.max(index.min(self.log.last_index()));
+        self.apply_committed(out);
+    }
+
     /// If commitIndex > lastApplied: apply log[lastApplied+1..=commitIndex] in order.
     fn apply_committed(&mut self, out: &mut Ready) {
         while self.last_applied < self.commit_index {

@@ -8,7 +8,7 @@
 use crate::config::SimConfig;
 use crate::network::NetConfig;
 use crate::settings::{self, Group, Meta, Visitor};
-use raft::{NodeId, Op};
+use raft::{Index, NodeId, Op, Term};
 use std::fmt;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -46,6 +46,13 @@ pub enum Action {
     /// next ids, in order), `remove` are members. `change -1 -2 +6 +7` replaces S1 and S2 by S6 and
     /// S7: the new servers catch up as learners, then one C_old,new, then C_new.
     Change { add: Vec<NodeId>, remove: Vec<NodeId> },
+    /// Set-up, before anything happens ([`crate::setup`]): a server's log, by the terms of its
+    /// entries from index 1 (each entry's command is made from its index and term).
+    SetLog { server: NodeId, terms: Vec<Term> },
+    /// Set-up: a server's current term, with no vote cast in it.
+    SetTerm { server: NodeId, term: Term },
+    /// Set-up: a server has committed (and applied) its log through `index`.
+    SetCommit { server: NodeId, index: Index },
 }
 
 /// What parsing an action needs from the running cluster: who leads (for `leader`), and the
@@ -85,6 +92,9 @@ impl Action {
         "transfer",
         "change",
         "break",
+        "log",
+        "term",
+        "commit",
     ];
 
     /// Read an action line (the inverse of `Display`). `None`: the line is not an action.
@@ -147,6 +157,19 @@ impl Action {
                 };
                 Ok(Action::Link { a, b, up: first == "repair" })
             }
+            "log" => {
+                let terms = args.get(1..).unwrap_or(&[]).iter().map(|w| number(w, "term")).collect::<Result<_, _>>()?;
+                Ok(Action::SetLog { server: server(0)?, terms })
+            }
+            "term" | "commit" => {
+                let [_, n] = args else { return Err(format!("`{first}` takes a server and a number")) };
+                let server = server(0)?;
+                Ok(if first == "term" {
+                    Action::SetTerm { server, term: number(n, "term")? }
+                } else {
+                    Action::SetCommit { server, index: number(n, "index")? }
+                })
+            }
             "heal" => none(Action::Heal),
             "change" => {
                 let (mut add, mut remove) = (Vec::new(), Vec::new());
@@ -189,7 +212,10 @@ impl Action {
             | Action::Isolate(id)
             | Action::RemoveServer(id)
             | Action::Transfer(id)
-            | Action::Request { server: id, .. } => vec![*id],
+            | Action::Request { server: id, .. }
+            | Action::SetLog { server: id, .. }
+            | Action::SetTerm { server: id, .. }
+            | Action::SetCommit { server: id, .. } => vec![*id],
             Action::Link { a, b, .. } => vec![*a, *b],
             Action::OneWay { from, to, .. } => vec![*from, *to],
             Action::Partition(groups) => groups.iter().flatten().copied().collect(),
@@ -262,6 +288,12 @@ impl fmt::Display for Action {
                 }
                 Ok(())
             }
+            Action::SetLog { server, terms } => {
+                write!(f, "log S{server}")?;
+                terms.iter().try_for_each(|t| write!(f, " {t}"))
+            }
+            Action::SetTerm { server, term } => write!(f, "term S{server} {term}"),
+            Action::SetCommit { server, index } => write!(f, "commit S{server} {index}"),
             Action::SetNet(n) => {
                 let mut n = *n;
                 write!(f, "net {}", words(|w| settings::visit_net(&mut n, w)))
@@ -272,6 +304,11 @@ impl fmt::Display for Action {
             }
         }
     }
+}
+
+/// A whole number in an action line (a term or an index).
+fn number(word: &str, what: &str) -> Result<u64, String> {
+    word.parse().map_err(|_| format!("bad {what} {word:?}: expected a whole number"))
 }
 
 /// Parse a command as the page and scripts write it: `x <- 3` (write), `x += 1` (add) or `x?` (read).
@@ -375,6 +412,10 @@ pub(crate) mod tests {
             Action::RemoveServer(2),
             Action::Change { add: vec![6, 7], remove: vec![1, 2] },
             Action::Transfer(4),
+            Action::SetLog { server: 1, terms: vec![1, 1, 4, 4, 5, 6, 6, 6] },
+            Action::SetLog { server: 7, terms: vec![] },
+            Action::SetTerm { server: 2, term: 8 },
+            Action::SetCommit { server: 3, index: 7 },
         ]
     }
 
@@ -391,6 +432,10 @@ pub(crate) mod tests {
         assert!(Action::parse("crash", &ctx).unwrap().is_err());
         assert!(Action::parse("crash 1 2", &ctx).unwrap().is_err());
         assert!(Action::parse("crash 99", &ctx).unwrap().is_err());
+        assert_eq!(Action::parse("log 2 1 3", &ctx), Some(Ok(Action::SetLog { server: 2, terms: vec![1, 3] })));
+        assert!(Action::parse("log S1 1 x", &ctx).unwrap().unwrap_err().contains("bad term \"x\""));
+        assert!(Action::parse("term S1", &ctx).unwrap().unwrap_err().contains("a server and a number"));
+        assert!(Action::parse("commit S1 -1", &ctx).unwrap().unwrap_err().contains("bad index"));
         assert!(Action::parse("set bogus=1", &ctx).unwrap().unwrap_err().contains("unknown setting"));
         assert!(Action::parse("set drop=5%", &ctx).unwrap().unwrap_err().contains("cannot change"));
         // A partial `set` keeps the other switches as they are.

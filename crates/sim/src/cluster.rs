@@ -139,6 +139,8 @@ pub struct Sim {
     ready: Ready,
     /// The event being processed, for violation reports (formatted only when one is found).
     pub(crate) current_event: CurrentEvent,
+    /// An action other than set-up has been carried out: set-up is over ([`crate::setup`]).
+    pub(crate) acted: bool,
 }
 
 impl Sim {
@@ -164,6 +166,7 @@ impl Sim {
             notes: Vec::new(),
             ready: Ready::default(),
             current_event: CurrentEvent::Start,
+            acted: false,
             cfg,
         };
         for _ in 0..n {
@@ -570,8 +573,13 @@ impl Sim {
         if leading && n.commit_index > b.commit_index {
             let entry_term = n.log.term(n.commit_index).unwrap_or(n.snapshot.last_term);
             push(term, What::Commit { index: n.commit_index, entry_term });
-            if (b.commit_index + 1..=n.commit_index).contains(&n.config_index) {
-                push(term, What::ConfigCommitted { index: n.config_index, config: n.config });
+            // Every configuration entry this step committed (C_old,new is followed at once by C_new,
+            // so the one in force may already be newer).
+            let from = (b.commit_index + 1).max(n.log.first_index());
+            for (k, e) in n.log.slice(from, n.commit_index.saturating_sub(from - 1) as usize).enumerate() {
+                if let EntryData::Config(config) = e.data {
+                    push(term, What::ConfigCommitted { index: from + k as u64, config });
+                }
             }
         }
         if role == Role::Leader && n.config_index > b.config_index {
@@ -593,7 +601,7 @@ impl Sim {
         }
     }
 
-    fn check(&mut self, id: NodeId, before: Before, ready: &Ready) {
+    pub(crate) fn check(&mut self, id: NodeId, before: Before, ready: &Ready) {
         let (log_from, snapshot) = (ready.persist_log_from, ready.installed_snapshot);
         let mut found = Vec::new();
         {

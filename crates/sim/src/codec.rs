@@ -209,13 +209,29 @@ pub fn put_action(w: &mut Writer, a: &Action) {
             id(w, *s);
         }
         Action::Change { add, remove } => {
-            w.byte(14);
+            w.byte(17);
             for list in [add, remove] {
                 w.u64(list.len() as u64);
                 for s in list {
                     id(w, *s);
                 }
             }
+        }
+        Action::SetLog { server, terms } => {
+            w.byte(14);
+            id(w, *server);
+            w.u64(terms.len() as u64);
+            terms.iter().for_each(|&t| w.u64(t));
+        }
+        Action::SetTerm { server, term } => {
+            w.byte(15);
+            id(w, *server);
+            w.u64(*term);
+        }
+        Action::SetCommit { server, index } => {
+            w.byte(16);
+            id(w, *server);
+            w.u64(*index);
         }
     }
 }
@@ -271,6 +287,16 @@ pub fn get_action(r: &mut Reader) -> Result<Action, String> {
         12 => Action::Transfer(id(r)?),
         13 => Action::OneWay { from: id(r)?, to: id(r)?, up: r.byte()? != 0 },
         14 => {
+            let server = id(r)?;
+            let n = r.u64()?;
+            if n > crate::setup::MAX_ENTRIES as u64 {
+                return Err("a set-up log in the link is too long".into());
+            }
+            Action::SetLog { server, terms: (0..n).map(|_| r.u64()).collect::<Result<_, _>>()? }
+        }
+        15 => Action::SetTerm { server: id(r)?, term: r.u64()? },
+        16 => Action::SetCommit { server: id(r)?, index: r.u64()? },
+        17 => {
             let list = |r: &mut Reader| -> Result<Vec<raft::NodeId>, String> {
                 let n = r.u64()?;
                 if n > 64 {

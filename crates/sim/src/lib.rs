@@ -23,6 +23,7 @@ pub mod record;
 pub mod rng;
 pub mod script;
 pub mod settings;
+pub mod setup;
 pub mod timeline;
 
 pub use action::{parse_op, Action};

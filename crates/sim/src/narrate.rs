@@ -164,6 +164,19 @@ impl Note {
                 write!(out, "client {client}: `{op}` refused by S{s}: its session expired (not applied)")
             }
             What::Action { index } => match action {
+                Some(Action::SetLog { terms, .. }) if terms.is_empty() => write!(out, "set-up: S{s}'s log is empty"),
+                Some(Action::SetLog { terms, .. }) => {
+                    let n = terms.len();
+                    let terms: Vec<String> = terms.iter().map(|t| t.to_string()).collect();
+                    let entries = if n == 1 { "1 entry, of term".into() } else { format!("{n} entries, of terms") };
+                    write!(out, "set-up: S{s}'s log holds {entries} {}; S{s} is in term {t}", terms.join(" "))
+                }
+                Some(Action::SetTerm { term, .. }) => {
+                    write!(out, "set-up: S{s}'s current term is {term}, with no vote cast")
+                }
+                Some(Action::SetCommit { index, .. }) => {
+                    write!(out, "set-up: S{s} has committed and applied its log through index {index}")
+                }
                 Some(a) => write!(out, "you: {a}"),
                 None => write!(out, "user action {}", index + 1),
             },

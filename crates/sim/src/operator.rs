@@ -22,6 +22,9 @@ impl Sim {
         for id in action.servers() {
             self.check_server(id)?;
         }
+        if action.is_setup() {
+            return self.validate_setup(action);
+        }
         match action {
             Action::AddServer if self.servers.len() as u32 >= MAX_SERVERS => {
                 return Err(format!("at most {MAX_SERVERS} servers"));
@@ -69,6 +72,12 @@ impl Sim {
     /// Carry out a user action at the current time. Bad input changes nothing and says why.
     pub fn act(&mut self, action: Action) -> Result<(), String> {
         self.validate(&action)?;
+        if action.is_setup() {
+            // Recorded after it is carried out, so its narration carries the term it leaves.
+            self.apply_setup(&action);
+            self.record(&action);
+            return Ok(());
+        }
         // Operator requests go to the leader, which may refuse them: then nothing happened.
         let admin = match &action {
             Action::AddServer => {
@@ -145,6 +154,7 @@ impl Sim {
             Action::AddServer | Action::RemoveServer(_) | Action::Transfer(_) | Action::Change { .. } => {
                 unreachable!("handled above")
             }
+            Action::SetLog { .. } | Action::SetTerm { .. } | Action::SetCommit { .. } => unreachable!("handled above"),
         }
         Ok(())
     }
@@ -157,6 +167,7 @@ impl Sim {
         self.digest.bytes(&w.0);
         let index = self.stats.actions as usize;
         self.stats.actions += 1;
+        self.acted |= !action.is_setup();
         let server = action.servers().first().copied().unwrap_or(0);
         let term = self.node(server).map_or(0, |n| n.current_term);
         self.note(server, term, What::Action { index });

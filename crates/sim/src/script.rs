@@ -4,6 +4,9 @@
 //! # a comment
 //! config servers=5 seed=7 election_timeout=100ms heartbeat=50ms latency=10-15ms drop=0% pre_vote=on
 //!                         # every setting by its one name (`sim::settings`; `raft-sim settings`)
+//! log S1 1 1 4 4          # set-up, before the first run (`sim::setup`): S1's log by entry terms,
+//! term S1 7               # its current term (no vote),
+//! commit S1 3             # and that it has committed and applied through index 3
 //! run 1s                  # advance simulated time
 //! expect leader           # fails the script if there is no leader
 //! request leader x <- 3   # a client command to a server (a number or `leader`)
@@ -15,8 +18,9 @@
 //! show                    # print every server's state (golden traces)
 //! expect committed x <- 3 # the command is committed on a majority
 //! expect no-leader | expect leader 3 | expect term 2 | expect not-committed x <- 3
-//! expect voters 1,2,3 | expect learners 4 | expect role 2 follower | expect term-of 2 5
+//! expect voters 1,2,3 | expect learners 4 | expect outgoing 1,2,3 (C_old while joint; `-`: none) | expect role 2 follower | expect term-of 2 5
 //! expect snapshot 2 | expect kv 2 x=3 | expect last-index 2 7 | expect answered 3 value 7
+//! expect log 2 1 1 4 4    # S2's whole log by terms from index 1 (`_`: compacted, term unknown)
 //! add-server | remove SERVER | transfer SERVER   # membership changes, leadership transfer
 //! digest                  # print the run's fingerprint
 //! expect violation        # (last line) the run must break a safety property; it stops there
@@ -30,7 +34,7 @@ use crate::record::Record;
 pub use crate::settings::parse_duration;
 use crate::settings::Group;
 use crate::timeline::Timeline;
-use raft::{EntryData, NodeId, Op, Role};
+use raft::{EntryData, NodeId, Op, Role, Term};
 use std::fmt::Write;
 
 /// Run a script and return what it printed. An `expect` that does not hold, a malformed line or a
@@ -218,10 +222,14 @@ impl Runner {
                     Err(format!("`{op}` is committed on {count} servers (majority {majority})"))
                 }
             }
-            ["voters", ids] | ["learners", ids] => {
+            ["voters", ids] | ["learners", ids] | ["outgoing", ids] => {
                 let want = parse_ids(ids)?;
                 let c = sim.config();
-                let got = if words[0] == "voters" { c.voters } else { c.learners };
+                let got = match words[0] {
+                    "voters" => c.voters,
+                    "learners" => c.learners,
+                    _ => c.outgoing,
+                };
                 if got == want {
                     Ok(())
                 } else {
@@ -280,6 +288,38 @@ impl Runner {
                     Err(format!("expected S{id}'s log to end at index {want}, it ends at {got}"))
                 }
             }
+            ["log", id, want @ ..] => {
+                // The whole log by terms from index 1; `_` for an entry compacted into a snapshot
+                // (whose term only the snapshot's last entry still tells).
+                let id = self.server(id)?;
+                let want = want
+                    .iter()
+                    .map(|w| match *w {
+                        "_" => Ok(None),
+                        w => w
+                            .parse()
+                            .map(Some)
+                            .map_err(|_| format!("bad term {w:?}: a number, or _ for a compacted entry")),
+                    })
+                    .collect::<Result<Vec<Option<Term>>, String>>()?;
+                let sim = self.sim()?;
+                let log = sim.node(id).map_or(&sim.server(id).storage.log, |n| &n.log);
+                let got = known_terms(log);
+                if got == want {
+                    return Ok(());
+                }
+                if let Some(i) = (0..want.len().min(got.len())).find(|&k| got[k].is_none() && want[k].is_some()) {
+                    return Err(format!(
+                        "S{id} has compacted index {} into its snapshot (through index {}, term {}): its term there \
+                         is not known any more; write _ for it (its log is {})",
+                        i + 1,
+                        log.offset(),
+                        log.term(log.offset()).unwrap_or(0),
+                        terms_text(&got)
+                    ));
+                }
+                Err(format!("expected S{id}'s log to be {}, it is {}", terms_text(&want), terms_text(&got)))
+            }
             ["snapshot", id] => {
                 let id = self.server(id)?;
                 let n = self.sim()?.node(id).ok_or("that server is crashed")?;
@@ -305,6 +345,20 @@ impl Runner {
             _ => Err(format!("unknown expectation {:?}", words.join(" "))),
         }
     }
+}
+
+/// A log's terms from index 1, as far as it knows them: `None` inside its compacted prefix (a
+/// snapshot knows only the term of its last entry).
+fn known_terms(log: &raft::Log) -> Vec<Option<Term>> {
+    (1..=log.last_index()).map(|i| if i < log.offset() { None } else { log.term(i) }).collect()
+}
+
+fn terms_text(terms: &[Option<Term>]) -> String {
+    if terms.is_empty() {
+        return "empty".into();
+    }
+    let words: Vec<String> = terms.iter().map(|t| t.map_or("_".into(), |t| t.to_string())).collect();
+    words.join(" ")
 }
 
 fn parse_ids(list: &str) -> Result<raft::Set, String> {

@@ -281,6 +281,18 @@ impl Timeline {
         r
     }
 
+    /// Carry out the record's set-up (its leading `log`, `term` and `commit` actions, due before
+    /// anything happens), so the state shown is the one the run starts from: a figure, drawn at
+    /// time 0. Returns false if a set-up action failed on replay.
+    pub fn apply_setup(&mut self) -> bool {
+        while self.next_action().is_some_and(|a| a.action.is_setup() && self.sim.in_setup()) {
+            if self.apply_next().is_err() {
+                return false;
+            }
+        }
+        true
+    }
+
     /// When the next event or recorded action happens, if any.
     pub fn next_time(&mut self) -> Option<u64> {
         let action = self.next_action().map(|a| a.time);
@@ -503,6 +515,8 @@ impl StripBuilder {
             What::Action { .. } => match action {
                 Some(Action::Crash(c)) => self.change(*c, n.time, None, Some(false)),
                 Some(Action::Restart(c)) => self.change(*c, n.time, None, Some(true)),
+                // A set-up's note carries the term it left the server in.
+                Some(a) if a.is_setup() => self.change(id, n.time, Some(n.term), None),
                 Some(Action::AddServer) => {
                     let id = self.open.len() as NodeId + 1;
                     self.change(id, n.time, None, None);

@@ -120,6 +120,9 @@ pub const ACTION_TYPES: &[&str] = &[
     "remove_server",
     "transfer",
     "change",
+    "log",
+    "term",
+    "commit",
 ];
 
 /// An action as JS writes it: `{type: "crash", server: 2}`, `{type: "request", server: 1,
@@ -140,6 +143,9 @@ pub fn action_from(v: &JsIn, sim: &Sim) -> Result<Action, String> {
         "cut" | "repair" => &["a", "b", "one_way"],
         "heal" | "add_server" => &[],
         "change" => &["add", "remove"],
+        "log" => &["server", "terms"],
+        "term" => &["server", "term"],
+        "commit" => &["server", "index"],
         // The settings of their group, checked by name below.
         "network" | "options" => &[],
         _ => return Err(format!("unknown action type {ty:?}: one of {}", ACTION_TYPES.join(", "))),
@@ -154,6 +160,13 @@ pub fn action_from(v: &JsIn, sim: &Sim) -> Result<Action, String> {
         match get(k) {
             Some(JsIn::Number(x)) if x.fract() == 0.0 && *x >= 0.0 && *x <= u32::MAX as f64 => Ok(*x as u32),
             Some(other) => Err(format!("{ty}: {k} must be a server number, got {}", other.kind())),
+            None => Err(format!("{ty}: missing {k}")),
+        }
+    };
+    let whole = |k: &str, x: Option<&JsIn>| -> Result<u64, String> {
+        match x {
+            Some(JsIn::Number(x)) if x.fract() == 0.0 && *x >= 0.0 && *x <= 9007199254740991.0 => Ok(*x as u64),
+            Some(other) => Err(format!("{ty}: {k} must be a whole number, got {}", other.kind())),
             None => Err(format!("{ty}: missing {k}")),
         }
     };
@@ -224,6 +237,18 @@ pub fn action_from(v: &JsIn, sim: &Sim) -> Result<Action, String> {
             };
             Action::Change { add: list("add")?, remove: list("remove")? }
         }
+        "log" => {
+            let Some(JsIn::List(terms)) = get("terms") else {
+                return Err("log: terms must be an array of the entries' terms, e.g. [1, 1, 4]".into());
+            };
+            if terms.len() > sim::setup::MAX_ENTRIES {
+                return Err(format!("log: at most {} entries", sim::setup::MAX_ENTRIES));
+            }
+            let terms = terms.iter().map(|t| whole("terms", Some(t))).collect::<Result<_, _>>()?;
+            Action::SetLog { server: id("server")?, terms }
+        }
+        "term" => Action::SetTerm { server: id("server")?, term: whole("term", get("term"))? },
+        "commit" => Action::SetCommit { server: id("server")?, index: whole("index", get("index"))? },
         "network" | "options" => {
             let rest = JsIn::Object(fields.iter().filter(|(k, _)| k != "type").cloned().collect());
             let s = settings_from(&rest)?;

@@ -106,8 +106,11 @@ mod bindings {
     }
 
     impl Playground {
+        /// A playground at the start of `start`, its set-up carried out (a figure shows at once).
         fn of(start: Record) -> Result<Playground, JsError> {
-            Ok(Playground { tl: Timeline::from_record(start.clone()).map_err(err)?, start })
+            let mut tl = Timeline::from_record(start.clone()).map_err(err)?;
+            tl.apply_setup();
+            Ok(Playground { tl, start })
         }
     }
 
@@ -303,6 +306,7 @@ mod bindings {
         /// its recorded future; free play starts over with the same config).
         pub fn reset(&mut self) {
             self.tl = Timeline::from_record(self.start.clone()).expect("it was valid");
+            self.tl.apply_setup();
         }
 
         pub fn time_ms(&self) -> f64 {

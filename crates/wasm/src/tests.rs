@@ -185,3 +185,35 @@ fn every_rule_names_the_built_in_scenario_that_shows_it() {
         assert!(crate::scenarios::SCENARIOS.iter().any(|(n, _)| *n == name));
     }
 }
+
+#[test]
+fn set_up_actions_come_from_objects_and_lines_only_at_time_zero() {
+    let mut sim = Sim::new(config("{}").unwrap()).unwrap();
+    let log = input::action_from(&js(r#"{"type":"log","server":2,"terms":[1,1,3]}"#), &sim).unwrap();
+    assert_eq!(log, sim::Action::SetLog { server: 2, terms: vec![1, 1, 3] });
+    sim.act(log).unwrap();
+    sim.act(input::action_from(&js(r#"{"type":"term","server":2,"term":5}"#), &sim).unwrap()).unwrap();
+    // A commit must be on a majority that no server without it could outvote.
+    assert!(input::action_from_line("commit S2 1", &sim).and_then(|a| sim.act(a)).unwrap_err().contains("lacks it"));
+    for line in ["log S1 1", "log S3 1", "commit S2 1"] {
+        sim.act(input::action_from_line(line, &sim).unwrap()).unwrap();
+    }
+    let v = build_view(&sim, None);
+    assert_eq!(v.servers[1].log.iter().map(|e| e.term).collect::<Vec<_>>(), vec![1, 1, 3]);
+    assert_eq!((v.servers[1].term, v.servers[1].commit_index), (5, 1));
+    for bad in [
+        r#"{"type":"log","server":2,"terms":"1 1"}"#,
+        r#"{"type":"log","server":2,"terms":[1,-1]}"#,
+        r#"{"type":"term","server":2}"#,
+        r#"{"type":"commit","server":2,"index":1.5}"#,
+        r#"{"type":"log","server":2,"terms":[1],"index":3}"#,
+    ] {
+        assert!(input::action_from(&js(bad), &sim).is_err(), "{bad} should be refused");
+    }
+    // After the first event: refused, and nothing changes.
+    sim.step();
+    let before = (sim.digest(), sim.node(1).unwrap().current_term);
+    let late = input::action_from(&js(r#"{"type":"term","server":1,"term":9}"#), &sim).unwrap();
+    assert!(sim.act(late).unwrap_err().contains("only comes first"));
+    assert_eq!((sim.digest(), sim.node(1).unwrap().current_term), before);
+}
