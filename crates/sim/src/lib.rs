@@ -11,6 +11,7 @@ pub mod clients;
 pub mod cluster;
 pub mod codec;
 pub mod config;
+pub mod datadriven;
 pub mod digest;
 pub mod invariants;
 pub mod linearizability;
