@@ -22,6 +22,7 @@ pub mod record;
 pub mod rng;
 pub mod script;
 pub mod settings;
+pub mod testenv;
 pub mod timeline;
 
 pub use action::{parse_op, Action};
