@@ -24,6 +24,7 @@ fn scenario_scripts_match_their_golden_transcripts() {
         let text = fs::read_to_string(script).unwrap();
         let out = sim::script::transcript(&text, true).unwrap_or_else(|e| panic!("{}: {e}", script.display()));
         let golden = script.with_extension("golden");
+        let name = format!("tests/scenarios/{}", golden.file_name().unwrap().to_string_lossy());
         if update {
             fs::write(&golden, &out).unwrap();
             continue;
@@ -31,7 +32,7 @@ fn scenario_scripts_match_their_golden_transcripts() {
         match fs::read_to_string(&golden) {
             Ok(want) => {
                 if let Some(d) = sim::datadriven::first_difference(&want, &out) {
-                    failures.push(format!("{}: {d}", golden.display()));
+                    failures.push(format!("{name}: {d}"));
                 }
             }
             Err(_) => failures.push(format!("{}: no golden file (run with UPDATE_GOLDEN=1)", script.display())),
