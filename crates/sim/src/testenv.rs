@@ -626,6 +626,27 @@ mod tests {
     }
 
     #[test]
+    fn messages_across_a_partition_or_to_a_crashed_server_are_lost_on_delivery() {
+        let mut env = TestEnv::new();
+        env.command("cluster 3").unwrap();
+        env.command("partition 1 | 2,3").unwrap();
+        env.command("crash 3").unwrap();
+        env.command("campaign 1").unwrap();
+        let out = env.command("deliver").unwrap();
+        assert_eq!(
+            out,
+            "S1→S2 RequestVote t1 last=0@0 (lost: partitioned)\nS1→S3 RequestVote t1 last=0@0 (lost: the receiver is down)\n"
+        );
+        env.command("heal").unwrap();
+        env.command("restart 3").unwrap();
+        env.command("isolate 2").unwrap();
+        env.command("campaign 1").unwrap();
+        env.command("stabilize").unwrap();
+        assert_eq!(env.node(1).role, Role::Leader, "S1 and S3 are a majority");
+        assert_eq!((env.node(2).current_term, env.node(3).current_term), (0, 2));
+    }
+
+    #[test]
     fn a_violation_fails_a_trace_unless_marked_and_a_marker_must_be_earned() {
         // Two logs that disagree below a matching entry: Log Matching cannot hold.
         let bad = "cluster 3\nlog S1 1 2\nlog S2 2 2\n";

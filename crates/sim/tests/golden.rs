@@ -66,6 +66,18 @@ fn a_transcript_shows_each_command_with_its_output_and_the_trace() {
 }
 
 #[test]
+fn tracing_changes_nothing_in_the_run() {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/scenarios/chaos.script");
+    let text = fs::read_to_string(path).unwrap();
+    let digest = |out: &str| out.lines().find(|l| l.starts_with("digest ")).map(str::to_string);
+    let plain = sim::script::run(&text).unwrap();
+    let traced = sim::script::transcript(&text, true).unwrap();
+    assert!(digest(&plain).is_some());
+    assert_eq!(digest(&traced), digest(&plain));
+    assert!(traced.lines().count() > 10 * plain.lines().count(), "the transcript holds the trace");
+}
+
+#[test]
 fn a_failed_expectation_names_the_line() {
     let err = sim::script::run("config servers=3 seed=1\nrun 1ms\nexpect leader\n").unwrap_err();
     assert!(err.starts_with("line 3: `expect leader`"), "{err}");
