@@ -80,11 +80,13 @@ fn run_full(text: &str, narrate: bool, trace: bool) -> Result<(Recorded, Transcr
         told: 0,
     };
     let mut transcript = Transcript::default();
+    // Comment lines since the last command: they go with the next one.
+    let mut comments = Vec::new();
     for (n, raw) in text.lines().enumerate() {
         let line = raw.split('#').next().unwrap_or("").trim();
         if line.is_empty() {
             if !raw.trim().is_empty() {
-                transcript.trailing.push(raw.trim().to_string());
+                comments.push(raw.trim().to_string());
             }
             continue;
         }
@@ -105,7 +107,7 @@ fn run_full(text: &str, narrate: bool, trace: bool) -> Result<(Recorded, Transcr
             }
         }
         transcript.blocks.push(Block {
-            comments: std::mem::take(&mut transcript.trailing),
+            comments: std::mem::take(&mut comments),
             command: raw.trim().to_string(),
             line: n + 1,
             output: Some(runner.out[start..].to_string()),
@@ -114,6 +116,7 @@ fn run_full(text: &str, narrate: bool, trace: bool) -> Result<(Recorded, Transcr
             break;
         }
     }
+    transcript.trailing = comments;
     runner.sim()?;
     let tl = runner.tl.take().expect("created");
     let sim = tl.sim();
