@@ -866,7 +866,7 @@ test('snapshots: with a small threshold the leader compacts; a restarted followe
       return install;
     }, f);
     assert.ok(seen, 'an InstallSnapshot message was in flight to the follower');
-    assert.match(seen.text, /^InstallSnapshot S\d+→S\d+ term \d+ \(snapshot through \d+@\d+\)$/);
+    assert.match(seen.text, /^S\d+→S\d+ InstallSnapshot t\d+ snapshot=\d+@\d+$/);
     r = await runUntil(page, 1000, (v, f) => v.servers[f - 1].commit_index === v.servers[v.leader - 1].commit_index, f);
     const s = r.v.servers[f - 1];
     L = r.v.servers[r.v.leader - 1];

@@ -136,6 +136,12 @@ pub struct Sim {
     /// and the command line's trace turn it on and drain `notes`).
     pub narrate: bool,
     pub notes: Vec<Note>,
+    /// Trace: a line for every message delivered (or lost on arrival) and every change a step
+    /// makes to a server's role, term, log or commit index ([`crate::narrate::changes`]), each
+    /// stamped with the time (off by default; scripts' `trace on` turns it on and drain `traced`).
+    /// It draws nothing from the RNG, so it never changes the run.
+    pub trace: bool,
+    pub traced: Vec<String>,
     ready: Ready,
     /// The event being processed, for violation reports (formatted only when one is found).
     pub(crate) current_event: CurrentEvent,
@@ -164,6 +170,8 @@ impl Sim {
             clients_dropped: 0,
             narrate: false,
             notes: Vec::new(),
+            trace: false,
+            traced: Vec::new(),
             ready: Ready::default(),
             current_event: CurrentEvent::Start,
             acted: false,
@@ -405,6 +413,16 @@ impl Sim {
                 self.digest.u64(1);
                 self.digest.u64(id);
                 self.digest.u64(up as u64);
+                if self.trace {
+                    let fate = if up {
+                        ""
+                    } else if self.server(to).node.is_none() {
+                        " (lost: the receiver is down)"
+                    } else {
+                        " (lost)"
+                    };
+                    self.trace_line(format!("{}{fate}", crate::narrate::describe(&f.msg)));
+                }
                 if !up {
                     self.stats.lost += 1;
                     return;
@@ -497,6 +515,12 @@ impl Sim {
         if self.narrate {
             self.narrate_step(id, before, ready);
         }
+        if self.trace {
+            let node = self.servers[id as usize - 1].node.as_ref().expect("live node");
+            for line in crate::narrate::changes(id, &before, node, ready) {
+                self.trace_line(line);
+            }
+        }
         // 2. Check the safety properties against what the step changed.
         self.check(id, before, ready);
         if ready.persist_snapshot {
@@ -532,6 +556,10 @@ impl Sim {
             let applied = self.stats.actions as u32;
             self.notes.push(Note { time: self.time, events: self.stats.events, applied, server, term, what });
         }
+    }
+
+    fn trace_line(&mut self, text: String) {
+        self.traced.push(format!("{:>9}ms {text}", crate::settings::ms3(self.time)));
     }
 
     /// What the step of server `id` did that is worth telling, by comparing before and after.

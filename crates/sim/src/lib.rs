@@ -11,6 +11,7 @@ pub mod clients;
 pub mod cluster;
 pub mod codec;
 pub mod config;
+pub mod datadriven;
 pub mod digest;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod explore;
@@ -24,6 +25,7 @@ pub mod rng;
 pub mod script;
 pub mod settings;
 pub mod setup;
+pub mod testenv;
 pub mod timeline;
 
 pub use action::{parse_op, Action};

@@ -1,12 +1,13 @@
 //! The run in words, from one describer: what each event did ([`Note`]s — elections started and
 //! won, votes, split votes, commits, crashes, partitions, client answers, membership steps,
 //! snapshots, violations), what event is being processed ([`CurrentEvent`], for single steps and
-//! violation reports) and what a message says ([`describe`]). The page's event list, the command
-//! line's `--narrate` trace and the violation reports all print through here.
+//! violation reports), what a message says ([`describe`]) and what a step changed ([`changes`], for
+//! traces). The page's event list and tooltips, the command line's `--narrate` and `--trace`, the
+//! scenario transcripts, the node-level test traces and the violation reports all print through here.
 
 use crate::action::Action;
-use crate::invariants::Property;
-use raft::{Body, Index, Membership, Message, NodeId, Op, Term};
+use crate::invariants::{Before, Property};
+use raft::{Body, Index, Membership, Message, Node, NodeId, Op, Ready, Role, Term};
 use std::fmt::{self, Write};
 
 /// What happened.
@@ -214,24 +215,79 @@ impl fmt::Display for CurrentEvent {
     }
 }
 
-/// A one-line description of a message, for traces and the page's tooltips.
+/// A message on one line, compactly (the traces' form and the page's tooltip): sender→receiver,
+/// kind, the sender's term, then what it carries —
+/// `S1→S2 AppendEntries t3 prev=4@2 entries=[5@3 x <- 3] commit=4`. Entries are `index@term data`;
+/// a long batch lists its first two and its last.
 pub fn describe(m: &Message) -> String {
-    let what = match &m.body {
-        Body::RequestVote { last_log_index, last_log_term, .. } => {
-            format!("last log {last_log_index}@{last_log_term}")
+    let mut s = format!("S{}→S{} {} t{}", m.from, m.to, m.body.kind(), m.term);
+    let _ = match &m.body {
+        Body::RequestVote { last_log_index, last_log_term, transfer, .. } => {
+            write!(s, " last={last_log_index}@{last_log_term}{}", if *transfer { " transfer" } else { "" })
         }
-        Body::RequestVoteReply { granted, .. } => (if *granted { "granted" } else { "denied" }).to_string(),
+        Body::RequestVoteReply { granted, .. } => write!(s, " {}", if *granted { "granted" } else { "denied" }),
         Body::AppendEntries { prev_log_index, prev_log_term, entries, leader_commit, .. } => {
-            format!("prev {prev_log_index}@{prev_log_term}, {} entries, commit {leader_commit}", entries.len())
+            let _ = write!(s, " prev={prev_log_index}@{prev_log_term}");
+            if !entries.is_empty() {
+                let entry =
+                    |k: usize| format!("{}@{} {}", prev_log_index + 1 + k as u64, entries[k].term, entries[k].data);
+                let n = entries.len();
+                let listed: Vec<String> = if n <= 3 {
+                    (0..n).map(entry).collect()
+                } else {
+                    vec![entry(0), entry(1), format!("… ({n} in all)"), entry(n - 1)]
+                };
+                let _ = write!(s, " entries=[{}]", listed.join(", "));
+            }
+            write!(s, " commit={leader_commit}")
         }
-        Body::AppendEntriesReply { success, index, .. } => {
-            format!("{} {index}", if *success { "ok, match" } else { "rejected prev" })
+        Body::AppendEntriesReply { success: true, index, .. } => write!(s, " ok match={index}"),
+        Body::AppendEntriesReply { success: false, index, hint, .. } => {
+            let _ = write!(s, " reject prev={index}");
+            match hint {
+                Some((Some(term), first)) => write!(s, " conflict=t{term} first={first}"),
+                Some((None, first)) => write!(s, " short next={first}"),
+                None => Ok(()),
+            }
         }
-        Body::InstallSnapshot { snapshot } => {
-            format!("snapshot through {}@{}", snapshot.last_index, snapshot.last_term)
-        }
-        Body::InstallSnapshotReply { last_index } => format!("has {last_index}"),
-        Body::TimeoutNow => "start an election now".to_string(),
+        Body::InstallSnapshot { snapshot } => write!(s, " snapshot={}@{}", snapshot.last_index, snapshot.last_term),
+        Body::InstallSnapshotReply { last_index } => write!(s, " has={last_index}"),
+        Body::TimeoutNow => Ok(()),
     };
-    format!("{} S{}→S{} term {} ({what})", m.body.kind(), m.from, m.to, m.term)
+    s
+}
+
+/// A role as traces and scripts name it.
+pub fn role_name(role: Role) -> &'static str {
+    match role {
+        Role::Follower => "follower",
+        Role::PreCandidate => "precandidate",
+        Role::Candidate => "candidate",
+        Role::Leader => "leader",
+    }
+}
+
+/// What one step of server `id` changed, one line each, for traces: its role or term
+/// (`S2 follower→candidate t4`, `S2 follower t3→t4`), a log rewritten below its end
+/// (`S2 log truncated to 4`), its commit index (`S2 commit 4→5`) and snapshots taken or installed.
+/// Messages sent and appends show in the messages themselves.
+pub fn changes(id: NodeId, b: &Before, n: &Node, ready: &Ready) -> Vec<String> {
+    let mut out = Vec::new();
+    let (role, term) = (n.role, n.current_term);
+    if role != b.role {
+        out.push(format!("S{id} {}→{} t{term}", role_name(b.role), role_name(role)));
+    } else if term != b.term {
+        out.push(format!("S{id} {} t{}→t{term}", role_name(role), b.term));
+    }
+    if ready.installed_snapshot {
+        out.push(format!("S{id} installs snapshot {}@{}", n.snapshot.last_index, n.snapshot.last_term));
+    } else if ready.persist_snapshot && n.snapshot.last_index != b.snapshot_index {
+        out.push(format!("S{id} compacts its log into snapshot {}@{}", n.snapshot.last_index, n.snapshot.last_term));
+    } else if let Some(from) = ready.persist_log_from.filter(|&f| f <= b.last_index) {
+        out.push(format!("S{id} log truncated to {}", from - 1));
+    }
+    if n.commit_index != b.commit_index {
+        out.push(format!("S{id} commit {}→{}", b.commit_index, n.commit_index));
+    }
+    out
 }

@@ -23,13 +23,17 @@
 //! expect log 2 1 1 4 4    # S2's whole log by terms from index 1 (`_`: compacted, term unknown)
 //! add-server | remove SERVER | transfer SERVER   # membership changes, leadership transfer
 //! digest                  # print the run's fingerprint
+//! trace on | trace off    # print every message delivered and every role, term, log and commit
+//!                         # change from now on (the golden transcripts trace from the first line)
 //! expect violation        # (last line) the run must break a safety property; it stops there
 //! ```
-//! The same scripts run natively (`raft-sim run FILE`) and in wasm (`Playground.run_script`).
+//! The same scripts run natively (`raft-sim run FILE`) and in wasm (`Playground.run_script`);
+//! [`transcript`] prints one as a datadriven transcript, each command with its output.
 
 use crate::action::{parse_op, parse_server, set_word, Action};
 use crate::cluster::Sim;
 use crate::config::SimConfig;
+use crate::datadriven::{Block, Transcript};
 use crate::record::Record;
 pub use crate::settings::parse_duration;
 use crate::settings::Group;
@@ -40,12 +44,19 @@ use std::fmt::Write;
 /// Run a script and return what it printed. An `expect` that does not hold, a malformed line or a
 /// safety violation is an error naming the line.
 pub fn run(text: &str) -> Result<String, String> {
-    run_full(text, false).map(|r| r.out)
+    run_full(text, false, false).map(|r| r.0.out)
 }
 
 /// Run a script and print its narration too: every election, vote, commit, answer, action.
 pub fn run_narrated(text: &str) -> Result<String, String> {
-    run_full(text, true).map(|r| r.out)
+    run_full(text, true, false).map(|r| r.0.out)
+}
+
+/// Run a script and return its datadriven transcript ([`crate::datadriven`]): every command, with
+/// the comments above it, and what it printed. `trace`: as if the script began with `trace on`
+/// (the golden transcripts `tests/scenarios/*.golden`, `raft-sim run --trace`).
+pub fn transcript(text: &str, trace: bool) -> Result<String, String> {
+    run_full(text, false, trace).map(|r| r.1.render())
 }
 
 /// A script compiled to what replays it: the run's record (`leader` already resolved to a
@@ -60,40 +71,61 @@ pub struct Recorded {
 
 /// Run a script and keep what replays it live (the page's scenarios).
 pub fn record(text: &str) -> Result<Recorded, String> {
-    run_full(text, false)
+    run_full(text, false, false).map(|r| r.0)
 }
 
-fn run_full(text: &str, narrate: bool) -> Result<Recorded, String> {
+fn run_full(text: &str, narrate: bool, trace: bool) -> Result<(Recorded, Transcript), String> {
     let mut runner = Runner {
         cfg: SimConfig { check_persistence: true, ..SimConfig::default() },
         tl: None,
         out: String::new(),
         narrate,
+        trace,
         told: 0,
     };
+    let mut transcript = Transcript::default();
+    // Comment lines since the last command: they go with the next one.
+    let mut comments = Vec::new();
     for (n, raw) in text.lines().enumerate() {
         let line = raw.split('#').next().unwrap_or("").trim();
         if line.is_empty() {
+            if !raw.trim().is_empty() {
+                comments.push(raw.trim().to_string());
+            }
             continue;
         }
+        let start = runner.out.len();
         let r = runner.line(line);
         runner.tell();
         r.map_err(|e| format!("line {}: `{line}`: {e}", n + 1))?;
+        let mut stop = false;
         if let Some(v) = runner.tl.as_ref().and_then(|t| t.sim().violations.first()) {
             // A script that demonstrates a broken rule ends with `expect violation`.
             if text.lines().skip(n + 1).any(|l| l.split('#').next().unwrap_or("").trim() == "expect violation") {
                 let state = show(runner.tl.as_ref().expect("running").sim());
                 let _ = writeln!(runner.out, "violation: {v}");
                 runner.out.push_str(&state);
-                break;
+                stop = true;
+            } else {
+                return Err(format!("line {}: `{line}`: {v}\n{}", n + 1, runner.out));
             }
-            return Err(format!("line {}: `{line}`: {v}\n{}", n + 1, runner.out));
+        }
+        transcript.blocks.push(Block {
+            comments: std::mem::take(&mut comments),
+            command: raw.trim().to_string(),
+            line: n + 1,
+            output: Some(runner.out[start..].to_string()),
+        });
+        if stop {
+            break;
         }
     }
+    transcript.trailing = comments;
     runner.sim()?;
     let tl = runner.tl.take().expect("created");
     let sim = tl.sim();
-    Ok(Recorded { digest: sim.digest(), end: sim.time, record: tl.record().clone(), out: runner.out })
+    let recorded = Recorded { digest: sim.digest(), end: sim.time, record: tl.record().clone(), out: runner.out };
+    Ok((recorded, transcript))
 }
 
 struct Runner {
@@ -102,13 +134,17 @@ struct Runner {
     out: String,
     /// Print the narration as the run goes (`raft-sim run --narrate`).
     narrate: bool,
+    /// Print the trace as the run goes (`trace on`).
+    trace: bool,
     told: usize,
 }
 
 impl Runner {
     fn timeline(&mut self) -> Result<&mut Timeline, String> {
         if self.tl.is_none() {
-            self.tl = Some(Timeline::new(self.cfg.clone())?);
+            let mut tl = Timeline::new(self.cfg.clone())?;
+            tl.set_trace(self.trace);
+            self.tl = Some(tl);
         }
         Ok(self.tl.as_mut().unwrap())
     }
@@ -117,16 +153,19 @@ impl Runner {
         Ok(self.timeline()?.sim())
     }
 
-    /// Print the notes that are new since the last call (when narrating).
+    /// Print the notes (when narrating) and trace lines that are new since the last call.
     fn tell(&mut self) {
-        let Some(tl) = &self.tl else { return };
-        if !self.narrate {
-            return;
+        let Some(tl) = &mut self.tl else { return };
+        if self.narrate {
+            for n in &tl.notes()[self.told..] {
+                let _ = writeln!(self.out, "  {:>10}ms  {}", crate::settings::ms3(n.time), tl.note_text(n));
+            }
+            self.told = tl.notes().len();
         }
-        for n in &tl.notes()[self.told..] {
-            let _ = writeln!(self.out, "  {:>10}ms  {}", crate::settings::ms3(n.time), tl.note_text(n));
+        for line in tl.take_trace() {
+            self.out.push_str(&line);
+            self.out.push('\n');
         }
-        self.told = tl.notes().len();
     }
 
     fn server(&mut self, word: &str) -> Result<NodeId, String> {
@@ -155,6 +194,18 @@ impl Runner {
                 let tl = self.timeline()?;
                 let t = tl.sim().time.saturating_add(d);
                 tl.run_until(t);
+                Ok(())
+            }
+            "trace" => {
+                let on = match words[1..] {
+                    ["on"] => true,
+                    ["off"] => false,
+                    _ => return Err("expected `trace on` or `trace off`".into()),
+                };
+                self.trace = on;
+                if let Some(tl) = &mut self.tl {
+                    tl.set_trace(on);
+                }
                 Ok(())
             }
             "restart-all" => {
@@ -390,7 +441,14 @@ pub fn show(sim: &Sim) -> String {
     let mut out = String::new();
     let leader = sim.leader().map_or("none".to_string(), |l| format!("S{l}"));
     let _ = writeln!(out, "t={}ms term {} leader {} config {}", sim.time / 1000, sim.max_term(), leader, sim.config());
-    for s in &sim.servers {
+    out.push_str(&show_servers(&sim.servers));
+    out
+}
+
+/// The servers' lines of [`show`] (the node-level test traces print them too).
+pub fn show_servers(servers: &[crate::Server]) -> String {
+    let mut out = String::new();
+    for s in servers {
         let Some(n) = &s.node else {
             let _ =
                 writeln!(out, "  S{} crashed   term {} log {}", s.id, s.storage.current_term, terms(&s.storage.log, 0));

@@ -141,6 +141,16 @@ impl Timeline {
     pub fn can_undo(&self) -> bool {
         self.undo.is_some()
     }
+    /// Trace the run from here on (see [`Sim::trace`]): for scripts, which only move forward.
+    pub fn set_trace(&mut self, on: bool) {
+        self.sim.trace = on;
+    }
+
+    /// The trace lines since the last call.
+    pub fn take_trace(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.sim.traced)
+    }
+
     /// Take a checkpoint every `every` events from now on (`u64::MAX`: none after the start).
     pub fn set_checkpoint_every(&mut self, every: u64) {
         self.every = every.max(1);
@@ -222,7 +232,9 @@ impl Timeline {
             if let Some(last) = self.checkpoints.last_mut() {
                 last.cost = cost(&last.sim, &self.sim);
             }
-            self.checkpoints.push(Checkpoint { sim: self.sim.clone(), cost: 0 });
+            let mut sim = self.sim.clone();
+            sim.traced = Vec::new(); // a checkpoint holds state, not what the trace printed
+            self.checkpoints.push(Checkpoint { sim, cost: 0 });
             self.thin();
         }
     }
@@ -350,8 +362,10 @@ impl Timeline {
     /// Restore the last checkpoint at or before `target` (a position key, or a time).
     fn restore(&mut self, before: impl Fn(&Sim) -> bool) {
         let k = self.checkpoints.iter().rposition(|c| before(&c.sim)).unwrap_or(0);
+        let trace = self.sim.trace;
         self.sim = self.checkpoints[k].sim.clone();
         self.sim.notes.clear();
+        (self.sim.trace, self.sim.traced) = (trace, Vec::new());
     }
 
     /// The exact state at simulated time `time` (µs): every event and action due by then.

@@ -264,8 +264,9 @@ mod bindings {
             to_js(&build_view(self.tl.sim(), window))
         }
 
-        /// A message in flight in words ("AppendEntries S1→S2 term 3 (prev 4@2, 1 entries, commit
-        /// 4)"), by its `id` in the view; undefined once delivered. (Asked on hover, not per frame.)
+        /// A message in flight on one line, as traces print it ("S1→S2 AppendEntries t3 prev=4@2
+        /// entries=[5@3 x <- 3] commit=4"), by its `id` in the view; undefined once delivered.
+        /// (Asked on hover, not per frame.)
         pub fn message_text(&self, id: f64) -> Option<String> {
             self.tl.sim().flights.get(&(id as u64)).map(|f| sim::narrate::describe(&f.msg))
         }

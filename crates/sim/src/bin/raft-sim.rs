@@ -1,7 +1,9 @@
 //! Command line for the simulator.
 //!
-//! `raft-sim run [--narrate] FILE…` runs scenario scripts and prints their output (exit 1 on a failed
-//! expectation or a safety violation). `raft-sim run -` reads the script from standard input.
+//! `raft-sim run [--narrate|--trace] FILE…` runs scenario scripts and prints their output (exit 1 on
+//! a failed expectation or a safety violation); `--trace` prints the transcript the golden files
+//! hold. `raft-sim run -` reads the script from standard input. `raft-sim trace FILE…` runs
+//! node-level trace files (`tests/traces/*.txt`) and prints their transcripts.
 //! `raft-sim settings` lists every setting; `bench` and `seek-bench` measure (see BENCHMARKS.md).
 
 use std::alloc::{GlobalAlloc, Layout, System};
@@ -41,9 +43,10 @@ fn cpu_seconds() -> Option<f64> {
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
-        Some("run") if args.len() > 1 => {
+        Some(cmd @ ("run" | "trace")) if args.len() > 1 => {
             let narrate = args.iter().any(|a| a == "--narrate");
-            for path in args[1..].iter().filter(|a| *a != "--narrate") {
+            let trace = args.iter().any(|a| a == "--trace");
+            for path in args[1..].iter().filter(|a| *a != "--narrate" && *a != "--trace") {
                 let text = if path == "-" {
                     let mut s = String::new();
                     if let Err(e) = std::io::stdin().read_to_string(&mut s) {
@@ -60,7 +63,15 @@ fn main() -> ExitCode {
                         }
                     }
                 };
-                let out = if narrate { sim::script::run_narrated(&text) } else { sim::script::run(&text) };
+                let out = if cmd == "trace" {
+                    sim::testenv::run_file(&text)
+                } else if trace {
+                    sim::script::transcript(&text, true)
+                } else if narrate {
+                    sim::script::run_narrated(&text)
+                } else {
+                    sim::script::run(&text)
+                };
                 match out {
                     Ok(out) => print!("{out}"),
                     Err(e) => {
@@ -172,8 +183,9 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         _ => {
-            eprintln!("usage: raft-sim run [--narrate] SCRIPT…   run scenario scripts (`-` reads standard input); --narrate prints every election, vote, commit, answer and action");
+            eprintln!("usage: raft-sim run [--narrate|--trace] SCRIPT…   run scenario scripts (`-` reads standard input); --narrate prints every election, vote, commit, answer and action; --trace prints the transcript (every command with its output, every message and role, term, log and commit change)");
             eprintln!("       raft-sim explore [--break ID] [--seeds N] [--seed S] [--threads T]   the fault campaign over N seeds from S (default 2000 from 0) on every core; on a violation, shrink it and print a script and a permalink (exit 1)");
+            eprintln!("       raft-sim trace FILE…               run node-level trace files (tests/traces/*.txt) and print their transcripts");
             eprintln!("       raft-sim settings                  every setting: its name (in scripts, links and the page), group, default and meaning");
             eprintln!("       raft-sim bench [SERVERS [SIM_MS [WRITE_EVERY_US]]] [--snapshot-threshold N]   throughput benchmark");
             eprintln!("       raft-sim seek-bench [SERVERS [SIM_MS [WRITES_PER_S [SEEKS]]]]   time machine benchmark");
