@@ -942,15 +942,23 @@ test('switches: PreVote stops an isolated follower from raising its term; every 
     await max.press('Enter');
     assert.equal(await onEl(page, (el) => el.view().config.max_entries_per_append), 2);
 
-    // The broken rule is clearly marked, and shows in the status line while on.
-    const unsafe = page.locator('raft-playground [data-opt=unsafe_commit_old_terms]');
-    assert.match(await page.locator('raft-playground .switches label.danger').textContent(), /Break a rule.*Figure 8/);
+    // Break a rule: one radio per rule of the catalogue, one at a time; the status line and the
+    // explanation say which is broken.
+    const radios = page.locator('raft-playground .rules input[name=break]');
+    assert.equal(await radios.count(), 12, 'none + eleven rules');
+    const unsafe = page.locator('raft-playground .rules input[value=commit-old-term]');
     await unsafe.check();
-    assert.equal(await onEl(page, (el) => el.view().config.unsafe_commit_old_terms), true);
+    assert.equal(await onEl(page, (el) => el.view().config.break), 'commit-old-term');
     await redraw(page);
     assert.ok(await page.locator('raft-playground .st-unsafe').isVisible());
-    await unsafe.uncheck();
-    assert.equal(await onEl(page, (el) => el.view().config.unsafe_commit_old_terms), false);
+    assert.match(await page.locator('raft-playground .st-unsafe').textContent(), /commit-old-term/);
+    assert.match(await page.locator('raft-playground .rules .rule-why').textContent(), /Figure 8.*Caught by: Leader Completeness/);
+    await page.locator('raft-playground .rules input[value=vote-twice]').check();
+    assert.equal(await onEl(page, (el) => el.view().config.break), 'vote-twice', 'one rule at a time');
+    await page.locator('raft-playground .rules input[value=none]').check();
+    assert.equal(await onEl(page, (el) => el.view().config.break), 'none');
+    await redraw(page);
+    assert.ok(!(await page.locator('raft-playground .st-unsafe').isVisible()));
     assert.equal(await onEl(page, (el) => el.view().time_ms), t0, 'switches do not restart the run');
 
     // Reset keeps the settings (a new run with the same seed and the switches as set).
@@ -958,7 +966,7 @@ test('switches: PreVote stops an isolated follower from raising its term; every 
     await unsafe.check();
     await page.locator('raft-playground [data-cmd=reset]').click();
     const c = await onEl(page, (el) => ({ t: el.view().time_ms, ...el.view().config }));
-    assert.deepEqual([c.t, c.pre_vote, c.unsafe_commit_old_terms, c.max_entries_per_append], [0, true, true, 2]);
+    assert.deepEqual([c.t, c.pre_vote, c.break, c.max_entries_per_append], [0, true, 'commit-old-term', 2]);
     assert.deepEqual(page.errors, []);
   } finally {
     await page.close();
@@ -1042,7 +1050,7 @@ test('the broken-rule scenario ends on a safety violation the page names', async
       el.playground.run_until(4000);
       return el.view();
     });
-    assert.equal(v.config.unsafe_commit_old_terms, true);
+    assert.equal(v.config.break, 'commit-old-term');
     assert.equal(v.violations.length, 1);
     assert.equal(v.violations[0].property, 'Leader Completeness');
     assert.ok(v.time_ms < 4000, 'the run stopped at the violation');
