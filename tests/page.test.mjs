@@ -691,6 +691,37 @@ test('Add server: the new server joins as a learner (dashed, listed as such), th
   }
 });
 
+test('Change several servers at once from the membership panel: S1 and S2 replaced by S6 and S7 in one joint step', async () => {
+  const page = await load('?seed=21');
+  try {
+    await fresh(page);
+    const field = page.locator('raft-playground .change-ids');
+    const err = page.locator('raft-playground .mem-err');
+    // Bad input says why and changes nothing.
+    const digest = await onEl(page, (el) => el.playground.digest());
+    for (const [bad, why] of [['+9', /next ids, in order: \+6/], ['', /adds and removes nobody/], ['-1 x', /takes \+ID/]]) {
+      await field.fill(bad);
+      await field.press('Enter');
+      assert.match(await err.textContent(), why);
+    }
+    assert.equal(await onEl(page, (el) => el.playground.digest()), digest, 'refused changes change nothing');
+    await field.fill('-1 -2 +6 +7');
+    await field.press('Enter');
+    assert.equal(await err.textContent(), '');
+    let v = await onEl(page, (el) => el.view());
+    assert.deepEqual(v.membership.learners, [6, 7], 'the new servers catch up as learners first');
+    // One joint configuration holds both changes: C_old = {1..5}, C_new = {3..7}.
+    const joint = await runUntil(page, 2000, (v) => v.membership.joint, null, 2);
+    assert.ok(joint.ok, 'a joint phase');
+    assert.deepEqual([joint.v.membership.outgoing, joint.v.membership.voters], [[1, 2, 3, 4, 5], [3, 4, 5, 6, 7]]);
+    const done = await runUntil(page, 3000, (v) => !v.membership.joint && v.membership.voters.includes(7), null, 5);
+    assert.deepEqual(done.v.membership.voters, [3, 4, 5, 6, 7]);
+    assert.deepEqual(page.errors, []);
+  } finally {
+    await page.close();
+  }
+});
+
 test('Remove the leader from its menu: it leaves the configuration, another leader takes over, requests still commit', async () => {
   const page = await load('?seed=5');
   try {

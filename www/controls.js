@@ -97,6 +97,10 @@ const TEMPLATE = `
         <div class="row">
           <button data-cmd="add" title="A new server joins as a learner (no vote), and is promoted through joint consensus once it has caught up (thesis §4.2.1, §4.3)">Add server</button>
         </div>
+        <form class="row change" title="Change several servers in one joint step (§6): -ID removes a member, +ID adds a new server (the next ids). The new servers catch up as learners, then one C_old,new, then C_new.">
+          <input class="change-ids" placeholder="-1 -2 +6 +7" aria-label="servers to remove (-ID) and add (+ID) in one joint step" spellcheck="false">
+          <button type="submit">Change</button>
+        </form>
         <div class="mem-err" role="alert"></div>
       </section>
       <section class="clients">
@@ -271,6 +275,8 @@ export function buildDom(root, settings, rules = []) {
     cfgs: $('.members .cfgs'),
     add: $('[data-cmd=add]'),
     memErr: $('.mem-err'),
+    changeForm: $('form.change'),
+    changeIds: $('.change-ids'),
     opts: [],
     optsBox: $('.switches .opts'),
     ruleList: $('.rules .rule-list'),

@@ -904,6 +904,11 @@ class RaftPlayground extends HTMLElement {
       ui.memErr.textContent = '';
       this.#act({ type: 'add_server' }, ui.memErr); // the ring and this panel show the new learner
     };
+    ui.changeForm.onsubmit = (e) => {
+      e.preventDefault();
+      ui.memErr.textContent = '';
+      if (this.#act(`change ${ui.changeIds.value.trim()}`, ui.memErr)) ui.changeIds.value = '';
+    };
 
     // Client panel: send a command to the leader or a chosen server.
     ui.sendForm.onsubmit = (e) => {
