@@ -96,19 +96,62 @@ pub fn violates(rec: &Record) -> Option<u64> {
     s.violations.first().map(|v| v.time)
 }
 
-/// Shrink a violating record: drop each action the violation does not need (last first), then
-/// keep only the actions that still succeed when replayed. Returns the smaller record and the time
-/// of its violation.
+/// Shrink a violating record while it still violates: drop each action the violation does not
+/// need (last first); then a kinder network (no loss, duplication or reordering, in the config
+/// and in every `net` action), if the violation survives it; then fewer servers (the highest id
+/// goes, with the actions that name it); then shorter waits between actions (each halved while it
+/// still fails). Finally keep only the actions that still succeed when replayed. Returns the
+/// smaller record and the time of its violation.
 pub fn shrink(rec: &Record) -> (Record, u64) {
     let mut rec = rec.clone();
     rec.config.check_persistence = false;
-    let mut i = rec.actions.len();
-    while i > 0 {
-        i -= 1;
+    let fails = |r: &Record| violates(r).is_some();
+    drop_actions(&mut rec, &fails);
+    // A kinder network.
+    let mut calm = rec.clone();
+    let quiet = |n: &mut crate::NetConfig| {
+        n.drop_ppm = 0;
+        n.duplicate_ppm = 0;
+        n.reorder_ppm = 0;
+    };
+    quiet(&mut calm.config.net);
+    for a in &mut calm.actions {
+        if let crate::Action::SetNet(n) = &mut a.action {
+            quiet(n);
+        }
+    }
+    if fails(&calm) {
+        rec = calm;
+        drop_actions(&mut rec, &fails);
+    }
+    // Fewer servers.
+    while rec.config.servers > 1 {
+        let gone = rec.config.servers;
         let mut fewer = rec.clone();
-        fewer.actions.remove(i);
-        if violates(&fewer).is_some() {
-            rec = fewer;
+        fewer.config.servers -= 1;
+        fewer.actions.retain(|a| !a.action.servers().contains(&gone) && !names_new_servers(&a.action));
+        if !fails(&fewer) {
+            break;
+        }
+        rec = fewer;
+    }
+    // Shorter waits: halve each gap between consecutive actions while the run still fails.
+    for k in 0..rec.actions.len() {
+        for _ in 0..8 {
+            let prev = if k == 0 { 0 } else { rec.actions[k - 1].time };
+            let gap = rec.actions[k].time - prev;
+            if gap < 2 * MS {
+                break;
+            }
+            let mut shorter = rec.clone();
+            let cut = gap / 2;
+            for a in &mut shorter.actions[k..] {
+                a.time -= cut;
+            }
+            if !fails(&shorter) {
+                break;
+            }
+            rec = shorter;
         }
     }
     let end = violates(&rec).expect("a shrunk record still violates");
@@ -123,6 +166,24 @@ pub fn shrink(rec: &Record) -> (Record, u64) {
         }
     }
     (kept, end)
+}
+
+/// Actions that create servers (their ids depend on the cluster's size).
+fn names_new_servers(a: &crate::Action) -> bool {
+    matches!(a, crate::Action::AddServer) || matches!(a, crate::Action::Change { add, .. } if !add.is_empty())
+}
+
+/// Drop every action whose removal keeps the record failing, last first.
+fn drop_actions(rec: &mut Record, fails: &impl Fn(&Record) -> bool) {
+    let mut i = rec.actions.len();
+    while i > 0 {
+        i -= 1;
+        let mut fewer = rec.clone();
+        fewer.actions.remove(i);
+        if fails(&fewer) {
+            *rec = fewer;
+        }
+    }
 }
 
 /// A shrunk record as a scenario script ending at the violation.
