@@ -1,6 +1,6 @@
 //! What a user (or a test, or a script) can do to a running cluster, with its one text form: the
 //! script line (`crash 2`, `request 1 x <- 3`, `partition 1,2 | 3,4,5`, `cut 1 2`, `cut 1>2`,
-//! `set pre_vote=on …`).
+//! `set pre_vote=on …`, `drop-message 17`).
 //! [`Action`]'s `Display` writes it and [`Action::parse`] reads it back; the compact binary form
 //! is in [`crate::codec`]. Every action is stamped with when it happened and recorded
 //! ([`crate::record`]), so config + seed + actions replays a run exactly.
@@ -42,6 +42,12 @@ pub enum Action {
     RemoveServer(NodeId),
     /// Ask the leader to hand leadership to a server (TimeoutNow).
     Transfer(NodeId),
+    /// Lose one message in flight, named by its id ([`crate::Flight::id`]: flights are numbered in
+    /// the order they are sent, so the id names the same message on every replay).
+    DropMessage(u64),
+    /// Deliver one message in flight twice: the network sends a copy of it now, which takes as
+    /// long to arrive as the original does.
+    DuplicateMessage(u64),
 }
 
 /// What parsing an action needs from the running cluster: who leads (for `leader`), and the
@@ -79,6 +85,8 @@ impl Action {
         "add-server",
         "remove",
         "transfer",
+        "drop-message",
+        "duplicate-message",
     ];
 
     /// Read an action line (the inverse of `Display`). `None`: the line is not an action.
@@ -141,6 +149,13 @@ impl Action {
                 };
                 Ok(Action::Link { a, b, up: first == "repair" })
             }
+            "drop-message" | "duplicate-message" => {
+                let id = match args {
+                    [id] => id.parse::<u64>().map_err(|_| format!("bad message id {id:?}: expected a number"))?,
+                    _ => return Err(format!("`{first}` takes one message id (as the page lists them)")),
+                };
+                Ok(if first == "drop-message" { Action::DropMessage(id) } else { Action::DuplicateMessage(id) })
+            }
             "heal" => none(Action::Heal),
             "add-server" => none(Action::AddServer),
             "net" | "set" => {
@@ -169,7 +184,12 @@ impl Action {
             Action::Link { a, b, .. } => vec![*a, *b],
             Action::OneWay { from, to, .. } => vec![*from, *to],
             Action::Partition(groups) => groups.iter().flatten().copied().collect(),
-            Action::Heal | Action::SetNet(_) | Action::SetOptions(_) | Action::AddServer => vec![],
+            Action::Heal
+            | Action::SetNet(_)
+            | Action::SetOptions(_)
+            | Action::AddServer
+            | Action::DropMessage(_)
+            | Action::DuplicateMessage(_) => vec![],
         }
     }
 }
@@ -226,6 +246,8 @@ impl fmt::Display for Action {
             Action::AddServer => f.write_str("add-server"),
             Action::RemoveServer(id) => write!(f, "remove {id}"),
             Action::Transfer(id) => write!(f, "transfer {id}"),
+            Action::DropMessage(id) => write!(f, "drop-message {id}"),
+            Action::DuplicateMessage(id) => write!(f, "duplicate-message {id}"),
             Action::SetNet(n) => {
                 let mut n = *n;
                 write!(f, "net {}", words(|w| settings::visit_net(&mut n, w)))
@@ -338,6 +360,8 @@ pub(crate) mod tests {
             Action::AddServer,
             Action::RemoveServer(2),
             Action::Transfer(4),
+            Action::DropMessage(0),
+            Action::DuplicateMessage(u64::MAX),
         ]
     }
 
@@ -354,6 +378,9 @@ pub(crate) mod tests {
         assert!(Action::parse("crash", &ctx).unwrap().is_err());
         assert!(Action::parse("crash 1 2", &ctx).unwrap().is_err());
         assert!(Action::parse("crash 99", &ctx).unwrap().is_err());
+        assert!(Action::parse("drop-message", &ctx).unwrap().unwrap_err().contains("one message id"));
+        assert!(Action::parse("drop-message 1 2", &ctx).unwrap().unwrap_err().contains("one message id"));
+        assert!(Action::parse("duplicate-message S1", &ctx).unwrap().unwrap_err().contains("bad message id"));
         assert!(Action::parse("set bogus=1", &ctx).unwrap().unwrap_err().contains("unknown setting"));
         assert!(Action::parse("set drop=5%", &ctx).unwrap().unwrap_err().contains("cannot change"));
         // A partial `set` keeps the other switches as they are.

@@ -208,6 +208,14 @@ pub fn put_action(w: &mut Writer, a: &Action) {
             w.byte(12);
             id(w, *s);
         }
+        Action::DropMessage(m) => {
+            w.byte(14);
+            w.u64(*m);
+        }
+        Action::DuplicateMessage(m) => {
+            w.byte(15);
+            w.u64(*m);
+        }
     }
 }
 
@@ -261,6 +269,8 @@ pub fn get_action(r: &mut Reader) -> Result<Action, String> {
         11 => Action::RemoveServer(id(r)?),
         12 => Action::Transfer(id(r)?),
         13 => Action::OneWay { from: id(r)?, to: id(r)?, up: r.byte()? != 0 },
+        14 => Action::DropMessage(r.u64()?),
+        15 => Action::DuplicateMessage(r.u64()?),
         t => return Err(format!("unknown action {t} in the link")),
     })
 }

@@ -18,6 +18,8 @@
 //! expect voters 1,2,3 | expect learners 4 | expect role 2 follower | expect term-of 2 5
 //! expect snapshot 2 | expect kv 2 x=3 | expect last-index 2 7 | expect answered 3 value 7
 //! add-server | remove SERVER | transfer SERVER   # membership changes, leadership transfer
+//! drop-message 17 | duplicate-message 17          # lose / deliver twice one message in flight
+//!                         # (by its id: flights are numbered in the order they are sent)
 //! digest                  # print the run's fingerprint
 //! expect violation        # (last line) the run must break a safety property; it stops there
 //! ```
