@@ -119,11 +119,14 @@ pub const ACTION_TYPES: &[&str] = &[
     "add_server",
     "remove_server",
     "transfer",
+    "drop_message",
+    "duplicate_message",
 ];
 
 /// An action as JS writes it: `{type: "crash", server: 2}`, `{type: "request", server: 1,
 /// command: "x <- 3"}`, `{type: "partition", groups: [[1, 2], [3, 4, 5]]}`, `{type: "cut", a: 1,
-/// b: 2, one_way: true}`, `{type: "options", pre_vote: true}`, `{type: "network", drop: 5}`, …
+/// b: 2, one_way: true}`, `{type: "options", pre_vote: true}`, `{type: "network", drop: 5}`,
+/// `{type: "drop_message", id: 17}`, …
 /// (or a script line, see [`action_from_line`]). Unknown fields are errors.
 pub fn action_from(v: &JsIn, sim: &Sim) -> Result<Action, String> {
     let JsIn::Object(fields) = v else { return Err(format!("expected an action object, got {}", v.kind())) };
@@ -138,6 +141,7 @@ pub fn action_from(v: &JsIn, sim: &Sim) -> Result<Action, String> {
         "partition" => &["groups"],
         "cut" | "repair" => &["a", "b", "one_way"],
         "heal" | "add_server" => &[],
+        "drop_message" | "duplicate_message" => &["id"],
         // The settings of their group, checked by name below.
         "network" | "options" => &[],
         _ => return Err(format!("unknown action type {ty:?}: one of {}", ACTION_TYPES.join(", "))),
@@ -205,6 +209,20 @@ pub fn action_from(v: &JsIn, sim: &Sim) -> Result<Action, String> {
         }
         "heal" => Action::Heal,
         "add_server" => Action::AddServer,
+        "drop_message" | "duplicate_message" => {
+            let id = match get("id") {
+                Some(JsIn::Number(x)) if x.fract() == 0.0 && *x >= 0.0 && *x <= 9007199254740991.0 => *x as u64,
+                Some(other) => {
+                    return Err(format!("{ty}: id must be a message id (a whole number), got {}", other.kind()))
+                }
+                None => return Err(format!("{ty}: missing id (the message's id in view().messages)")),
+            };
+            if ty == "drop_message" {
+                Action::DropMessage(id)
+            } else {
+                Action::DuplicateMessage(id)
+            }
+        }
         "network" | "options" => {
             let rest = JsIn::Object(fields.iter().filter(|(k, _)| k != "type").cloned().collect());
             let s = settings_from(&rest)?;

@@ -4,6 +4,7 @@
 //! Plain data crosses the boundary as serde values ([`input`] in, [`view`] out).
 
 pub mod input;
+pub mod inspect;
 pub mod scenarios;
 pub mod view;
 
@@ -13,6 +14,7 @@ pub const MAX_ADVANCE_MS: f64 = 3_600_000.0;
 #[cfg(target_arch = "wasm32")]
 mod bindings {
     use crate::input::{self, JsIn};
+    use crate::inspect::{inspect_message, inspect_server};
     use crate::scenarios::{scenarios, scripted};
     use crate::view::{build_view, note_kinds, notes_view, settings_view, strip_view};
     use serde::Serialize;
@@ -259,6 +261,29 @@ mod bindings {
         /// 4)"), by its `id` in the view; undefined once delivered. (Asked on hover, not per frame.)
         pub fn message_text(&self, id: f64) -> Option<String> {
             self.tl.sim().flights.get(&(id as u64)).map(|f| sim::narrate::describe(&f.msg))
+        }
+
+        /// One server's whole state for the inspector (see `inspect.rs`): Figure 2's persistent and
+        /// volatile state, timers, configuration, snapshot, session table, and for a leader
+        /// nextIndex[]/matchIndex[]; a crashed server shows what its stable storage holds. The log
+        /// carries the entries from index `log_from`, `log_count` of them (default: the newest 30).
+        pub fn inspect(&self, server: u32, log_from: Option<f64>, log_count: Option<f64>) -> Result<JsValue, JsError> {
+            let window = match (log_from, log_count) {
+                (Some(f), Some(c)) if f.is_finite() && c.is_finite() && f >= 0.0 && c >= 0.0 => {
+                    Some((f as u64, c as usize))
+                }
+                _ => None,
+            };
+            to_js(&inspect_server(self.tl.sim(), server, window).map_err(err)?)
+        }
+
+        /// A message in flight with every field it carries, when it was sent and when it arrives
+        /// (see `inspect.rs`); null once it has arrived or was dropped.
+        pub fn message(&self, id: f64) -> Result<JsValue, JsError> {
+            match inspect_message(self.tl.sim(), id as u64) {
+                Some(m) => to_js(&m),
+                None => Ok(JsValue::NULL),
+            }
         }
 
         /// A window of the narrated events: `{total, matching, start, notes: [{i, time_ms, events,
