@@ -201,6 +201,15 @@ test('what the last step changed is highlighted, and only that', async () => {
       changed = await $(page, '.insp-tab td.chg').count();
     }
     assert.ok(changed > 0, 'a matchIndex / nextIndex cell lit up');
+    // After a jump (an entry of the event list clicked), what that moment's event changed: the vote.
+    const vote = $(page, '.events .ev').filter({ hasText: /votes for S\d in term 1/ }).first();
+    const voter = Number((await vote.textContent()).match(/S(\d) votes for/)[1]);
+    await vote.click();
+    await $(page, `.insp-pick [data-server="${voter}"]`).click();
+    await frame(page);
+    assert.equal(await dd(page, 'vote').getAttribute('class'), 'chg', 'votedFor changed at that event');
+    assert.equal(await dd(page, 'log').getAttribute('class'), null);
+    assert.equal(await $(page, '.insp-log .lr.chg').count(), 0);
     assert.deepEqual(page.errors, []);
   } finally {
     await page.close();

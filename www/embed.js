@@ -157,6 +157,7 @@ class RaftPlayground extends HTMLElement {
   #fromLink = false;
   #narration = null;
   #inspector = null;
+  #inspectedAt = 0;
   #strip = null;
   #stripAt = -1;
   #eventsSeen = 0;
@@ -479,6 +480,7 @@ class RaftPlayground extends HTMLElement {
     });
     this.#inspector = createInspector(ui.inspector, {
       inspect: (id, from, count) => this.#wasm(() => this.#pg.inspect(id, from, count)),
+      inspectBefore: (id, from, count) => this.#wasm(() => this.#pg.inspect_before(id, from, count)),
       message: (id) => this.#wasm(() => this.#pg.message(id)),
       act: (action, where) => this.#act(action, where),
       onChange: () => this.#invalidate(),
@@ -738,7 +740,12 @@ class RaftPlayground extends HTMLElement {
       C.updateMembership(ui, v);
       C.updateClients(ui, v);
       C.updateLogs(ui, v);
-      this.#inspector.update(v, `${v.stats.events}/${this.#pg.applied()}`);
+      // The inspector: every frame while paused; while playing at most every 150 ms (its DOM is
+      // rebuilt when what it shows changes, and while playing that is always).
+      if (!this.#loop.playing || performance.now() - this.#inspectedAt > 150) {
+        this.#inspectedAt = performance.now();
+        this.#inspector.update(v, `${v.stats.events}/${this.#pg.applied()}`, !this.#loop.playing);
+      }
       C.updateNet(ui, v, this.shadowRoot.activeElement);
       C.updateSwitches(ui, v, this.shadowRoot.activeElement);
       this.#updateTimeline(v, sizes);

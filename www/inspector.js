@@ -1,7 +1,8 @@
 // The inspector: one server's whole Figure 2 state (Playground.inspect), or one message in flight
 // with every field it carries and buttons to drop or duplicate it (Playground.message), plus the
-// list of messages in flight. Values that changed are highlighted: the panel compares what it
-// shows with what it showed at the previous position of the run (when stepping, one event back).
+// list of messages in flight. What the last step changed is highlighted: paused, the panel
+// compares with the state one step back (Playground.inspect_before: before the last event or
+// action, wherever the run was moved to); playing, with what it showed at its previous update.
 import { termColor } from './render.js';
 
 const ROW = 20; // px per log row
@@ -13,11 +14,12 @@ const srv = (id) => (id == null ? 'none' : `S${id}`);
 const ids = (a) => (a.length ? a.map(srv).join(' ') : '—');
 
 /**
- * `inspect(server, from, count)` → Playground.inspect's object; `message(id)` → Playground.message's
- * (or null); `act(action, errorElement)` carries out an action (false if refused); `onChange()`
- * after the selection changed (the canvas marks it). Returns {select, selection, update, reset}.
+ * `inspect(server, from, count)` → Playground.inspect's object, `inspectBefore(…)` the same one
+ * step back (or null); `message(id)` → Playground.message's (or null); `act(action,
+ * errorElement)` carries out an action (false if refused); `onChange()` after the selection
+ * changed (the canvas marks it). Returns {select, selection, update, reset}.
  */
-export function createInspector(box, { inspect, message, act, onChange }) {
+export function createInspector(box, { inspect, inspectBefore, message, act, onChange }) {
   box.innerHTML = `
     <h3>Inspector <small>click a server or a message on the cluster</small></h3>
     <div class="insp-pick" role="group" aria-label="what to inspect"></div>
@@ -31,6 +33,7 @@ export function createInspector(box, { inspect, message, act, onChange }) {
   let parts = null; // the current mode's elements
   let view = null;
   let pos = '';
+  let paused = true;
   let dataKey = '';
   let follow = true;
   // What the panel showed at the position before (for highlighting changes), per server.
@@ -92,8 +95,8 @@ export function createInspector(box, { inspect, message, act, onChange }) {
     return true;
   }
 
-  /** Track values per position: `changed(key)` says whether it differs from the last position. */
-  function track(forKey, vals) {
+  /** While playing: the values shown at the previous position (of the same server), if any. */
+  function previous(forKey, vals) {
     if (shown.for !== forKey) {
       prev = null;
       shown = { for: forKey, pos, vals };
@@ -101,7 +104,7 @@ export function createInspector(box, { inspect, message, act, onChange }) {
       prev = shown.vals;
       shown = { for: forKey, pos, vals };
     } else shown.vals = vals;
-    return (k) => prev != null && prev.get(k) !== vals.get(k);
+    return prev;
   }
 
   function serverPanel(v, id) {
@@ -124,13 +127,21 @@ export function createInspector(box, { inspect, message, act, onChange }) {
     const rows = Math.ceil((box.clientHeight || 160) / ROW) + 4;
     const from = follow ? undefined : Math.max(0, Math.floor(box.scrollTop / ROW) - 2);
     const first = parts.first ?? 1;
-    const s = inspect(id, from == null ? undefined : first + from, from == null ? undefined : rows);
+    const win = from == null ? [undefined, undefined] : [first + from, rows];
+    const s = inspect(id, ...win);
     if (!s) return;
     parts.first = s.log_first;
-    const key = JSON.stringify(s) + pos;
+    const key = `${JSON.stringify(s)}${pos}${paused}`;
     if (key !== dataKey) {
       dataKey = key;
-      renderServer(s);
+      const now = fields(s);
+      let before = null;
+      if (paused) {
+        const b = inspectBefore(id, ...win);
+        before = b ? fields(b).vals : null;
+        shown = { for: '', pos: '', vals: null };
+      } else before = previous(`S${s.id}`, now.vals);
+      renderServer(s, now, before);
     }
     // The countdowns follow the clock (which moves between events too).
     for (const [k, t] of [['election', s.election], ['heartbeat', s.heartbeat]]) {
@@ -139,7 +150,8 @@ export function createInspector(box, { inspect, message, act, onChange }) {
     }
   }
 
-  function renderServer(s) {
+  /** The rows the panel shows, and every value it compares (by key) to tell what changed. */
+  function fields(s) {
     const vals = new Map();
     const row = (label, key, value, title = '') => {
       vals.set(key, value);
@@ -181,7 +193,12 @@ export function createInspector(box, { inspect, message, act, onChange }) {
     vals.set('kv', s.kv.map(([k, x]) => `${k}=${x}`).join(' '));
     for (const e of s.log) vals.set(`e${e.index}`, `${e.term} ${e.text} ${alive && e.index <= s.commit_index}`);
     vals.set('last', s.log_last);
-    const changed = track(`S${s.id}`, vals);
+    return { persistent, volatile, config, vals };
+  }
+
+  function renderServer(s, { persistent, volatile, config, vals }, prev) {
+    const alive = s.alive;
+    const changed = (k) => prev != null && prev.get(k) !== vals.get(k);
     const mark = (key) => (changed(key) ? ' class="chg" title="changed at the last step"' : '');
     const dl = (title, rows) =>
       `<h4>${title}</h4><dl>${rows.map(([label, key, value, t]) => `<dt${t ? ` title="${esc(t)}"` : ''}>${label}</dt><dd data-k="${key}"${mark(key)}>${esc(value)}${key === 'election' || key === 'heartbeat' ? '<span class="in"></span>' : ''}</dd>`).join('')}</dl>`;
@@ -201,7 +218,7 @@ export function createInspector(box, { inspect, message, act, onChange }) {
     parts.logsum.textContent = n ? `${n} entr${n === 1 ? 'y' : 'ies'}${s.snapshot_index ? `, ≤ ${s.snapshot_index} in the snapshot` : ''}` : 'empty';
     parts.spacer.style.height = `${n * ROW}px`;
     parts.log.style.height = n < 8 ? `${Math.max(1, n) * ROW + 2}px` : '';
-    const last = prev?.get('last');
+    const last = prev?.get('last') ?? Infinity;
     for (const r of [...parts.log.querySelectorAll('.lr')]) r.remove();
     for (const e of s.log) {
       const div = document.createElement('div');
@@ -264,10 +281,12 @@ export function createInspector(box, { inspect, message, act, onChange }) {
     }
   }
 
-  /** Redraw for the frame's view; `position` ("events/applied") tells one moment from another. */
-  function update(v, position) {
+  /** Redraw for the frame's view; `position` ("events/applied") tells one moment from another;
+   * `isPaused`: compare with the state one step back (else with the previous update). */
+  function update(v, position, isPaused = paused) {
     view = v;
     pos = position;
+    paused = isPaused;
     if (sel?.server > v.servers.length) sel = null;
     updatePick(v);
     if (!sel) {
