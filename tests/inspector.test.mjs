@@ -302,6 +302,34 @@ test('a message clicked on the canvas shows its fields; Drop and Duplicate act o
   }
 });
 
+test('while playing the panel keeps up, and the keyboard focus stays where it was', async () => {
+  const page = await load();
+  try {
+    await $(page, '.insp-msgs').click();
+    await $(page, '.insp-list button').first().focus();
+    const id = await page.evaluate(() => document.querySelector('raft-playground').shadowRoot.activeElement.dataset.msg);
+    await onEl(page, (el) => el.play());
+    const seen = new Set();
+    for (let k = 0; k < 8; k++) {
+      await page.waitForTimeout(100);
+      seen.add(await $(page, '.insp-msgs small').textContent());
+    }
+    await onEl(page, (el) => el.pause());
+    assert.ok(seen.size > 1, `the count of messages in flight followed the run: ${[...seen]}`);
+    const now = await page.evaluate(() => document.querySelector('raft-playground').shadowRoot.activeElement?.dataset.msg);
+    const still = await onEl(page, (el, id) => el.view().messages.some((m) => m.id === Number(id)), id);
+    if (still) assert.equal(now, id, 'the focused message keeps the focus');
+    await $(page, '.insp-pick [data-server="1"]').focus();
+    await onEl(page, (el) => el.play());
+    await page.waitForTimeout(400);
+    await onEl(page, (el) => el.pause());
+    assert.equal(await page.evaluate(() => document.querySelector('raft-playground').shadowRoot.activeElement?.dataset.server), '1');
+    assert.deepEqual(page.errors, []);
+  } finally {
+    await page.close();
+  }
+});
+
 test('axe-core finds no serious problem with the inspector open; screenshots at desktop and phone width', async () => {
   for (const [name, viewport] of [['desktop', { width: 1280, height: 900 }], ['phone', { width: 390, height: 844 }]]) {
     const page = await load('?seed=3', viewport);

@@ -60,7 +60,7 @@ export function createInspector(box, { inspect, inspectBefore, message, act, onC
   pick.addEventListener('click', (e) => {
     const b = e.target.closest('button');
     if (!b) return;
-    select(b.dataset.server ? { server: Number(b.dataset.server) } : { messages: true });
+    select(b.dataset.server ? { server: Number(b.dataset.server) } : { messages: true }, false);
   });
   body.addEventListener('click', (e) => {
     const b = e.target.closest('button');
@@ -69,21 +69,39 @@ export function createInspector(box, { inspect, inspectBefore, message, act, onC
     else if (b.dataset.do && sel?.message != null) {
       const id = sel.message;
       if (act({ type: b.dataset.do, id }, err)) {
-        if (b.dataset.do === 'drop_message') select({ messages: true, dropped: id });
+        if (b.dataset.do === 'drop_message') {
+          select({ messages: true, dropped: id });
+          box.querySelector('.insp-list button, .insp-msgs')?.focus(); // its button is gone
+        }
         else dataKey = '';
       }
     }
   });
 
+  /** Rebuild part of the panel with `fn`, keeping the keyboard focus on the same button. */
+  function keepFocus(fn) {
+    const a = box.getRootNode().activeElement;
+    const which = a && box.contains(a) ? ['server', 'msg', 'do'].find((k) => a.dataset[k] != null) : null;
+    const value = which && a.dataset[which];
+    fn();
+    if (which && !box.contains(a)) box.querySelector(`[data-${which}="${value}"]`)?.focus();
+  }
+
   /** The pick row: a button per server and one for the messages in flight. */
   function updatePick(v) {
-    const key = `${v.servers.length}/${v.messages.length}/${JSON.stringify(sel)}`;
-    if (pick.dataset.key === key) return;
-    pick.dataset.key = key;
-    const on = (x) => `aria-pressed="${x}"`;
-    pick.innerHTML =
-      v.servers.map((s) => `<button data-server="${s.id}" ${on(sel?.server === s.id)}>S${s.id}</button>`).join('') +
-      `<button class="insp-msgs" ${on(sel != null && sel.server == null)}>messages <small>(${v.messages.length} in flight)</small></button>`;
+    const key = `${v.servers.length}/${JSON.stringify(sel)}`;
+    if (pick.dataset.key !== key) {
+      pick.dataset.key = key;
+      const on = (x) => `aria-pressed="${x}"`;
+      keepFocus(() => {
+        pick.innerHTML =
+          v.servers.map((s) => `<button data-server="${s.id}" ${on(sel?.server === s.id)}>S${s.id}</button>`).join('') +
+          `<button class="insp-msgs" data-msg="all" ${on(sel != null && sel.server == null)}>messages <small></small></button>`;
+      });
+    }
+    const count = `(${v.messages.length} in flight)`;
+    const small = pick.lastChild.lastChild;
+    if (small.textContent !== count) small.textContent = count;
   }
 
   function setMode(m, html) {
@@ -264,7 +282,7 @@ export function createInspector(box, { inspect, inspectBefore, message, act, onC
       } else if (sel.dropped != null) html = `<p class="insp-note">Message ${sel.dropped} was dropped: it never arrives.</p>`;
       else if (id != null) html = `<p class="insp-note">Message ${id} has arrived.</p>`;
       else html = '<p class="insp-note">Pick a message to see its fields, and to drop or duplicate it.</p>';
-      parts.detail.innerHTML = html;
+      keepFocus(() => (parts.detail.innerHTML = html));
     }
     const inEl = parts.detail.querySelector('.in');
     if (inEl && m) inEl.textContent = ` (in ${Math.max(0, m.deliver_ms - v.time_ms).toFixed(1)} ms)`;
@@ -272,12 +290,12 @@ export function createInspector(box, { inspect, inspectBefore, message, act, onC
     const listKey = list.map((x) => x.id).join(',') + `/${id}`;
     if (parts.list.dataset.key !== listKey) {
       parts.list.dataset.key = listKey;
-      parts.list.innerHTML = list.length
+      keepFocus(() => (parts.list.innerHTML = list.length
         ? list
             .slice(0, LIST_MAX)
             .map((x) => `<button data-msg="${x.id}" aria-pressed="${x.id === id}"${x.lost ? ' class="lost"' : ''}><span class="insp-id">${x.id}</span> ${esc(x.kind)}${x.entries ? ` (${x.entries})` : ''} S${x.from}→S${x.to} <small>t${x.term}${x.lost ? ', lost' : ''}</small></button>`)
             .join('') + (list.length > LIST_MAX ? `<p class="insp-note">…and ${list.length - LIST_MAX} more</p>` : '')
-        : '<p class="insp-note">No message in flight.</p>';
+        : '<p class="insp-note">No message in flight.</p>'));
     }
   }
 
