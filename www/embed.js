@@ -478,10 +478,18 @@ class RaftPlayground extends HTMLElement {
         this.#invalidate();
       },
     });
+    // A refusal (a server that is not there) shows nothing; only a panic stops the widget.
+    const ask = (fn) => {
+      try {
+        return this.#wasm(fn) ?? null;
+      } catch {
+        return null;
+      }
+    };
     this.#inspector = createInspector(ui.inspector, {
-      inspect: (id, from, count) => this.#wasm(() => this.#pg.inspect(id, from, count)),
-      inspectBefore: (id, from, count) => this.#wasm(() => this.#pg.inspect_before(id, from, count)),
-      message: (id) => this.#wasm(() => this.#pg.message(id)),
+      inspect: (id, from, count) => ask(() => this.#pg.inspect(id, from, count)),
+      inspectBefore: (id, from, count) => ask(() => this.#pg.inspect_before(id, from, count)),
+      message: (id) => ask(() => this.#pg.message(id)),
       act: (action, where) => this.#act(action, where),
       onChange: () => this.#invalidate(),
     });
