@@ -66,7 +66,9 @@ async function clickServer(page, id) {
     page,
     (el, id) => {
       const p = el.serverPosition(id);
-      const r = el.shadowRoot.querySelector('canvas').getBoundingClientRect();
+      const c = el.shadowRoot.querySelector('canvas');
+      c.scrollIntoView({ block: 'nearest' }); // a button clicked further down may have scrolled it away
+      const r = c.getBoundingClientRect();
       return { x: r.left + p.x, y: r.top + p.y };
     },
     id,
@@ -233,8 +235,9 @@ test('the partition field and link clicks change the network; bad input says why
     const mid = await onEl(page, (el) => {
       const a = el.serverPosition(1);
       const b = el.serverPosition(2);
-      el.shadowRoot.querySelector('canvas').scrollIntoView({ block: 'center' }); // the field above scrolled the page
-      const r = el.shadowRoot.querySelector('canvas').getBoundingClientRect();
+      const c = el.shadowRoot.querySelector('canvas');
+      c.scrollIntoView({ block: 'nearest' });
+      const r = c.getBoundingClientRect();
       return { x: r.left + (a.x + b.x) / 2, y: r.top + (a.y + b.y) / 2 };
     });
     await page.mouse.click(mid.x, mid.y);

@@ -47,6 +47,7 @@ const TEMPLATE = `
             <button role="menuitem" tabindex="-1" data-action="isolate">Isolate</button>
             <button role="menuitem" tabindex="-1" data-action="transfer" title="The leader brings this server up to date, then tells it to start an election at once (TimeoutNow, thesis §3.10)">Transfer leadership here</button>
             <button role="menuitem" tabindex="-1" data-action="remove" title="The leader removes this server through joint consensus (thesis §4.3)">Remove from cluster</button>
+            <button role="menuitem" tabindex="-1" data-action="inspect" title="Show this server's whole state in the inspector">Inspect</button>
           </div>
           <div class="links" role="group" aria-label="links to the other servers (cut or repair)"></div>
           <form class="req">
@@ -77,7 +78,7 @@ const TEMPLATE = `
         <span><i class="k aok"></i><i class="k ano"></i>append ok / rejected</span>
         <span><i class="k snap"></i>InstallSnapshot</span><span><i class="k snapok"></i>snapshot installed</span>
         <span><i class="k tn">★</i>TimeoutNow</span><span><i class="k lost"></i>lost</span>
-        <span class="tip">Tip: click a server for its menu, a link to cut or repair it.</span>
+        <span class="tip">Tip: click a server to inspect it and for its menu, a message to inspect it, a link to cut or repair it.</span>
       </div>
       <div class="logs">
         <h3>Logs <small>solid = committed · dashed = not committed · <b class="ci-key"></b> commit index · <b class="mk m">m</b> <b class="mk n">n</b> leader's matchIndex / nextIndex · <b class="mk c">C</b> configuration · <b class="snap-key">≤ i</b> snapshot</small></h3>
@@ -91,6 +92,7 @@ const TEMPLATE = `
         <ul></ul>
         <div class="violations" role="alert"></div>
       </section>
+      <section class="inspector"></section>
       <section class="members">
         <h3>Membership</h3>
         <div class="cfgs"></div>
@@ -290,6 +292,7 @@ export function buildDom(root, settings, rules = []) {
     branch: $('.branch'),
     forked: $('.forked'),
     events: $('section.events'),
+    inspector: $('section.inspector'),
     partForm: $('form.part'),
     partition: $('.partition'),
     partErr: $('.part-err'),

@@ -8,6 +8,7 @@ import init, { Playground } from './pkg/raft_wasm.js';
 import { createLoop } from './loop.js';
 import { draw, layout, hitTest, linkState, INK } from './render.js';
 import { createNarration } from './narration.js';
+import { createInspector } from './inspector.js';
 import { drawStrip, stripHeight, stripTimeAt } from './strip.js';
 import * as C from './controls.js';
 
@@ -24,7 +25,7 @@ const TOUCH_SLOP = 18;
 const INLINE = '(inline)';
 /** The element's `controls` and `panels` attributes. */
 const CONTROLS = ['full', 'minimal', 'none'];
-const PANELS = ['safety', 'log', 'events', 'clients', 'membership', 'switches', 'network'];
+const PANELS = ['inspector', 'safety', 'log', 'events', 'clients', 'membership', 'switches', 'network'];
 const STRIP_THEME = {
   light: { ink: '#343a40', bad: '#e03131', down: '#ced4da', cursor: '#1c6dd0' },
   dark: { ink: '#ced4da', bad: '#ff8787', down: '#4a5058', cursor: '#74b3ff' },
@@ -32,7 +33,7 @@ const STRIP_THEME = {
 const THEMES = ['auto', 'light', 'dark'];
 const darkMedia = typeof matchMedia === 'function' ? matchMedia('(prefers-color-scheme: dark)') : null;
 /** Which narrated events a screen reader hears (the rest are in the event list), and how often. */
-const ANNOUNCE = /wins the election|steps down|^you: (crash|restart|partition|isolate|heal|cut|repair|add-server|remove|transfer)|answered by|refused by|gives up|violated/;
+const ANNOUNCE = /wins the election|steps down|^you: (crash|restart|partition|isolate|heal|cut|repair|add-server|remove|transfer|drop-message|duplicate-message)|answered by|refused by|gives up|violated/;
 const ANNOUNCE_MS = 1500;
 const DESCRIBE_MS = 1000;
 
@@ -163,6 +164,8 @@ class RaftPlayground extends HTMLElement {
   /** The run came from a permalink (Reset goes back to its start, keeping its recorded future). */
   #fromLink = false;
   #narration = null;
+  #inspector = null;
+  #inspectedAt = 0;
   #strip = null;
   #stripAt = -1;
   #eventsSeen = 0;
@@ -483,6 +486,21 @@ class RaftPlayground extends HTMLElement {
         this.#invalidate();
       },
     });
+    // A refusal (a server that is not there) shows nothing; only a panic stops the widget.
+    const ask = (fn) => {
+      try {
+        return this.#wasm(fn) ?? null;
+      } catch {
+        return null;
+      }
+    };
+    this.#inspector = createInspector(ui.inspector, {
+      inspect: (id, from, count) => ask(() => this.#pg.inspect(id, from, count)),
+      inspectBefore: (id, from, count) => ask(() => this.#pg.inspect_before(id, from, count)),
+      message: (id) => ask(() => this.#pg.message(id)),
+      act: (action, where) => this.#act(action, where),
+      onChange: () => this.#invalidate(),
+    });
     if (a.run) this.#openLink(a.run, a.config);
     else this.#rebuild(a.config);
     if (!this.#pg) return;
@@ -551,6 +569,7 @@ class RaftPlayground extends HTMLElement {
     this.#stripAt = -1;
     this.#eventsSeen = this.#wasm(() => pg.note_count()) ?? 0;
     this.#narration?.reset();
+    this.#inspector?.reset();
     if (this.#ui) {
       C.closeMenu(this.#ui);
       this.#ui.keys = {};
@@ -720,7 +739,7 @@ class RaftPlayground extends HTMLElement {
       const ctx = c.getContext('2d');
       const dpr = c.width / Math.max(1, w);
       ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-      draw(ctx, v, this.#layout, this.#hover);
+      draw(ctx, v, this.#layout, this.#hover, this.#inspector.selection);
       C.updateServerButtons(ui, v, this.#layout, this.#kbServer);
       // The canvas's text alternative: the cluster in words, at most once a second.
       const now = performance.now();
@@ -737,6 +756,12 @@ class RaftPlayground extends HTMLElement {
       C.updateMembership(ui, v);
       C.updateClients(ui, v);
       C.updateLogs(ui, v);
+      // The inspector: every frame while paused; while playing at most every 150 ms (its DOM is
+      // rebuilt when what it shows changes, and while playing that is always).
+      if (!this.#loop.playing || performance.now() - this.#inspectedAt > 150) {
+        this.#inspectedAt = performance.now();
+        this.#inspector.update(v, `${v.stats.events}/${this.#pg.applied()}`, !this.#loop.playing);
+      }
       C.updateNet(ui, v, this.shadowRoot.activeElement);
       C.updateSwitches(ui, v, this.shadowRoot.activeElement);
       this.#updateTimeline(v, sizes);
@@ -934,10 +959,15 @@ class RaftPlayground extends HTMLElement {
       return this.#view && this.#layout ? hitTest(this.#view, this.#layout, e.clientX - r.left, e.clientY - r.top, messages, slop) : null;
     };
     ui.canvas.addEventListener('click', (e) => {
-      const hit = at(e, false);
+      const hit = at(e);
       if (hit && hit.type === 'server') {
+        this.#kbServer = hit.id;
+        this.#inspector.select({ server: hit.id });
         if (ui.menu.dataset.server === String(hit.id)) return C.closeMenu(ui);
         this.#openMenuFor(hit.id, false);
+      } else if (hit && hit.type === 'message') {
+        C.closeMenu(ui);
+        this.#inspector.select({ message: hit.m.id });
       } else if (hit && hit.type === 'link') {
         C.closeMenu(ui);
         const state = linkState(this.#view, hit.a, hit.b);
@@ -950,11 +980,11 @@ class RaftPlayground extends HTMLElement {
       const key = hit ? `${hit.type}${hit.id ?? ''}${hit.a ?? ''}-${hit.b ?? ''}${hit.m ? hit.m.id : ''}` : '';
       if (key === (this.#hover?.key ?? '')) return;
       this.#hover = hit ? { ...hit, key } : null;
-      ui.canvas.style.cursor = hit && hit.type !== 'message' ? 'pointer' : '';
+      ui.canvas.style.cursor = hit ? 'pointer' : '';
       let title = '';
-      if (hit?.type === 'message') title = (this.#wasm(() => this.#pg.message_text(hit.m.id)) ?? hit.m.kind) + (hit.m.lost ? ' — will be lost' : '');
+      if (hit?.type === 'message') title = (this.#wasm(() => this.#pg.message_text(hit.m.id)) ?? hit.m.kind) + (hit.m.lost ? ' — will be lost' : '') + ': click to inspect';
       else if (hit?.type === 'link') title = `S${hit.a}–S${hit.b}: click to ${linkState(this.#view, hit.a, hit.b) === 'up' ? 'cut' : 'repair'} this link`;
-      else if (hit?.type === 'server') title = `S${hit.id}: click for actions`;
+      else if (hit?.type === 'server') title = `S${hit.id}: click to inspect it and for actions`;
       ui.canvas.title = title;
       this.#invalidate();
     });
@@ -1022,6 +1052,11 @@ class RaftPlayground extends HTMLElement {
       }
     });
     ui.cmd.addEventListener('input', () => (ui.menuErr.textContent = ''));
+    // The inspector follows the server that has the keyboard focus in the ring.
+    ui.srvs.addEventListener('focusin', (e) => {
+      const id = Number(e.target?.dataset?.id);
+      if (id && this.#inspector.selection?.server !== id) this.#inspector.select({ server: id });
+    });
 
     this.addEventListener('keydown', (e) => this.#key(e));
     ui.root.addEventListener('pointerdown', (e) => {
@@ -1060,6 +1095,11 @@ class RaftPlayground extends HTMLElement {
         C.closeMenu(ui);
         this.#notice(`Sent "${command}" to S${server}.`, 'info');
       }
+      return;
+    }
+    if (action === 'inspect') {
+      C.closeMenu(ui);
+      this.#inspector.select({ server }, true);
       return;
     }
     const type = { remove: 'remove_server' }[action] ?? action;

@@ -134,7 +134,7 @@ export function messagePoint(L, m, t) {
   return { x: e.x1 + (e.x2 - e.x1) * f - e.uy * side, y: e.y1 + (e.y2 - e.y1) * f + e.ux * side };
 }
 
-export function draw(ctx, view, L, hover) {
+export function draw(ctx, view, L, hover, selected = null) {
   const t = view.time_ms;
   const ink = L.ink || INK.light;
   ctx.clearRect(0, 0, L.w, L.h);
@@ -190,6 +190,20 @@ export function draw(ctx, view, L, hover) {
 
   // Servers.
   for (const s of view.servers) drawServer(ctx, L, view, s, t, hover && hover.type === 'server' && hover.id === s.id);
+
+  // What the inspector shows: a dashed ring around it.
+  const sel = selected?.server != null ? L.pos[selected.server - 1] : null;
+  const m = selected?.message != null ? view.messages.find((x) => x.id === selected.message) : null;
+  const at = sel ? { ...sel, r: L.r + Math.max(6, L.r * 0.22) } : m && m.from <= L.n && m.to <= L.n ? { ...messagePoint(L, m, t), r: 11 } : null;
+  if (at) {
+    ctx.strokeStyle = ink.focus;
+    ctx.lineWidth = 2;
+    ctx.setLineDash([4, 3]);
+    ctx.beginPath();
+    ctx.arc(at.x, at.y, at.r, 0, 2 * Math.PI);
+    ctx.stroke();
+    ctx.setLineDash([]);
+  }
 }
 
 function drawMessage(ctx, L, m, t) {
@@ -461,9 +475,10 @@ function crown(ctx, x, y, s, color) {
   ctx.fill();
 }
 
-/** What is under the point (x, y) in CSS pixels: a server, a message, a link, or null. Clicks pass
- * `messages = false`: a message passing over a link must not swallow a click on the link. `slop`:
- * how far from a link or a server's edge still hits it (more for a finger than for a mouse). */
+/** What is under the point (x, y) in CSS pixels: a server, a message, a link, or null. A message
+ * and a link under the point: the nearer wins (messages fly beside the line, so a click on the
+ * line itself is the link's, one on the dot the message's). `slop`: how far from a link or a
+ * server's edge still hits it (more for a finger than for a mouse). */
 export function hitTest(view, L, x, y, messages = true, slop = 6) {
   for (const s of view.servers) {
     const p = L.pos[s.id - 1];
@@ -475,7 +490,6 @@ export function hitTest(view, L, x, y, messages = true, slop = 6) {
     const d = Math.hypot(q.x - x, q.y - y);
     if (d <= 9 && (!best || d < best.d)) best = { type: 'message', m, d };
   }
-  if (best) return best;
   for (let a = 1; a <= L.n; a++) {
     for (let b = a + 1; b <= L.n; b++) {
       const e = edgePoints(L, a, b);

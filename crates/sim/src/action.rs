@@ -1,6 +1,6 @@
 //! What a user (or a test, or a script) can do to a running cluster, with its one text form: the
 //! script line (`crash 2`, `request 1 x <- 3`, `partition 1,2 | 3,4,5`, `cut 1 2`, `cut 1>2`,
-//! `set pre_vote=on …`).
+//! `set pre_vote=on …`, `drop-message 17`).
 //! [`Action`]'s `Display` writes it and [`Action::parse`] reads it back; the compact binary form
 //! is in [`crate::codec`]. Every action is stamped with when it happened and recorded
 //! ([`crate::record`]), so config + seed + actions replays a run exactly.
@@ -53,6 +53,12 @@ pub enum Action {
     SetTerm { server: NodeId, term: Term },
     /// Set-up: a server has committed (and applied) its log through `index`.
     SetCommit { server: NodeId, index: Index },
+    /// Lose one message in flight, named by its id ([`crate::Flight::id`]: flights are numbered in
+    /// the order they are sent, so the id names the same message on every replay).
+    DropMessage(u64),
+    /// Deliver one message in flight twice: the network sends a copy of it now, which takes as
+    /// long to arrive as the original does.
+    DuplicateMessage(u64),
 }
 
 /// What parsing an action needs from the running cluster: who leads (for `leader`), and the
@@ -95,6 +101,8 @@ impl Action {
         "log",
         "term",
         "commit",
+        "drop-message",
+        "duplicate-message",
     ];
 
     /// Read an action line (the inverse of `Display`). `None`: the line is not an action.
@@ -170,6 +178,13 @@ impl Action {
                     Action::SetCommit { server, index: number(n, "index")? }
                 })
             }
+            "drop-message" | "duplicate-message" => {
+                let id = match args {
+                    [id] => id.parse::<u64>().map_err(|_| format!("bad message id {id:?}: expected a number"))?,
+                    _ => return Err(format!("`{first}` takes one message id (as the page lists them)")),
+                };
+                Ok(if first == "drop-message" { Action::DropMessage(id) } else { Action::DuplicateMessage(id) })
+            }
             "heal" => none(Action::Heal),
             "change" => {
                 let (mut add, mut remove) = (Vec::new(), Vec::new());
@@ -221,7 +236,12 @@ impl Action {
             Action::Partition(groups) => groups.iter().flatten().copied().collect(),
             // New servers do not exist yet: only the removed ones must.
             Action::Change { remove, .. } => remove.clone(),
-            Action::Heal | Action::SetNet(_) | Action::SetOptions(_) | Action::AddServer => vec![],
+                        Action::Heal
+            | Action::SetNet(_)
+            | Action::SetOptions(_)
+            | Action::AddServer
+            | Action::DropMessage(_)
+            | Action::DuplicateMessage(_) => vec![],
         }
     }
 }
@@ -294,6 +314,8 @@ impl fmt::Display for Action {
             }
             Action::SetTerm { server, term } => write!(f, "term S{server} {term}"),
             Action::SetCommit { server, index } => write!(f, "commit S{server} {index}"),
+            Action::DropMessage(id) => write!(f, "drop-message {id}"),
+            Action::DuplicateMessage(id) => write!(f, "duplicate-message {id}"),
             Action::SetNet(n) => {
                 let mut n = *n;
                 write!(f, "net {}", words(|w| settings::visit_net(&mut n, w)))
@@ -416,6 +438,8 @@ pub(crate) mod tests {
             Action::SetLog { server: 7, terms: vec![] },
             Action::SetTerm { server: 2, term: 8 },
             Action::SetCommit { server: 3, index: 7 },
+            Action::DropMessage(0),
+            Action::DuplicateMessage(u64::MAX),
         ]
     }
 
@@ -436,6 +460,9 @@ pub(crate) mod tests {
         assert!(Action::parse("log S1 1 x", &ctx).unwrap().unwrap_err().contains("bad term \"x\""));
         assert!(Action::parse("term S1", &ctx).unwrap().unwrap_err().contains("a server and a number"));
         assert!(Action::parse("commit S1 -1", &ctx).unwrap().unwrap_err().contains("bad index"));
+        assert!(Action::parse("drop-message", &ctx).unwrap().unwrap_err().contains("one message id"));
+        assert!(Action::parse("drop-message 1 2", &ctx).unwrap().unwrap_err().contains("one message id"));
+        assert!(Action::parse("duplicate-message S1", &ctx).unwrap().unwrap_err().contains("bad message id"));
         assert!(Action::parse("set bogus=1", &ctx).unwrap().unwrap_err().contains("unknown setting"));
         assert!(Action::parse("set drop=5%", &ctx).unwrap().unwrap_err().contains("cannot change"));
         // A partial `set` keeps the other switches as they are.

@@ -361,7 +361,9 @@ impl Sim {
 
     fn is_live(&self, kind: EventKind) -> bool {
         match kind {
-            EventKind::Deliver(_) | EventKind::Load => true,
+            // A message the user dropped is no longer in flight: its delivery is stale.
+            EventKind::Deliver(id) => self.flights.contains_key(&id),
+            EventKind::Load => true,
             EventKind::Election { node, gen } => self.server(node).election.gen == gen,
             EventKind::Heartbeat { node, gen } => self.server(node).heartbeat.gen == gen,
             EventKind::Client { op, gen } => {
@@ -691,6 +693,22 @@ impl Sim {
             self.flights.insert(id, Flight { id, msg, send_time: self.time, deliver_time, lost });
             self.schedule(deliver_time, EventKind::Deliver(id));
         }
+    }
+
+    /// The network sends a copy of flight `id` now, taking as long to arrive as the original (no
+    /// random draw: a duplicate the user asks for leaves the run's randomness as it was). Across a
+    /// cut the copy is lost too. Returns the copy's id.
+    pub(crate) fn duplicate_flight(&mut self, id: u64) -> Option<u64> {
+        let f = self.flights.get(&id)?;
+        let (msg, latency) = (f.msg.clone(), f.deliver_time - f.send_time);
+        let lost = !self.topology.connected(msg.from, msg.to);
+        let copy = self.next_flight;
+        self.next_flight += 1;
+        self.stats.sent += 1;
+        let deliver_time = self.time + latency;
+        self.flights.insert(copy, Flight { id: copy, msg, send_time: self.time, deliver_time, lost });
+        self.schedule(deliver_time, EventKind::Deliver(copy));
+        Some(copy)
     }
 
     fn arm(&mut self, id: NodeId, heartbeat: bool, after: u64) {

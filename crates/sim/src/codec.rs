@@ -233,6 +233,14 @@ pub fn put_action(w: &mut Writer, a: &Action) {
             id(w, *server);
             w.u64(*index);
         }
+        Action::DropMessage(m) => {
+            w.byte(18);
+            w.u64(*m);
+        }
+        Action::DuplicateMessage(m) => {
+            w.byte(19);
+            w.u64(*m);
+        }
     }
 }
 
@@ -307,6 +315,8 @@ pub fn get_action(r: &mut Reader) -> Result<Action, String> {
             let add = list(r)?;
             Action::Change { add, remove: list(r)? }
         }
+        18 => Action::DropMessage(r.u64()?),
+        19 => Action::DuplicateMessage(r.u64()?),
         t => return Err(format!("unknown action {t} in the link")),
     })
 }

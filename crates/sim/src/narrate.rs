@@ -47,6 +47,9 @@ pub enum What {
     Action { index: usize },
     /// A safety property broke: the run stops here.
     Violation { property: Property },
+    /// At the user's request the network dropped (or duplicated) `server`'s message of `kind` to
+    /// `to`, sent in `term`.
+    Message { kind: &'static str, to: NodeId, dropped: bool },
 }
 
 /// What the page's filter groups notes by.
@@ -116,7 +119,7 @@ impl Note {
             What::Snapshot { .. } | What::Installed { .. } => Category::Snapshot,
             What::ConfigAppended { .. } | What::ConfigCommitted { .. } => Category::Membership,
             What::Answered { .. } | What::GaveUp { .. } | What::Expired { .. } => Category::Client,
-            What::Action { .. } => Category::Fault,
+            What::Action { .. } | What::Message { .. } => Category::Fault,
             What::Violation { .. } => Category::Violation,
         }
     }
@@ -124,7 +127,7 @@ impl Note {
     /// Does the note concern server `id` (as its subject, or named in its action)?
     pub fn involves(&self, id: NodeId, action: Option<&Action>) -> bool {
         self.server == id
-            || matches!(self.what, What::Vote { candidate } if candidate == id)
+            || matches!(self.what, What::Vote { candidate } | What::Message { to: candidate, .. } if candidate == id)
             || action.is_some_and(|a| a.servers().contains(&id))
     }
 
@@ -181,6 +184,12 @@ impl Note {
                 Some(a) => write!(out, "you: {a}"),
                 None => write!(out, "user action {}", index + 1),
             },
+            What::Message { kind, to, dropped: true } => {
+                write!(out, "the network drops S{s}'s {kind} to S{to} (term {t}): it never arrives")
+            }
+            What::Message { kind, to, dropped: false } => {
+                write!(out, "the network duplicates S{s}'s {kind} to S{to} (term {t}): it arrives twice")
+            }
             What::Violation { property } => match violation {
                 Some(v) => write!(out, "{v}"),
                 None => write!(out, "{} violated", property.name()),

@@ -61,6 +61,9 @@ impl Sim {
             Action::SetOptions(o) => self.cfg.validate_options(o)?,
             Action::Crash(id) if self.server(*id).node.is_none() => return Err(format!("S{id} is already crashed")),
             Action::Restart(id) if self.server(*id).node.is_some() => return Err(format!("S{id} is running")),
+            Action::DropMessage(m) | Action::DuplicateMessage(m) if !self.flights.contains_key(m) => {
+                return Err(format!("no message {m} is in flight (it may have arrived already)"))
+            }
             Action::Timeout(id) | Action::Request { server: id, .. } if self.server(*id).node.is_none() => {
                 return Err(format!("S{id} is crashed"))
             }
@@ -145,6 +148,22 @@ impl Sim {
             Action::OneWay { from, to, up } => self.topology.set_one_way(from, to, up),
             Action::Heal => self.topology.heal(),
             Action::SetNet(net) => self.cfg.net = net,
+            Action::DropMessage(m) => {
+                let f = self.flights.remove(&m).expect("validated");
+                self.stats.lost += 1;
+                self.note(
+                    f.msg.from,
+                    f.msg.term,
+                    What::Message { kind: f.msg.body.kind(), to: f.msg.to, dropped: true },
+                );
+            }
+            Action::DuplicateMessage(m) => {
+                self.duplicate_flight(m).expect("validated");
+                let msg = &self.flights[&m].msg;
+                let (from, term, what) =
+                    (msg.from, msg.term, What::Message { kind: msg.body.kind(), to: msg.to, dropped: false });
+                self.note(from, term, what);
+            }
             Action::SetOptions(opts) => {
                 self.cfg.raft = opts;
                 for node in self.servers.iter_mut().filter_map(|s| s.node.as_mut()) {

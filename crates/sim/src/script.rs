@@ -22,6 +22,8 @@
 //! expect snapshot 2 | expect kv 2 x=3 | expect last-index 2 7 | expect answered 3 value 7
 //! expect log 2 1 1 4 4    # S2's whole log by terms from index 1 (`_`: compacted, term unknown)
 //! add-server | remove SERVER | transfer SERVER   # membership changes, leadership transfer
+//! drop-message 17 | duplicate-message 17          # lose / deliver twice one message in flight
+//!                         # (by its id: flights are numbered in the order they are sent)
 //! digest                  # print the run's fingerprint
 //! trace on | trace off    # print every message delivered and every role, term, log and commit
 //!                         # change from now on (the golden transcripts trace from the first line)

@@ -414,18 +414,52 @@ impl Timeline {
         }
     }
 
-    /// One step back: undo the last action or event (a replay from the nearest checkpoint).
-    pub fn step_back(&mut self) -> bool {
+    /// The position one step back: before the last action, or else the last event (`None` at the
+    /// start). Everything before now happened by now: the current clock bounds the replay.
+    fn previous_position(&self) -> Option<Position> {
         let p = self.sim.position();
         let last_action = p.applied.checked_sub(1).and_then(|k| self.record.actions.get(k));
-        // Everything before now happened by now: the current clock bounds the replay.
-        let target = match last_action {
-            Some(a) if a.events == p.events => Position { time: p.time, events: p.events, applied: p.applied - 1 },
-            _ if p.events == 0 => return false,
-            _ => Position { time: p.time, events: p.events - 1, applied: p.applied },
-        };
-        self.seek_to(target, false);
-        true
+        match last_action {
+            Some(a) if a.events == p.events => {
+                Some(Position { time: p.time, events: p.events, applied: p.applied - 1 })
+            }
+            _ if p.events == 0 => None,
+            _ => Some(Position { time: p.time, events: p.events - 1, applied: p.applied }),
+        }
+    }
+
+    /// One step back: undo the last action or event (a replay from the nearest checkpoint).
+    pub fn step_back(&mut self) -> bool {
+        match self.previous_position() {
+            Some(target) => {
+                self.seek_to(target, false);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// The simulator as it was one step back (what [`Timeline::step_back`] would show: before the
+    /// last event or action), replayed on the side from the nearest checkpoint; the timeline itself
+    /// is untouched. What differs from the state shown is what that step changed. `None` at the start.
+    pub fn before_last_step(&self) -> Option<Sim> {
+        let target = self.previous_position()?;
+        let k = self.checkpoints.iter().rposition(|c| key(&c.sim.position()) <= key(&target)).unwrap_or(0);
+        let mut sim = self.checkpoints[k].sim.clone();
+        sim.narrate = false;
+        while let Some(a) = self.record.actions.get(sim.stats.actions as usize) {
+            if a.time > target.time || (a.events, sim.stats.actions as usize) >= (target.events, target.applied) {
+                break;
+            }
+            sim.process_until(a.time, a.events);
+            if sim.stats.events < a.events {
+                return None;
+            }
+            sim.time = sim.time.max(a.time);
+            sim.act(a.action.clone()).ok()?;
+        }
+        sim.process_until(target.time, target.events);
+        Some(sim)
     }
 
     /// Carry out a user action now. Before the horizon this forks: the recorded future is dropped

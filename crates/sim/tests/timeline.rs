@@ -219,3 +219,27 @@ fn narration_goes_on_after_replaying_up_to_an_idle_horizon() {
     assert_eq!(t.notes().len(), straight.notes().len(), "every event after the old horizon is narrated");
     assert!(t.notes() == straight.notes());
 }
+
+#[test]
+fn the_state_one_step_back_is_what_stepping_back_shows_and_leaves_the_timeline_alone() {
+    let mut t = busy();
+    let mut probe = t.clone();
+    for at in [120 * MS, 400 * MS, 700 * MS, 1234 * MS, 1500 * MS, 2500 * MS] {
+        t.seek(at);
+        let here = (t.position(), t.sim().digest());
+        let before = t.before_last_step().expect("not at the start");
+        assert_eq!((t.position(), t.sim().digest()), here, "the timeline did not move");
+        probe.seek(at);
+        assert!(probe.step_back());
+        assert_eq!((before.position(), before.digest()), (probe.sim().position(), probe.sim().digest()), "at {at} µs");
+    }
+    // One step back from an action is the moment before it (same events).
+    t.seek(400 * MS);
+    while t.position().applied == 0 {
+        t.step();
+    }
+    let before = t.before_last_step().unwrap();
+    assert_eq!((before.stats.events, before.stats.actions), (t.sim().stats.events, 0));
+    t.seek(0);
+    assert!(t.before_last_step().is_none());
+}

@@ -123,11 +123,14 @@ pub const ACTION_TYPES: &[&str] = &[
     "log",
     "term",
     "commit",
+    "drop_message",
+    "duplicate_message",
 ];
 
 /// An action as JS writes it: `{type: "crash", server: 2}`, `{type: "request", server: 1,
 /// command: "x <- 3"}`, `{type: "partition", groups: [[1, 2], [3, 4, 5]]}`, `{type: "cut", a: 1,
-/// b: 2, one_way: true}`, `{type: "options", pre_vote: true}`, `{type: "network", drop: 5}`, …
+/// b: 2, one_way: true}`, `{type: "options", pre_vote: true}`, `{type: "network", drop: 5}`,
+/// `{type: "drop_message", id: 17}`, …
 /// (or a script line, see [`action_from_line`]). Unknown fields are errors.
 pub fn action_from(v: &JsIn, sim: &Sim) -> Result<Action, String> {
     let JsIn::Object(fields) = v else { return Err(format!("expected an action object, got {}", v.kind())) };
@@ -146,6 +149,7 @@ pub fn action_from(v: &JsIn, sim: &Sim) -> Result<Action, String> {
         "log" => &["server", "terms"],
         "term" => &["server", "term"],
         "commit" => &["server", "index"],
+        "drop_message" | "duplicate_message" => &["id"],
         // The settings of their group, checked by name below.
         "network" | "options" => &[],
         _ => return Err(format!("unknown action type {ty:?}: one of {}", ACTION_TYPES.join(", "))),
@@ -249,6 +253,20 @@ pub fn action_from(v: &JsIn, sim: &Sim) -> Result<Action, String> {
         }
         "term" => Action::SetTerm { server: id("server")?, term: whole("term", get("term"))? },
         "commit" => Action::SetCommit { server: id("server")?, index: whole("index", get("index"))? },
+        "drop_message" | "duplicate_message" => {
+            let id = match get("id") {
+                Some(JsIn::Number(x)) if x.fract() == 0.0 && *x >= 0.0 && *x <= 9007199254740991.0 => *x as u64,
+                Some(other) => {
+                    return Err(format!("{ty}: id must be a message id (a whole number), got {}", other.kind()))
+                }
+                None => return Err(format!("{ty}: missing id (the message's id in view().messages)")),
+            };
+            if ty == "drop_message" {
+                Action::DropMessage(id)
+            } else {
+                Action::DuplicateMessage(id)
+            }
+        }
         "network" | "options" => {
             let rest = JsIn::Object(fields.iter().filter(|(k, _)| k != "type").cloned().collect());
             let s = settings_from(&rest)?;

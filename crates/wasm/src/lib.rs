@@ -4,6 +4,7 @@
 //! Plain data crosses the boundary as serde values ([`input`] in, [`view`] out).
 
 pub mod input;
+pub mod inspect;
 pub mod scenarios;
 pub mod view;
 
@@ -13,6 +14,7 @@ pub const MAX_ADVANCE_MS: f64 = 3_600_000.0;
 #[cfg(target_arch = "wasm32")]
 mod bindings {
     use crate::input::{self, JsIn};
+    use crate::inspect::{inspect_message, inspect_server};
     use crate::scenarios::{scenarios, scripted};
     use crate::view::{build_view, note_kinds, notes_view, settings_view, strip_view};
     use serde::Serialize;
@@ -93,6 +95,16 @@ mod bindings {
         u64::from_le_bytes(b) & ((1 << 53) - 1)
     }
 
+    /// A log window from JS (`from`, `count`), if both are given and sane.
+    fn log_window(from: Option<f64>, count: Option<f64>) -> Option<(u64, usize)> {
+        match (from, count) {
+            (Some(f), Some(c)) if f.is_finite() && c.is_finite() && f >= 0.0 && c >= 0.0 => {
+                Some((f as u64, c as usize))
+            }
+            _ => None,
+        }
+    }
+
     fn us(ms: f64) -> Option<u64> {
         (ms.is_finite() && ms >= 0.0).then(|| (ms.min(1e15) * 1000.0).round() as u64)
     }
@@ -103,6 +115,9 @@ mod bindings {
         /// The record the playground started from (`reset` goes back to it): a scenario's whole
         /// script, a permalink's run, or just the config.
         start: Record,
+        /// The simulator one step back from the position shown (for `inspect_before`), kept for
+        /// the position and digest it was replayed for.
+        before: Option<(Position, u64, Option<sim::Sim>)>,
     }
 
     impl Playground {
@@ -110,7 +125,16 @@ mod bindings {
         fn of(start: Record) -> Result<Playground, JsError> {
             let mut tl = Timeline::from_record(start.clone()).map_err(err)?;
             tl.apply_setup();
-            Ok(Playground { tl, start })
+            Ok(Playground { tl, start, before: None })
+        }
+
+        /// The state one step back, replayed once per position shown.
+        fn before(&mut self) -> Option<&sim::Sim> {
+            let (at, digest) = (self.tl.position(), self.tl.sim().digest());
+            if !matches!(&self.before, Some((p, d, _)) if (*p, *d) == (at, digest)) {
+                self.before = Some((at, digest, self.tl.before_last_step()));
+            }
+            self.before.as_ref().and_then(|b| b.2.as_ref())
         }
     }
 
@@ -255,12 +279,7 @@ mod bindings {
         /// A snapshot of the whole cluster for drawing (see `view.rs` for its fields). Each log
         /// carries the entries from index `log_from`, `log_count` of them (default: the newest 200).
         pub fn view(&self, log_from: Option<f64>, log_count: Option<f64>) -> Result<JsValue, JsError> {
-            let window = match (log_from, log_count) {
-                (Some(f), Some(c)) if f.is_finite() && c.is_finite() && f >= 0.0 && c >= 0.0 => {
-                    Some((f as u64, c as usize))
-                }
-                _ => None,
-            };
+            let window = log_window(log_from, log_count);
             to_js(&build_view(self.tl.sim(), window))
         }
 
@@ -269,6 +288,40 @@ mod bindings {
         /// (Asked on hover, not per frame.)
         pub fn message_text(&self, id: f64) -> Option<String> {
             self.tl.sim().flights.get(&(id as u64)).map(|f| sim::narrate::describe(&f.msg))
+        }
+
+        /// One server's whole state for the inspector (see `inspect.rs`): Figure 2's persistent and
+        /// volatile state, timers, configuration, snapshot, session table, and for a leader
+        /// nextIndex[]/matchIndex[]; a crashed server shows what its stable storage holds. The log
+        /// carries the entries from index `log_from`, `log_count` of them (default: the newest 30).
+        pub fn inspect(&self, server: u32, log_from: Option<f64>, log_count: Option<f64>) -> Result<JsValue, JsError> {
+            let window = log_window(log_from, log_count);
+            to_js(&inspect_server(self.tl.sim(), server, window).map_err(err)?)
+        }
+
+        /// `inspect` as of one step back (before the last event or action; null at the start, or if
+        /// the server did not exist yet): what differs is what that step changed. Costs a replay
+        /// from the nearest checkpoint, like a seek (once per position).
+        pub fn inspect_before(
+            &mut self,
+            server: u32,
+            log_from: Option<f64>,
+            log_count: Option<f64>,
+        ) -> Result<JsValue, JsError> {
+            let window = log_window(log_from, log_count);
+            match self.before().and_then(|sim| inspect_server(sim, server, window).ok()) {
+                Some(s) => to_js(&s),
+                None => Ok(JsValue::NULL),
+            }
+        }
+
+        /// A message in flight with every field it carries, when it was sent and when it arrives
+        /// (see `inspect.rs`); null once it has arrived or was dropped.
+        pub fn message(&self, id: f64) -> Result<JsValue, JsError> {
+            match inspect_message(self.tl.sim(), id as u64) {
+                Some(m) => to_js(&m),
+                None => Ok(JsValue::NULL),
+            }
         }
 
         /// A window of the narrated events: `{total, matching, start, notes: [{i, time_ms, events,

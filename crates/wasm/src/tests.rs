@@ -217,3 +217,132 @@ fn set_up_actions_come_from_objects_and_lines_only_at_time_zero() {
     assert!(sim.act(late).unwrap_err().contains("only comes first"));
     assert_eq!((sim.digest(), sim.node(1).unwrap().current_term), before);
 }
+
+/// An inspection as JS parses it.
+fn inspect(sim: &Sim, id: u32, window: Option<(u64, usize)>) -> Result<serde_json::Value, String> {
+    crate::inspect::inspect_server(sim, id, window).map(|v| serde_json::to_value(v).unwrap())
+}
+
+#[test]
+fn the_inspector_shows_a_servers_whole_state_with_its_log_windowed() {
+    use crate::inspect::{LOG_ROWS, MAX_LOG_ROWS, SESSION_ROWS};
+    let mut sim = Sim::new(SimConfig { seed: 2, load: 500, ..SimConfig::default() }).unwrap();
+    sim.run_until(2_000_000);
+    let l = sim.leader().unwrap();
+    let f = if l == 1 { 2 } else { 1 };
+    let lead = inspect(&sim, l, None).unwrap();
+    assert_eq!((lead["role"].as_str(), lead["alive"].as_bool()), (Some("leader"), Some(true)));
+    assert_eq!(lead["voted_for"], l);
+    assert_eq!(lead["term"], sim.node(l).unwrap().current_term);
+    let last = lead["log_last"].as_u64().unwrap();
+    assert!(last > 600);
+    let log = lead["log"].as_array().unwrap();
+    assert_eq!(log.len(), LOG_ROWS);
+    assert_eq!(log.last().unwrap()["index"], last, "by default the newest entries");
+    assert!(log.iter().all(|e| e["text"].as_str().unwrap().contains("<-") && e["term"].as_u64().is_some()));
+    // nextIndex[] and matchIndex[] for every other server.
+    let progress = lead["progress"].as_array().unwrap();
+    let ids: Vec<u64> = progress.iter().map(|p| p["id"].as_u64().unwrap()).collect();
+    assert_eq!(ids, (1..=5).filter(|&i| i != l as u64).collect::<Vec<_>>());
+    for p in progress {
+        let (next, matched) = (p["next_index"].as_u64().unwrap(), p["match_index"].as_u64().unwrap());
+        assert!(matched + 30 > last && next > matched, "{p}");
+        assert!(["probe", "replicate", "snapshot"].contains(&p["state"].as_str().unwrap()));
+    }
+    assert!(progress.iter().any(|p| p["state"] == "replicate"), "{progress:?}");
+    let now = sim.time as f64 / 1000.0;
+    let hb = &lead["heartbeat"];
+    assert!(hb["deadline_ms"].as_f64().unwrap() > now && hb["start_ms"].as_f64().unwrap() <= now);
+    assert_eq!(lead["config"]["voters"], serde_json::json!([1, 2, 3, 4, 5]));
+    assert_eq!(lead["config"]["joint"], false);
+    assert_eq!(lead["config_index"], 0, "the bootstrap configuration");
+    assert!(lead["sessions_total"].as_u64().unwrap() > 600);
+    let sessions = lead["sessions"].as_array().unwrap();
+    assert_eq!(sessions.len(), SESSION_ROWS);
+    assert!(sessions.last().unwrap()["seq"] == 1 && sessions.last().unwrap()["answer"].as_i64().is_some());
+    let (commit, applied) = (lead["commit_index"].as_u64().unwrap(), lead["last_applied"].as_u64().unwrap());
+    assert!(commit <= last && applied <= commit);
+    assert!(lead["kv"].as_array().unwrap().len() == 26);
+
+    let fol = inspect(&sim, f, Some((300, 20))).unwrap();
+    assert_eq!(fol["role"], "follower");
+    assert_eq!(fol["leader"], l);
+    assert!(fol["progress"].as_array().unwrap().is_empty() && fol["heartbeat"].is_null());
+    assert!(fol["election"]["deadline_ms"].as_f64().unwrap() > now);
+    let idx: Vec<u64> = fol["log"].as_array().unwrap().iter().map(|e| e["index"].as_u64().unwrap()).collect();
+    assert_eq!(idx, (300..320).collect::<Vec<_>>());
+    assert_eq!(inspect(&sim, f, Some((0, 100_000))).unwrap()["log"].as_array().unwrap().len(), MAX_LOG_ROWS);
+
+    // A crashed server shows what survived on disk; the volatile state is gone.
+    sim.act(sim::Action::Crash(f)).unwrap();
+    let down = inspect(&sim, f, None).unwrap();
+    assert_eq!((down["role"].as_str(), down["alive"].as_bool()), (Some("crashed"), Some(false)));
+    let disk = &sim.server(f).storage;
+    assert_eq!(down["term"], disk.current_term);
+    assert_eq!(down["voted_for"].as_u64(), disk.voted_for.map(u64::from));
+    assert_eq!(down["log_last"], disk.log.last_index());
+    assert!(down["commit_index"].is_null() && down["last_applied"].is_null() && down["election"].is_null());
+    assert_eq!(down["config"]["voters"], serde_json::json!([1, 2, 3, 4, 5]), "the configuration a restart reads");
+    assert!(inspect(&sim, 9, None).unwrap_err().contains("no server S9"));
+    assert!(inspect(&sim, 0, None).is_err());
+}
+
+#[test]
+fn the_inspector_shows_every_field_of_a_message_in_flight() {
+    let message = |sim: &Sim, id: u64| -> Option<serde_json::Value> {
+        crate::inspect::inspect_message(sim, id).map(|v| serde_json::to_value(v).unwrap())
+    };
+    let field = |m: &serde_json::Value, k: &str| -> Option<String> {
+        m["fields"].as_array().unwrap().iter().find(|p| p[0] == k).map(|p| p[1].as_str().unwrap().to_string())
+    };
+    let mut sim = Sim::new(SimConfig { seed: 3, ..SimConfig::default() }).unwrap();
+    // Early on: an election's RequestVotes.
+    let mut vote = None;
+    while vote.is_none() && sim.time < 2_000_000 {
+        sim.run_for(1_000);
+        vote = sim.flights.values().find(|f| f.msg.body.kind() == "RequestVote").map(|f| f.id);
+    }
+    let v = message(&sim, vote.unwrap()).unwrap();
+    let names: Vec<&str> = v["fields"].as_array().unwrap().iter().map(|p| p[0].as_str().unwrap()).collect();
+    assert_eq!(names, ["candidateId", "lastLogIndex", "lastLogTerm"]);
+    assert!(v["deliver_ms"].as_f64() > v["send_ms"].as_f64());
+    let text = v["text"].as_str().unwrap();
+    assert!(text.starts_with("S") && text.contains("RequestVote t"), "{text}");
+    sim.run_until(1_000_000);
+    let l = sim.leader().unwrap();
+    sim.act(sim::Action::Request { server: l, op: raft::Op::Set { key: b'x', value: 3 } }).unwrap();
+    let ae = sim.flights.values().find(|f| f.msg.body.kind() == "AppendEntries").unwrap().id;
+    let m = message(&sim, ae).unwrap();
+    let prev: u64 = field(&m, "prevLogIndex").unwrap().parse().unwrap();
+    assert!(field(&m, "prevLogTerm").is_some() && field(&m, "leaderCommit").is_some());
+    assert_eq!((m["from"].as_u64(), m["entries_total"].as_u64()), (Some(l as u64), Some(1)));
+    assert_eq!(m["entries"][0]["index"], prev + 1);
+    assert_eq!(m["entries"][0]["text"], "x <- 3");
+    // Its answer says success and the match index.
+    sim.run_until(sim.time + 16_000);
+    let reply = sim.flights.values().find(|f| f.msg.body.kind() == "AppendEntriesReply").unwrap().id;
+    let r = message(&sim, reply).unwrap();
+    assert_eq!(field(&r, "success").as_deref(), Some("yes"));
+    assert!(field(&r, "matchIndex").is_some() && field(&r, "commitIndex").is_some());
+    assert!(message(&sim, ae).is_none(), "it has arrived");
+}
+
+#[test]
+fn message_actions_from_js() {
+    let mut sim = Sim::new(config("{}").unwrap()).unwrap();
+    sim.run_until(1_000_000);
+    let id = *sim.flights.keys().next().unwrap();
+    let a = input::action_from(&js(&format!(r#"{{"type":"drop_message","id":{id}}}"#)), &sim).unwrap();
+    assert_eq!(a, sim::Action::DropMessage(id));
+    let d = input::action_from(&js(r#"{"type":"duplicate_message","id":3}"#), &sim).unwrap();
+    assert_eq!(d, sim::Action::DuplicateMessage(3));
+    assert!(input::action_from(&js(r#"{"type":"drop_message"}"#), &sim).unwrap_err().contains("missing id"));
+    assert!(input::action_from(&js(r#"{"type":"drop_message","id":"x"}"#), &sim).unwrap_err().contains("message id"));
+    assert!(input::action_from(&js(r#"{"type":"drop_message","id":1.5}"#), &sim).is_err());
+    assert!(input::action_from(&js(r#"{"type":"drop_message","id":1,"server":2}"#), &sim)
+        .unwrap_err()
+        .contains("unknown field"));
+    assert_eq!(input::action_from_line(&format!("drop-message {id}"), &sim).unwrap(), a);
+    sim.act(a).unwrap();
+    assert!(!sim.flights.contains_key(&id));
+}

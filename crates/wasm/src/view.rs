@@ -81,7 +81,7 @@ pub struct MembershipView {
     pub text: String,
 }
 
-fn membership(m: &raft::Membership) -> MembershipView {
+pub(crate) fn membership(m: &raft::Membership) -> MembershipView {
     MembershipView {
         voters: m.voters.iter().collect(),
         outgoing: m.outgoing.iter().collect(),
@@ -220,7 +220,7 @@ pub struct StatsView {
     pub lost: u64,
 }
 
-fn role_name(r: Role) -> &'static str {
+pub(crate) fn role_name(r: Role) -> &'static str {
     match r {
         Role::Follower => "follower",
         Role::PreCandidate => "precandidate",
@@ -229,7 +229,7 @@ fn role_name(r: Role) -> &'static str {
     }
 }
 
-fn ms(t: u64) -> f64 {
+pub(crate) fn ms(t: u64) -> f64 {
     t as f64 / MS
 }
 
@@ -402,7 +402,7 @@ pub fn build_view(sim: &Sim, window: Option<(u64, usize)>) -> View {
 }
 
 /// Up to `count` entries of `log` from index `from` on.
-fn entries(log: &raft::Log, from: u64, count: usize) -> Vec<EntryView> {
+pub(crate) fn entries(log: &raft::Log, from: u64, count: usize) -> Vec<EntryView> {
     let from = from.max(log.first_index());
     log.slice(from, count)
         .enumerate()
