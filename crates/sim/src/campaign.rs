@@ -22,6 +22,7 @@ pub fn faulty_net(r: &mut SimRng) -> NetConfig {
         drop_ppm: r.range(0, 150_000) as u32,
         duplicate_ppm: r.range(0, 100_000) as u32,
         reorder_ppm: r.range(0, 100_000) as u32,
+        fsync_us: 0,
     }
 }
 

@@ -1,6 +1,6 @@
 //! The discrete-event simulator: a cluster of [`raft::Node`]s, a network, timers and the checker.
 //!
-//! Events (message deliveries, timer firings) sit in a priority queue keyed by (time, sequence
+//! Events (message deliveries, timer firings, disk writes completing) sit in a priority queue keyed by (time, sequence
 //! number), so ties break the same way every run. User actions ([`crate::operator`]) happen at the
 //! current simulated time; whoever drives the simulator records them ([`crate::record`]). Same
 //! config + same timed actions ⇒ the same run, bit for bit.
@@ -8,11 +8,12 @@
 use crate::clients::{ClientOp, Outcome};
 use crate::config::SimConfig;
 use crate::digest::Digest;
+use crate::disk::{self, Disk};
 use crate::invariants::{Before, Checker, Property, Violation};
 use crate::narrate::{CurrentEvent, Note, What};
 use crate::network::Topology;
 use crate::rng::SimRng;
-use raft::{EntryData, Input, Membership, Message, Node, NodeId, Persistent, Ready, Role, MAX_NODE_ID};
+use raft::{EntryData, Input, Membership, Message, Node, NodeId, Persistent, Ready, Role, Rule, MAX_NODE_ID};
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap};
 
@@ -45,6 +46,11 @@ pub(crate) enum EventKind {
     },
     /// The next background client write (`SimConfig::load`).
     Load,
+    /// The oldest write in flight on a server's disk is durable (`epoch`: not lost in a crash since).
+    Disk {
+        node: NodeId,
+        epoch: u64,
+    },
 }
 
 /// An event in the queue, ordered by (time, sequence number): the sequence number is unique, so
@@ -94,6 +100,10 @@ pub struct Server {
     pub node: Option<Node>,
     /// Stable storage: what survives a crash. Written only from what the core asks to persist.
     pub storage: Persistent,
+    /// The writes on their way to `storage` (none while `fsync` is 0), and what waits for them.
+    pub disk: Disk,
+    /// Its last crash lost writes: the log it restarts with is not the one the checker last saw.
+    pub lost_writes: bool,
     pub election: Timer,
     pub heartbeat: Timer,
 }
@@ -107,6 +117,8 @@ pub struct Stats {
     pub sent: u64,
     /// User actions carried out (refused ones do not count): with `events`, a run's position.
     pub actions: u64,
+    /// Crashes that lost writes not yet on disk.
+    pub lost_writes: u64,
 }
 
 #[derive(Clone, Debug)]
@@ -184,9 +196,12 @@ impl Sim {
             id,
             node: Some(node),
             storage,
+            disk: Disk::default(),
+            lost_writes: false,
             election: Timer::default(),
             heartbeat: Timer::default(),
         });
+        self.disk_mode(id);
         self.start_node(id);
         id
     }
@@ -279,7 +294,7 @@ impl Sim {
         let mut other = size_of::<Sim>() + self.checker.memory(chunk);
         for s in &self.servers {
             s.storage.log.chunks().for_each(|(a, b)| chunk(a, b));
-            other += size_of::<Server>() + s.storage.snapshot.state.sessions().count() * 40;
+            other += size_of::<Server>() + s.storage.snapshot.state.sessions().count() * 40 + s.disk.memory();
             if let Some(n) = &s.node {
                 n.log.chunks().for_each(|(a, b)| chunk(a, b));
                 other += size_of::<Node>() + n.progress.capacity() * size_of::<raft::progress::Progress>();
@@ -351,6 +366,7 @@ impl Sim {
     fn is_live(&self, kind: EventKind) -> bool {
         match kind {
             EventKind::Deliver(_) | EventKind::Load => true,
+            EventKind::Disk { node, epoch } => self.server(node).disk.epoch == epoch,
             EventKind::Election { node, gen } => self.server(node).election.gen == gen,
             EventKind::Heartbeat { node, gen } => self.server(node).heartbeat.gen == gen,
             EventKind::Client { op, gen } => {
@@ -443,6 +459,52 @@ impl Sim {
                 self.client_request(server, op);
                 self.schedule(self.time + self.load_interval(), EventKind::Load);
             }
+            EventKind::Disk { node, .. } => {
+                self.digest.u64(6);
+                self.digest.u32(node);
+                self.current_event = CurrentEvent::Disk { node };
+                self.write_done(node);
+            }
+        }
+    }
+
+    /// The oldest write on `id`'s disk is durable: store it, send what waited for it, and tell the
+    /// node how much of its state is on disk now.
+    fn write_done(&mut self, id: NodeId) {
+        let server = &mut self.servers[id as usize - 1];
+        let mut w = server.disk.complete(&mut server.storage);
+        let node = server.node.as_ref().expect("a crash drops the writes in flight");
+        if self.cfg.check_persistence && server.disk.is_idle() && !stored_matches(&server.storage, node, w.snapshot) {
+            let detail = format!("S{id}'s stable storage differs from its persistent state once its disk caught up");
+            let (term, index) = (node.current_term, node.log.last_index());
+            self.report(Property::Persistence, vec![id], term, index, detail);
+        }
+        for m in w.messages.drain(..) {
+            self.send(m);
+        }
+        for r in w.replies.drain(..) {
+            self.client_reply(id, r.client, r.seq, r.result);
+        }
+        let server = &mut self.servers[id as usize - 1];
+        server.disk.recycle(w);
+        let node = server.node.as_ref().expect("live node");
+        let durable = server.disk.durable(&server.storage, node);
+        self.step_node(id, Input::Persisted(durable));
+        self.disk_mode(id);
+    }
+
+    /// Does `id`'s node need to know what is on disk? Only while writes take time (`fsync` > 0)
+    /// or some are still in flight; otherwise (`durable: None`) it counts itself at once, as with
+    /// the synchronous disk. Called when a node starts, when its disk catches up and when the
+    /// dial changes.
+    pub(crate) fn disk_mode(&mut self, id: NodeId) {
+        let asynchronous = self.cfg.net.fsync_us > 0;
+        let server = &mut self.servers[id as usize - 1];
+        let Some(node) = server.node.as_mut() else { return };
+        if !asynchronous && server.disk.is_idle() {
+            node.durable = None;
+        } else if node.durable.is_none() {
+            node.durable = Some(server.disk.durable(&server.storage, node));
         }
     }
 
@@ -469,26 +531,21 @@ impl Sim {
     }
 
     fn after_step(&mut self, id: NodeId, before: Before, ready: &mut Ready) {
-        // 1. Persist before anything leaves the server.
-        {
+        // 1. Persist before anything leaves the server: at once, or — on a disk that takes time —
+        //    issue the write; what the step produced then waits for it (step 3).
+        if disk::asks(ready) {
+            let (now, fsync) = (self.time, self.cfg.net.fsync_us);
             let server = &mut self.servers[id as usize - 1];
-            let node = server.node.as_ref().expect("live node");
-            if ready.persist_snapshot {
-                server.storage = node.persistent();
+            let node = server.node.as_mut().expect("live node");
+            if node.durable.is_none() {
+                disk::persist_now(&mut server.storage, node, ready);
             } else {
-                if ready.persist_hard_state {
-                    server.storage.current_term = node.current_term;
-                    server.storage.voted_for = node.voted_for;
-                }
-                if let Some(from) = ready.persist_log_from {
-                    let stored = &mut server.storage.log;
-                    if from <= stored.last_index() {
-                        stored.truncate_from(from);
-                    }
-                    for e in node.log.slice(from, usize::MAX) {
-                        stored.append(*e);
-                    }
-                }
+                let done = server.disk.done_at(now, fsync);
+                server.disk.issue(node, ready, done);
+                // What the write rewrites is not on disk until it completes.
+                node.durable = Some(server.disk.durable(&server.storage, node));
+                let epoch = server.disk.epoch;
+                self.schedule(done, EventKind::Disk { node: id, epoch });
             }
         }
         if self.narrate {
@@ -505,7 +562,12 @@ impl Sim {
                 .min();
             self.checker.forget_upto(floor.unwrap_or(0));
         }
-        // 3. Send.
+        // 3. Send — or, while a write is in flight, hold everything behind it (unless the rule
+        //    is broken on purpose: then votes and acknowledgements leave before they are durable).
+        let server = &mut self.servers[id as usize - 1];
+        if !server.disk.is_idle() && !self.cfg.raft.broken.has(Rule::ReplyBeforePersist) {
+            server.disk.hold(&mut ready.messages, &mut ready.client_replies);
+        }
         for m in ready.messages.drain(..) {
             self.send(m);
         }
@@ -597,7 +659,8 @@ impl Sim {
         let (log_from, snapshot) = (ready.persist_log_from, ready.installed_snapshot);
         let mut found = Vec::new();
         {
-            let node = self.servers[id as usize - 1].node.as_ref().expect("live node");
+            let server = &self.servers[id as usize - 1];
+            let node = server.node.as_ref().expect("live node");
             let others = self.servers.iter().filter_map(|s| s.node.as_ref()).filter(|n| n.id != id);
             self.checker.after_step(
                 node,
@@ -607,7 +670,11 @@ impl Sim {
                 others,
                 |property, servers, term, index, detail| found.push((property, servers, term, index, detail)),
             );
-            if self.cfg.check_persistence && !stored_matches(&self.servers[id as usize - 1].storage, node, ready) {
+            // With writes in flight the disk is behind on purpose (checked when it catches up).
+            if self.cfg.check_persistence
+                && server.disk.is_idle()
+                && !stored_matches(&server.storage, node, ready.persist_snapshot)
+            {
                 found.push((
                     Property::Persistence,
                     vec![id],
@@ -618,17 +685,35 @@ impl Sim {
             }
         }
         for (property, servers, term, index, detail) in found {
-            self.note(servers[0], term, What::Violation { property });
-            self.violations.push(Violation {
-                property,
-                time: self.time,
-                event: self.current_event.to_string(),
-                servers,
-                term,
-                index,
-                detail,
-            });
+            self.report(property, servers, term, index, detail);
         }
+    }
+
+    /// A server restarted after a crash lost writes: its log is what was on disk, not what the
+    /// checker last saw, so the checker fingerprints it again (and checks it like a snapshot
+    /// install: what it holds must agree with everything committed and seen).
+    pub(crate) fn recheck_restarted(&mut self, id: NodeId) {
+        let mut found = Vec::new();
+        let node = self.servers[id as usize - 1].node.as_ref().expect("live node");
+        self.checker.reload(node, |property, servers, term, index, detail| {
+            found.push((property, servers, term, index, detail))
+        });
+        for (property, servers, term, index, detail) in found {
+            self.report(property, servers, term, index, detail);
+        }
+    }
+
+    fn report(&mut self, property: Property, servers: Vec<NodeId>, term: u64, index: u64, detail: String) {
+        self.note(servers[0], term, What::Violation { property });
+        self.violations.push(Violation {
+            property,
+            time: self.time,
+            event: self.current_event.to_string(),
+            servers,
+            term,
+            index,
+            detail,
+        });
     }
 
     fn send(&mut self, msg: Message) {
@@ -690,14 +775,14 @@ impl Sim {
 }
 
 /// Does stable storage hold exactly the node's persistent state? O(1) for the hard state and the
-/// log (by the log's fingerprint), plus the snapshot's table when this step stored a snapshot.
-fn stored_matches(stored: &Persistent, node: &Node, ready: &Ready) -> bool {
+/// log (by the log's fingerprint), plus the snapshot's table when a snapshot was just stored.
+fn stored_matches(stored: &Persistent, node: &Node, snapshot_stored: bool) -> bool {
     let (a, b) = (&stored.snapshot, &node.snapshot);
     stored.current_term == node.current_term
         && stored.voted_for == node.voted_for
         && stored.log.same_as(&node.log)
         && (a.last_index, a.last_term, a.config) == (b.last_index, b.last_term, b.config)
-        && (!ready.persist_snapshot || a.state == b.state)
+        && (!snapshot_stored || a.state == b.state)
 }
 
 /// The lowest index a log may still hold an entry at (an empty log that never compacted holds

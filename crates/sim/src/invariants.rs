@@ -377,6 +377,14 @@ impl Checker {
         }
     }
 
+    /// `node` restarted from a disk that was behind its memory (writes lost in a crash): forget
+    /// what its log held and fingerprint the log it has now, from its snapshot on, checking it as
+    /// for a snapshot install (its snapshot must be the committed prefix; its entries must agree
+    /// with every entry seen at the same index and term).
+    pub fn reload(&mut self, node: &Node, mut report: impl FnMut(Property, Vec<NodeId>, Term, Index, String)) {
+        self.resnapshot(node, &mut report);
+    }
+
     /// A snapshot covers a committed prefix, so its part of the chain is the committed chain; the
     /// snapshot's last entry must be the committed one at its index.
     fn resnapshot(&mut self, node: &Node, report: &mut impl FnMut(Property, Vec<NodeId>, Term, Index, String)) {
