@@ -36,6 +36,8 @@ pub const SCENARIOS: &[(&str, &str)] = scenarios!(
     "removed_server",
     "removed_server_no_lease",
     "broken_commit_rule",
+    "persist_before_reply",
+    "reply_before_persist",
 );
 
 pub fn scenarios() -> Vec<ScenarioView> {
