@@ -102,7 +102,8 @@ pub struct Server {
     pub storage: Persistent,
     /// The writes on their way to `storage` (none while `fsync` is 0), and what waits for them.
     pub disk: Disk,
-    /// Its last crash lost writes: the log it restarts with is not the one the checker last saw.
+    /// Its last crash lost writes: the log it restarts with is not the one the checker last saw
+    /// (its first step after the restart has the checker fingerprint it afresh).
     pub lost_writes: bool,
     pub election: Timer,
     pub heartbeat: Timer,
@@ -468,6 +469,20 @@ impl Sim {
         }
     }
 
+    /// A disk that takes time: issue the write the step asked for, due `fsync` from now (or after
+    /// the writes before it).
+    fn issue_write(&mut self, id: NodeId, ready: &Ready) {
+        let (now, fsync) = (self.time, self.cfg.net.fsync_us);
+        let server = &mut self.servers[id as usize - 1];
+        let node = server.node.as_mut().expect("live node");
+        let done = server.disk.done_at(now, fsync);
+        server.disk.issue(node, ready, done);
+        // What the write rewrites is not on disk until it completes.
+        node.durable = Some(server.disk.durable(&server.storage, node));
+        let epoch = server.disk.epoch;
+        self.schedule(done, EventKind::Disk { node: id, epoch });
+    }
+
     /// The oldest write on `id`'s disk is durable: store it, send what waited for it, and tell the
     /// node how much of its state is on disk now.
     fn write_done(&mut self, id: NodeId) {
@@ -479,17 +494,21 @@ impl Sim {
             let (term, index) = (node.current_term, node.log.last_index());
             self.report(Property::Persistence, vec![id], term, index, detail);
         }
-        for m in w.messages.drain(..) {
-            self.send(m);
-        }
-        for r in w.replies.drain(..) {
-            self.client_reply(id, r.client, r.seq, r.result);
-        }
+        // Tell the node. What waited for the write leaves first, at the head of that step's output.
+        let mut ready = std::mem::take(&mut self.ready);
+        ready.clear();
+        ready.messages.append(&mut w.messages);
+        ready.client_replies.append(&mut w.replies);
+        let released = (ready.messages.len(), ready.client_replies.len());
+        let now = self.time;
         let server = &mut self.servers[id as usize - 1];
         server.disk.recycle(w);
-        let node = server.node.as_ref().expect("live node");
-        let durable = server.disk.durable(&server.storage, node);
-        self.step_node(id, Input::Persisted(durable));
+        let durable = server.disk.durable(&server.storage, server.node.as_ref().expect("live node"));
+        let node = server.node.as_mut().expect("live node");
+        let before = Before::of(node);
+        node.step(now, Input::Persisted(durable), &mut ready);
+        self.after_step(id, before, &mut ready, released);
+        self.ready = ready;
         self.disk_mode(id);
     }
 
@@ -524,28 +543,24 @@ impl Sim {
             node.step(now, input, &mut ready);
             before
         };
-        self.after_step(id, before, &mut ready);
+        self.after_step(id, before, &mut ready, (0, 0));
         let refused = ready.refused;
         self.ready = ready;
         refused
     }
 
-    fn after_step(&mut self, id: NodeId, before: Before, ready: &mut Ready) {
+    /// `released`: how many of the messages and client replies at the head of `ready` a write
+    /// that just completed let go (they do not wait again).
+    fn after_step(&mut self, id: NodeId, before: Before, ready: &mut Ready, released: (usize, usize)) {
         // 1. Persist before anything leaves the server: at once, or — on a disk that takes time —
         //    issue the write; what the step produced then waits for it (step 3).
         if disk::asks(ready) {
-            let (now, fsync) = (self.time, self.cfg.net.fsync_us);
             let server = &mut self.servers[id as usize - 1];
-            let node = server.node.as_mut().expect("live node");
+            let node = server.node.as_ref().expect("live node");
             if node.durable.is_none() {
                 disk::persist_now(&mut server.storage, node, ready);
             } else {
-                let done = server.disk.done_at(now, fsync);
-                server.disk.issue(node, ready, done);
-                // What the write rewrites is not on disk until it completes.
-                node.durable = Some(server.disk.durable(&server.storage, node));
-                let epoch = server.disk.epoch;
-                self.schedule(done, EventKind::Disk { node: id, epoch });
+                self.issue_write(id, ready);
             }
         }
         if self.narrate {
@@ -564,9 +579,8 @@ impl Sim {
         }
         // 3. Send — or, while a write is in flight, hold everything behind it (unless the rule
         //    is broken on purpose: then votes and acknowledgements leave before they are durable).
-        let server = &mut self.servers[id as usize - 1];
-        if !server.disk.is_idle() && !self.cfg.raft.broken.has(Rule::ReplyBeforePersist) {
-            server.disk.hold(&mut ready.messages, &mut ready.client_replies);
+        if !self.servers[id as usize - 1].disk.is_idle() && !self.cfg.raft.broken.has(Rule::ReplyBeforePersist) {
+            self.servers[id as usize - 1].disk.hold(&mut ready.messages, &mut ready.client_replies, released);
         }
         for m in ready.messages.drain(..) {
             self.send(m);
@@ -656,7 +670,10 @@ impl Sim {
     }
 
     fn check(&mut self, id: NodeId, before: Before, ready: &Ready) {
-        let (log_from, snapshot) = (ready.persist_log_from, ready.installed_snapshot);
+        // A server back from a crash that lost writes holds what was on disk, not the log the
+        // checker last saw: it is fingerprinted afresh, as after a snapshot install.
+        let restarted_behind = std::mem::take(&mut self.servers[id as usize - 1].lost_writes);
+        let (log_from, snapshot) = (ready.persist_log_from, ready.installed_snapshot || restarted_behind);
         let mut found = Vec::new();
         {
             let server = &self.servers[id as usize - 1];
@@ -684,20 +701,6 @@ impl Sim {
                 ));
             }
         }
-        for (property, servers, term, index, detail) in found {
-            self.report(property, servers, term, index, detail);
-        }
-    }
-
-    /// A server restarted after a crash lost writes: its log is what was on disk, not what the
-    /// checker last saw, so the checker fingerprints it again (and checks it like a snapshot
-    /// install: what it holds must agree with everything committed and seen).
-    pub(crate) fn recheck_restarted(&mut self, id: NodeId) {
-        let mut found = Vec::new();
-        let node = self.servers[id as usize - 1].node.as_ref().expect("live node");
-        self.checker.reload(node, |property, servers, term, index, detail| {
-            found.push((property, servers, term, index, detail))
-        });
         for (property, servers, term, index, detail) in found {
             self.report(property, servers, term, index, detail);
         }
@@ -769,7 +772,7 @@ impl Sim {
         let node = self.server_mut(id).node.as_mut().expect("live node");
         let before = Before::of(node);
         node.start(&mut ready);
-        self.after_step(id, before, &mut ready);
+        self.after_step(id, before, &mut ready, (0, 0));
         self.ready = ready;
     }
 }

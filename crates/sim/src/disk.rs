@@ -130,11 +130,12 @@ impl Disk {
         self.pending.push_back(w);
     }
 
-    /// Hold a step's output behind the newest write.
-    pub fn hold(&mut self, messages: &mut Vec<Message>, replies: &mut Vec<ClientReply>) {
+    /// Hold a step's output behind the newest write, after the first `keep` messages and replies
+    /// (what an earlier write let go).
+    pub fn hold(&mut self, messages: &mut Vec<Message>, replies: &mut Vec<ClientReply>, keep: (usize, usize)) {
         let w = self.pending.back_mut().expect("a write in flight");
-        w.messages.append(messages);
-        w.replies.append(replies);
+        w.messages.extend(messages.drain(keep.0..));
+        w.replies.extend(replies.drain(keep.1..));
     }
 
     /// The oldest write is durable: store it. The caller sends what waited for it, then gives the

@@ -224,7 +224,9 @@ impl Checker {
 
     /// Check what the step of `node` changed. `log_from` is the first log index the core reported
     /// as rewritten, if any; `installed_snapshot` says a snapshot from the leader replaced the log
-    /// (a server's own compaction changes no entry, so it needs no check). `others` are the
+    /// (a server's own compaction changes no entry, so it needs no check) — or the server came
+    /// back from a disk that was behind its memory: either way its log is fingerprinted afresh
+    /// from its snapshot on, and checked against everything committed and seen. `others` are the
     /// other live servers (for Leader Completeness).
     #[allow(clippy::too_many_arguments)]
     pub fn after_step<'a>(
@@ -375,14 +377,6 @@ impl Checker {
                 }
             }
         }
-    }
-
-    /// `node` restarted from a disk that was behind its memory (writes lost in a crash): forget
-    /// what its log held and fingerprint the log it has now, from its snapshot on, checking it as
-    /// for a snapshot install (its snapshot must be the committed prefix; its entries must agree
-    /// with every entry seen at the same index and term).
-    pub fn reload(&mut self, node: &Node, mut report: impl FnMut(Property, Vec<NodeId>, Term, Index, String)) {
-        self.resnapshot(node, &mut report);
     }
 
     /// A snapshot covers a committed prefix, so its part of the chain is the committed chain; the

@@ -96,9 +96,6 @@ impl Sim {
             Action::Restart(id) => {
                 let storage = self.server(id).storage.clone();
                 self.server_mut(id).node = Some(Node::restart(id, self.cfg.raft, storage));
-                if std::mem::take(&mut self.server_mut(id).lost_writes) {
-                    self.recheck_restarted(id);
-                }
                 self.disk_mode(id);
                 self.start_node(id);
             }
