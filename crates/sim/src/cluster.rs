@@ -1,9 +1,9 @@
 //! The discrete-event simulator: a cluster of [`raft::Node`]s, a network, timers and the checker.
 //!
-//! Events (message deliveries, timer firings, disk writes completing) sit in a priority queue keyed by (time, sequence
-//! number), so ties break the same way every run. User actions ([`crate::operator`]) happen at the
-//! current simulated time; whoever drives the simulator records them ([`crate::record`]). Same
-//! config + same timed actions ⇒ the same run, bit for bit.
+//! Events (message deliveries, timer firings, disk writes completing) sit in a priority queue
+//! keyed by (time, sequence number), so ties break the same way every run. User actions
+//! ([`crate::operator`]) happen at the current simulated time; whoever drives the simulator
+//! records them ([`crate::record`]). Same config + same timed actions ⇒ the same run, bit for bit.
 
 use crate::clients::{ClientOp, Outcome};
 use crate::config::SimConfig;
