@@ -311,6 +311,40 @@ test('a request sent from the menu commits; a bad command shows an error and cha
   }
 });
 
+test('the fsync dial: writes take time, the log marks entries not yet on disk, a crash says what it lost', async () => {
+  const page = await load('?seed=3');
+  try {
+    const leader = await fresh(page);
+    await page.locator('raft-playground .net summary').click();
+    const fsync = page.locator('raft-playground [data-net=fsync]');
+    assert.equal(await fsync.inputValue(), '0');
+    await fsync.fill('200');
+    await fsync.press('Enter');
+    assert.equal(await onEl(page, (el) => el.view().config.fsync), 200);
+    // A write to the leader is in memory only: the log table marks it, the row says what waits.
+    const s = await onEl(page, (el, l) => (el.playground.act(`request ${l} x <- 1`), el.view().servers[l - 1]), leader);
+    assert.equal(s.disk_writes, 1);
+    assert.ok(s.disk_held >= 1, 'its AppendEntries wait for the disk');
+    assert.equal(s.durable_index, s.log_last - 1);
+    await redraw(page);
+    const row = page.locator('raft-playground .logs tbody tr').nth(leader - 1);
+    assert.equal(await row.locator('td.ent.unwritten').count(), 1);
+    assert.match(await row.locator('th').getAttribute('title'), /1 disk write\(s\) in flight/);
+    // A crash inside the window loses it, and the narration says so.
+    const lost = await onEl(page, async (el, l) => {
+      el.playground.act(`crash ${l}`);
+      const n = el.playground.note_count();
+      return el.playground.notes_from(n - 3, 3).notes.map((x) => x.text);
+    }, leader);
+    assert.ok(lost.includes(`S${leader} crashed before its disk caught up: lost 1 unwritten entry`), lost.join(' | '));
+    await onEl(page, (el, l) => (el.playground.act(`restart ${l}`), el.playground.advance(2000)), leader);
+    assert.deepEqual(await onEl(page, (el) => el.view().violations), []);
+    assert.deepEqual(page.errors, []);
+  } finally {
+    await page.close();
+  }
+});
+
 test('malformed URL parameters show a message and the page runs with the defaults', async () => {
   const page = await load('?servers=abc&seed=zzz');
   try {

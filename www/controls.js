@@ -81,7 +81,7 @@ const TEMPLATE = `
         <span class="tip">Tip: click a server to inspect it and for its menu, a message to inspect it, a link to cut or repair it.</span>
       </div>
       <div class="logs">
-        <h3>Logs <small>solid = committed · dashed = not committed · <b class="ci-key"></b> commit index · <b class="mk m">m</b> <b class="mk n">n</b> leader's matchIndex / nextIndex · <b class="mk c">C</b> configuration · <b class="snap-key">≤ i</b> snapshot</small></h3>
+        <h3>Logs <small>solid = committed · dashed = not committed · <b class="ci-key"></b> commit index · <b class="mk m">m</b> <b class="mk n">n</b> leader's matchIndex / nextIndex · <b class="mk c">C</b> configuration · <b class="snap-key">≤ i</b> snapshot · dotted inside = not yet on disk (fsync)</small></h3>
         <div class="logscroll"><div class="logsizer"></div><table></table></div>
       </div>
       <section class="events"></section>
@@ -522,7 +522,7 @@ export function updateLogs(ui, v) {
   const key = JSON.stringify([
     from,
     to,
-    v.servers.map((s) => [s.alive, s.commit_index, s.snapshot_index, s.snapshot_term, s.log.filter((e) => e.index >= from && e.index <= to).map((e) => e.term).join(','), memberState(v, s.id)]),
+    v.servers.map((s) => [s.alive, s.commit_index, s.snapshot_index, s.snapshot_term, s.log.filter((e) => e.index >= from && e.index <= to).map((e) => e.term).join(','), memberState(v, s.id), s.durable_index, s.disk_writes, s.disk_held]),
     leader ? [leader.id, leader.next_index, leader.match_index] : null,
   ]);
   if (!changed(ui, 'logs', key)) return;
@@ -539,7 +539,8 @@ export function updateLogs(ui, v) {
     const mi = leader && s.id !== leader.id ? leader.match_index[s.id - 1] : null;
     const ni = leader && s.id !== leader.id ? leader.next_index[s.id - 1] : null;
     const who = `${s.alive ? s.role : 'crashed'}${member === 'voter' ? '' : `, ${member}`}, term ${s.term}, commit index ${s.commit_index}`;
-    const extra = s.pending_reads ? `, ${s.pending_reads} ReadIndex read(s) waiting` : '';
+    let extra = s.pending_reads ? `, ${s.pending_reads} ReadIndex read(s) waiting` : '';
+    if (s.disk_writes) extra += `, ${s.disk_writes} disk write(s) in flight, ${s.disk_held} message(s) and replies waiting for them`;
     const row = [`<tr class="${cls}"><th title="${esc(who + extra)}">S${s.id}</th>`];
     const si = s.snapshot_index;
     if (snaps && si > 0) {
@@ -561,8 +562,10 @@ export function updateLogs(ui, v) {
         const conf = CONFIG_ENTRY.test(e.text);
         c.push(committed ? 'ent committed' : 'ent');
         if (conf) c.push('cfg');
+        const unwritten = s.durable_index != null && i > s.durable_index;
+        if (unwritten) c.push('unwritten');
         style = committed ? `background:${termColor(e.term)};` : `border-color:${termColor(e.term, false)};`;
-        title = `index ${i}, term ${e.term}: ${conf ? 'configuration ' : ''}${e.text}${committed ? ' (committed)' : ' (not committed)'}`;
+        title = `index ${i}, term ${e.term}: ${conf ? 'configuration ' : ''}${e.text}${committed ? ' (committed)' : ' (not committed)'}${unwritten ? ', not yet on disk' : ''}`;
         body = String(e.term) + (conf ? '<b class="mk c">C</b>' : '');
       }
       if (i === s.commit_index) {

@@ -27,7 +27,7 @@ pub mod types;
 
 pub use log::Log;
 pub use message::{Body, Message};
-pub use node::{ClientReply, ClientResult, Input, MembershipChange, Node, Options, Persistent, Ready, Role};
+pub use node::{ClientReply, ClientResult, Durable, Input, MembershipChange, Node, Options, Persistent, Ready, Role};
 pub use quorum::{Membership, Set};
 pub use rules::{Broken, Rule, RuleInfo};
 pub use snapshot::Snapshot;

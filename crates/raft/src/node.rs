@@ -112,6 +112,9 @@ pub enum Input {
     TransferLeadership(NodeId),
     /// Ask the leader to change the configuration.
     ChangeMembership(MembershipChange),
+    /// A driver with asynchronous stable storage ([`Node::durable`]): a write finished, and this
+    /// much of the server's own state is now on disk.
+    Persisted(Durable),
 }
 
 /// An answer to a client.
@@ -135,6 +138,8 @@ pub enum ClientResult {
 }
 
 /// What the driver must do after a step, in this order: persist, then send, arm timers, reply.
+/// A driver whose disk writes finish later ([`Node::durable`]) keeps the messages and replies until
+/// the write is durable, and then says so with [`Input::Persisted`].
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Ready {
     /// `current_term` or `voted_for` changed: write them to stable storage before sending anything.
@@ -183,6 +188,16 @@ pub struct Persistent {
     pub snapshot: Snapshot,
 }
 
+/// How much of a server's own state is on stable storage, when the driver's writes finish after
+/// the step that asked for them (thesis §10.2.1).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Durable {
+    /// currentTerm and votedFor as of this term are on disk.
+    pub term: Term,
+    /// The log is on disk through this index (entries the server holds in memory and on disk alike).
+    pub index: Index,
+}
+
 /// A ReadIndex read waiting for its heartbeat round and for the state machine to catch up.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct PendingRead {
@@ -203,6 +218,12 @@ pub struct Node {
     pub voted_for: Option<NodeId>,
     pub log: Log,
     pub snapshot: Snapshot,
+    /// What of the above is on stable storage. `None` (the default): the driver persists what a
+    /// step asks for before anything else happens, so it is all durable as soon as the step
+    /// returns. `Some`: writes finish later ([`Input::Persisted`]), and until then the server does
+    /// not count itself — its own vote as a candidate, its own log as a leader — toward a
+    /// majority (thesis §10.2.1), so it never wins or commits on state a crash could still take.
+    pub durable: Option<Durable>,
 
     /// The configuration in force: the newest in the log, committed or not (§6), else the snapshot's.
     pub config: Membership,
@@ -275,6 +296,7 @@ impl Node {
             last_applied: p.snapshot.last_index,
             state_machine: p.snapshot.state.clone(),
             snapshot: p.snapshot,
+            durable: None,
             role: Role::Follower,
             leader_id: None,
             now: 0,
@@ -332,8 +354,40 @@ impl Node {
             Input::Propose(cmd) => self.propose(cmd, out),
             Input::TransferLeadership(to) => self.transfer_leadership(to, out),
             Input::ChangeMembership(change) => self.change_membership(change, out),
+            Input::Persisted(durable) => self.persisted(durable, out),
         }
         self.apply_committed(out);
+    }
+
+    /// The server's own vote counts once it is on disk (a pre-vote changes nothing persistent).
+    fn own_vote_counts(&self) -> bool {
+        self.role == Role::PreCandidate || self.durable.is_none_or(|d| d.term == self.current_term)
+    }
+
+    /// How far the server's own log counts toward a commit: as far as it is on disk.
+    fn own_match(&self) -> Index {
+        let last = self.log.last_index();
+        self.durable.map_or(last, |d| d.index.min(last))
+    }
+
+    /// A write finished: count what just became durable.
+    fn persisted(&mut self, durable: Durable, out: &mut Ready) {
+        self.durable = Some(durable);
+        match self.role {
+            Role::Candidate if self.own_vote_counts() && !self.votes.contains(self.id) => {
+                self.votes.insert(self.id);
+                if self.quorum().has_quorum(self.votes) {
+                    self.become_leader(out);
+                }
+            }
+            Role::Leader => {
+                let own = self.own_match();
+                let pr = &mut self.progress[self.id as usize];
+                pr.match_index = pr.match_index.max(own);
+                self.maybe_commit(out);
+            }
+            _ => {}
+        }
     }
 
     /// Recompute the configuration in force from the log (newest config entry) or the snapshot.

@@ -111,7 +111,7 @@ impl Rule {
                 "reply-before-persist",
                 "§5.1, Figure 2 (\"updated on stable storage before responding to RPCs\")",
                 "persist before replying",
-                "A server sends its vote or its AppendEntries acknowledgement while the disk write is still in flight. If it crashes before the write completes, the vote or the entry it acknowledged is gone, yet the leader counted it: a second vote in the same term, or a committed entry that is no longer on a majority. Replies must wait for the write to be durable.",
+                "A server sends its vote or its AppendEntries acknowledgement while the disk write is still in flight. If it crashes before the write completes, the vote or the entry it acknowledged is gone, yet the leader counted it: a second vote in the same term, or a committed entry that is no longer on a majority. Replies must wait for the write to be durable. (It takes a disk that is slow to write for the window to exist: the simulator's fsync dial above 0.)",
                 "Election Safety / Leader Completeness",
             ),
             Rule::TruncateOnMatch => i(

@@ -1,6 +1,6 @@
 //! Unit tests for the rules beyond Figure 2: membership changes (§6, thesis ch. 4), log compaction
-//! (§7), client sessions (§8), ReadIndex (thesis §6.4), PreVote (§9.6), CheckQuorum (§6.2) and
-//! leadership transfer (§3.10).
+//! (§7), client sessions (§8), ReadIndex (thesis §6.4), PreVote (§9.6), CheckQuorum (§6.2),
+//! leadership transfer (§3.10) and asynchronous disks (thesis §10.2.1).
 
 use crate::message::{Body, Message};
 use crate::node::{ClientResult, Input, MembershipChange, Node, Options, Ready, Role};
@@ -353,4 +353,55 @@ fn the_leader_streams_a_backlog_up_to_the_inflight_window() {
     let r = deliver(&mut l, 0, 3, 1, ok_reply(1));
     let to3 = r.messages.iter().filter(|m| m.to == 3).count() as u64;
     assert_eq!(to3, crate::progress::MAX_INFLIGHT, "one acknowledgement opens the whole window");
+}
+
+// ---- Asynchronous disks (thesis §10.2.1) --------------------------------------------------------------
+
+#[test]
+fn with_asynchronous_disks_a_server_counts_its_own_vote_only_once_it_is_durable() {
+    use crate::node::Durable;
+    // Alone in its configuration, its own vote is a majority — but not before it is on disk.
+    let mut n = Node::new(1, Membership::first_n(1), Options::default());
+    n.durable = Some(Durable::default());
+    let r = step(&mut n, 0, Input::ElectionTimeout);
+    assert!(r.persist_hard_state);
+    assert_eq!((n.role, n.current_term), (Role::Candidate, 1));
+    // An older write finishing changes nothing…
+    step(&mut n, 1, Input::Persisted(Durable { term: 0, index: 0 }));
+    assert_eq!(n.role, Role::Candidate);
+    // …the one with the term-1 vote makes it leader.
+    step(&mut n, 2, Input::Persisted(Durable { term: 1, index: 0 }));
+    assert_eq!(n.role, Role::Leader);
+    // Without asynchronous disks the same election is won at once.
+    let mut m = Node::new(1, Membership::first_n(1), Options::default());
+    step(&mut m, 0, Input::ElectionTimeout);
+    assert_eq!(m.role, Role::Leader);
+}
+
+#[test]
+fn with_asynchronous_disks_a_leader_counts_its_own_log_only_as_far_as_it_is_durable() {
+    use crate::node::Durable;
+    let mut n = Node::new(1, Membership::first_n(1), Options::default());
+    n.durable = Some(Durable::default());
+    step(&mut n, 0, Input::ElectionTimeout);
+    step(&mut n, 1, Input::Persisted(Durable { term: 1, index: 0 }));
+    assert_eq!((n.role, n.log.last_index(), n.commit_index), (Role::Leader, 1, 0), "the no-op waits for the disk");
+    let r = step(&mut n, 2, Input::Propose(cmd(1, Op::Set { key: b'x', value: 5 })));
+    assert!(r.client_replies.is_empty());
+    assert_eq!(n.commit_index, 0);
+    // The no-op reaches the disk: it commits; the command is still only in memory.
+    step(&mut n, 3, Input::Persisted(Durable { term: 1, index: 1 }));
+    assert_eq!(n.commit_index, 1);
+    let r = step(&mut n, 4, Input::Persisted(Durable { term: 1, index: 2 }));
+    assert_eq!(n.commit_index, 2);
+    assert_eq!(r.client_replies.len(), 1, "answered once applied");
+    // In a cluster of three one durable follower is not enough while the leader's own copy is
+    // not on disk, and is enough once it is.
+    let mut l = leader(3, Options::default());
+    l.durable = Some(Durable { term: 1, index: 1 });
+    step(&mut l, 5, Input::Propose(cmd(1, Op::Set { key: b'y', value: 1 })));
+    deliver(&mut l, 6, 2, 1, ok_reply(2));
+    assert_eq!(l.commit_index, 1);
+    step(&mut l, 7, Input::Persisted(Durable { term: 1, index: 2 }));
+    assert_eq!(l.commit_index, 2);
 }

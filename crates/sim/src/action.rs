@@ -412,6 +412,7 @@ pub(crate) mod tests {
             drop_ppm: 45_796,
             duplicate_ppm: 1,
             reorder_ppm: 1_000_000,
+            fsync_us: 2_500,
         };
         vec![
             Action::Crash(1),

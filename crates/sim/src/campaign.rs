@@ -1,6 +1,7 @@
 //! The randomized fault campaign: for a seed, a schedule of crashes, restarts, partitions, cut
 //! links, forced timeouts, membership changes, leadership transfers and client traffic over a lossy,
-//! duplicating, reordering network, with snapshots and the protocol switches drawn per seed; then
+//! duplicating, reordering network, with snapshots and the protocol switches drawn per seed, and on
+//! a third of the seeds disks that take time to write (so crashes lose what is not yet durable); then
 //! the faults stop (healed network, every server back, PreVote and CheckQuorum on so that removed
 //! servers cannot keep deposing leaders) and a client reads every key. The tests check what it
 //! leaves behind: no violation, a leader, converged members, a linearizable client history.
@@ -22,6 +23,7 @@ pub fn faulty_net(r: &mut SimRng) -> NetConfig {
         drop_ppm: r.range(0, 150_000) as u32,
         duplicate_ppm: r.range(0, 100_000) as u32,
         reorder_ppm: r.range(0, 100_000) as u32,
+        fsync_us: 0,
     }
 }
 
@@ -36,6 +38,43 @@ pub fn options(r: &mut SimRng) -> raft::Options {
         snapshot_threshold: if r.chance(700_000) { r.range(3, 20) } else { 0 },
         max_entries_per_append: r.range(1, 8) as usize,
         ..raft::Options::default()
+    }
+}
+
+/// The seed's disks: how long a write takes to become durable, drawn from a stream of its own so
+/// that the other draws (and so the runs of seeds with instant disks) stay as they were. A third
+/// of the seeds get 1–30 ms, and each network change redraws it with a 30% chance (0 included, so
+/// the dial goes both ways while writes are in flight); `always`: never 0 (a rule about the disk
+/// needs a disk that takes time).
+struct Disks {
+    r: SimRng,
+    on: bool,
+    always: bool,
+}
+
+impl Disks {
+    fn new(seed: u64, always: bool) -> Disks {
+        let mut r = SimRng::new(seed ^ 0xD15C_F5C0);
+        let on = always || r.chance(333_333);
+        Disks { r, on, always }
+    }
+    fn first(&mut self) -> u64 {
+        if self.on {
+            self.r.range(1, 30) * MS
+        } else {
+            0
+        }
+    }
+    /// With slow disks, now and then: crash a server while it has a write in flight, and restart
+    /// it this long after.
+    fn crash_in_flight(&mut self) -> Option<u64> {
+        (self.on && self.r.chance(250_000)).then(|| self.r.range(0, 40) * MS)
+    }
+    fn next(&mut self, now: u64) -> u64 {
+        if !self.on || !self.r.chance(300_000) {
+            return now;
+        }
+        self.r.range(self.always as u64, 30) * MS
     }
 }
 
@@ -71,8 +110,9 @@ fn run(seed: u64, opts: impl FnOnce(&mut SimRng) -> raft::Options, membership: b
     let mut r = SimRng::new(seed ^ 0x5EED_FA17);
     let servers = 3 + (seed % 3) as u32; // 3..=5 to start with
     let raft = raft::Options { election_timeout_min: 100 * MS, ..opts(&mut r) };
-    let cfg =
-        SimConfig { servers, seed, net: faulty_net(&mut r), raft, check_persistence: true, ..SimConfig::default() };
+    let mut disks = Disks::new(seed, raft.broken.has(raft::Rule::ReplyBeforePersist));
+    let net = NetConfig { fsync_us: disks.first(), ..faulty_net(&mut r) };
+    let cfg = SimConfig { servers, seed, net, raft, check_persistence: true, ..SimConfig::default() };
     let mut s = Timeline::new(cfg).unwrap();
     s.set_checkpoint_every(u64::MAX); // nobody seeks in a campaign
     let key = |r: &mut SimRng| b'a' + r.range(0, 2) as u8;
@@ -98,7 +138,10 @@ fn run(seed: u64, opts: impl FnOnce(&mut SimRng) -> raft::Options, membership: b
             6 => Action::Link { a: pick(&mut r), b: pick(&mut r), up: r.chance(300_000) },
             7 => Action::Heal,
             8 => Action::Timeout(pick(&mut r)),
-            9 => Action::SetNet(faulty_net(&mut r)),
+            9 => {
+                let fsync_us = disks.next(s.sim().cfg.net.fsync_us);
+                Action::SetNet(NetConfig { fsync_us, ..faulty_net(&mut r) })
+            }
             10 if membership && n < 8 => Action::AddServer,
             11 if membership => Action::RemoveServer(pick(&mut r)),
             12 if membership => Action::Transfer(pick(&mut r)),
@@ -125,12 +168,15 @@ fn run(seed: u64, opts: impl FnOnce(&mut SimRng) -> raft::Options, membership: b
             }
         };
         let _ = s.act(action); // refused actions (crash a crashed server, …) change nothing
+        if let Some(pause) = disks.crash_in_flight() {
+            crash_while_writing(&mut s, pause);
+        }
     }
     // Faults stop: heal everything, perfect network, every server back up. Servers removed from the
     // configuration that never learned of it would keep deposing leaders (thesis §4.2.3; the PreVote
     // and CheckQuorum scenarios show it), so the operator turns both protections on.
     s.act(Action::Heal).unwrap();
-    s.act(Action::SetNet(NetConfig::default())).unwrap();
+    s.act(Action::SetNet(NetConfig { fsync_us: s.sim().cfg.net.fsync_us, ..NetConfig::default() })).unwrap();
     if membership {
         let opts = raft::Options { pre_vote: true, check_quorum: true, ..s.sim().cfg.raft };
         s.act(Action::SetOptions(opts)).unwrap();
@@ -147,6 +193,28 @@ fn run(seed: u64, opts: impl FnOnce(&mut SimRng) -> raft::Options, membership: b
     }
     s.run_for(1000 * MS);
     s
+}
+
+/// Step the run until a live server has a write in flight (a little while at most), crash it,
+/// and restart it `pause` later: what it had only in memory is gone.
+fn crash_while_writing(s: &mut Timeline, pause: u64) {
+    for _ in 0..1000 {
+        let busy = s.sim().servers.iter().find(|sv| sv.node.is_some() && !sv.disk.is_idle()).map(|sv| sv.id);
+        if let Some(id) = busy {
+            s.act(Action::Crash(id)).expect("a live server");
+            s.run_for(pause);
+            let _ = s.act(Action::Restart(id)); // unless the run stopped on a violation
+            return;
+        }
+        if !s.step() {
+            return;
+        }
+    }
+}
+
+/// Options for a campaign with one rule broken (on top of the defaults).
+pub fn breaking(rule: raft::Rule) -> raft::Options {
+    raft::Options { broken: raft::Broken::only(rule), ..SimConfig::default().raft }
 }
 
 /// The protocol options the broken-rule campaigns run with: the Figure 8 mistake switched on, and

@@ -1,18 +1,19 @@
 //! The discrete-event simulator: a cluster of [`raft::Node`]s, a network, timers and the checker.
 //!
-//! Events (message deliveries, timer firings) sit in a priority queue keyed by (time, sequence
-//! number), so ties break the same way every run. User actions ([`crate::operator`]) happen at the
-//! current simulated time; whoever drives the simulator records them ([`crate::record`]). Same
-//! config + same timed actions ⇒ the same run, bit for bit.
+//! Events (message deliveries, timer firings, disk writes completing) sit in a priority queue
+//! keyed by (time, sequence number), so ties break the same way every run. User actions
+//! ([`crate::operator`]) happen at the current simulated time; whoever drives the simulator
+//! records them ([`crate::record`]). Same config + same timed actions ⇒ the same run, bit for bit.
 
 use crate::clients::{ClientOp, Outcome};
 use crate::config::SimConfig;
 use crate::digest::Digest;
+use crate::disk::{self, Disk};
 use crate::invariants::{Before, Checker, Property, Violation};
 use crate::narrate::{CurrentEvent, Note, What};
 use crate::network::Topology;
 use crate::rng::SimRng;
-use raft::{EntryData, Input, Membership, Message, Node, NodeId, Persistent, Ready, Role, MAX_NODE_ID};
+use raft::{EntryData, Input, Membership, Message, Node, NodeId, Persistent, Ready, Role, Rule, MAX_NODE_ID};
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap};
 
@@ -45,6 +46,11 @@ pub(crate) enum EventKind {
     },
     /// The next background client write (`SimConfig::load`).
     Load,
+    /// The oldest write in flight on a server's disk is durable (`epoch`: not lost in a crash since).
+    Disk {
+        node: NodeId,
+        epoch: u64,
+    },
 }
 
 /// An event in the queue, ordered by (time, sequence number): the sequence number is unique, so
@@ -94,6 +100,11 @@ pub struct Server {
     pub node: Option<Node>,
     /// Stable storage: what survives a crash. Written only from what the core asks to persist.
     pub storage: Persistent,
+    /// The writes on their way to `storage` (none while `fsync` is 0), and what waits for them.
+    pub disk: Disk,
+    /// Its last crash lost writes: the log it restarts with is not the one the checker last saw
+    /// (its first step after the restart has the checker fingerprint it afresh).
+    pub lost_writes: bool,
     pub election: Timer,
     pub heartbeat: Timer,
 }
@@ -107,6 +118,8 @@ pub struct Stats {
     pub sent: u64,
     /// User actions carried out (refused ones do not count): with `events`, a run's position.
     pub actions: u64,
+    /// Crashes that lost writes not yet on disk.
+    pub lost_writes: u64,
 }
 
 #[derive(Clone, Debug)]
@@ -195,9 +208,12 @@ impl Sim {
             id,
             node: Some(node),
             storage,
+            disk: Disk::default(),
+            lost_writes: false,
             election: Timer::default(),
             heartbeat: Timer::default(),
         });
+        self.disk_mode(id);
         self.start_node(id);
         id
     }
@@ -290,7 +306,7 @@ impl Sim {
         let mut other = size_of::<Sim>() + self.checker.memory(chunk);
         for s in &self.servers {
             s.storage.log.chunks().for_each(|(a, b)| chunk(a, b));
-            other += size_of::<Server>() + s.storage.snapshot.state.sessions().count() * 40;
+            other += size_of::<Server>() + s.storage.snapshot.state.sessions().count() * 40 + s.disk.memory();
             if let Some(n) = &s.node {
                 n.log.chunks().for_each(|(a, b)| chunk(a, b));
                 other += size_of::<Node>() + n.progress.capacity() * size_of::<raft::progress::Progress>();
@@ -364,6 +380,7 @@ impl Sim {
             // A message the user dropped is no longer in flight: its delivery is stale.
             EventKind::Deliver(id) => self.flights.contains_key(&id),
             EventKind::Load => true,
+            EventKind::Disk { node, epoch } => self.server(node).disk.epoch == epoch,
             EventKind::Election { node, gen } => self.server(node).election.gen == gen,
             EventKind::Heartbeat { node, gen } => self.server(node).heartbeat.gen == gen,
             EventKind::Client { op, gen } => {
@@ -466,6 +483,70 @@ impl Sim {
                 self.client_request(server, op);
                 self.schedule(self.time + self.load_interval(), EventKind::Load);
             }
+            EventKind::Disk { node, .. } => {
+                self.digest.u64(6);
+                self.digest.u32(node);
+                self.current_event = CurrentEvent::Disk { node };
+                self.write_done(node);
+            }
+        }
+    }
+
+    /// A disk that takes time: issue the write the step asked for, due `fsync` from now (or after
+    /// the writes before it).
+    fn issue_write(&mut self, id: NodeId, ready: &Ready) {
+        let (now, fsync) = (self.time, self.cfg.net.fsync_us);
+        let server = &mut self.servers[id as usize - 1];
+        let node = server.node.as_mut().expect("live node");
+        let done = server.disk.done_at(now, fsync);
+        server.disk.issue(node, ready, done);
+        // What the write rewrites is not on disk until it completes.
+        node.durable = Some(server.disk.durable(&server.storage, node));
+        let epoch = server.disk.epoch;
+        self.schedule(done, EventKind::Disk { node: id, epoch });
+    }
+
+    /// The oldest write on `id`'s disk is durable: store it, send what waited for it, and tell the
+    /// node how much of its state is on disk now.
+    fn write_done(&mut self, id: NodeId) {
+        let server = &mut self.servers[id as usize - 1];
+        let mut w = server.disk.complete(&mut server.storage);
+        let node = server.node.as_ref().expect("a crash drops the writes in flight");
+        if self.cfg.check_persistence && server.disk.is_idle() && !stored_matches(&server.storage, node, w.snapshot) {
+            let detail = format!("S{id}'s stable storage differs from its persistent state once its disk caught up");
+            let (term, index) = (node.current_term, node.log.last_index());
+            self.violation(Property::Persistence, vec![id], term, index, detail);
+        }
+        // Tell the node. What waited for the write leaves first, at the head of that step's output.
+        let mut ready = std::mem::take(&mut self.ready);
+        ready.clear();
+        ready.messages.append(&mut w.messages);
+        ready.client_replies.append(&mut w.replies);
+        let released = (ready.messages.len(), ready.client_replies.len());
+        let now = self.time;
+        let server = &mut self.servers[id as usize - 1];
+        server.disk.recycle(w);
+        let durable = server.disk.durable(&server.storage, server.node.as_ref().expect("live node"));
+        let node = server.node.as_mut().expect("live node");
+        let before = Before::of(node);
+        node.step(now, Input::Persisted(durable), &mut ready);
+        self.after_step(id, before, &mut ready, released);
+        self.ready = ready;
+        self.disk_mode(id);
+    }
+
+    /// Does `id`'s node need to know what is on disk? Only while writes take time (`fsync` > 0)
+    /// or some are still in flight; otherwise (`durable: None`) it counts itself at once, as with
+    /// the synchronous disk. Called when a node starts, when its disk catches up and when the
+    /// dial changes.
+    pub(crate) fn disk_mode(&mut self, id: NodeId) {
+        let asynchronous = self.cfg.net.fsync_us > 0;
+        let server = &mut self.servers[id as usize - 1];
+        let Some(node) = server.node.as_mut() else { return };
+        if !asynchronous && server.disk.is_idle() {
+            node.durable = None;
+        } else if node.durable.is_none() {
+            node.durable = Some(server.disk.durable(&server.storage, node));
         }
     }
 
@@ -485,33 +566,24 @@ impl Sim {
             node.step(now, input, &mut ready);
             before
         };
-        self.after_step(id, before, &mut ready);
+        self.after_step(id, before, &mut ready, (0, 0));
         let refused = ready.refused;
         self.ready = ready;
         refused
     }
 
-    fn after_step(&mut self, id: NodeId, before: Before, ready: &mut Ready) {
-        // 1. Persist before anything leaves the server.
-        {
+    /// `released`: how many of the messages and client replies at the head of `ready` a write
+    /// that just completed let go (they do not wait again).
+    fn after_step(&mut self, id: NodeId, before: Before, ready: &mut Ready, released: (usize, usize)) {
+        // 1. Persist before anything leaves the server: at once, or — on a disk that takes time —
+        //    issue the write; what the step produced then waits for it (step 3).
+        if disk::asks(ready) {
             let server = &mut self.servers[id as usize - 1];
             let node = server.node.as_ref().expect("live node");
-            if ready.persist_snapshot {
-                server.storage = node.persistent();
+            if node.durable.is_none() {
+                disk::persist_now(&mut server.storage, node, ready);
             } else {
-                if ready.persist_hard_state {
-                    server.storage.current_term = node.current_term;
-                    server.storage.voted_for = node.voted_for;
-                }
-                if let Some(from) = ready.persist_log_from {
-                    let stored = &mut server.storage.log;
-                    if from <= stored.last_index() {
-                        stored.truncate_from(from);
-                    }
-                    for e in node.log.slice(from, usize::MAX) {
-                        stored.append(*e);
-                    }
-                }
+                self.issue_write(id, ready);
             }
         }
         if self.narrate {
@@ -534,7 +606,11 @@ impl Sim {
                 .min();
             self.checker.forget_upto(floor.unwrap_or(0));
         }
-        // 3. Send.
+        // 3. Send — or, while a write is in flight, hold everything behind it (unless the rule
+        //    is broken on purpose: then votes and acknowledgements leave before they are durable).
+        if !self.servers[id as usize - 1].disk.is_idle() && !self.cfg.raft.broken.has(Rule::ReplyBeforePersist) {
+            self.servers[id as usize - 1].disk.hold(&mut ready.messages, &mut ready.client_replies, released);
+        }
         for m in ready.messages.drain(..) {
             self.send(m);
         }
@@ -632,10 +708,14 @@ impl Sim {
     }
 
     pub(crate) fn check(&mut self, id: NodeId, before: Before, ready: &Ready) {
-        let (log_from, snapshot) = (ready.persist_log_from, ready.installed_snapshot);
+        // A server back from a crash that lost writes holds what was on disk, not the log the
+        // checker last saw: it is fingerprinted afresh, as after a snapshot install.
+        let restarted_behind = std::mem::take(&mut self.servers[id as usize - 1].lost_writes);
+        let (log_from, snapshot) = (ready.persist_log_from, ready.installed_snapshot || restarted_behind);
         let mut found = Vec::new();
         {
-            let node = self.servers[id as usize - 1].node.as_ref().expect("live node");
+            let server = &self.servers[id as usize - 1];
+            let node = server.node.as_ref().expect("live node");
             let others = self.servers.iter().filter_map(|s| s.node.as_ref()).filter(|n| n.id != id);
             self.checker.after_step(
                 node,
@@ -645,7 +725,11 @@ impl Sim {
                 others,
                 |property, servers, term, index, detail| found.push((property, servers, term, index, detail)),
             );
-            if self.cfg.check_persistence && !stored_matches(&self.servers[id as usize - 1].storage, node, ready) {
+            // With writes in flight the disk is behind on purpose (checked when it catches up).
+            if self.cfg.check_persistence
+                && server.disk.is_idle()
+                && !stored_matches(&server.storage, node, ready.persist_snapshot)
+            {
                 found.push((
                     Property::Persistence,
                     vec![id],
@@ -743,20 +827,20 @@ impl Sim {
         let node = self.server_mut(id).node.as_mut().expect("live node");
         let before = Before::of(node);
         node.start(&mut ready);
-        self.after_step(id, before, &mut ready);
+        self.after_step(id, before, &mut ready, (0, 0));
         self.ready = ready;
     }
 }
 
 /// Does stable storage hold exactly the node's persistent state? O(1) for the hard state and the
-/// log (by the log's fingerprint), plus the snapshot's table when this step stored a snapshot.
-fn stored_matches(stored: &Persistent, node: &Node, ready: &Ready) -> bool {
+/// log (by the log's fingerprint), plus the snapshot's table when a snapshot was just stored.
+fn stored_matches(stored: &Persistent, node: &Node, snapshot_stored: bool) -> bool {
     let (a, b) = (&stored.snapshot, &node.snapshot);
     stored.current_term == node.current_term
         && stored.voted_for == node.voted_for
         && stored.log.same_as(&node.log)
         && (a.last_index, a.last_term, a.config) == (b.last_index, b.last_term, b.config)
-        && (!ready.persist_snapshot || a.state == b.state)
+        && (!snapshot_stored || a.state == b.state)
 }
 
 /// The lowest index a log may still hold an entry at (an empty log that never compacted holds

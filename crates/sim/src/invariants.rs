@@ -228,7 +228,9 @@ impl Checker {
 
     /// Check what the step of `node` changed. `log_from` is the first log index the core reported
     /// as rewritten, if any; `installed_snapshot` says a snapshot from the leader replaced the log
-    /// (a server's own compaction changes no entry, so it needs no check). `others` are the
+    /// (a server's own compaction changes no entry, so it needs no check) — or the server came
+    /// back from a disk that was behind its memory: either way its log is fingerprinted afresh
+    /// from its snapshot on, and checked against everything committed and seen. `others` are the
     /// other live servers (for Leader Completeness).
     #[allow(clippy::too_many_arguments)]
     pub fn after_step<'a>(

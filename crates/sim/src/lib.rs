@@ -2,7 +2,7 @@
 //!
 //! [`Sim`] owns everything the core leaves out: simulated time, the seeded RNG (randomized
 //! election timeouts, latencies, loss), the network model with partitions, stable storage for
-//! crashes, and the live invariant [`Checker`](invariants::Checker).
+//! crashes (with disks that may take time to write), and the live invariant [`Checker`](invariants::Checker).
 
 pub mod action;
 pub mod bench;
@@ -15,6 +15,7 @@ pub mod datadriven;
 pub mod digest;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod explore;
+pub mod disk;
 pub mod invariants;
 pub mod linearizability;
 pub mod narrate;

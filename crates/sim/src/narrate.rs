@@ -1,5 +1,5 @@
 //! The run in words, from one describer: what each event did ([`Note`]s — elections started and
-//! won, votes, split votes, commits, crashes, partitions, client answers, membership steps,
+//! won, votes, split votes, commits, crashes and what they lost, partitions, client answers, membership steps,
 //! snapshots, violations), what event is being processed ([`CurrentEvent`], for single steps and
 //! violation reports), what a message says ([`describe`]) and what a step changed ([`changes`], for
 //! traces). The page's event list and tooltips, the command line's `--narrate` and `--trace`, the
@@ -45,6 +45,9 @@ pub enum What {
     Expired { client: u32, op: Op },
     /// The user's action number `index` (0-based) of the record.
     Action { index: usize },
+    /// `server` crashed before its disk caught up: it lost `entries` log entries, and its term
+    /// and vote (`hard_state`, with `vote` the one it had) or a snapshot, that were only in memory.
+    LostWrites { entries: u64, hard_state: bool, vote: Option<NodeId>, snapshot: bool },
     /// A safety property broke: the run stops here.
     Violation { property: Property },
     /// At the user's request the network dropped (or duplicated) `server`'s message of `kind` to
@@ -119,7 +122,7 @@ impl Note {
             What::Snapshot { .. } | What::Installed { .. } => Category::Snapshot,
             What::ConfigAppended { .. } | What::ConfigCommitted { .. } => Category::Membership,
             What::Answered { .. } | What::GaveUp { .. } | What::Expired { .. } => Category::Client,
-            What::Action { .. } | What::Message { .. } => Category::Fault,
+            What::Action { .. } | What::Message { .. } | What::LostWrites { .. } => Category::Fault,
             What::Violation { .. } => Category::Violation,
         }
     }
@@ -190,6 +193,22 @@ impl Note {
             What::Message { kind, to, dropped: false } => {
                 write!(out, "the network duplicates S{s}'s {kind} to S{to} (term {t}): it arrives twice")
             }
+            What::LostWrites { entries, hard_state, vote, snapshot } => {
+                let mut lost = Vec::new();
+                if entries > 0 {
+                    lost.push(format!("{entries} unwritten {}", if entries == 1 { "entry" } else { "entries" }));
+                }
+                if hard_state {
+                    lost.push(match vote {
+                        Some(c) => format!("its vote for S{c} in term {t}"),
+                        None => format!("its term {t}"),
+                    });
+                }
+                if snapshot {
+                    lost.push("a snapshot".to_string());
+                }
+                write!(out, "S{s} crashed before its disk caught up: lost {}", lost.join(" and "))
+            }
             What::Violation { property } => match violation {
                 Some(v) => write!(out, "{v}"),
                 None => write!(out, "{} violated", property.name()),
@@ -200,6 +219,7 @@ impl Note {
 }
 
 /// The event being processed, for single steps and violation reports (formatted only when asked).
+/// `Disk`: a write on a server's disk became durable.
 #[derive(Clone, Debug)]
 pub enum CurrentEvent {
     Start,
@@ -207,6 +227,7 @@ pub enum CurrentEvent {
     Timer { node: NodeId, heartbeat: bool },
     Client { client: u32, server: NodeId },
     Action(Action),
+    Disk { node: NodeId },
 }
 
 impl fmt::Display for CurrentEvent {
@@ -220,6 +241,7 @@ impl fmt::Display for CurrentEvent {
             CurrentEvent::Timer { node, heartbeat: true } => write!(f, "S{node}'s heartbeat timer"),
             CurrentEvent::Client { client, server } => write!(f, "client {client}'s request to S{server}"),
             CurrentEvent::Action(a) => write!(f, "your action `{a}`"),
+            CurrentEvent::Disk { node } => write!(f, "a write reaching S{node}'s disk"),
         }
     }
 }

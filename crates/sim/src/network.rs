@@ -1,4 +1,5 @@
-//! The network model: latency range, loss, duplication, reordering, partitions and cut links.
+//! The network model: latency range, loss, duplication, reordering, partitions and cut links —
+//! and, with the network's dials, how long the servers' disks take to make a write durable.
 
 use raft::NodeId;
 use std::collections::BTreeSet;
@@ -15,12 +16,23 @@ pub struct NetConfig {
     /// Chance a message is held back by up to 3× the maximum latency, so it overtakes nothing but is
     /// overtaken by later ones.
     pub reorder_ppm: u32,
+    /// How long a server's disk takes to make a write durable (0: at once, before anything else
+    /// happens). Not the network, but a dial of the same kind: the environment the servers run
+    /// in, changed live like the others ([`crate::disk`]).
+    pub fsync_us: u64,
 }
 
 impl Default for NetConfig {
     /// RaftScope's timings: 10–15 ms per message, a perfect network.
     fn default() -> Self {
-        NetConfig { latency_min_us: 10_000, latency_max_us: 15_000, drop_ppm: 0, duplicate_ppm: 0, reorder_ppm: 0 }
+        NetConfig {
+            latency_min_us: 10_000,
+            latency_max_us: 15_000,
+            drop_ppm: 0,
+            duplicate_ppm: 0,
+            reorder_ppm: 0,
+            fsync_us: 0,
+        }
     }
 }
 
@@ -34,6 +46,9 @@ impl NetConfig {
         }
         if self.latency_max_us > 10_000_000 {
             return Err("latency above 10 s is not supported".into());
+        }
+        if self.fsync_us > 10_000_000 {
+            return Err("fsync above 10 s is not supported".into());
         }
         for (name, p) in [("drop", self.drop_ppm), ("duplicate", self.duplicate_ppm), ("reorder", self.reorder_ppm)] {
             if p > 1_000_000 {

@@ -6,6 +6,7 @@ use crate::action::Action;
 use crate::cluster::Sim;
 use crate::codec;
 use crate::config::MAX_SERVERS;
+use crate::disk;
 use crate::narrate::{CurrentEvent, What};
 use raft::{Input, Membership, MembershipChange, Node, NodeId, Ready, Set};
 
@@ -124,7 +125,17 @@ impl Sim {
         self.record(&action);
         match action {
             Action::Crash(id) => {
-                self.server_mut(id).node = None;
+                let server = self.server_mut(id);
+                let node = server.node.take().expect("validated: running");
+                if let Some(lost) = server.disk.crash(&server.storage, &node) {
+                    server.lost_writes = true;
+                    self.stats.lost_writes += 1;
+                    let disk::Lost { entries, hard_state, snapshot } = lost;
+                    if entries > 0 || hard_state || snapshot {
+                        let what = What::LostWrites { entries, hard_state, vote: node.voted_for, snapshot };
+                        self.note(id, node.current_term, what);
+                    }
+                }
                 self.disarm(id);
             }
             Action::Restart(id) => {
@@ -135,6 +146,7 @@ impl Sim {
                 let s = self.server_mut(id);
                 (s.storage.current_term, s.storage.voted_for) = (node.current_term, node.voted_for);
                 s.node = Some(node);
+                self.disk_mode(id);
                 self.start_node(id);
             }
             Action::Timeout(id) => {
@@ -147,7 +159,12 @@ impl Sim {
             Action::Link { a, b, up } => self.topology.set_link(a, b, up),
             Action::OneWay { from, to, up } => self.topology.set_one_way(from, to, up),
             Action::Heal => self.topology.heal(),
-            Action::SetNet(net) => self.cfg.net = net,
+            Action::SetNet(net) => {
+                self.cfg.net = net;
+                for id in 1..=self.servers.len() as NodeId {
+                    self.disk_mode(id);
+                }
+            }
             Action::DropMessage(m) => {
                 let f = self.flights.remove(&m).expect("validated");
                 self.stats.lost += 1;

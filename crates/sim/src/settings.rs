@@ -34,7 +34,7 @@ pub enum Group {
     Run,
     /// Protocol switches ([`raft::Options`]): change live with a `set` action.
     Protocol,
-    /// Network dials ([`NetConfig`]): change live with a `net` action.
+    /// Network dials and the disks' fsync ([`NetConfig`]): change live with a `net` action.
     Network,
 }
 
@@ -181,7 +181,7 @@ pub fn visit_options(o: &mut raft::Options, v: &mut impl Visitor) {
 pub fn visit_net(n: &mut NetConfig, v: &mut impl Visitor) {
     use Group::Network as N;
     use Unit::*;
-    let NetConfig { latency_min_us, latency_max_us, drop_ppm, duplicate_ppm, reorder_ppm } = n;
+    let NetConfig { latency_min_us, latency_max_us, drop_ppm, duplicate_ppm, reorder_ppm, fsync_us } = n;
     field(v, m("latency_min", Micros, N, 10 * S, "latency min: the shortest time a message takes"), latency_min_us);
     field(v, m("latency_max", Micros, N, 10 * S, "latency max: the longest time a message takes"), latency_max_us);
     field(v, m("drop", Ppm, N, 1_000_000, "drop: the chance a message is lost"), drop_ppm);
@@ -190,6 +190,17 @@ pub fn visit_net(n: &mut NetConfig, v: &mut impl Visitor) {
         v,
         m("reorder", Ppm, N, 1_000_000, "reorder: the chance a message is held back so later ones overtake it"),
         reorder_ppm,
+    );
+    field(
+        v,
+        m(
+            "fsync",
+            Micros,
+            N,
+            10 * S,
+            "fsync (Figure 2, thesis §10.2.1): how long a disk write takes to become durable; nothing that depends on it leaves the server before, and a crash loses what is not yet on disk (0 = at once)",
+        ),
+        fsync_us,
     );
 }
 

@@ -266,6 +266,8 @@ impl TestEnv {
                 storage,
                 election: Default::default(),
                 heartbeat: Default::default(),
+                disk: Default::default(),
+                lost_writes: false,
             });
         }
         Ok(())

@@ -1,6 +1,7 @@
 //! Randomized fault campaign: for each seed, a schedule of crashes, restarts, partitions, cut links,
 //! forced timeouts, membership changes, leadership transfers and client traffic over a lossy,
-//! duplicating, reordering network, with snapshots and the protocol switches drawn per seed. The
+//! duplicating, reordering network, with snapshots and the protocol switches drawn per seed, and
+//! on a third of the seeds disks that take time (crashes lose the writes in flight). The
 //! invariant checker runs after every event; after the faults stop the cluster must elect a leader,
 //! every member must converge on the same committed log, and the clients' history must be
 //! linearizable (every acknowledged write is in every later state).
@@ -11,6 +12,7 @@ use sim::{linearizability, Action, Outcome, Property};
 #[test]
 fn a_thousand_seeds_of_faults_without_a_safety_violation_and_a_leader_afterwards() {
     let (mut terms, mut commits, mut snapshots, mut changes, mut answered) = (0, 0, 0, 0, 0);
+    let (mut slow_disks, mut lost_writes) = (0, 0);
     let mut unknown = 0;
     // RAFT_SEEDS=N runs more (or fewer) seeds, e.g. a long local soak; CI runs the default 1,000.
     let seeds: u64 = std::env::var("RAFT_SEEDS").ok().and_then(|v| v.parse().ok()).unwrap_or(1000);
@@ -51,11 +53,14 @@ fn a_thousand_seeds_of_faults_without_a_safety_violation_and_a_leader_afterwards
             .filter(|a| matches!(a.action, Action::AddServer | Action::RemoveServer(_)))
             .count();
         answered += s.client_ops.iter().filter(|c| matches!(c.outcome, Outcome::Ok { .. })).count();
+        slow_disks += (run.record().config.net.fsync_us > 0) as u64;
+        lost_writes += s.stats.lost_writes;
     }
-    println!("terms {terms}, commits {commits}, servers with snapshots {snapshots}, membership changes {changes}, answered requests {answered}, histories the checker gave up on {unknown}");
-    // The campaign really exercised the protocol.
+    println!("terms {terms}, commits {commits}, servers with snapshots {snapshots}, membership changes {changes}, answered requests {answered}, histories the checker gave up on {unknown}, seeds with slow disks {slow_disks}, crashes that lost writes in flight {lost_writes}");
+    // The campaign really exercised the protocol, and crashes inside the fsync window.
     if seeds >= 1000 {
         assert!(terms > 10_000 && commits > 10_000 && snapshots > 500 && changes > 500 && answered > 5_000);
+        assert!(slow_disks > 250 && lost_writes > 250, "{slow_disks} slow-disk seeds, {lost_writes} lossy crashes");
     }
 }
 
@@ -68,6 +73,33 @@ fn the_checker_catches_the_figure_8_mistake_under_random_faults() {
     println!("seed {}: {}", s.cfg.seed, s.violations[0]);
     // Losing a committed entry shows up as a leader without it or a server applying another entry.
     assert!(matches!(s.violations[0].property, Property::LeaderCompleteness | Property::StateMachineSafety));
+}
+
+#[test]
+fn the_checker_catches_replies_sent_before_the_write_is_durable_under_random_faults() {
+    // Every seed has disks that take 1–30 ms; votes and acknowledgements leave before they are on
+    // disk, and a crash inside the window takes back what the cluster already counted.
+    let broken = sim::campaign::breaking(raft::Rule::ReplyBeforePersist);
+    let caught = (0..10_000).map(|seed| campaign(seed, Some(broken))).find(|s| !s.sim().violations.is_empty());
+    let run = caught.expect("with replies before the write is durable, some seed must violate a safety property");
+    let s = run.sim();
+    println!("seed {}: {}", s.cfg.seed, s.violations[0]);
+    // A vote given twice shows as two leaders of a term; an acknowledged entry lost, as a leader
+    // without a committed entry, a server applying another one, or the log differing where it
+    // agreed before.
+    assert!(
+        matches!(
+            s.violations[0].property,
+            Property::ElectionSafety
+                | Property::LeaderCompleteness
+                | Property::StateMachineSafety
+                | Property::LogMatching
+                | Property::CommittedEntryKept
+        ),
+        "{}",
+        s.violations[0]
+    );
+    assert!(s.stats.lost_writes > 0, "a crash lost writes in flight");
 }
 
 #[test]

@@ -53,6 +53,8 @@ pub const SCENARIOS: &[(&str, &str)] = scenarios!(
     "break_joint_new_only",
     "break_read_without_quorum",
     "break_no_dedup",
+    "persist_before_reply",
+    "reply_before_persist",
 );
 
 pub fn scenarios() -> Vec<ScenarioView> {

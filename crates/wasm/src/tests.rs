@@ -178,9 +178,6 @@ fn every_rule_names_the_built_in_scenario_that_shows_it() {
     let rules = crate::scenarios::rules();
     assert_eq!(rules.len(), raft::Rule::ALL.len());
     for r in &rules {
-        if r.id == "reply-before-persist" {
-            continue; // its scenario needs disks that take time (see the disk model)
-        }
         let name = r.scenario.unwrap_or_else(|| panic!("{}: no scenario", r.id));
         assert!(crate::scenarios::SCENARIOS.iter().any(|(n, _)| *n == name));
     }

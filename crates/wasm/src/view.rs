@@ -69,6 +69,12 @@ pub struct ServerView {
     /// Leader: a leadership transfer in progress, and ReadIndex reads waiting.
     pub transferee: Option<u32>,
     pub pending_reads: usize,
+    /// A disk that takes time (`fsync`): the log is on disk through this index while writes are in
+    /// flight (`None`: all of it is), how many writes those are, and how many messages and client
+    /// replies wait for them.
+    pub durable_index: Option<u64>,
+    pub disk_writes: usize,
+    pub disk_held: usize,
 }
 
 #[derive(Serialize, Debug, Default)]
@@ -282,6 +288,9 @@ pub fn build_view(sim: &Sim, window: Option<(u64, usize)>) -> View {
                     snapshot_term: node.snapshot.last_term,
                     transferee: node.transferee,
                     pending_reads: node.reads.len(),
+                    durable_index: (!s.disk.is_idle()).then(|| s.disk.durable(&s.storage, node).index),
+                    disk_writes: s.disk.pending(),
+                    disk_held: s.disk.held(),
                 }
             }
             None => ServerView {
@@ -308,6 +317,9 @@ pub fn build_view(sim: &Sim, window: Option<(u64, usize)>) -> View {
                 snapshot_term: s.storage.snapshot.last_term,
                 transferee: None,
                 pending_reads: 0,
+                durable_index: None,
+                disk_writes: 0,
+                disk_held: 0,
             },
         })
         .collect();

@@ -49,13 +49,16 @@ impl Node {
         self.config_at(self.config_index.saturating_sub(1)).is_voter(self.id)
     }
 
-    /// Start a (pre-)election round: no known leader, our own vote counted, the timer reset.
+    /// Start a (pre-)election round: no known leader, our own vote counted (once it is on disk),
+    /// the timer reset.
     fn start_round(&mut self, role: Role, out: &mut Ready) {
         self.role = role;
         self.leader_id = None;
         self.votes = Set::EMPTY;
         self.rejections = Set::EMPTY;
-        self.votes.insert(self.id);
+        if self.own_vote_counts() {
+            self.votes.insert(self.id);
+        }
         out.reset_election_timer = true;
     }
 
@@ -107,7 +110,7 @@ impl Node {
         if self.opts.leader_noop {
             self.append(EntryData::Noop, out);
         }
-        self.progress[self.id as usize].match_index = self.log.last_index();
+        self.progress[self.id as usize].match_index = self.own_match();
         self.maybe_commit(out);
         self.broadcast_append(out);
         out.arm_heartbeat = true;

@@ -238,7 +238,7 @@ impl Node {
             self.config = m;
             self.config_index = index;
         }
-        self.progress[self.id as usize].match_index = index;
+        self.progress[self.id as usize].match_index = self.own_match();
         out.log_changed(index);
         self.maybe_commit(out);
     }
