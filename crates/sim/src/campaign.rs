@@ -83,16 +83,54 @@ impl Disks {
 /// membership changes (used to show the checker catching a deliberately broken rule).
 pub fn campaign(seed: u64, broken: Option<raft::Options>) -> Timeline {
     let membership = broken.is_none();
-    run(seed, move |r| broken.unwrap_or_else(|| options(r)), membership)
+    run(seed, move |r| broken.unwrap_or_else(|| options(r)), membership, &Shape::default()).0
 }
+
+/// How busy a campaign is. `Light` (the test suite's): 60 actions 10–150 ms apart. `Heavy` (the
+/// explorer's default): 150 actions 5–60 ms apart, and every crash followed by a restart of the
+/// same server 5–80 ms later (votes and terms are lost or kept across restarts far more often).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Workload {
+    #[default]
+    Light,
+    Heavy,
+}
+
+/// The shape of a campaign run besides its protocol options.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Shape {
+    pub workload: Workload,
+    /// The initial cluster size (default: 3–5 by seed).
+    pub servers: Option<u32>,
+}
+
+/// What the end of a campaign showed about liveness: once every fault is healed and every
+/// server is back up, how long until there is a leader, and how long a new write then takes to
+/// be answered (`None`: not within the bound).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Liveness {
+    pub leader_us: Option<u64>,
+    pub write_us: Option<u64>,
+}
+
+/// How long a healed cluster may take to elect a leader, and then to answer a write. The write
+/// bound allows for repairing long divergent logs one entry per round trip (the conflict hint off,
+/// two entries per AppendEntries: 1.5–2.5 s measured on the heavy workload).
+pub const LEADER_BOUND_US: u64 = 3_000 * MS;
+pub const WRITE_BOUND_US: u64 = 5_000 * MS;
 
 /// Run one seed's campaign with a rule of the catalogue broken (or none), membership changes
 /// included. `commit-old-term` runs with [`broken_options`]; `read-without-quorum` with ReadIndex
 /// reads on (the rule lives there).
 pub fn campaign_breaking(seed: u64, rule: Option<raft::Rule>) -> Timeline {
+    campaign_shaped(seed, rule, &Shape::default()).0
+}
+
+/// [`campaign_breaking`] with a workload and cluster size, and what it showed about liveness.
+pub fn campaign_shaped(seed: u64, rule: Option<raft::Rule>, shape: &Shape) -> (Timeline, Liveness) {
     match rule {
-        None => campaign(seed, None),
-        Some(raft::Rule::CommitOldTerm) => campaign(seed, Some(broken_options())),
+        None => run(seed, options, true, shape),
+        Some(raft::Rule::CommitOldTerm) => run(seed, |_| broken_options(), false, shape),
         Some(rule) => run(
             seed,
             move |r| {
@@ -102,13 +140,21 @@ pub fn campaign_breaking(seed: u64, rule: Option<raft::Rule>) -> Timeline {
                 o
             },
             true,
+            shape,
         ),
     }
 }
 
-fn run(seed: u64, opts: impl FnOnce(&mut SimRng) -> raft::Options, membership: bool) -> Timeline {
+fn run(
+    seed: u64,
+    opts: impl FnOnce(&mut SimRng) -> raft::Options,
+    membership: bool,
+    shape: &Shape,
+) -> (Timeline, Liveness) {
     let mut r = SimRng::new(seed ^ 0x5EED_FA17);
-    let servers = 3 + (seed % 3) as u32; // 3..=5 to start with
+    let servers = shape.servers.unwrap_or(3 + (seed % 3) as u32); // 3..=5 to start with
+    let heavy = shape.workload == Workload::Heavy;
+    let (steps, gap) = if heavy { (150, (5, 60)) } else { (60, (10, 150)) };
     let raft = raft::Options { election_timeout_min: 100 * MS, ..opts(&mut r) };
     let mut disks = Disks::new(seed, raft.broken.has(raft::Rule::ReplyBeforePersist));
     let net = NetConfig { fsync_us: disks.first(), ..faulty_net(&mut r) };
@@ -116,10 +162,10 @@ fn run(seed: u64, opts: impl FnOnce(&mut SimRng) -> raft::Options, membership: b
     let mut s = Timeline::new(cfg).unwrap();
     s.set_checkpoint_every(u64::MAX); // nobody seeks in a campaign
     let key = |r: &mut SimRng| b'a' + r.range(0, 2) as u8;
-    for _ in 0..60 {
-        s.run_for(r.range(10, 150) * MS);
+    for _ in 0..steps {
+        s.run_for(r.range(gap.0, gap.1) * MS);
         if !s.sim().violations.is_empty() {
-            return s;
+            return (s, Liveness::default());
         }
         let n = s.sim().servers.len() as u64;
         let pick = |r: &mut SimRng| r.range(1, n) as NodeId;
@@ -167,7 +213,15 @@ fn run(seed: u64, opts: impl FnOnce(&mut SimRng) -> raft::Options, membership: b
                 Action::Request { server, op }
             }
         };
+        let crashed = match action {
+            Action::Crash(id) if heavy => Some(id),
+            _ => None,
+        };
         let _ = s.act(action); // refused actions (crash a crashed server, …) change nothing
+        if let Some(id) = crashed {
+            s.run_for(r.range(5, 80) * MS);
+            let _ = s.act(Action::Restart(id));
+        }
         if let Some(pause) = disks.crash_in_flight() {
             crash_while_writing(&mut s, pause);
         }
@@ -184,7 +238,31 @@ fn run(seed: u64, opts: impl FnOnce(&mut SimRng) -> raft::Options, membership: b
     for id in 1..=s.sim().servers.len() as NodeId {
         let _ = s.act(Action::Restart(id));
     }
-    s.run_for(3000 * MS);
+    // Liveness: a leader within the bound, then a new write answered within the bound.
+    let mut live = Liveness::default();
+    let healed = s.sim().time;
+    while s.sim().violations.is_empty() && s.sim().time - healed < LEADER_BOUND_US {
+        if s.sim().leader().is_some() {
+            live.leader_us = Some(s.sim().time - healed);
+            break;
+        }
+        s.run_for(MS);
+    }
+    if let Some(l) = s.sim().leader() {
+        let k = s.sim().client_ops.len() + s.sim().clients_dropped;
+        if s.act(Action::Request { server: l, op: Op::Set { key: b'a', value: 1000 } }).is_ok() {
+            let sent = s.sim().time;
+            while s.sim().violations.is_empty() && s.sim().time - sent < WRITE_BOUND_US {
+                if s.sim().client_op(k).is_some_and(|c| c.answered.is_some()) {
+                    live.write_us = Some(s.sim().time - sent);
+                    break;
+                }
+                s.run_for(MS);
+            }
+        }
+    }
+    let rest = (3000 * MS).saturating_sub(s.sim().time - healed);
+    s.run_for(rest);
     // Finally a client reads every key, so that acknowledged writes are checked against it.
     if let Some(l) = s.sim().leader() {
         for k in b'a'..=b'c' {
@@ -192,7 +270,7 @@ fn run(seed: u64, opts: impl FnOnce(&mut SimRng) -> raft::Options, membership: b
         }
     }
     s.run_for(1000 * MS);
-    s
+    (s, live)
 }
 
 /// Step the run until a live server has a write in flight (a little while at most), crash it,

@@ -19,6 +19,32 @@ pub fn run(seed: u64, rule: Option<Rule>) -> Timeline {
     campaign::campaign_breaking(seed, rule)
 }
 
+/// What one seed's run broke, if anything: a safety property (checked after every event), the
+/// linearizability of its whole client history (acknowledged writes lost, stale reads, commands
+/// applied twice), or liveness once the faults healed.
+pub fn judge(t: &Timeline, live: &campaign::Liveness) -> Option<String> {
+    let sim = t.sim();
+    if let Some(v) = sim.violations.first() {
+        return Some(v.to_string());
+    }
+    if sim.clients_dropped == 0 {
+        if let Err(e) = crate::linearizability::check(sim.client_ops.iter()) {
+            return Some(format!("Linearizability violated by the whole client history: {e}"));
+        }
+    }
+    match (live.leader_us, live.write_us) {
+        (None, _) => Some(format!(
+            "Liveness: no leader within {} s of the faults healing with every server up",
+            campaign::LEADER_BOUND_US / 1_000_000
+        )),
+        (Some(_), None) => Some(format!(
+            "Liveness: a write to the leader was not answered within {} s of the faults healing",
+            campaign::WRITE_BOUND_US / 1_000_000
+        )),
+        _ => None,
+    }
+}
+
 /// What a search found.
 #[derive(Clone, Debug)]
 pub struct Found {
@@ -34,6 +60,9 @@ pub struct Progress {
     pub done: u64,
     pub total: u64,
     pub violations: u64,
+    /// The slowest recovery seen so far: leader elected, then a write answered (µs after healing).
+    pub worst_leader_us: u64,
+    pub worst_write_us: u64,
 }
 
 /// Search seeds `first..first + count` on `threads` threads; stop at the first violation (the
@@ -41,6 +70,7 @@ pub struct Progress {
 /// thread.
 pub fn search(
     rule: Option<Rule>,
+    shape: &campaign::Shape,
     first: u64,
     count: u64,
     threads: usize,
@@ -48,6 +78,7 @@ pub fn search(
 ) -> Option<Found> {
     let next = AtomicU64::new(first);
     let done = AtomicU64::new(0);
+    let (worst_leader, worst_write) = (AtomicU64::new(0), AtomicU64::new(0));
     let stop = AtomicBool::new(false);
     let found: Mutex<Option<Found>> = Mutex::new(None);
     std::thread::scope(|s| {
@@ -57,11 +88,13 @@ pub fn search(
                 if seed >= first + count || stop.load(Ordering::Relaxed) {
                     break;
                 }
-                let t = run(seed, rule);
-                if let Some(v) = t.sim().violations.first() {
+                let (t, live) = campaign::campaign_shaped(seed, rule, shape);
+                worst_leader.fetch_max(live.leader_us.unwrap_or(0), Ordering::Relaxed);
+                worst_write.fetch_max(live.write_us.unwrap_or(0), Ordering::Relaxed);
+                if let Some(v) = judge(&t, &live) {
                     let mut f = found.lock().unwrap();
                     if f.as_ref().is_none_or(|f| seed < f.seed) {
-                        *f = Some(Found { seed, record: t.record().clone(), violation: v.to_string() });
+                        *f = Some(Found { seed, record: t.record().clone(), violation: v });
                     }
                     stop.store(true, Ordering::Relaxed);
                 }
@@ -71,7 +104,13 @@ pub fn search(
         loop {
             let d = done.load(Ordering::Relaxed);
             let v = found.lock().unwrap().is_some() as u64;
-            progress(Progress { done: d, total: count, violations: v });
+            progress(Progress {
+                done: d,
+                total: count,
+                violations: v,
+                worst_leader_us: worst_leader.load(Ordering::Relaxed),
+                worst_write_us: worst_write.load(Ordering::Relaxed),
+            });
             if d >= count || stop.load(Ordering::Relaxed) {
                 break;
             }

@@ -197,6 +197,7 @@ fn main() -> ExitCode {
 /// `raft-sim explore`: search seeds of the fault campaign for a violation, shrink it, print it.
 fn explore(args: &[String]) -> ExitCode {
     let mut rule = None;
+    let mut shape = sim::campaign::Shape { workload: sim::campaign::Workload::Heavy, servers: None };
     let (mut seeds, mut first) = (2000u64, 0u64);
     let mut threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let mut k = 0;
@@ -211,6 +212,19 @@ fn explore(args: &[String]) -> ExitCode {
             "--seeds" => number().map(|n| seeds = n.clamp(1, 100_000_000)),
             "--seed" => number().map(|n| first = n),
             "--threads" => number().map(|n| threads = n.clamp(1, 256) as usize),
+            "--servers" => number().and_then(|n| {
+                if (1..=9).contains(&n) {
+                    shape.servers = Some(n as u32);
+                    Ok(())
+                } else {
+                    Err(format!("--servers: 1–9, got {n}"))
+                }
+            }),
+            "--workload" => match value {
+                "light" => Ok(shape.workload = sim::campaign::Workload::Light),
+                "heavy" => Ok(shape.workload = sim::campaign::Workload::Heavy),
+                _ => Err(format!("--workload: light or heavy, got {value:?}")),
+            },
             other => Err(format!("unknown option {other:?}")),
         };
         if let Err(e) = r {
@@ -222,26 +236,43 @@ fn explore(args: &[String]) -> ExitCode {
     let name = rule.map_or("no rule broken".to_string(), |r| format!("--break {}", r.id()));
     eprintln!("exploring seeds {first}..{} ({name}) on {threads} threads", first + seeds);
     let start = std::time::Instant::now();
-    let found = sim::explore::search(rule, first, seeds, threads, |p| {
+    let mut last = sim::explore::Progress::default();
+    let found = sim::explore::search(rule, &shape, first, seeds, threads, |p| {
         let secs = start.elapsed().as_secs_f64().max(1e-3);
         let rate = p.done as f64 / secs;
         let eta = if rate > 0.0 { (p.total - p.done) as f64 / rate } else { 0.0 };
         let width = 30;
         let filled = (p.done * width / p.total.max(1)) as usize;
         eprint!(
-            "\r[{}{}] {}/{} seeds, {rate:.0} seeds/s, {} violations, ETA {eta:.0} s   ",
+            "\r[{}{}] {}/{} seeds, {rate:.0} seeds/s, {} violations, slowest recovery: leader {} ms, write {} ms, ETA {eta:.0} s   ",
             "#".repeat(filled),
             " ".repeat(width as usize - filled),
             p.done,
             p.total,
-            p.violations
+            p.violations,
+            p.worst_leader_us / 1000,
+            p.worst_write_us / 1000
         );
+        last = p;
     });
     eprintln!();
     match found {
         None => {
-            println!("no violation in {seeds} seeds ({:.1} s)", start.elapsed().as_secs_f64());
+            println!(
+                "no violation in {seeds} seeds ({:.1} s); slowest recovery after the faults healed: a leader in {} ms, a write answered {} ms later (bounds {} s, {} s)",
+                start.elapsed().as_secs_f64(),
+                last.worst_leader_us / 1000,
+                last.worst_write_us / 1000,
+                sim::campaign::LEADER_BOUND_US / 1_000_000,
+                sim::campaign::WRITE_BOUND_US / 1_000_000
+            );
             ExitCode::SUCCESS
+        }
+        Some(f) if sim::explore::violates(&f.record).is_none() => {
+            // A whole-history or liveness failure: nothing to stop at, so the run is printed whole.
+            println!("# seed {}: {}", f.seed, f.violation);
+            print!("{}", f.record.script());
+            ExitCode::from(1)
         }
         Some(f) => {
             println!("# seed {}: {}", f.seed, f.violation);
