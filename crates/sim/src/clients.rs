@@ -105,12 +105,11 @@ impl Sim {
         if calls.len() > LIVE_CHECK_LIMIT {
             return;
         }
-        if let crate::linearizability::Verdict::Violation(why) = crate::linearizability::check_key(&calls) {
+        if let Some(detail) = crate::linearizability::check_answer(&calls, from, key) {
             let index = self.client_ops.iter().rev().find_map(|c| match c.outcome {
                 Outcome::Ok { index, .. } if c.op.key() == key => Some(index),
                 _ => None,
             });
-            let detail = format!("S{from} answered; key {}: {why}", key as char);
             self.violation(Property::Linearizability, vec![from], term, index.unwrap_or(0), detail);
         }
     }

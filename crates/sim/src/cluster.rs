@@ -109,6 +109,34 @@ pub struct Server {
     pub heartbeat: Timer,
 }
 
+impl Server {
+    /// Server `id` booting for the first time with the bootstrap configuration `bootstrap` (empty
+    /// for a server that will be added to a running cluster).
+    pub fn boot(id: NodeId, bootstrap: Membership, opts: raft::Options) -> Server {
+        let node = Node::new(id, bootstrap, opts);
+        let storage = node.persistent();
+        Server {
+            id,
+            node: Some(node),
+            storage,
+            disk: Disk::default(),
+            lost_writes: false,
+            election: Timer::default(),
+            heartbeat: Timer::default(),
+        }
+    }
+
+    /// Come back from a crash with what stable storage holds. A restart that forgets its term or
+    /// vote (a rule broken on purpose) writes back what it came up with: the disk agrees with the
+    /// server.
+    /// (The simulator then puts its disk in the mode the `fsync` dial asks for: `Sim::disk_mode`.)
+    pub fn restart(&mut self, opts: raft::Options) {
+        let node = Node::restart(self.id, opts, self.storage.clone());
+        (self.storage.current_term, self.storage.voted_for) = (node.current_term, node.voted_for);
+        self.node = Some(node);
+    }
+}
+
 /// Counters for benchmarks and the page.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Stats {
@@ -202,17 +230,7 @@ impl Sim {
     /// Create and start server S(len+1) with the given bootstrap configuration.
     pub(crate) fn add_server(&mut self, bootstrap: Membership) -> NodeId {
         let id = self.servers.len() as NodeId + 1;
-        let node = Node::new(id, bootstrap, self.cfg.raft);
-        let storage = node.persistent();
-        self.servers.push(Server {
-            id,
-            node: Some(node),
-            storage,
-            disk: Disk::default(),
-            lost_writes: false,
-            election: Timer::default(),
-            heartbeat: Timer::default(),
-        });
+        self.servers.push(Server::boot(id, bootstrap, self.cfg.raft));
         self.disk_mode(id);
         self.start_node(id);
         id

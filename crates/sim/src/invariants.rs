@@ -282,26 +282,25 @@ impl Checker {
         if installed_snapshot {
             self.resnapshot(node, &mut report);
         } else if let Some(from) = log_from {
-            // A server that held the committed entry at an index must still hold it after a rewrite.
-            // (Prefix fingerprints: if it held the committed entry anywhere from `from` on, it held
-            // the one at `from`.)
+            // A server that held committed entries must still hold them after a rewrite. (Prefix
+            // fingerprints: holding the committed entry at `upto`, the last index that was both in
+            // its log and committed, means holding every committed entry before it.) A rewrite can
+            // put back the same entries at `from` and still cut off later ones, so look at `upto`.
             let i = from.max(self.base + 1);
-            let held = i <= before.last_index
-                && i <= self.committed_upto()
-                && self.chain_at(id, i).is_some()
-                && self.chain_at(id, i) == self.committed_at(i).map(|c| c.chain);
+            let upto = before.last_index.min(self.committed_upto());
+            let held = i <= upto
+                && self.chain_at(id, upto).is_some()
+                && self.chain_at(id, upto) == self.committed_at(upto).map(|c| c.chain);
             self.rechain(node, from, &mut report);
-            if held {
-                let now = self.chain_at(id, i);
-                if now != self.committed_at(i).map(|c| c.chain) {
-                    report(
-                        Property::CommittedEntryKept,
-                        vec![id],
-                        node.current_term,
-                        i,
-                        format!("S{id} held the committed entry at index {i} and lost it (its log was rewritten from index {from})"),
-                    );
-                }
+            let lost = (i..=upto).find(|&k| self.chain_at(id, k) != self.committed_at(k).map(|c| c.chain));
+            if let Some(k) = lost.filter(|_| held) {
+                report(
+                    Property::CommittedEntryKept,
+                    vec![id],
+                    node.current_term,
+                    k,
+                    format!("S{id} held the committed entry at index {k} and lost it (its log was rewritten from index {from})"),
+                );
             }
         }
 
@@ -624,6 +623,23 @@ mod tests {
         assert!(run(&mut c, &d, before(Role::Follower, 1), Some(1), &[]).contains(&Property::LogMatching));
         d.log.truncate_from(2);
         assert!(run(&mut c, &d, Before { last_index: 2, ..before(Role::Follower, 1) }, Some(2), &[]).is_empty());
+    }
+
+    #[test]
+    fn a_rewrite_that_keeps_its_first_entry_but_cuts_off_later_ones_loses_a_committed_entry() {
+        // A stale AppendEntries carrying entry 2 with the rule truncate-on-match broken: S2 deletes
+        // entries 2 and 3, all committed, and appends entry 2 again. Only index 3 is lost.
+        let mut c = Checker::new(3);
+        let mut a = node(1, 1, Role::Follower, &[(1, 1), (1, 2), (1, 3)]);
+        a.commit_index = 3;
+        assert!(run(&mut c, &a, before(Role::Follower, 1), Some(1), &[]).is_empty());
+        let mut b = node(2, 1, Role::Follower, &[(1, 1), (1, 2), (1, 3)]);
+        assert!(run(&mut c, &b, before(Role::Follower, 1), Some(1), &[]).is_empty());
+        b.log.truncate_from(3);
+        let b3 = Before { last_index: 3, ..before(Role::Follower, 1) };
+        let mut found = vec![];
+        c.after_step(&b, b3, Some(2), false, [].iter(), |p, _, _, i, _| found.push((p, i)));
+        assert_eq!(found, vec![(Property::CommittedEntryKept, 3)]);
     }
 
     #[test]

@@ -125,6 +125,16 @@ pub fn check_key(calls: &[Call]) -> Verdict {
     search_key(calls, BUDGET).0
 }
 
+/// Server `from` has just answered a request on `key`, and `calls` is the key's history with that
+/// answer: what a violation says, if no legal order remains (a search that runs out of budget finds
+/// none).
+pub fn check_answer(calls: &[Call], from: raft::NodeId, key: u8) -> Option<String> {
+    match check_key(calls) {
+        Verdict::Violation(why) => Some(format!("S{from} answered; key {}: {why}", key as char)),
+        _ => None,
+    }
+}
+
 /// [`check_key`] with another budget (see [`BUDGET`]), and how much searching it took.
 pub fn search_key(calls: &[Call], budget: usize) -> (Verdict, Stats) {
     let mut stats = Stats::default();

@@ -8,7 +8,7 @@ use crate::codec;
 use crate::config::MAX_SERVERS;
 use crate::disk;
 use crate::narrate::{CurrentEvent, What};
-use raft::{Input, Membership, MembershipChange, Node, NodeId, Ready, Set};
+use raft::{Input, Membership, MembershipChange, NodeId, Ready, Set};
 
 impl Sim {
     fn check_server(&self, id: NodeId) -> Result<(), String> {
@@ -139,13 +139,8 @@ impl Sim {
                 self.disarm(id);
             }
             Action::Restart(id) => {
-                let storage = self.server(id).storage.clone();
-                let node = Node::restart(id, self.cfg.raft, storage);
-                // A restart that forgets its term or vote (a rule broken on purpose) writes back
-                // what it came up with: the disk agrees with the server.
-                let s = self.server_mut(id);
-                (s.storage.current_term, s.storage.voted_for) = (node.current_term, node.voted_for);
-                s.node = Some(node);
+                let opts = self.cfg.raft;
+                self.server_mut(id).restart(opts);
                 self.disk_mode(id);
                 self.start_node(id);
             }

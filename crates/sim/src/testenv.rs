@@ -10,8 +10,10 @@
 //! term S1 3                   # set-up: S1's current term (at least its last entry's)
 //! campaign 1                  # S1's election timer fires (`tick 1 election`)
 //! tick 1 heartbeat            # S1's heartbeat timer fires
-//! propose 1 x <- 3            # a client sends S1 a command
+//! propose 1 x <- 3            # a new client sends S1 a command (the Nth request is client N's)
+//! retry 2 client=1            # client 1 sends the same command again, to S2 (same session and seq)
 //! transfer 3                  # ask the leader to hand leadership to S3
+//! change 1 -2 -3 +4 +5        # ask S1 to replace S2 and S3 by new servers S4 and S5 (§6)
 //! deliver [FILTER]            # deliver the pending messages that match (default all), oldest first
 //! drop [FILTER]               # lose them
 //! stabilize [1,2,3]           # deliver until nothing is pending (among these servers)
@@ -21,12 +23,19 @@
 //! status | log | pending      # every server's state, every log entry by entry, the wire
 //! ```
 //! FILTER: `1->2`, `from=1`, `to=2`, `type=AppendEntries` (the kind as traces print it: Heartbeat is
-//! an AppendEntries with no entries), `n=2` (the first two). A `deliver` or `drop` that matches
-//! nothing is an error: a trace says what it means to happen.
+//! an AppendEntries with no entries), `n=2` (the first two), `newest` (newest first: with `n=1`, the
+//! last one sent — a network reordering messages). A `deliver` or `drop` that matches nothing is an
+//! error: a trace says what it means to happen.
 //!
 //! Each command prints every change a step makes (role, term, log, commit: [`narrate::changes`]),
 //! every message sent (`send …`) and delivered ([`narrate::describe`]), client answers and safety
 //! violations, one line each; what a delivery causes is indented under it.
+//!
+//! Each `propose` is a client session of its own (client N for the Nth request, sequence number
+//! 1), as the simulator's clients are ([`crate::clients`]), so a `retry` is the same command to the
+//! state machine's session table. Every first answer is checked for linearizability against the
+//! other requests on its key ([`crate::linearizability`]); the history's times are step numbers
+//! (each input a server takes is one step), since the clock stands still.
 //!
 //! The clock stands still except that an election timeout moves it on by the minimum election
 //! timeout (no election timer fires sooner), so leases — the vote lease, PreVote's "heard from a
@@ -36,17 +45,16 @@ use crate::cluster::Server;
 use crate::config::SimConfig;
 use crate::datadriven::Transcript;
 use crate::invariants::{Before, Checker, Violation};
+use crate::linearizability::Call;
 use crate::narrate::{self, describe, CurrentEvent, Note, What};
 use crate::network::Topology;
 use crate::settings::Group;
 use raft::{
-    ClientReply, ClientResult, Command, Entry, EntryData, Input, Membership, Message, Node, NodeId, Op, Options, Ready,
-    Role, Set,
+    ClientReply, ClientResult, Command, Entry, EntryData, Input, Membership, MembershipChange, Message, Node, NodeId,
+    Op, Options, Ready, Role, Set,
 };
 use std::fmt::Write;
 
-/// The client every `propose` comes from.
-const CLIENT: u32 = 1;
 /// Most messages one `stabilize` delivers before it gives up.
 const STABILIZE_LIMIT: usize = 10_000;
 /// The comment above a command that is meant to break a safety property.
@@ -66,8 +74,20 @@ pub struct TestEnv {
     /// A step has happened (set-up commands are over).
     stepped: bool,
     pub violations: Vec<Violation>,
-    /// The command of each `propose`, by its sequence number − 1.
-    proposals: Vec<Op>,
+    /// Every client request, client N's at N − 1.
+    requests: Vec<Request>,
+    /// Steps taken so far: the clock of the client history.
+    steps: u64,
+}
+
+/// One client request and its first answer: the history the linearizability checker reads.
+#[derive(Clone, Copy, Debug)]
+struct Request {
+    op: Op,
+    /// The step it was first sent in.
+    invoked: u64,
+    /// The step of its first answer, and the value answered.
+    answer: Option<(u64, Option<i64>)>,
 }
 
 /// Which pending messages a `deliver` or `drop` takes.
@@ -79,6 +99,8 @@ struct Filter {
     /// Both ends among these (`stabilize 1,2,3`).
     among: Option<Set>,
     n: Option<usize>,
+    /// Take the newest first.
+    newest: bool,
 }
 
 impl Filter {
@@ -141,11 +163,23 @@ impl TestEnv {
                 let [id, op @ ..] = args else { return Err("expected `propose SERVER COMMAND`".into()) };
                 let id = self.live(id)?;
                 let op = crate::parse_op(&op.join(" "))?;
-                self.proposals.push(op);
-                let cmd = Command { client: CLIENT, seq: self.proposals.len() as u32, op };
-                let event = CurrentEvent::Client { client: CLIENT, server: id };
-                self.step(id, Input::Propose(cmd), event, "", &mut out);
+                self.requests.push(Request { op, invoked: self.steps + 1, answer: None });
+                self.request(id, self.requests.len() as u32, &mut out);
             }
+            "retry" => {
+                let [id, client] = args else { return Err("expected `retry SERVER client=N`".into()) };
+                let id = self.live(id)?;
+                let n = self.requests.len();
+                let client = client
+                    .strip_prefix("client=")
+                    .and_then(|c| c.parse::<u32>().ok())
+                    .filter(|&c| c >= 1 && c as usize <= n)
+                    .ok_or_else(|| {
+                        format!("bad client {client:?}: write client=N for one of the {n} requests so far")
+                    })?;
+                self.request(id, client, &mut out);
+            }
+            "change" => self.change(args, &mut out)?,
             "transfer" => {
                 let [to] = args else { return Err("expected `transfer SERVER`".into()) };
                 let to = self.server(to)?;
@@ -203,7 +237,7 @@ impl TestEnv {
                 if s.node.is_some() {
                     return Err(format!("S{id} is running"));
                 }
-                s.node = Some(Node::restart(id, self.opts, s.storage.clone()));
+                s.restart(self.opts);
             }
             "partition" => {
                 let groups = args
@@ -258,17 +292,62 @@ impl TestEnv {
         self.checker = Checker::new(raft::MAX_NODE_ID);
         self.topology = Topology::new(raft::MAX_NODE_ID);
         for id in 1..=n {
-            let node = Node::new(id, Membership::first_n(n), self.opts);
-            let storage = node.persistent();
-            self.servers.push(Server {
-                id,
-                node: Some(node),
-                storage,
-                election: Default::default(),
-                heartbeat: Default::default(),
-                disk: Default::default(),
-                lost_writes: false,
-            });
+            self.servers.push(Server::boot(id, Membership::first_n(n), self.opts));
+        }
+        Ok(())
+    }
+
+    /// Client `client` sends its command to server `id` (which is up).
+    fn request(&mut self, id: NodeId, client: u32, out: &mut String) {
+        let cmd = Command { client, seq: 1, op: self.requests[client as usize - 1].op };
+        let event = CurrentEvent::Client { client, server: id };
+        self.step(id, Input::Propose(cmd), event, "", out);
+    }
+
+    /// `change 1 -2 -3 +4 +5`: ask S1 to replace S2 and S3 by S4 and S5 in one joint step. New
+    /// servers take the next ids, in order, and boot with an empty configuration once the server
+    /// asked accepts (a refusal is printed, and changes nothing).
+    fn change(&mut self, args: &[&str], out: &mut String) -> Result<(), String> {
+        let [id, changes @ ..] = args else { return Err("expected `change SERVER +NEW… -MEMBER…`".into()) };
+        let id = self.live(id)?;
+        if changes.is_empty() {
+            return Err("expected `change SERVER +NEW… -MEMBER…`".into());
+        }
+        let (mut add, mut remove, mut boot) = (Vec::new(), Vec::new(), 0);
+        for w in changes {
+            match (w.strip_prefix('+'), w.strip_prefix('-')) {
+                (Some(a), _) => {
+                    let next = (self.servers.len() + boot) as NodeId + 1;
+                    match a.trim_start_matches('S').parse::<NodeId>() {
+                        Ok(a) if a >= 1 && a < next => add.push(a),
+                        Ok(a) if a == next && a <= raft::MAX_NODE_ID => {
+                            add.push(a);
+                            boot += 1;
+                        }
+                        _ => return Err(format!("bad server {w:?}: a new server takes the next id, +{next}")),
+                    }
+                }
+                (_, Some(r)) => remove.push(self.server(r)?),
+                _ => {
+                    return Err(format!("`change` takes +ID (a server to add) and -ID (a member to remove), got {w:?}"))
+                }
+            }
+        }
+        let set = |ids: &[NodeId]| {
+            let mut s = Set::EMPTY;
+            ids.iter().for_each(|&i| s.insert(i));
+            s
+        };
+        let change = MembershipChange::Replace { add: set(&add), remove: set(&remove) };
+        let event = CurrentEvent::Action(crate::Action::Change { add, remove });
+        match self.step(id, Input::ChangeMembership(change), event, "", out) {
+            Some(why) => push(out, "", &format!("S{id} refuses: {why}")),
+            None => {
+                for _ in 0..boot {
+                    let new = self.servers.len() as NodeId + 1;
+                    self.servers.push(Server::boot(new, Membership::default(), self.opts));
+                }
+            }
         }
         Ok(())
     }
@@ -320,23 +399,27 @@ impl TestEnv {
                 Some(("to", v)) => f.to = Some(self.server(v)?),
                 Some(("type", v)) => f.kind = Some(v.to_string()),
                 Some(("n", v)) => f.n = Some(v.parse().map_err(|_| format!("bad count {v:?}"))?),
-                _ => return Err(format!("bad filter {w:?}: write 1->2, from=1, to=2, type=KIND or n=COUNT")),
+                None if *w == "newest" => f.newest = true,
+                _ => return Err(format!("bad filter {w:?}: write 1->2, from=1, to=2, type=KIND, n=COUNT or newest")),
             }
         }
         Ok(f)
     }
 
-    /// Take the pending messages that match off the wire (oldest first; the others stay in order).
+    /// Take the pending messages that match off the wire (oldest first, or newest first; the
+    /// others stay in order).
     fn take(&mut self, f: &Filter) -> Vec<Message> {
-        let mut taken = Vec::new();
-        let wire = std::mem::take(&mut self.wire);
-        for m in wire {
-            if f.matches(&m) && f.n.is_none_or(|n| taken.len() < n) {
-                taken.push(m);
-            } else {
-                self.wire.push(m);
-            }
+        let mut picked: Vec<usize> = (0..self.wire.len()).filter(|&k| f.matches(&self.wire[k])).collect();
+        if f.newest {
+            picked.reverse();
         }
+        picked.truncate(f.n.unwrap_or(usize::MAX));
+        let taken = picked.iter().map(|&k| self.wire[k].clone()).collect();
+        let mut k = 0;
+        self.wire.retain(|_| {
+            k += 1;
+            !picked.contains(&(k - 1))
+        });
         taken
     }
 
@@ -376,6 +459,7 @@ impl TestEnv {
         out: &mut String,
     ) -> Option<&'static str> {
         self.stepped = true;
+        self.steps += 1;
         let mut ready = Ready::default();
         let server = &mut self.servers[id as usize - 1];
         let node = server.node.as_mut().expect("a live server");
@@ -393,8 +477,53 @@ impl TestEnv {
             push(out, indent, &format!("send {}", describe(m)));
         }
         self.check(id, before, &ready, &event, indent, out);
+        self.check_answers(id, &ready.client_replies, &event, indent, out);
         self.wire.append(&mut ready.messages);
         ready.refused
+    }
+
+    /// Record each request's first answer, and check its key's history for linearizability.
+    fn check_answers(
+        &mut self,
+        id: NodeId,
+        replies: &[ClientReply],
+        event: &CurrentEvent,
+        indent: &str,
+        out: &mut String,
+    ) {
+        for r in replies {
+            let ClientResult::Ok { index, value } = r.result else { continue };
+            let Some(req) = (r.client as usize)
+                .checked_sub(1)
+                .and_then(|k| self.requests.get_mut(k))
+                .filter(|q| q.answer.is_none())
+            else {
+                continue;
+            };
+            req.answer = Some((self.steps, value));
+            let key = req.op.key();
+            let calls: Vec<Call> = self
+                .requests
+                .iter()
+                .filter(|q| q.op.key() == key)
+                .map(|q| Call { op: q.op, invoke: q.invoked, response: q.answer })
+                .collect();
+            if let Some(detail) = crate::linearizability::check_answer(&calls, id, key) {
+                let term = self.node(id).current_term;
+                let event = event.to_string();
+                let v = Violation {
+                    property: crate::Property::Linearizability,
+                    time: self.now,
+                    event,
+                    servers: vec![id],
+                    term,
+                    index,
+                    detail,
+                };
+                push(out, indent, &format!("violation: {v}"));
+                self.violations.push(v);
+            }
+        }
     }
 
     fn check(
@@ -428,7 +557,7 @@ impl TestEnv {
 
     /// An answer to the client, in the narration's words.
     fn reply_text(&self, id: NodeId, term: u64, r: &ClientReply) -> String {
-        let op = self.proposals[r.seq as usize - 1];
+        let op = self.requests[r.client as usize - 1].op;
         let client = r.client;
         let note = |what| Note { time: 0, events: 0, applied: 0, server: id, term, what }.text(None, None);
         match r.result {
@@ -553,6 +682,11 @@ impl TestEnv {
 /// command without [`EXPECT_VIOLATION`] among the comments above it (unless an earlier command
 /// already broke the run), and a command with the marker that breaks nothing.
 pub fn run_file(text: &str) -> Result<String, String> {
+    run(text).map(|(out, _)| out)
+}
+
+/// [`run_file`], and the environment as the trace left it.
+pub fn run(text: &str) -> Result<(String, TestEnv), String> {
     let mut t = Transcript::parse(text)?;
     let mut env = TestEnv::new();
     for b in &mut t.blocks {
@@ -574,7 +708,7 @@ pub fn run_file(text: &str) -> Result<String, String> {
         }
         b.output = Some(out);
     }
-    Ok(t.render())
+    Ok((t.render(), env))
 }
 
 #[cfg(test)]
@@ -593,6 +727,92 @@ mod tests {
         assert!(err("cluster 3\nlog S2 2 1\n").contains("must not decrease"));
         assert!(err("cluster 3\nlog S2 2\nterm S2 1\n").contains("cannot be lower"));
         assert!(err("cluster 3\ndeliver type=Heartbeat n=x\n").contains("bad count"));
+        assert!(err("cluster 3\nretry 1 client=1\n").contains("bad client"));
+        assert!(err("cluster 3\nchange 1 +5\n").contains("a new server takes the next id, +4"));
+        assert!(err("cluster 3\nchange 1 -4\n").contains("bad server"));
+        assert!(err("cluster 3\nchange 1\n").contains("expected `change SERVER"));
+    }
+
+    #[test]
+    fn newest_delivers_the_last_message_sent_first() {
+        let mut env = TestEnv::new();
+        env.command("cluster 3").unwrap();
+        env.command("campaign 1").unwrap();
+        env.command("campaign 1").unwrap();
+        let out = env.command("deliver 1->2 newest n=1").unwrap();
+        assert!(out.starts_with("S1→S2 RequestVote t2"), "{out}");
+        let out = env.command("deliver 1->2").unwrap();
+        assert!(out.starts_with("S1→S2 RequestVote t1"), "{out}");
+        // The others keep their order; S2's answers follow.
+        let wire: Vec<(NodeId, NodeId, u64)> = env.wire.iter().map(|m| (m.from, m.to, m.term)).collect();
+        assert_eq!(wire, [(1, 3, 1), (1, 3, 2), (2, 1, 2), (2, 1, 2)]);
+    }
+
+    #[test]
+    fn each_propose_is_a_client_of_its_own_and_a_retry_is_the_same_command_again() {
+        let mut env = TestEnv::new();
+        env.command("cluster 3").unwrap();
+        env.command("campaign 1").unwrap();
+        env.command("stabilize").unwrap();
+        env.command("propose 1 x += 1").unwrap();
+        let out = env.command("stabilize").unwrap();
+        assert!(out.contains("client 1: `x += 1` answered by S1: ok at index 2 = 1"), "{out}");
+        env.command("propose 1 y <- 5").unwrap();
+        env.command("stabilize").unwrap();
+        // Client 1's retry, after client 2's command: answered from the session table, not run.
+        let out = env.command("retry 1 client=1").unwrap();
+        assert_eq!(out, "client 1: `x += 1` answered by S1: ok at index 3 = 1\n");
+        assert_eq!(env.node(1).log.last_index(), 3);
+        assert_eq!(env.node(1).state_machine.get(b'x'), Some(1));
+        assert!(env.violations.is_empty());
+    }
+
+    #[test]
+    fn a_stale_answer_is_a_linearizability_violation() {
+        let mut env = TestEnv::new();
+        env.command("cluster 3 read_index=on break=read-without-quorum").unwrap();
+        env.command("campaign 1").unwrap();
+        env.command("stabilize").unwrap();
+        env.command("isolate 1").unwrap();
+        env.command("campaign 2").unwrap();
+        env.command("stabilize").unwrap();
+        env.command("propose 2 x <- 2").unwrap();
+        env.command("stabilize").unwrap();
+        assert!(env.violations.is_empty());
+        // S1 still thinks it leads and answers at once: x is unset there, after `x <- 2` was answered.
+        let out = env.command("propose 1 x?").unwrap();
+        assert!(out.starts_with("client 2: `x?` answered by S1: ok at index 1\n"), "{out}");
+        assert_eq!(env.violations.iter().map(|v| v.property).collect::<Vec<_>>(), [crate::Property::Linearizability]);
+    }
+
+    #[test]
+    fn a_change_boots_the_new_servers_once_the_leader_accepts_it() {
+        let mut env = TestEnv::new();
+        env.command("cluster 3").unwrap();
+        let out = env.command("change 1 -3 +4").unwrap();
+        assert_eq!(out, "S1 refuses: only the leader can change the configuration\n");
+        assert_eq!(env.servers.len(), 3, "a refused change boots nobody");
+        env.command("campaign 1").unwrap();
+        env.command("stabilize").unwrap();
+        let out = env.command("change 1 -3 +4").unwrap();
+        assert!(out.contains("send S1→S4 AppendEntries"), "{out}");
+        assert_eq!(env.servers.len(), 4);
+        assert!(env.node(4).config.members().is_empty(), "S4 boots with no configuration");
+        env.command("stabilize").unwrap();
+        let n = env.node(1);
+        assert_eq!((n.config.members().contains(4), n.config.members().contains(3)), (true, false), "{}", n.config);
+        assert!(env.violations.is_empty());
+    }
+
+    #[test]
+    fn a_restart_that_forgets_its_term_writes_back_what_it_came_up_with() {
+        let mut env = TestEnv::new();
+        env.command("cluster 3 break=forget-term-on-restart").unwrap();
+        env.command("campaign 1").unwrap();
+        env.command("crash 1").unwrap();
+        assert_eq!(env.servers[0].storage.current_term, 1);
+        env.command("restart 1").unwrap();
+        assert_eq!((env.node(1).current_term, env.servers[0].storage.current_term), (0, 0));
     }
 
     #[test]
