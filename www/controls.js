@@ -85,6 +85,7 @@ const TEMPLATE = `
         <div class="logscroll"><div class="logsizer"></div><table></table></div>
       </div>
       <section class="events"></section>
+      <section class="sequence"></section>
     </div>
     <aside class="side">
       <section class="safety">
@@ -281,6 +282,7 @@ export function buildDom(root, settings, rules = []) {
     changeIds: $('.change-ids'),
     opts: [],
     optsBox: $('.switches .opts'),
+    sequence: $('section.sequence'),
     ruleList: $('.rules .rule-list'),
     ruleWhy: $('.rules .rule-why'),
     netBox: $('.net .grid'),

@@ -9,6 +9,7 @@ import { createLoop } from './loop.js';
 import { draw, layout, hitTest, linkState, INK } from './render.js';
 import { createNarration } from './narration.js';
 import { createInspector } from './inspector.js';
+import { createSequence } from './sequence.js';
 import { drawStrip, stripHeight, stripTimeAt } from './strip.js';
 import * as C from './controls.js';
 
@@ -25,7 +26,7 @@ const TOUCH_SLOP = 18;
 const INLINE = '(inline)';
 /** The element's `controls` and `panels` attributes. */
 const CONTROLS = ['full', 'minimal', 'none'];
-const PANELS = ['inspector', 'safety', 'log', 'events', 'clients', 'membership', 'switches', 'network'];
+const PANELS = ['inspector', 'safety', 'log', 'events', 'sequence', 'clients', 'membership', 'switches', 'rules', 'network'];
 const STRIP_THEME = {
   light: { ink: '#343a40', bad: '#e03131', down: '#ced4da', cursor: '#1c6dd0' },
   dark: { ink: '#ced4da', bad: '#ff8787', down: '#4a5058', cursor: '#74b3ff' },
@@ -165,6 +166,7 @@ class RaftPlayground extends HTMLElement {
   #fromLink = false;
   #narration = null;
   #inspector = null;
+  #sequence = null;
   #inspectedAt = 0;
   #strip = null;
   #stripAt = -1;
@@ -494,6 +496,11 @@ class RaftPlayground extends HTMLElement {
         return null;
       }
     };
+    this.#sequence = createSequence(ui.sequence, {
+      diagram: (fromMs) => ask(() => this.#pg.diagram(fromMs)) ?? '',
+      playing: () => this.#loop?.playing ?? false,
+      invalidate: () => this.#invalidate(),
+    });
     this.#inspector = createInspector(ui.inspector, {
       inspect: (id, from, count) => ask(() => this.#pg.inspect(id, from, count)),
       inspectBefore: (id, from, count) => ask(() => this.#pg.inspect_before(id, from, count)),
@@ -762,6 +769,7 @@ class RaftPlayground extends HTMLElement {
         this.#inspectedAt = performance.now();
         this.#inspector.update(v, `${v.stats.events}/${this.#pg.applied()}`, !this.#loop.playing);
       }
+      this.#sequence.update(v, `${v.stats.events}/${this.#pg.applied()}`);
       C.updateNet(ui, v, this.shadowRoot.activeElement);
       C.updateSwitches(ui, v, this.shadowRoot.activeElement);
       this.#updateTimeline(v, sizes);

@@ -183,6 +183,9 @@ pub struct Sim {
     /// It draws nothing from the RNG, so it never changes the run.
     pub trace: bool,
     pub traced: Vec<String>,
+    /// Every message that arrives (or is lost on arrival), for the sequence diagram (off: `None`;
+    /// [`crate::diagram`] turns it on in a replay on the side).
+    pub deliveries: Option<Vec<crate::diagram::Delivery>>,
     ready: Ready,
     /// The event being processed, for violation reports (formatted only when one is found).
     pub(crate) current_event: CurrentEvent,
@@ -213,6 +216,7 @@ impl Sim {
             notes: Vec::new(),
             trace: false,
             traced: Vec::new(),
+            deliveries: None,
             ready: Ready::default(),
             current_event: CurrentEvent::Start,
             acted: false,
@@ -459,6 +463,9 @@ impl Sim {
                         " (lost)"
                     };
                     self.trace_line(format!("{}{fate}", crate::narrate::describe(&f.msg)));
+                }
+                if let Some(d) = self.deliveries.as_mut() {
+                    d.push(crate::diagram::Delivery::of(&f.msg, f.send_time, self.time, !up));
                 }
                 if !up {
                     self.stats.lost += 1;

@@ -239,3 +239,11 @@ pub fn permalink(rec: &Record, end: u64) -> String {
     let at = Position { time: sim.time, events: sim.stats.events, applied: rec.actions.len() };
     crate::codec::to_base64(&crate::codec::encode_record(rec, at))
 }
+
+/// The sequence diagram (SVG) of a record's last `span` µs before `end`.
+pub fn diagram(rec: &Record, end: u64, span: u64) -> String {
+    let mut t = Timeline::from_record(rec.clone()).expect("the record replays");
+    t.seek(end);
+    let from = end.saturating_sub(span);
+    crate::diagram::svg(t.sim().servers.len() as u32, from, t.sim().time, &t.deliveries(from), &t.strip())
+}

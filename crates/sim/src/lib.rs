@@ -12,6 +12,7 @@ pub mod cluster;
 pub mod codec;
 pub mod config;
 pub mod datadriven;
+pub mod diagram;
 pub mod digest;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod explore;

@@ -439,6 +439,12 @@ impl Timeline {
         }
     }
 
+    /// A copy of the latest checkpoint at or before simulated time `time` (the start if none).
+    pub(crate) fn checkpoint_before(&self, time: u64) -> Sim {
+        let k = self.checkpoints.iter().rposition(|c| c.sim.time <= time).unwrap_or(0);
+        self.checkpoints[k].sim.clone()
+    }
+
     /// The simulator as it was one step back (what [`Timeline::step_back`] would show: before the
     /// last event or action), replayed on the side from the nearest checkpoint; the timeline itself
     /// is untouched. What differs from the state shown is what that step changed. `None` at the start.

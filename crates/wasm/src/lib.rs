@@ -356,6 +356,15 @@ mod bindings {
             to_js(&strip_view(&self.tl))
         }
 
+        /// The sequence diagram (SVG) of the run from `from_ms` to the moment shown: one lane per
+        /// server, an arrow per message, terms as bands, crashes grey (`sim::diagram`).
+        pub fn diagram(&self, from_ms: f64) -> String {
+            let to = self.tl.sim().time;
+            let from = if from_ms.is_finite() && from_ms > 0.0 { ((from_ms * 1000.0) as u64).min(to) } else { 0 };
+            let servers = self.tl.sim().servers.len() as u32;
+            sim::diagram::svg(servers, from, to, &self.tl.deliveries(from), &self.tl.strip())
+        }
+
         /// Back to the start of the run this playground was made with (a scenario or link keeps
         /// its recorded future; free play starts over with the same config).
         pub fn reset(&mut self) {

@@ -184,7 +184,7 @@ fn main() -> ExitCode {
         }
         _ => {
             eprintln!("usage: raft-sim run [--narrate|--trace] SCRIPT…   run scenario scripts (`-` reads standard input); --narrate prints every election, vote, commit, answer and action; --trace prints the transcript (every command with its output, every message and role, term, log and commit change)");
-            eprintln!("       raft-sim explore [--break ID] [--seeds N] [--seed S] [--threads T]   the fault campaign over N seeds from S (default 2000 from 0) on every core; on a violation, shrink it and print a script and a permalink (exit 1)");
+            eprintln!("       raft-sim explore [--break ID] [--seeds N] [--seed S] [--threads T] [--servers N] [--workload light|heavy] [--svg FILE]   the fault campaign over N seeds from S (default 2000 from 0, heavy) on every core; on a failure, shrink it and print a script, a permalink and (--svg) its sequence diagram (exit 1)");
             eprintln!("       raft-sim trace FILE…               run node-level trace files (tests/traces/*.txt) and print their transcripts");
             eprintln!("       raft-sim settings                  every setting: its name (in scripts, links and the page), group, default and meaning");
             eprintln!("       raft-sim bench [SERVERS [SIM_MS [WRITE_EVERY_US]]] [--snapshot-threshold N]   throughput benchmark");
@@ -197,6 +197,7 @@ fn main() -> ExitCode {
 /// `raft-sim explore`: search seeds of the fault campaign for a violation, shrink it, print it.
 fn explore(args: &[String]) -> ExitCode {
     let mut rule = None;
+    let mut svg_path: Option<String> = None;
     let mut shape = sim::campaign::Shape { workload: sim::campaign::Workload::Heavy, servers: None };
     let (mut seeds, mut first) = (2000u64, 0u64);
     let mut threads = std::thread::available_parallelism().map_or(1, |n| n.get());
@@ -220,6 +221,7 @@ fn explore(args: &[String]) -> ExitCode {
                     Err(format!("--servers: 1–9, got {n}"))
                 }
             }),
+            "--svg" if !value.is_empty() => Ok(svg_path = Some(value.to_string())),
             "--workload" => match value {
                 "light" => Ok(shape.workload = sim::campaign::Workload::Light),
                 "heavy" => Ok(shape.workload = sim::campaign::Workload::Heavy),
@@ -280,6 +282,14 @@ fn explore(args: &[String]) -> ExitCode {
             println!("# shrunk to {} actions (from {}); the script:", rec.actions.len(), f.record.actions.len());
             print!("{}", sim::explore::script(&rec, end));
             println!("# open it in the page: index.html?run={}", sim::explore::permalink(&rec, end));
+            if let Some(path) = svg_path {
+                // The counterexample's last 1.5 simulated seconds as a sequence diagram.
+                let svg = sim::explore::diagram(&rec, end, 1_500_000);
+                match std::fs::write(&path, svg) {
+                    Ok(()) => println!("# its sequence diagram: {path}"),
+                    Err(e) => eprintln!("{path}: {e}"),
+                }
+            }
             ExitCode::from(1)
         }
     }
