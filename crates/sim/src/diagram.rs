@@ -67,25 +67,25 @@ impl Timeline {
     }
 }
 
-/// The diagram of `[from, to]` as an SVG document.
+/// The diagram of `[from, to]` as an SVG document. Coordinates are whole pixels (integer
+/// arithmetic: the browser build carries no float formatting).
 pub fn svg(servers: u32, from: u64, to: u64, deliveries: &[Delivery], strip: &Strip) -> String {
     let to = to.max(from + 1);
-    let (lane, left, top, height) = (120.0, 70.0, 40.0, 640.0);
-    let width = left + lane * servers as f64 + 20.0;
-    let x = |id: NodeId| left + lane * (id as f64 - 0.5);
-    let y = |t: u64| top + height * (t.clamp(from, to) - from) as f64 / (to - from) as f64;
+    let (lane, left, top, height) = (120u64, 70u64, 40u64, 640u64);
+    let width = left + lane * servers as u64 + 20;
+    let x = |id: NodeId| left + lane * id as u64 - lane / 2;
+    let y = |t: u64| top + ((t.clamp(from, to) - from) as u128 * height as u128 / (to - from) as u128) as u64;
+    let ms = crate::settings::ms3;
     let mut s = String::new();
     let _ = write!(
         s,
-        r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w:.0} {h:.0}" width="{w:.0}" height="{h:.0}" font-family="system-ui, sans-serif" font-size="11" role="img" aria-label="sequence diagram from {a} ms to {b} ms">"#,
-        w = width,
-        h = top + height + 30.0,
-        a = crate::settings::ms3(from),
-        b = crate::settings::ms3(to),
+        r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {h}" width="{width}" height="{h}" font-family="system-ui, sans-serif" font-size="11" role="img" aria-label="sequence diagram from {a} ms to {b} ms">"#,
+        h = top + height + 30,
+        a = ms(from),
+        b = ms(to),
     );
-    let _ = write!(
-        s,
-        r##"<defs><marker id="arrow" viewBox="0 0 8 8" refX="7" refY="4" markerWidth="7" markerHeight="7" orient="auto"><path d="M0,0 L8,4 L0,8 z" fill="context-stroke"/></marker></defs><rect width="100%" height="100%" fill="#fff"/>"##
+    s.push_str(
+        r##"<defs><marker id="arrow" viewBox="0 0 8 8" refX="7" refY="4" markerWidth="7" markerHeight="7" orient="auto"><path d="M0,0 L8,4 L0,8 z" fill="context-stroke"/></marker></defs><rect width="100%" height="100%" fill="#fff"/>"##,
     );
     // Time ticks.
     let step = tick(to - from);
@@ -93,13 +93,13 @@ pub fn svg(servers: u32, from: u64, to: u64, deliveries: &[Delivery], strip: &St
     while t <= to {
         let _ = write!(
             s,
-            r##"<line x1="{l}" x2="{r:.0}" y1="{y:.1}" y2="{y:.1}" stroke="#eee"/><text x="{tx}" y="{ty:.1}" fill="#888" text-anchor="end">{ms} ms</text>"##,
-            l = left - 6.0,
-            r = width - 10.0,
+            r##"<line x1="{l}" x2="{r}" y1="{y}" y2="{y}" stroke="#eee"/><text x="{tx}" y="{ty}" fill="#888" text-anchor="end">{label} ms</text>"##,
+            l = left - 6,
+            r = width - 10,
             y = y(t),
-            tx = left - 10.0,
-            ty = y(t) + 4.0,
-            ms = t / 1000,
+            tx = left - 10,
+            ty = y(t) + 4,
+            label = t / 1000,
         );
         t += step;
     }
@@ -107,9 +107,9 @@ pub fn svg(servers: u32, from: u64, to: u64, deliveries: &[Delivery], strip: &St
     for id in 1..=servers {
         let _ = write!(
             s,
-            r##"<text x="{x:.1}" y="{ty}" text-anchor="middle" font-weight="bold" fill="#333">S{id}</text><line x1="{x:.1}" x2="{x:.1}" y1="{top}" y2="{b}" stroke="#ccc"/>"##,
+            r##"<text x="{x}" y="{ty}" text-anchor="middle" font-weight="bold" fill="#333">S{id}</text><line x1="{x}" x2="{x}" y1="{top}" y2="{b}" stroke="#ccc"/>"##,
             x = x(id),
-            ty = top - 14.0,
+            ty = top - 14,
             b = top + height,
         );
     }
@@ -121,15 +121,15 @@ pub fn svg(servers: u32, from: u64, to: u64, deliveries: &[Delivery], strip: &St
         let fill = if up { term_colour(term) } else { "#d0d0d0".to_string() };
         let _ = write!(
             s,
-            r#"<rect x="{x:.1}" y="{y0:.1}" width="8" height="{h:.1}" fill="{fill}"><title>S{id} {what} from {ta} to {tb} ms</title></rect>"#,
-            x = x(id) - 4.0,
-            h = (y1 - y0).max(0.5),
+            r#"<rect x="{x}" y="{y0}" width="8" height="{h}" fill="{fill}"><title>S{id} {what} from {ta} to {tb} ms</title></rect>"#,
+            x = x(id) - 4,
+            h = (y1 - y0).max(1),
             what = if up { format!("term {term}") } else { "crashed".to_string() },
-            ta = crate::settings::ms3(a),
-            tb = crate::settings::ms3(b),
+            ta = ms(a),
+            tb = ms(b),
         );
-        if up && y1 - y0 > 14.0 {
-            let _ = write!(s, r##"<text x="{tx:.1}" y="{ty:.1}" fill="#666" font-size="9">t{term}</text>"##, tx = x(id) + 7.0, ty = y0 + 11.0);
+        if up && y1 - y0 > 14 {
+            let _ = write!(s, r##"<text x="{tx}" y="{ty}" fill="#666" font-size="9">t{term}</text>"##, tx = x(id) + 7, ty = y0 + 11);
         }
     }
     for &(id, t, what) in &strip.marks {
@@ -143,10 +143,10 @@ pub fn svg(servers: u32, from: u64, to: u64, deliveries: &[Delivery], strip: &St
         };
         let _ = write!(
             s,
-            r##"<text x="{tx:.1}" y="{ty:.1}" text-anchor="middle" fill="#b54708">{mark}<title>S{id} {title} at {ms} ms</title></text>"##,
-            tx = x(id) - 12.0,
-            ty = y(t) + 4.0,
-            ms = crate::settings::ms3(t),
+            r##"<text x="{tx}" y="{ty}" text-anchor="middle" fill="#b54708">{mark}<title>S{id} {title} at {at} ms</title></text>"##,
+            tx = x(id) - 12,
+            ty = y(t) + 4,
+            at = ms(t),
         );
     }
     // Arrows, the latest MAX_ARROWS.
@@ -161,16 +161,16 @@ pub fn svg(servers: u32, from: u64, to: u64, deliveries: &[Delivery], strip: &St
         let end = if d.lost { "" } else { r#" marker-end="url(#arrow)""# };
         let _ = write!(
             s,
-            r#"<line x1="{x0:.1}" y1="{y0:.1}" x2="{x1:.1}" y2="{y1:.1}" stroke="{colour}" stroke-width="1.3"{dash}{end}><title>{text}{lost}</title></line>"#,
+            r#"<line x1="{x0}" y1="{y0}" x2="{x1}" y2="{y1}" stroke="{colour}" stroke-width="1.3"{dash}{end}><title>{text}{lost}</title></line>"#,
             text = escape(&d.text),
             lost = if d.lost { " (lost)" } else { "" },
         );
         if d.lost {
-            let _ = write!(s, r#"<text x="{x1:.1}" y="{ty:.1}" text-anchor="middle" fill="{colour}">✗</text>"#, ty = y1 + 4.0);
+            let _ = write!(s, r#"<text x="{x1}" y="{ty}" text-anchor="middle" fill="{colour}">✗</text>"#, ty = y1 + 4);
         }
     }
     if skip > 0 {
-        let _ = write!(s, r##"<text x="{left}" y="{ty}" fill="#888">({skip} earlier messages not drawn)</text>"##, ty = top + height + 20.0);
+        let _ = write!(s, r##"<text x="{left}" y="{ty}" fill="#888">({skip} earlier messages not drawn)</text>"##, ty = top + height + 20);
     }
     s.push_str("</svg>");
     s

@@ -129,9 +129,33 @@ pub fn check_key(calls: &[Call]) -> Verdict {
 /// answer: what a violation says, if no legal order remains (a search that runs out of budget finds
 /// none).
 pub fn check_answer(calls: &[Call], from: raft::NodeId, key: u8) -> Option<String> {
-    match check_key(calls) {
+    match depth_first_key(calls, LIVE_BUDGET) {
         Verdict::Violation(why) => Some(format!("S{from} answered; key {}: {why}", key as char)),
         _ => None,
+    }
+}
+
+/// Search states the live check of one answer may visit (its histories are short).
+pub const LIVE_BUDGET: usize = 100_000;
+
+/// The first of [`search_key`]'s searches alone: depth first, stopping at the first legal order;
+/// having explored everything within `budget` it proves there is none, else it does not know.
+/// What the simulator runs live after each answer (small and quick; the browser build carries no
+/// more of the checker than this).
+pub fn depth_first_key(calls: &[Call], budget: usize) -> Verdict {
+    let (segments, unanswered) = match prepare(calls, budget) {
+        Ok(prepared) => prepared,
+        Err(verdict) => return verdict,
+    };
+    if segments.count() == 0 {
+        return Verdict::Linearizable;
+    }
+    let key = Key { segments: &segments, unanswered: &unanswered };
+    let start = vec![(None, Vec::new())];
+    match DepthFirst::new(&key, &start).run(budget) {
+        Ok(()) => Verdict::Linearizable,
+        Err(Stop::Violation(why)) => Verdict::Violation(why),
+        Err(Stop::GaveUp { .. }) => Verdict::Unknown(format!("gave up after {budget} search states")),
     }
 }
 
