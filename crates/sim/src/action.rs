@@ -69,7 +69,7 @@ pub fn parse_server(word: &str, ctx: &impl Context) -> Result<NodeId, String> {
     }
     match word.trim_start_matches('S').parse::<NodeId>() {
         Ok(id) if id <= raft::MAX_NODE_ID => Ok(id),
-        _ => Err(format!("bad server {word:?}")),
+        _ => Err(format!("bad server {word:?}: write a number 1–{} (or S3, or leader)", raft::MAX_NODE_ID)),
     }
 }
 

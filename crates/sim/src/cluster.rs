@@ -147,6 +147,35 @@ pub struct Sim {
     pub(crate) current_event: CurrentEvent,
     /// An action other than set-up has been carried out: set-up is over ([`crate::setup`]).
     pub(crate) acted: bool,
+    /// The work done against a budget ([`Meter`]): not part of the run, only of how much of it one
+    /// call may compute.
+    pub meter: Meter,
+}
+
+/// How much work a caller lets the simulator do: one unit per event, plus one per log entry copied
+/// into a message (so a run of fat AppendEntries costs what it weighs). Processing stops between
+/// events once `used` reaches `limit`; the run is then at an ordinary position and can go on. It
+/// is not part of the run (no digest, no replay): a checkpoint restored keeps the meter running.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Meter {
+    pub used: u64,
+    pub limit: u64,
+}
+
+impl Default for Meter {
+    fn default() -> Self {
+        Meter { used: 0, limit: u64::MAX }
+    }
+}
+
+impl Meter {
+    /// A fresh budget of `units`.
+    pub fn budget(units: u64) -> Meter {
+        Meter { used: 0, limit: units }
+    }
+    pub fn exhausted(&self) -> bool {
+        self.used >= self.limit
+    }
 }
 
 impl Sim {
@@ -175,6 +204,7 @@ impl Sim {
             ready: Ready::default(),
             current_event: CurrentEvent::Start,
             acted: false,
+            meter: Meter::default(),
             cfg,
         };
         for _ in 0..n {
@@ -254,7 +284,8 @@ impl Sim {
     }
 
     /// Process every event up to and including `time`, then set the clock to it. Stops early (with
-    /// the clock at the offending event) once a safety property is violated.
+    /// the clock at the offending event) once a safety property is violated or the work budget
+    /// ([`Meter`]) is used up.
     pub fn run_until(&mut self, time: u64) {
         self.run_to(time, u64::MAX);
     }
@@ -264,7 +295,7 @@ impl Sim {
     /// This is where a recorded action happened: `run_to(a.time, a.events)` then act.
     pub fn run_to(&mut self, time: u64, events: u64) {
         self.process_until(time, events);
-        if self.violations.is_empty() {
+        if self.violations.is_empty() && !self.meter.exhausted() {
             self.time = self.time.max(time);
         }
     }
@@ -272,7 +303,7 @@ impl Sim {
     /// Process events in order while they are due by `time` and fewer than `events` have been
     /// processed in all; the clock stays at the last event processed.
     pub fn process_until(&mut self, time: u64, events: u64) {
-        while self.violations.is_empty() && self.stats.events < events {
+        while self.violations.is_empty() && self.stats.events < events && !self.meter.exhausted() {
             match self.queue.peek() {
                 Some(e) if e.0.time <= time => {
                     let Reverse(e) = self.queue.pop().unwrap();
@@ -404,6 +435,7 @@ impl Sim {
         }
         self.time = e.time;
         self.stats.events += 1;
+        self.meter.used += 1;
         self.digest.u64(e.time);
         match e.kind {
             EventKind::Deliver(id) => {
@@ -676,6 +708,9 @@ impl Sim {
         self.stats.sent += 1;
         let net = self.cfg.net;
         let duplicate = self.rng.chance(net.duplicate_ppm);
+        if let raft::Body::AppendEntries { entries, .. } = &msg.body {
+            self.meter.used += entries.len() as u64 * (1 + duplicate as u64);
+        }
         let mut msg = Some(msg);
         for copy in 0..1 + duplicate as u32 {
             // Clone only for the extra copy of a duplicated message; the last copy takes it.

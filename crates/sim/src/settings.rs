@@ -148,7 +148,8 @@ pub fn visit_options(o: &mut raft::Options, v: &mut impl Visitor) {
             "max_entries_per_append",
             Count,
             P,
-            1 << 20,
+            // One event may send 8 such messages (raft::progress::MAX_INFLIGHT) to every follower.
+            1024,
             "max entries per append: most entries one AppendEntries carries",
         ),
         max_entries_per_append,
