@@ -108,7 +108,7 @@ impl Action {
     }
 
     fn parse_words(first: &str, args: &[&str], ctx: &impl Context) -> Result<Action, String> {
-        let arg = |k: usize| args.get(k).copied().ok_or_else(|| "missing argument".to_string());
+        let arg = |k: usize| args.get(k).copied().ok_or_else(|| format!("`{first}` needs a server"));
         let server = |k: usize| parse_server(arg(k)?, ctx);
         let none = |a: Action| if args.is_empty() { Ok(a) } else { Err(format!("`{first}` takes no arguments")) };
         let one = |f: fn(NodeId) -> Action| {

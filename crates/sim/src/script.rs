@@ -300,13 +300,20 @@ impl Runner {
         }
     }
 
+    /// A server of the cluster, by the name a script gives it (`3`, `S3`, `leader`).
     fn server(&mut self, word: &str) -> Result<NodeId, String> {
-        parse_server(word, self.sim()?)
+        let sim = self.sim()?;
+        let id = parse_server(word, sim)?;
+        let n = sim.servers.len();
+        if id == 0 || id as usize > n {
+            return Err(format!("no server S{id}: servers are S1–S{n}"));
+        }
+        Ok(id)
     }
 
     fn line(&mut self, line: &str) -> Result<(), String> {
         let words: Vec<&str> = line.split_whitespace().collect();
-        let arg = |k: usize| words.get(k).copied().ok_or_else(|| "missing argument".to_string());
+        let arg = |k: usize| words.get(k).copied().ok_or_else(|| format!("`{}` needs an argument", words[0]));
         match words[0] {
             "config" => {
                 if self.tl.is_some() {
@@ -389,7 +396,8 @@ impl Runner {
                 let want: NodeId = id.trim_start_matches('S').parse().map_err(|_| format!("bad server {id:?}"))?;
                 match sim.leader() {
                     Some(l) if l == want => Ok(()),
-                    other => Err(format!("expected leader S{want}, found {other:?}")),
+                    Some(l) => Err(format!("expected leader S{want}, found S{l}")),
+                    None => Err(format!("expected leader S{want}, there is none")),
                 }
             }
             ["no-leader"] => match sim.leader() {
@@ -472,13 +480,22 @@ impl Runner {
                 };
                 match op.outcome {
                     crate::clients::Outcome::Ok { value, .. } if want.is_none() || value == want => Ok(()),
-                    other => Err(format!("request {k} ({}) is {other:?}", op.op)),
+                    crate::clients::Outcome::Ok { value, index } => Err(format!(
+                        "request {k} ({}) was answered (index {index}) with {}",
+                        op.op,
+                        value.map_or("no value".into(), |v| format!("value {v}"))
+                    )),
+                    crate::clients::Outcome::Pending => Err(format!("request {k} ({}) is still waiting", op.op)),
+                    crate::clients::Outcome::Failed => Err(format!("request {k} ({}) failed: its client gave up", op.op)),
+                    crate::clients::Outcome::Expired => {
+                        Err(format!("request {k} ({}) failed: its session had expired", op.op))
+                    }
                 }
             }
             ["last-index", id, want] => {
                 let id = self.server(id)?;
                 let want: u64 = want.parse().map_err(|_| format!("bad index {want:?}"))?;
-                let got = self.sim()?.node(id).ok_or("that server is crashed")?.log.last_index();
+                let got = self.sim()?.node(id).ok_or_else(|| format!("S{id} is crashed"))?.log.last_index();
                 if got == want {
                     Ok(())
                 } else {
@@ -522,7 +539,7 @@ impl Runner {
             }
             ["snapshot", id] => {
                 let id = self.server(id)?;
-                let n = self.sim()?.node(id).ok_or("that server is crashed")?;
+                let n = self.sim()?.node(id).ok_or_else(|| format!("S{id} is crashed"))?;
                 if n.snapshot.last_index > 0 {
                     Ok(())
                 } else {
@@ -534,12 +551,12 @@ impl Runner {
                 let (k, v) = kv.split_once('=').ok_or_else(|| format!("expected key=value, got {kv:?}"))?;
                 let want: Option<i64> =
                     if v == "none" { None } else { Some(v.parse().map_err(|_| format!("bad value {v:?}"))?) };
-                let n = self.sim()?.node(id).ok_or("that server is crashed")?;
+                let n = self.sim()?.node(id).ok_or_else(|| format!("S{id} is crashed"))?;
                 let got = n.state_machine.get(k.as_bytes().first().copied().unwrap_or(0));
                 if got == want {
                     Ok(())
                 } else {
-                    Err(format!("expected {kv} on S{id}, found {got:?}"))
+                    Err(format!("expected {kv} on S{id}, found {}", got.map_or("none".into(), |v| format!("{k}={v}"))))
                 }
             }
             _ => Err(format!("unknown expectation {:?}", words.join(" "))),
