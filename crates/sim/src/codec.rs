@@ -401,7 +401,7 @@ pub fn decode_record(bytes: &[u8]) -> Result<(Record, Position), String> {
     Ok((Record { config, actions }, at))
 }
 
-fn fnv32(bytes: &[u8]) -> u32 {
+pub(crate) fn fnv32(bytes: &[u8]) -> u32 {
     let mut h: u32 = 0x811c_9dc5;
     for &b in bytes {
         h ^= b as u32;

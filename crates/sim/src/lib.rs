@@ -15,6 +15,8 @@ pub mod datadriven;
 pub mod digest;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod explore;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod fuzz;
 pub mod invariants;
 pub mod limits;
 pub mod linearizability;

@@ -109,7 +109,7 @@ impl Timeline {
     /// The run a permalink carries (`codec::to_base64(codec::encode_record(…))`), at its moment,
     /// its set-up carried out. Replaying it to that moment may take at most `budget` units of work
     /// ([`crate::Meter`]): a crafted link cannot hang the page; one that asks for more says so. The
-    /// timeline comes back with no budget set.
+    /// timeline comes back with no limit set (`work_done` tells what opening it took).
     pub fn from_permalink(text: &str, budget: u64) -> Result<Timeline, String> {
         let bytes = crate::codec::from_base64(text)?;
         let (record, at) = crate::codec::decode_record(&bytes)?;
@@ -133,7 +133,7 @@ impl Timeline {
             }
             return Err("the link's run does not replay to its position (is it from another version?)".into());
         }
-        tl.set_budget(u64::MAX);
+        tl.set_meter(crate::Meter { limit: u64::MAX, ..tl.meter() });
         Ok(tl)
     }
 

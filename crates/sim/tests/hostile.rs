@@ -3,6 +3,7 @@
 //! say what was refused and where (the script's line, the link's byte).
 
 use sim::codec::{decode_record, encode_record, from_base64, to_base64};
+use sim::fuzz;
 use sim::limits::MAX_WORK_PER_CALL;
 use sim::script::{self, Limits};
 use sim::{Action, Position, Record, SimConfig, Timed, Timeline};
@@ -207,4 +208,71 @@ fn the_benchmark_is_bounded() {
     let e = sim::bench::workload_with(51, u32::MAX as u64, 1, 1, 0, 100_000).unwrap_err();
     assert!(e.contains("the benchmark stopped") && e.contains("units of work"), "{e}");
     assert!(sim::bench::workload_with(5, 1000, 1000, 1, 0, MAX_WORK_PER_CALL).is_ok());
+}
+
+/// Found by the script fuzzer: `expect log` of a server the cluster does not have indexed past the
+/// server table (a panic natively, a trap in the browser's `run_script`); the other expectations
+/// called it crashed.
+#[test]
+fn expectations_about_servers_that_do_not_exist_say_so() {
+    for line in ["expect log S7 1 1", "expect kv 9 x=1", "expect last-index 9 1", "expect snapshot 6", "expect role 6 leader", "expect term-of 63 1"] {
+        let e = script::run(&format!("config servers=5\nrun 300ms\n{line}\n")).unwrap_err();
+        assert!(e.starts_with(&format!("line 3: `{line}`: no server S")) && e.ends_with("servers are S1–S5"), "{e}");
+    }
+    let e = script::run("config servers=3 seed=3\nrun 1s\nexpect kv 1 x=1\n").unwrap_err();
+    assert!(e.ends_with("expected x=1 on S1, found none"), "{e}");
+    let e = script::run("config servers=3 seed=3\nrun 1s\nexpect leader 2\n").unwrap_err();
+    assert!(e.ends_with("expected leader S2, found S1"), "{e}");
+    let e = script::run("config servers=3 seed=3\nrun 1s\nrequest 1 x?\nexpect answered 1\n").unwrap_err();
+    assert!(e.ends_with("request 1 (x?) is still waiting"), "{e}");
+}
+
+// ---- the fuzzers, a few thousand inputs each (millions: `cargo run --release -p sim --example fuzz`) ----
+
+fn clean(target: &str, r: sim::fuzz::Report, n: u64) {
+    assert_eq!(r.inputs, n);
+    assert!(r.failures.is_empty(), "{target}: {} failures:\n{}", r.failures.len(), r.failures.join("\n"));
+}
+
+#[test]
+fn fuzz_scripts() {
+    let corpus = fuzz::corpus();
+    assert!(corpus.len() >= 30);
+    let r = fuzz::fuzz(3_000, 11, 1, |r| fuzz::gen_script(r, &corpus), |t| fuzz::check_script(t, &fuzz::FUZZ_LIMITS));
+    // Most are refused, with many kinds of error; some run to the end.
+    assert!(r.errors.len() > 50, "{:?}", r.errors);
+    clean("script", r, 3_000);
+}
+
+#[test]
+fn fuzz_links() {
+    let links = fuzz::link_corpus(&fuzz::corpus());
+    assert!(links.len() >= 30);
+    let r = fuzz::fuzz(5_000, 12, 1, |r| fuzz::gen_link(r, &links), |b| fuzz::check_link(b, 20_000));
+    clean("link", r, 5_000);
+}
+
+#[test]
+fn fuzz_base64_actions_and_settings() {
+    clean("base64", fuzz::fuzz(5_000, 13, 1, fuzz::gen_base64, |t| fuzz::check_base64(t)), 5_000);
+    let c = fuzz::ActionCorpus::new();
+    let r = fuzz::fuzz(5_000, 14, 1, |r| fuzz::gen_action_line(r, &c.lines), |l| fuzz::check_action_line(l, &c.sims));
+    clean("action", r, 5_000);
+    clean("setting", fuzz::fuzz(5_000, 15, 1, fuzz::gen_setting, |(k, v)| fuzz::check_setting(k, v)), 5_000);
+}
+
+/// The fuzzers' checks catch what they are meant to: a panic is reported with its input, an error
+/// that does not name its line fails, work past a budget fails.
+#[test]
+fn the_fuzzers_can_fail() {
+    let r = fuzz::fuzz(3, 1, 1, |_| (), |_| -> Result<Option<String>, String> { panic!("boom") });
+    assert_eq!(r.failures.len(), 3);
+    assert!(r.failures[0].starts_with("panic: ") && r.failures[0].contains("boom"), "{}", r.failures[0]);
+    assert!(fuzz::check_script("bogus\n", &fuzz::FUZZ_LIMITS).is_ok());
+    assert!(fuzz::check_base64("ab cd").unwrap().is_some());
+    // A link whose moment needs more than the budget is refused, not a failure; a real one opens.
+    let links = fuzz::link_corpus(&fuzz::corpus());
+    assert_eq!(fuzz::check_link(&links[0], 20_000), Ok(None));
+    assert!(fuzz::check_link(&fuzz::seal(vec![1, 200]), 20_000).unwrap().unwrap().contains("at byte"));
+    assert_eq!(fuzz::shape("line 12: `run 5s`: bad \"x\""), "line N: `…`: bad \"…\"");
 }
