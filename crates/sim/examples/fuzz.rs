@@ -79,6 +79,8 @@ pub fn print(target: &str, r: &Report) {
     for (e, count) in r.errors.iter().take(12) {
         println!("  {count:>9}  {e}");
     }
+    let slow: String = r.slowest.iter().map(|(t, i)| format!("{:.1} ms\t{i}\n", t.as_secs_f64() * 1000.0)).collect();
+    let _ = std::fs::write(format!("{}/../../target/fuzz-slow-{target}.txt", env!("CARGO_MANIFEST_DIR")), slow);
     // Every kind of error, to read through.
     let path = format!("{}/../../target/fuzz-errors-{target}.txt", env!("CARGO_MANIFEST_DIR"));
     let all: String = r.errors.iter().map(|(e, n)| format!("{n:>9}  {e}\n")).collect();

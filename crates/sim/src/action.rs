@@ -128,14 +128,15 @@ impl Action {
                 Ok(Action::Request { server: server(0)?, op: parse_op(&args.get(1..).unwrap_or(&[]).join(" "))? })
             }
             "partition" => {
-                let groups = args
+                let mut groups = args
                     .join(" ")
                     .split('|')
-                    .filter(|g| !g.trim().is_empty()) // an empty group changes nothing
                     .map(|g| {
                         g.split(',').filter(|s| !s.trim().is_empty()).map(|s| parse_server(s.trim(), ctx)).collect()
                     })
                     .collect::<Result<Vec<Vec<NodeId>>, String>>()?;
+                // An empty group changes nothing (and would not read back from the line).
+                groups.retain(|g| !g.is_empty());
                 Ok(Action::Partition(groups))
             }
             "cut" | "repair" => {

@@ -47,7 +47,7 @@ pub fn workload_with(
         }
         if sim.meter.exhausted() {
             return Err(format!(
-                "the benchmark stopped at {} ms of {} ms after {} units of work (events, plus entries sent), the most \
+                "the benchmark stopped at {} ms of {} ms after {} units of work (events, entries sent and written), the most \
                  one call may do: ask for fewer simulated milliseconds or fewer writes",
                 sim.time / 1000,
                 end / 1000,

@@ -152,8 +152,13 @@ pub struct Sim {
     pub meter: Meter,
 }
 
-/// How much work a caller lets the simulator do: one unit per event, plus one per log entry copied
-/// into a message (so a run of fat AppendEntries costs what it weighs). Processing stops between
+/// Work units for a log entry a server writes (its log, its stable storage, the checker's
+/// tables: ~160 bytes kept), so that what one budget allows bounds memory as well as time.
+pub const WORK_PER_ENTRY_WRITTEN: u64 = 4;
+
+/// How much work a caller lets the simulator do: one unit per event, one per log entry copied into
+/// a message (so a run of fat AppendEntries costs what it weighs), and
+/// [`WORK_PER_ENTRY_WRITTEN`] per entry a server writes to its log. Processing stops between
 /// events once `used` reaches `limit`; the run is then at an ordinary position and can go on. It
 /// is not part of the run (no digest, no replay): a checkpoint restored keeps the meter running.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -523,6 +528,7 @@ impl Sim {
 
     fn after_step(&mut self, id: NodeId, before: Before, ready: &mut Ready) {
         // 1. Persist before anything leaves the server.
+        let mut written = 0;
         {
             let server = &mut self.servers[id as usize - 1];
             let node = server.node.as_ref().expect("live node");
@@ -540,10 +546,14 @@ impl Sim {
                     }
                     for e in node.log.slice(from, usize::MAX) {
                         stored.append(*e);
+                        written += 1;
                     }
                 }
             }
         }
+        // What the run keeps grows with the entries written (each sits in the node's log, its
+        // storage and the checker's tables): they weigh on the work meter.
+        self.meter.used += WORK_PER_ENTRY_WRITTEN * written;
         if self.narrate {
             self.narrate_step(id, before, ready);
         }

@@ -23,10 +23,11 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-/// The most work one event can add past a budget: its own unit, plus every message it sends —
-/// up to `MAX_INFLIGHT` (8) AppendEntries of at most 1,024 entries to each of 50 followers, twice
-/// if duplicated.
-pub const MAX_WORK_PER_EVENT: u64 = 1 + 2 * 8 * 1024 * MAX_SERVERS as u64;
+/// The most work one event can add past a budget: its own unit, every message it sends — up to
+/// `MAX_INFLIGHT` (8) AppendEntries of at most 1,024 entries to each of 50 followers, twice if
+/// duplicated — and the entries it writes (at most one message's worth).
+pub const MAX_WORK_PER_EVENT: u64 =
+    1 + 2 * 8 * 1024 * MAX_SERVERS as u64 + crate::cluster::WORK_PER_ENTRY_WRITTEN * 1024;
 
 /// The limits a fuzzed script runs under: the real ones, but less work per input (so a million
 /// inputs take minutes; the real cap is the same code with a larger number, tested on its own).

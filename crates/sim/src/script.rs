@@ -77,7 +77,7 @@ pub fn record(text: &str) -> Result<Recorded, String> {
 
 /// What one script may ask for. Scripts come from outside (the page's inline stories,
 /// `Playground.run_script`, links to scenarios), so a script is bounded: its text, its simulated
-/// time, the simulator's work ([`crate::Meter`]: events plus entries sent), the log entries its
+/// time, the simulator's work ([`crate::Meter`]: events, entries sent and written), the log entries its
 /// `expect` and `show` lines read, and what it prints. Going past any of them is an error naming
 /// the line, like any other.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -287,7 +287,7 @@ impl Runner {
             }
             if after.used >= before.limit {
                 return Err(format!(
-                    "the script stopped at {} after {} units of work (events, plus entries sent), the most a script \
+                    "the script stopped at {} after {} units of work (events, entries sent and written), the most a script \
                      may do: this `run` was to go on to {}",
                     duration_text(now),
                     after.used,

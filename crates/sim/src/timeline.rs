@@ -16,7 +16,8 @@ use crate::narrate::{Note, What};
 use crate::record::{Position, Record, Timed};
 use raft::{NodeId, Term};
 
-/// Most narrated events kept; beyond, the oldest quarter is dropped (the term strip keeps them).
+/// Most narrated events kept; beyond, the oldest are dropped down to three quarters of it (the
+/// term strip keeps them).
 pub const MAX_NOTES: usize = 100_000;
 /// Events between checkpoints at the start (doubled as checkpoints are thinned).
 pub const CHECKPOINT_EVERY: u64 = 4_000;
@@ -125,7 +126,7 @@ impl Timeline {
             if tl.budget_exhausted() {
                 return Err(format!(
                     "the link's run is too long to open: replaying it to its moment ({} ms) takes more than {} units \
-                     of work (events, plus entries sent), the most one call may do; it stopped at {} ms",
+                     of work (events, entries sent and written), the most one call may do; it stopped at {} ms",
                     at.time / 1000,
                     budget,
                     tl.sim.time / 1000
@@ -265,7 +266,9 @@ impl Timeline {
         if self.sim.narrate {
             self.notes.append(&mut self.sim.notes);
             if self.notes.len() > MAX_NOTES {
-                let old: Vec<Note> = self.notes.drain(..MAX_NOTES / 4).collect();
+                // Down to three quarters of the limit, however many came in since the last time
+                // (a call may narrate far more than a quarter of it once checkpoints are sparse).
+                let old: Vec<Note> = self.notes.drain(..self.notes.len() - MAX_NOTES * 3 / 4).collect();
                 for n in &old {
                     let a = self.note_action(n).cloned();
                     self.strip_base.feed(n, a.as_ref());
