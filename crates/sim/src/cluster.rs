@@ -152,13 +152,18 @@ pub struct Sim {
     pub meter: Meter,
 }
 
+/// The most messages in flight at once (~450 bytes each); beyond, the network drops what is sent.
+/// Ordinary runs stay far below (51 servers under the heaviest load: ~15,000).
+pub const MAX_FLIGHTS: usize = 100_000;
+
 /// Work units for a log entry a server writes (its log, its stable storage, the checker's
 /// tables: ~160 bytes kept), so that what one budget allows bounds memory as well as time.
 pub const WORK_PER_ENTRY_WRITTEN: u64 = 4;
 
-/// How much work a caller lets the simulator do: one unit per event, one per log entry copied into
-/// a message (so a run of fat AppendEntries costs what it weighs), and
-/// [`WORK_PER_ENTRY_WRITTEN`] per entry a server writes to its log. Processing stops between
+/// How much work a caller lets the simulator do: one unit per event (and per stale timer taken off
+/// the queue), one per action, one per log entry copied into a message (so a run of fat
+/// AppendEntries costs what it weighs), and [`WORK_PER_ENTRY_WRITTEN`] per entry a server writes
+/// to its log. Processing stops between
 /// events once `used` reaches `limit`; the run is then at an ordinary position and can go on. It
 /// is not part of the run (no digest, no replay): a checkpoint restored keeps the meter running.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -417,6 +422,9 @@ impl Sim {
 
     fn process(&mut self, e: Event) {
         if !self.is_live(e.kind) {
+            // Not an event of the run, but work all the same (a busy client load leaves a stale
+            // retry timer per answered request in the queue).
+            self.meter.used += 1;
             return;
         }
         if let EventKind::Election { node, .. } | EventKind::Heartbeat { node, .. } = e.kind {
@@ -730,6 +738,17 @@ impl Sim {
                 latency += self.rng.range(0, 3 * net.latency_max_us);
             }
             let lost = self.rng.chance(net.drop_ppm) || !self.topology.connected(msg.from, msg.to);
+            if self.flights.len() >= MAX_FLIGHTS {
+                // The network is full (a burst of thousands of requests at one instant): like a
+                // real one whose buffers overflow, it drops the message. Nothing else holds memory
+                // this fast, so this bounds a run's memory where the work meter cannot.
+                self.stats.lost += 1;
+                if self.trace {
+                    let line = format!("{} (dropped: {MAX_FLIGHTS} messages in flight)", crate::narrate::describe(&msg));
+                    self.trace_line(line);
+                }
+                continue;
+            }
             let id = self.next_flight;
             self.next_flight += 1;
             let deliver_time = self.time + latency;

@@ -165,7 +165,9 @@ impl Runner {
             let start = runner.out.len();
             let r = runner.line(line);
             runner.tell();
-            r.and_then(|()| runner.check_output()).map_err(|e| format!("line {}: `{line}`: {e}", n + 1))?;
+            r.and_then(|()| runner.check_output())
+                .and_then(|()| runner.check_work())
+                .map_err(|e| format!("line {}: `{line}`: {e}", n + 1))?;
             let mut stop = false;
             if let Some(v) = runner.tl.as_ref().and_then(|t| t.sim().violations.first()) {
                 // A script that demonstrates a broken rule ends with `expect violation`.
@@ -206,6 +208,18 @@ impl Runner {
             ));
         }
         Ok(())
+    }
+
+    /// The work so far (actions do work too: each request a leader takes sends entries) is within
+    /// its limit.
+    fn check_work(&self) -> Result<(), String> {
+        match &self.tl {
+            Some(tl) if tl.budget_exhausted() => Err(format!(
+                "the script has done {} units of work (events, entries sent and written), the most a script may do",
+                tl.work_done()
+            )),
+            _ => Ok(()),
+        }
     }
 
     /// Count `entries` read by an `expect` or `show` line against the limit.

@@ -292,3 +292,27 @@ fn one_call_keeps_the_narration_and_the_logs_bounded() {
     let written = tl.sim().node(1).unwrap().log.last_index();
     assert!(written <= MAX_WORK_PER_CALL / sim::cluster::WORK_PER_ENTRY_WRITTEN, "{written} entries");
 }
+
+/// Found timing the worst scripts a megabyte allows: 47,000 `request` lines at one instant to a
+/// 51-server cluster took 3 s and 1.1 GB before running at all — every proposal scans the leader's
+/// uncommitted entries (quadratic in a burst), and each one sends an AppendEntries to every
+/// follower (the pipeline window does not hold back new proposals), 2.3 million messages in
+/// flight. Now the scan is work, and the network holds at most `MAX_FLIGHTS` messages.
+#[test]
+fn a_burst_of_requests_is_bounded_in_work_and_memory() {
+    let text = format!("config servers=51 seed=1\nrun 1s\n{}run 1s\n", "request leader x <- 1\n".repeat(47_000));
+    assert!(text.len() <= Limits::DEFAULT.text);
+    let (r, used) = script::run_limited(&text, &Limits::DEFAULT);
+    let e = r.unwrap_err();
+    assert!(e.starts_with("line ") && e.contains("`request leader x <- 1`: the script has done"), "{e}");
+    assert!(e.ends_with("the most a script may do"), "{e}");
+    assert!(used.work <= MAX_WORK_PER_CALL + fuzz::MAX_WORK_PER_EVENT, "{used:?}");
+    let mut t = Timeline::new(SimConfig { servers: 51, seed: 1, ..SimConfig::default() }).unwrap();
+    t.run_until(1_000_000);
+    let l = t.sim().leader().unwrap();
+    for _ in 0..3_000 {
+        t.act(Action::Request { server: l, op: raft::Op::Set { key: b'x', value: 1 } }).unwrap();
+    }
+    assert_eq!(t.sim().flights.len(), sim::cluster::MAX_FLIGHTS);
+    assert!(t.sim().stats.lost > 40_000, "{:?}", t.sim().stats);
+}
