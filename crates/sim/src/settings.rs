@@ -280,7 +280,12 @@ impl SimConfig {
                     return;
                 }
                 self.found = if !self.groups.contains(&meta.group) {
-                    Err(format!("{} cannot change here", meta.name))
+                    let what = match meta.group {
+                        Group::Run => "it is fixed for the run (scripts set it on the `config` line)",
+                        Group::Protocol => "it is a protocol switch (`set`, or an options action)",
+                        Group::Network => "it is a network dial (`net`, or a network action)",
+                    };
+                    Err(format!("{} cannot change here: {what}", meta.name))
                 } else if self.value > meta.max {
                     Err(format!(
                         "{} = {}: at most {}",

@@ -4,7 +4,7 @@
 
 use crate::input::{self, JsIn, MAX_DEPTH};
 use sim::fuzz::{Rng, MAX_WORK_PER_EVENT};
-use sim::{Action, Meter, Sim, SimConfig};
+use sim::{Meter, Sim, SimConfig};
 
 /// Field names an action or a config may have, real and not.
 fn field_names() -> Vec<String> {
