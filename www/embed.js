@@ -65,35 +65,73 @@ const fromSlider = (v) => MIN_SPEED * Math.pow(MAX_SPEED / MIN_SPEED, v / 1000);
 
 const message = (e) => (e && e.message ? e.message : String(e));
 
-/** Read the attributes; returns {config, speed, autoplay, scenario, run, problems[]} with bad values
- * replaced by defaults. */
-function readAttributes(el) {
+/** The element's attributes: the observed ones change a running widget; the rest are read once. */
+const OBSERVED = ['servers', 'seed', 'speed', 'scenario', 'load', 'run', 'controls', 'panels', 'height', 'theme', 'break'];
+const ATTRIBUTES = [...OBSERVED, 'autoplay', 'href', 'url-params'];
+/** What the page's URL may set, with the `url-params` attribute (only where the page sets nothing). */
+const URL_PARAMS = ['seed', 'servers', 'scenario', 'load', 'run', 'break'];
+/** The settings a scenario, an inline story or a permalink brings its own value of. */
+const RUN_SETTINGS = ['servers', 'seed', 'load', 'break'];
+/** Attributes any HTML element may carry (besides data-*, aria-* and on* event handlers). */
+const GLOBAL_ATTRIBUTES = new Set([
+  'id', 'class', 'style', 'title', 'lang', 'dir', 'hidden', 'tabindex', 'slot', 'part', 'exportparts', 'autofocus',
+  'accesskey', 'autocapitalize', 'autocorrect', 'contenteditable', 'draggable', 'enterkeyhint', 'inert', 'inputmode',
+  'is', 'nonce', 'popover', 'spellcheck', 'translate', 'role', 'itemid', 'itemprop', 'itemref', 'itemscope',
+  'itemtype', 'writingsuggestions', 'virtualkeyboardpolicy', 'xmlns', 'xml:lang',
+]);
+const isGlobalAttribute = (name) => GLOBAL_ATTRIBUTES.has(name) || /^(data-|aria-)./.test(name) || /^on[a-z]+$/.test(name);
+
+/** The closest of `names` to `word` (at most two edits away), for "did you mean". */
+function closest(word, names) {
+  const dist = (a, b) => {
+    let row = Array.from({ length: b.length + 1 }, (_, k) => k);
+    for (let i = 1; i <= a.length; i++) {
+      const next = [i];
+      for (let j = 1; j <= b.length; j++) next[j] = Math.min(row[j] + 1, next[j - 1] + 1, row[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+      row = next;
+    }
+    return row[b.length];
+  };
+  let best = null;
+  for (const n of names) if (dist(word, n) <= 2 && (!best || dist(word, n) < dist(word, best))) best = n;
+  return best;
+}
+
+/** Names `k` and its value as the author wrote it: `k="v"` for an attribute, `?k=v` for a URL
+ * parameter (`fromUrl`: the names the URL set). */
+const sourceOf = (fromUrl) => (k, v) => (fromUrl.has(k) ? `?${k}=${v}` : `${k}="${v}"`);
+
+/** Read the attributes; returns {config, speed, autoplay, scenario, run, …, problems[]} with bad
+ * values replaced by defaults. Each problem is {attr, text}. */
+function readAttributes(el, fromUrl = new Set()) {
+  const src = sourceOf(fromUrl);
   const problems = [];
+  const problem = (attr, text) => problems.push({ attr, text });
   const config = {};
   const servers = el.getAttribute('servers');
   if (servers != null && servers.trim() !== '') {
     const n = Number(servers.trim());
     if (/^\d+$/.test(servers.trim()) && n >= 1 && n <= 51) config.servers = n;
-    else problems.push(`servers="${servers}" is not a cluster size (a whole number 1–51, 3–9 recommended): using ${DEFAULT_SERVERS}.`);
+    else problem('servers', `${src('servers', servers)} is not a cluster size (a whole number 1–51, 3–9 recommended): using ${DEFAULT_SERVERS}.`);
   }
   const seed = el.getAttribute('seed');
   if (seed != null && seed.trim() !== '') {
     const s = seed.trim();
     if (/^\d{1,20}$/.test(s) && BigInt(s) <= 18446744073709551615n) config.seed = s;
-    else problems.push(`seed="${seed}" is not a whole number 0–18446744073709551615: using a random seed.`);
+    else problem('seed', `${src('seed', seed)} is not a whole number 0–18446744073709551615: using a random seed.`);
   }
   const load = el.getAttribute('load');
   if (load != null && load.trim() !== '') {
     const n = Number(load.trim());
     if (/^\d+$/.test(load.trim()) && n <= 10000) config.load = n;
-    else problems.push(`load="${load}" is not a number of client writes per simulated second (0–10000): no background load.`);
+    else problem('load', `${src('load', load)} is not a number of client writes per simulated second (0–10000): no background load.`);
   }
   const brk = el.getAttribute('break');
   if (brk != null && brk.trim() !== '') {
     const ids = brk.split(',').map((w) => w.trim()).filter(Boolean);
     const known = (Playground.rules() ?? []).map((r) => r.id);
     const bad = ids.filter((id) => id !== 'none' && !known.includes(id));
-    if (bad.length) problems.push(`break="${brk}": there is no rule ${bad.join(', ')} (rules: ${known.join(', ')}): every rule intact.`);
+    if (bad.length) problem('break', `${src('break', brk)}: there is no rule ${bad.join(', ')} (rules: ${known.join(', ')}): every rule intact.`);
     else config.break = ids.join(',');
   }
   let speed = DEFAULT_SPEED;
@@ -102,23 +140,28 @@ function readAttributes(el) {
     const m = /^\s*1\s*\/\s*(\d+(?:\.\d+)?)\s*$/.exec(sp);
     const x = m ? 1 / Number(m[1]) : Number(sp);
     if (Number.isFinite(x) && x >= MIN_SPEED && x <= MAX_SPEED) speed = x;
-    else problems.push(`speed="${sp}" is not between 1/500 and 1: using 1/50.`);
+    else problem('speed', `speed="${sp}" is not between 1/500 and 1: using 1/50.`);
   }
+  // A boolean attribute: present (`autoplay`, `autoplay=""`, `autoplay="true"`) or `"false"`.
   const ap = el.getAttribute('autoplay');
-  const autoplay = ap != null && ap !== 'false';
+  let autoplay = ap != null && ap.trim() !== 'false';
+  if (ap != null && !['', 'true', 'false'].includes(ap.trim())) {
+    problem('autoplay', `autoplay="${ap}" is not "", "true" or "false": ignored, so the widget starts paused.`);
+    autoplay = false;
+  }
   const scenario = (el.getAttribute('scenario') ?? '').trim();
   const run = (el.getAttribute('run') ?? '').trim();
   let controls = (el.getAttribute('controls') ?? 'full').trim() || 'full';
   if (!CONTROLS.includes(controls)) {
-    problems.push(`controls="${controls}" is not one of ${CONTROLS.join(', ')}: showing the full playground.`);
+    problem('controls', `controls="${controls}" is not one of ${CONTROLS.join(', ')}: showing the full playground.`);
     controls = 'full';
   }
   const panels = (el.getAttribute('panels') ?? '').split(/[\s,]+/).filter(Boolean);
   const unknown = panels.filter((p) => !PANELS.includes(p));
-  if (unknown.length) problems.push(`panels="${el.getAttribute('panels')}": there is no panel ${unknown.join(', ')} (panels: ${PANELS.join(', ')}).`);
+  if (unknown.length) problem('panels', `panels="${el.getAttribute('panels')}": there is no panel ${unknown.join(', ')} (panels: ${PANELS.join(', ')}).`);
   let theme = (el.getAttribute('theme') ?? 'auto').trim() || 'auto';
   if (!THEMES.includes(theme)) {
-    problems.push(`theme="${theme}" is not one of ${THEMES.join(', ')}: following the reader's preference.`);
+    problem('theme', `theme="${theme}" is not one of ${THEMES.join(', ')}: following the reader's preference.`);
     theme = 'auto';
   }
   let height = null;
@@ -126,15 +169,48 @@ function readAttributes(el) {
   if (h != null && h.trim() !== '') {
     const n = Number(h.trim().replace(/px$/, ''));
     if (Number.isFinite(n) && n >= 160 && n <= 2000) height = n;
-    else problems.push(`height="${h}" is not a stage height in pixels (160–2000): using the default.`);
+    else problem('height', `height="${h}" is not a stage height in pixels (160–2000): using the default.`);
   }
   return { config, speed, autoplay, scenario, run, controls, panels: panels.filter((p) => PANELS.includes(p)), height, theme, problems };
 }
 
+/** What the widget leaves out of what its author (or the URL) asked for, once it is set up:
+ * attributes it does not know, and settings a scenario, story or link brings its own value of.
+ * `a`: readAttributes; `link`: a permalink was opened; `story`: the name of the scenario playing
+ * (INLINE for the story on the page), if any; `inline`: the element holds a story. Returns
+ * problems {attr, text}. */
+function ignoredAttributes(el, a, { link, story, inline, fromUrl }) {
+  const src = sourceOf(fromUrl);
+  const problems = [];
+  for (const name of el.getAttributeNames()) {
+    if (ATTRIBUTES.includes(name) || isGlobalAttribute(name)) continue;
+    const near = closest(name, ATTRIBUTES);
+    problems.push({
+      attr: name,
+      text: `Unknown attribute ${name}="${el.getAttribute(name)}" ignored${near ? ` (did you mean ${near}?)` : ''}. The widget's attributes: ${ATTRIBUTES.join(', ')}.`,
+    });
+  }
+  const set = RUN_SETTINGS.filter((k) => (el.getAttribute(k) ?? '').trim() !== '').map((k) => src(k, el.getAttribute(k)));
+  const playing = link
+    ? `${src('run', '…')} opens a permalink, which carries its own settings`
+    : story === INLINE
+      ? 'The story on this page plays with its own settings (its config line)'
+      : story
+        ? `${src('scenario', a.scenario)} plays with the scenario's own settings`
+        : null;
+  if (playing && set.length) problems.push({ attr: 'scenario', text: `${playing}: ${set.join(', ')} ignored.` });
+  if (a.run && a.scenario) problems.push({ attr: 'run', text: `${src('run', '…')} opens a permalink: ${src('scenario', a.scenario)} ignored.` });
+  if (a.run && a.autoplay) problems.push({ attr: 'run', text: `${src('run', '…')} opens paused at the link's moment: autoplay ignored.` });
+  if (!a.run && a.scenario && inline) problems.push({ attr: 'scenario', text: `${src('scenario', a.scenario)} plays instead of the story on this page.` });
+  return problems;
+}
+
 class RaftPlayground extends HTMLElement {
-  static observedAttributes = ['servers', 'seed', 'speed', 'scenario', 'load', 'run', 'controls', 'panels', 'height', 'theme', 'break'];
+  static observedAttributes = OBSERVED;
 
   #pg = null;
+  /** The attributes the page's URL set (url-params), for messages that name them as `?k=v`. */
+  #fromUrl = new Set();
   #view = null;
   #ui = null;
   #loop = null;
@@ -351,8 +427,8 @@ class RaftPlayground extends HTMLElement {
 
   attributeChangedCallback(name, old, value) {
     if (!this.#ui || old === value) return;
-    const a = readAttributes(this);
-    a.problems.forEach((p) => this.#notice(p, 'warn'));
+    const a = readAttributes(this, this.#fromUrl);
+    a.problems.filter((p) => p.attr === name).forEach((p) => this.#notice(p.text, 'warn'));
     if (name === 'speed') this.setSpeed(a.speed);
     else if (name === 'scenario' && this.#inline && !a.scenario) this.#playScenario(INLINE);
     else if (name === 'controls' || name === 'panels' || name === 'height' || name === 'theme') this.#applyLayout(a);
@@ -459,10 +535,28 @@ class RaftPlayground extends HTMLElement {
   }
 
   #setup(sheet) {
-    // Parameters from the page URL (index.html opts in with the url-params attribute).
+    // Parameters from the page URL (index.html opts in with the url-params attribute). They fill in
+    // only what the author left unset: an attribute on the page always wins over the URL.
+    const problems = [];
     if (this.hasAttribute('url-params')) {
       const q = new URLSearchParams(location.search);
-      for (const k of ['seed', 'servers', 'scenario', 'load', 'run', 'break']) if (q.has(k)) this.setAttribute(k, q.get(k));
+      const unknown = [];
+      for (const k of new Set(q.keys())) {
+        if (!URL_PARAMS.includes(k)) unknown.push(`?${k}=${q.get(k)}`);
+        else if (this.hasAttribute(k)) {
+          problems.push({ attr: k, text: `The page sets ${k}="${this.getAttribute(k)}", so the URL's ?${k}=${q.get(k)} is ignored (the URL sets only what the page leaves unset).` });
+        } else {
+          this.setAttribute(k, q.get(k));
+          this.#fromUrl.add(k);
+        }
+      }
+      if (unknown.length) {
+        const near = unknown.map((p) => closest(p.slice(1).split('=')[0], URL_PARAMS)).filter(Boolean);
+        problems.push({
+          attr: 'url-params',
+          text: `Unknown URL parameter${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')} ignored${near.length ? ` (did you mean ${[...new Set(near)].join(', ')}?)` : ''}. The URL may set: ${URL_PARAMS.join(', ')}.`,
+        });
+      }
     }
     const root = this.shadowRoot;
     root.textContent = '';
@@ -475,8 +569,8 @@ class RaftPlayground extends HTMLElement {
       return;
     }
     const ui = (this.#ui = C.buildDom(root, settings, Playground.rules()));
-    const a = readAttributes(this);
-    a.problems.forEach((p) => this.#notice(p, 'warn'));
+    const a = readAttributes(this, this.#fromUrl);
+    problems.push(...a.problems);
     this.#applyLayout(a);
     this.setSpeed(a.speed);
     this.#narration = createNarration(ui.events, {
@@ -484,7 +578,7 @@ class RaftPlayground extends HTMLElement {
       kinds: Playground.note_kinds(),
       onSeek: (n) => {
         this.pause();
-        this.#wasm(() => this.#pg.seek_note(n.time_ms, n.events, n.applied));
+        this.#bounded(() => this.#pg.seek_note(n.time_ms, n.events, n.applied));
         this.#invalidate();
       },
     });
@@ -516,6 +610,9 @@ class RaftPlayground extends HTMLElement {
     if (this.#inline) ui.scenario.add(new Option('the story on this page', INLINE), 1);
     if (a.scenario && !a.run) this.#playScenario(a.scenario);
     else if (this.#inline && !a.run) this.#playScenario(INLINE);
+    const story = this.#scenario?.name ?? null;
+    problems.push(...ignoredAttributes(this, a, { link: this.#fromLink, story, inline: !!this.#inline, fromUrl: this.#fromUrl }));
+    this.#problems(problems);
 
     for (let n = 3; n <= 9; n++) ui.servers.add(new Option(String(n), String(n)));
     this.#wire();
@@ -597,6 +694,18 @@ class RaftPlayground extends HTMLElement {
     }
   }
 
+  /** A call that runs the simulation (advance, seek): one that would do more work than one call
+   * may stops where it got to and throws; say so. False if it stopped short. */
+  #bounded(fn) {
+    try {
+      this.#wasm(fn);
+      return true;
+    } catch (e) {
+      this.#notice(message(e), 'error');
+      return false;
+    }
+  }
+
   /** Carry out an action; a refused one shows its reason (in `where`, or as a notice). */
   #act(action, where) {
     try {
@@ -639,6 +748,18 @@ class RaftPlayground extends HTMLElement {
     ui.banner.querySelector('button').onclick = () => location.reload();
     C.closeMenu(ui);
     this.setAttribute('data-crashed', '1');
+  }
+
+  /** What was wrong with the attributes and URL parameters, in one notice (a list if several). */
+  #problems(problems) {
+    if (!problems.length) return;
+    if (problems.length === 1) {
+      this.#notice(problems[0].text, 'warn');
+      return;
+    }
+    const ul = document.createElement('ul');
+    for (const p of problems) ul.append(Object.assign(document.createElement('li'), { textContent: p.text }));
+    this.#notice(`${problems.length} problems with this widget's attributes:`, 'warn', ul);
   }
 
   #notice(text, kind = 'info', node = null) {
@@ -713,7 +834,8 @@ class RaftPlayground extends HTMLElement {
     try {
       if (playing && dt > 0) {
         const speed = this.#sawLeader ? this.#speed : Math.max(this.#speed, FIRST_ELECTION_SPEED);
-        this.#wasm(() => this.#pg.advance(dt * speed));
+        // One call's work is bounded (sim::limits): a run that asks for more stops, and says so.
+        if (!this.#bounded(() => this.#pg.advance(dt * speed))) this.#loop.pause();
       }
       // Only the log columns in sight cross the boundary: a frame costs the same however long the logs.
       const win = C.logWindow(this.#ui);
@@ -842,7 +964,7 @@ class RaftPlayground extends HTMLElement {
     // The scrubber: dragging seeks (the simulation pauses).
     ui.scrubber.oninput = () => {
       this.pause();
-      this.#wasm(() => this.#pg.seek(Number(ui.scrubber.value)));
+      this.#bounded(() => this.#pg.seek(Number(ui.scrubber.value)));
       this.#invalidate();
     };
     ui.scrubber.onchange = () => this.#invalidate();
@@ -852,7 +974,7 @@ class RaftPlayground extends HTMLElement {
       const r = ui.strip.getBoundingClientRect();
       const end = Math.max(this.#pg.end_ms(), this.#pg.time_ms());
       this.pause();
-      this.#wasm(() => this.#pg.seek(stripTimeAt(r.width, e.clientX - r.left, end)));
+      this.#bounded(() => this.#pg.seek(stripTimeAt(r.width, e.clientX - r.left, end)));
       this.#invalidate();
     });
     ui.root.querySelector('[data-cmd=undo]').onclick = () => {

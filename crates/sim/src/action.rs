@@ -75,7 +75,7 @@ pub fn parse_server(word: &str, ctx: &impl Context) -> Result<NodeId, String> {
     }
     match word.trim_start_matches('S').parse::<NodeId>() {
         Ok(id) if id <= raft::MAX_NODE_ID => Ok(id),
-        _ => Err(format!("bad server {word:?}")),
+        _ => Err(format!("bad server {word:?}: write a number 1–{} (or S3, or leader)", raft::MAX_NODE_ID)),
     }
 }
 
@@ -116,7 +116,7 @@ impl Action {
     }
 
     fn parse_words(first: &str, args: &[&str], ctx: &impl Context) -> Result<Action, String> {
-        let arg = |k: usize| args.get(k).copied().ok_or_else(|| "missing argument".to_string());
+        let arg = |k: usize| args.get(k).copied().ok_or_else(|| format!("`{first}` needs a server"));
         let server = |k: usize| parse_server(arg(k)?, ctx);
         let none = |a: Action| if args.is_empty() { Ok(a) } else { Err(format!("`{first}` takes no arguments")) };
         let one = |f: fn(NodeId) -> Action| {
@@ -136,14 +136,15 @@ impl Action {
                 Ok(Action::Request { server: server(0)?, op: parse_op(&args.get(1..).unwrap_or(&[]).join(" "))? })
             }
             "partition" => {
-                let groups = args
+                let mut groups = args
                     .join(" ")
                     .split('|')
-                    .filter(|g| !g.trim().is_empty()) // an empty group changes nothing
                     .map(|g| {
                         g.split(',').filter(|s| !s.trim().is_empty()).map(|s| parse_server(s.trim(), ctx)).collect()
                     })
                     .collect::<Result<Vec<Vec<NodeId>>, String>>()?;
+                // An empty group changes nothing (and would not read back from the line).
+                groups.retain(|g| !g.is_empty());
                 Ok(Action::Partition(groups))
             }
             "cut" | "repair" => {

@@ -10,16 +10,18 @@ use raft::Op;
 /// of simulated time, for `sim_ms` simulated milliseconds, with the invariant checker on (it is
 /// part of every run). Returns the counters (messages delivered, events).
 pub fn workload(servers: u32, sim_ms: u64, write_every_us: u64, seed: u64) -> Result<Stats, String> {
-    workload_with(servers, sim_ms, write_every_us, seed, 0)
+    workload_with(servers, sim_ms, write_every_us, seed, 0, u64::MAX)
 }
 
-/// [`workload`] with log compaction every `snapshot_threshold` applied entries (0: never).
+/// [`workload`] with log compaction every `snapshot_threshold` applied entries (0: never), within
+/// `budget` units of work ([`crate::Meter`]; running out is an error saying so).
 pub fn workload_with(
     servers: u32,
     sim_ms: u64,
     write_every_us: u64,
     seed: u64,
     snapshot_threshold: u64,
+    budget: u64,
 ) -> Result<Stats, String> {
     if write_every_us == 0 {
         return Err("a write every 0 µs: the interval must be positive".into());
@@ -27,8 +29,9 @@ pub fn workload_with(
     let mut cfg = SimConfig { servers, seed, ..SimConfig::default() };
     cfg.raft.snapshot_threshold = snapshot_threshold;
     let mut sim = Sim::new(cfg)?;
+    sim.meter = crate::Meter::budget(budget);
     sim.run_until(500_000);
-    let end = sim.time + sim_ms * 1000;
+    let end = sim.time.saturating_add(sim_ms.saturating_mul(1000));
     let mut value = 0;
     while sim.time < end {
         if let Some(l) = sim.leader() {
@@ -41,6 +44,15 @@ pub fn workload_with(
         sim.run_for(write_every_us);
         if let Some(v) = sim.violations.first() {
             return Err(v.to_string());
+        }
+        if sim.meter.exhausted() {
+            return Err(format!(
+                "the benchmark stopped at {} ms of {} ms after {} units of work (events, entries sent and written), the most \
+                 one call may do: ask for fewer simulated milliseconds or fewer writes",
+                sim.time / 1000,
+                end / 1000,
+                sim.meter.used
+            ));
         }
     }
     Ok(sim.stats)

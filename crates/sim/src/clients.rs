@@ -145,7 +145,10 @@ impl Sim {
         c.timer_gen += 1;
         let (gen, cmd) = (c.timer_gen, Command { client: c.client, seq: c.seq, op: c.op });
         self.schedule(self.time + self.cfg.client_timeout_us, EventKind::Client { op, gen });
-        if self.server(server).node.is_some() {
+        if let Some(n) = self.node(server) {
+            // A leader looks for the command among its uncommitted entries (§8, a retry already in
+            // the log): that scan is work, and a burst of requests makes it long.
+            self.meter.used += n.log.last_index().saturating_sub(n.commit_index) / 64;
             self.current_event = CurrentEvent::Client { client: cmd.client, server };
             self.step_node(server, Input::Propose(cmd));
         }

@@ -191,6 +191,45 @@ pub struct Sim {
     pub(crate) current_event: CurrentEvent,
     /// An action other than set-up has been carried out: set-up is over ([`crate::setup`]).
     pub(crate) acted: bool,
+    /// The work done against a budget ([`Meter`]): not part of the run, only of how much of it one
+    /// call may compute.
+    pub meter: Meter,
+}
+
+/// The most messages in flight at once (~450 bytes each); beyond, the network drops what is sent.
+/// Ordinary runs stay far below (51 servers under the heaviest load: ~15,000).
+pub const MAX_FLIGHTS: usize = 100_000;
+
+/// Work units for a log entry a server writes (its log, its stable storage, the checker's
+/// tables: ~160 bytes kept), so that what one budget allows bounds memory as well as time.
+pub const WORK_PER_ENTRY_WRITTEN: u64 = 4;
+
+/// How much work a caller lets the simulator do: one unit per event (and per stale timer taken off
+/// the queue), one per action, one per log entry copied into a message (so a run of fat
+/// AppendEntries costs what it weighs), and [`WORK_PER_ENTRY_WRITTEN`] per entry a server writes
+/// to its log. Processing stops between
+/// events once `used` reaches `limit`; the run is then at an ordinary position and can go on. It
+/// is not part of the run (no digest, no replay): a checkpoint restored keeps the meter running.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Meter {
+    pub used: u64,
+    pub limit: u64,
+}
+
+impl Default for Meter {
+    fn default() -> Self {
+        Meter { used: 0, limit: u64::MAX }
+    }
+}
+
+impl Meter {
+    /// A fresh budget of `units`.
+    pub fn budget(units: u64) -> Meter {
+        Meter { used: 0, limit: units }
+    }
+    pub fn exhausted(&self) -> bool {
+        self.used >= self.limit
+    }
 }
 
 impl Sim {
@@ -220,6 +259,7 @@ impl Sim {
             ready: Ready::default(),
             current_event: CurrentEvent::Start,
             acted: false,
+            meter: Meter::default(),
             cfg,
         };
         for _ in 0..n {
@@ -292,7 +332,8 @@ impl Sim {
     }
 
     /// Process every event up to and including `time`, then set the clock to it. Stops early (with
-    /// the clock at the offending event) once a safety property is violated.
+    /// the clock at the offending event) once a safety property is violated or the work budget
+    /// ([`Meter`]) is used up.
     pub fn run_until(&mut self, time: u64) {
         self.run_to(time, u64::MAX);
     }
@@ -302,7 +343,7 @@ impl Sim {
     /// This is where a recorded action happened: `run_to(a.time, a.events)` then act.
     pub fn run_to(&mut self, time: u64, events: u64) {
         self.process_until(time, events);
-        if self.violations.is_empty() {
+        if self.violations.is_empty() && !self.meter.exhausted() {
             self.time = self.time.max(time);
         }
     }
@@ -310,7 +351,7 @@ impl Sim {
     /// Process events in order while they are due by `time` and fewer than `events` have been
     /// processed in all; the clock stays at the last event processed.
     pub fn process_until(&mut self, time: u64, events: u64) {
-        while self.violations.is_empty() && self.stats.events < events {
+        while self.violations.is_empty() && self.stats.events < events && !self.meter.exhausted() {
             match self.queue.peek() {
                 Some(e) if e.0.time <= time => {
                     let Reverse(e) = self.queue.pop().unwrap();
@@ -422,6 +463,9 @@ impl Sim {
 
     fn process(&mut self, e: Event) {
         if !self.is_live(e.kind) {
+            // Not an event of the run, but work all the same (a busy client load leaves a stale
+            // retry timer per answered request in the queue).
+            self.meter.used += 1;
             return;
         }
         if let EventKind::Election { node, .. } | EventKind::Heartbeat { node, .. } = e.kind {
@@ -445,6 +489,7 @@ impl Sim {
         }
         self.time = e.time;
         self.stats.events += 1;
+        self.meter.used += 1;
         self.digest.u64(e.time);
         match e.kind {
             EventKind::Deliver(id) => {
@@ -601,7 +646,12 @@ impl Sim {
     /// that just completed let go (they do not wait again).
     fn after_step(&mut self, id: NodeId, before: Before, ready: &mut Ready, released: (usize, usize)) {
         // 1. Persist before anything leaves the server: at once, or — on a disk that takes time —
-        //    issue the write; what the step produced then waits for it (step 3).
+        //    issue the write; what the step produced then waits for it (step 3). What the run keeps grows with the entries written (each sits in the node's log, its
+        // storage and the checker's tables): they weigh on the work meter.
+        let written: u64 = ready.persist_log_from.map_or(0, |from| {
+            let last = self.servers[id as usize - 1].node.as_ref().map_or(0, |n| n.log.last_index());
+            (last + 1).saturating_sub(from)
+        });
         if disk::asks(ready) {
             let server = &mut self.servers[id as usize - 1];
             let node = server.node.as_ref().expect("live node");
@@ -611,6 +661,9 @@ impl Sim {
                 self.issue_write(id, ready);
             }
         }
+        // What the run keeps grows with the entries written (each sits in the node's log, its
+        // storage and the checker's tables): they weigh on the work meter.
+        self.meter.used += WORK_PER_ENTRY_WRITTEN * written;
         if self.narrate {
             self.narrate_step(id, before, ready);
         }
@@ -787,6 +840,9 @@ impl Sim {
         self.stats.sent += 1;
         let net = self.cfg.net;
         let duplicate = self.rng.chance(net.duplicate_ppm);
+        if let raft::Body::AppendEntries { entries, .. } = &msg.body {
+            self.meter.used += entries.len() as u64 * (1 + duplicate as u64);
+        }
         let mut msg = Some(msg);
         for copy in 0..1 + duplicate as u32 {
             // Clone only for the extra copy of a duplicated message; the last copy takes it.
@@ -796,6 +852,17 @@ impl Sim {
                 latency += self.rng.range(0, 3 * net.latency_max_us);
             }
             let lost = self.rng.chance(net.drop_ppm) || !self.topology.connected(msg.from, msg.to);
+            if self.flights.len() >= MAX_FLIGHTS {
+                // The network is full (a burst of thousands of requests at one instant): like a
+                // real one whose buffers overflow, it drops the message. Nothing else holds memory
+                // this fast, so this bounds a run's memory where the work meter cannot.
+                self.stats.lost += 1;
+                if self.trace {
+                    let line = format!("{} (dropped: {MAX_FLIGHTS} messages in flight)", crate::narrate::describe(&msg));
+                    self.trace_line(line);
+                }
+                continue;
+            }
             let id = self.next_flight;
             self.next_flight += 1;
             let deliver_time = self.time + latency;

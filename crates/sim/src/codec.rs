@@ -48,34 +48,41 @@ impl<'a> Reader<'a> {
         Reader { bytes, pos: 0 }
     }
     pub fn byte(&mut self) -> Result<u8, String> {
-        let b = *self.bytes.get(self.pos).ok_or("the link is cut short")?;
+        let b = *self.bytes.get(self.pos).ok_or_else(|| format!("the link is cut short (at byte {})", self.pos))?;
         self.pos += 1;
         Ok(b)
     }
     pub fn u64(&mut self) -> Result<u64, String> {
+        let start = self.pos;
+        let too_large = || format!("a number in the link is too large (at byte {start})");
         let mut v = 0u64;
         for shift in (0..64).step_by(7) {
             let b = self.byte()?;
             let bits = (b & 0x7f) as u64;
             if shift == 63 && bits > 1 {
-                return Err("a number in the link is too large".into());
+                return Err(too_large());
             }
             v |= bits << shift;
             if b & 0x80 == 0 {
                 return Ok(v);
             }
         }
-        Err("a number in the link is too large".into())
+        Err(too_large())
     }
     pub fn i64(&mut self) -> Result<i64, String> {
         let v = self.u64()?;
         Ok((v >> 1) as i64 ^ -((v & 1) as i64))
     }
     pub fn u32(&mut self) -> Result<u32, String> {
-        u32::try_from(self.u64()?).map_err(|_| "a number in the link is too large".to_string())
+        let start = self.pos;
+        u32::try_from(self.u64()?).map_err(|_| format!("a number in the link is too large (at byte {start})"))
     }
     pub fn is_empty(&self) -> bool {
         self.pos >= self.bytes.len()
+    }
+    /// Where the next byte is read from.
+    pub fn pos(&self) -> usize {
+        self.pos
     }
 }
 
@@ -92,9 +99,12 @@ impl Visitor for Get<'_, '_> {
         if self.1.is_err() {
             return;
         }
+        let at = self.0.pos();
         match self.0.u64() {
             Ok(x) if x <= meta.max => *v = x,
-            Ok(x) => self.1 = Err(format!("{} = {x} in the link is out of range", meta.name)),
+            Ok(x) => {
+                self.1 = Err(format!("{} = {x} in the link is out of range (at most {}; at byte {at})", meta.name, meta.max))
+            }
             Err(e) => self.1 = Err(e),
         }
     }
@@ -133,16 +143,17 @@ fn put_op(w: &mut Writer, op: &Op) {
 }
 
 fn get_op(r: &mut Reader) -> Result<Op, String> {
+    let at = r.pos();
     let tag = r.byte()?;
     let key = r.byte()?;
     if !key.is_ascii_lowercase() {
-        return Err("a command in the link has a bad key".into());
+        return Err(format!("a command in the link has a bad key (at byte {})", at + 1));
     }
     Ok(match tag {
         0 => Op::Set { key, value: r.i64()? },
         1 => Op::Add { key, delta: r.i64()? },
         2 => Op::Get { key },
-        _ => return Err("a command in the link is not a read or write".into()),
+        _ => return Err(format!("a command in the link is not a read or write (at byte {at})")),
     })
 }
 
@@ -247,12 +258,14 @@ pub fn put_action(w: &mut Writer, a: &Action) {
 
 pub fn get_action(r: &mut Reader) -> Result<Action, String> {
     let id = |r: &mut Reader| -> Result<u32, String> {
+        let at = r.pos();
         let v = r.u32()?;
         if v == 0 || v > raft::MAX_NODE_ID {
-            return Err(format!("server S{v} in the link does not exist"));
+            return Err(format!("server S{v} in the link does not exist (at byte {at})"));
         }
         Ok(v)
     };
+    let at = r.pos();
     let visit = |r: &mut Reader, f: &mut dyn FnMut(&mut Get)| -> Result<(), String> {
         let mut g = Get(r, Ok(()));
         f(&mut g);
@@ -267,13 +280,14 @@ pub fn get_action(r: &mut Reader) -> Result<Action, String> {
         5 => {
             let n = r.u64()?;
             if n > 64 {
-                return Err("a partition in the link has too many groups".into());
+                return Err(format!("a partition in the link has too many groups (at byte {})", at + 1));
             }
             let mut groups = Vec::new();
             for _ in 0..n {
+                let at = r.pos();
                 let k = r.u64()?;
                 if k > 64 {
-                    return Err("a partition in the link has too many servers".into());
+                    return Err(format!("a partition in the link has too many servers (at byte {at})"));
                 }
                 groups.push((0..k).map(|_| id(r)).collect::<Result<Vec<_>, _>>()?);
             }
@@ -297,9 +311,10 @@ pub fn get_action(r: &mut Reader) -> Result<Action, String> {
         13 => Action::OneWay { from: id(r)?, to: id(r)?, up: r.byte()? != 0 },
         14 => {
             let server = id(r)?;
+            let at = r.pos();
             let n = r.u64()?;
             if n > crate::setup::MAX_ENTRIES as u64 {
-                return Err("a set-up log in the link is too long".into());
+                return Err(format!("a set-up log in the link is too long (at byte {at})"));
             }
             Action::SetLog { server, terms: (0..n).map(|_| r.u64()).collect::<Result<_, _>>()? }
         }
@@ -307,9 +322,10 @@ pub fn get_action(r: &mut Reader) -> Result<Action, String> {
         16 => Action::SetCommit { server: id(r)?, index: r.u64()? },
         17 => {
             let list = |r: &mut Reader| -> Result<Vec<raft::NodeId>, String> {
+                let at = r.pos();
                 let n = r.u64()?;
                 if n > 64 {
-                    return Err("a membership change in the link names too many servers".into());
+                    return Err(format!("a membership change in the link names too many servers (at byte {at})"));
                 }
                 (0..n).map(|_| id(r)).collect()
             };
@@ -318,7 +334,7 @@ pub fn get_action(r: &mut Reader) -> Result<Action, String> {
         }
         18 => Action::DropMessage(r.u64()?),
         19 => Action::DuplicateMessage(r.u64()?),
-        t => return Err(format!("unknown action {t} in the link")),
+        t => return Err(format!("unknown action {t} in the link (at byte {at})")),
     })
 }
 
@@ -358,27 +374,45 @@ pub fn decode_record(bytes: &[u8]) -> Result<(Record, Position), String> {
     if fnv32(body).to_le_bytes() != sum {
         return Err("the link is damaged or cut short (its checksum does not match)".into());
     }
-    let mut r = Reader::new(&body[1..]);
-    let config = get_config(&mut r)?;
+    // Byte positions in messages count from the link's first byte (the version).
+    let mut r = Reader { bytes: body, pos: 1 };
+    let config = get_config(&mut r).map_err(|e| format!("the link's settings: {e}"))?;
     let n = r.u64()?;
     if n > body.len() as u64 {
-        return Err("the link is damaged (too many actions for its length)".into());
+        return Err(format!("the link is damaged (it claims {n} actions in {} bytes)", body.len()));
     }
     let mut actions = Vec::with_capacity(n as usize);
     let (mut time, mut events) = (0u64, 0u64);
-    for _ in 0..n {
-        time = time.checked_add(r.u64()?).ok_or("a time in the link is too large")?;
-        events = events.checked_add(r.u64()?).ok_or("an event count in the link is too large")?;
-        actions.push(Timed { time, events, action: get_action(&mut r)? });
+    for k in 0..n {
+        let at = r.pos();
+        let action = |e: String| format!("action {} of the link: {e}", k + 1);
+        time = time.checked_add(r.u64().map_err(action)?).ok_or_else(|| action(format!("its time is too large (at byte {at})")))?;
+        let at = r.pos();
+        events = events
+            .checked_add(r.u64().map_err(action)?)
+            .ok_or_else(|| action(format!("its event count is too large (at byte {at})")))?;
+        actions.push(Timed { time, events, action: get_action(&mut r).map_err(action)? });
     }
-    let at = Position { time: r.u64()?, events: r.u64()?, applied: r.u64()? as usize };
+    let position = |e: String| format!("the link's moment: {e}");
+    let at = Position {
+        time: r.u64().map_err(position)?,
+        events: r.u64().map_err(position)?,
+        applied: {
+            let at = r.pos();
+            let applied = r.u64().map_err(position)?;
+            if applied > n {
+                return Err(format!("the link's moment comes after action {applied} of {n} (at byte {at})"));
+            }
+            applied as usize
+        },
+    };
     if !r.is_empty() {
-        return Err("the link is damaged (bytes left over)".into());
+        return Err(format!("the link is damaged (bytes left over from byte {})", r.pos()));
     }
     Ok((Record { config, actions }, at))
 }
 
-fn fnv32(bytes: &[u8]) -> u32 {
+pub(crate) fn fnv32(bytes: &[u8]) -> u32 {
     let mut h: u32 = 0x811c_9dc5;
     for &b in bytes {
         h ^= b as u32;
@@ -404,8 +438,16 @@ pub fn to_base64(bytes: &[u8]) -> String {
 pub fn from_base64(s: &str) -> Result<Vec<u8>, String> {
     let mut out = Vec::with_capacity(s.len() * 3 / 4);
     let (mut acc, mut bits) = (0u32, 0);
-    for c in s.trim().bytes() {
-        let v = B64.iter().position(|&x| x == c).ok_or("the link has characters that do not belong in it")? as u32;
+    let s = s.trim();
+    for (k, c) in s.bytes().enumerate() {
+        let Some(v) = B64.iter().position(|&x| x == c) else {
+            let ch = s[k..].chars().next().unwrap_or('?');
+            return Err(format!(
+                "the link has a character that does not belong in it: {ch:?} at position {} (links use A–Z a–z 0–9 - _)",
+                s[..k].chars().count() + 1
+            ));
+        };
+        let v = v as u32;
         acc = acc << 6 | v;
         bits += 6;
         if bits >= 8 {

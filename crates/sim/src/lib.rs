@@ -17,7 +17,10 @@ pub mod digest;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod explore;
 pub mod disk;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod fuzz;
 pub mod invariants;
+pub mod limits;
 pub mod linearizability;
 pub mod narrate;
 pub mod network;
@@ -32,7 +35,7 @@ pub mod timeline;
 
 pub use action::{parse_op, Action};
 pub use clients::{ClientOp, Outcome, FIRST_CLIENT};
-pub use cluster::{Flight, Server, Sim, Stats};
+pub use cluster::{Flight, Meter, Server, Sim, Stats};
 pub use config::{SimConfig, MAX_SERVERS, MIN_SERVERS};
 pub use invariants::{Property, Violation};
 pub use network::{NetConfig, Topology};

@@ -192,6 +192,7 @@ impl Sim {
 
     /// Count the action, fold its compact form into the digest and narrate it.
     fn record(&mut self, action: &Action) {
+        self.meter.used += 1;
         self.digest.u64(0xAC71_0000 ^ self.time);
         let mut w = codec::Writer::default();
         codec::put_action(&mut w, action);

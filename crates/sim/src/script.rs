@@ -40,25 +40,26 @@ use crate::record::Record;
 pub use crate::settings::parse_duration;
 use crate::settings::Group;
 use crate::timeline::Timeline;
+use crate::Meter;
 use raft::{EntryData, NodeId, Op, Role, Term};
 use std::fmt::Write;
 
 /// Run a script and return what it printed. An `expect` that does not hold, a malformed line or a
 /// safety violation is an error naming the line.
 pub fn run(text: &str) -> Result<String, String> {
-    run_full(text, false, false).map(|r| r.0.out)
+    run_full(text, false, false, &Limits::DEFAULT).0.map(|r| r.0.out)
 }
 
 /// Run a script and print its narration too: every election, vote, commit, answer, action.
 pub fn run_narrated(text: &str) -> Result<String, String> {
-    run_full(text, true, false).map(|r| r.0.out)
+    run_full(text, true, false, &Limits::DEFAULT).0.map(|r| r.0.out)
 }
 
 /// Run a script and return its datadriven transcript ([`crate::datadriven`]): every command, with
 /// the comments above it, and what it printed. `trace`: as if the script began with `trace on`
 /// (the golden transcripts `tests/scenarios/*.golden`, `raft-sim run --trace`).
 pub fn transcript(text: &str, trace: bool) -> Result<String, String> {
-    run_full(text, false, trace).map(|r| r.1.render())
+    run_full(text, false, trace, &Limits::DEFAULT).0.map(|r| r.1.render())
 }
 
 /// A script compiled to what replays it: the run's record (`leader` already resolved to a
@@ -73,10 +74,55 @@ pub struct Recorded {
 
 /// Run a script and keep what replays it live (the page's scenarios).
 pub fn record(text: &str) -> Result<Recorded, String> {
-    run_full(text, false, false).map(|r| r.0)
+    run_full(text, false, false, &Limits::DEFAULT).0.map(|r| r.0)
 }
 
-fn run_full(text: &str, narrate: bool, trace: bool) -> Result<(Recorded, Transcript), String> {
+/// What one script may ask for. Scripts come from outside (the page's inline stories,
+/// `Playground.run_script`, links to scenarios), so a script is bounded: its text, its simulated
+/// time, the simulator's work ([`crate::Meter`]: events, entries sent and written), the log entries its
+/// `expect` and `show` lines read, and what it prints. Going past any of them is an error naming
+/// the line, like any other.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// Bytes of script text.
+    pub text: usize,
+    /// The script's clock may not pass this (µs).
+    pub time_us: u64,
+    /// Work units ([`crate::Meter`]) the whole script may use.
+    pub work: u64,
+    /// Log entries `expect` and `show` lines may read, in all.
+    pub scan: u64,
+    /// Bytes of output (`show`, `digest`, `trace`, narration).
+    pub output: usize,
+}
+
+impl Limits {
+    /// The limits every script runs under.
+    pub const DEFAULT: Limits = Limits {
+        text: 1 << 20,
+        time_us: crate::settings::MAX_DURATION_US,
+        work: crate::limits::MAX_WORK_PER_CALL,
+        scan: 100_000_000,
+        output: 16 << 20,
+    };
+}
+
+/// What a script used of its [`Limits`] (whether it succeeded or not).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Used {
+    pub time_us: u64,
+    pub work: u64,
+    pub scan: u64,
+    pub output: usize,
+}
+
+/// Run a script under `limits`: its record (or the error naming the line), and what it used.
+pub fn run_limited(text: &str, limits: &Limits) -> (Result<Recorded, String>, Used) {
+    let (r, used) = run_full(text, false, false, limits);
+    (r.map(|r| r.0), used)
+}
+
+fn run_full(text: &str, narrate: bool, trace: bool, limits: &Limits) -> (Result<(Recorded, Transcript), String>, Used) {
     let mut runner = Runner {
         cfg: SimConfig { check_persistence: true, ..SimConfig::default() },
         tl: None,
@@ -84,50 +130,111 @@ fn run_full(text: &str, narrate: bool, trace: bool) -> Result<(Recorded, Transcr
         narrate,
         trace,
         told: 0,
+        limits: *limits,
+        scanned: 0,
     };
-    let mut transcript = Transcript::default();
-    // Comment lines since the last command: they go with the next one.
-    let mut comments = Vec::new();
-    for (n, raw) in text.lines().enumerate() {
-        let line = raw.split('#').next().unwrap_or("").trim();
-        if line.is_empty() {
-            if !raw.trim().is_empty() {
-                comments.push(raw.trim().to_string());
-            }
-            continue;
+    let r = runner.script(text);
+    let used = Used {
+        time_us: runner.tl.as_ref().map_or(0, |t| t.sim().time),
+        work: runner.tl.as_ref().map_or(0, |t| t.work_done()),
+        scan: runner.scanned,
+        output: r.as_ref().map_or(runner.out.len(), |(rec, _)| rec.out.len()),
+    };
+    (r, used)
+}
+
+impl Runner {
+    fn script(&mut self, text: &str) -> Result<(Recorded, Transcript), String> {
+        if text.len() > self.limits.text {
+            return Err(format!(
+                "the script is {} bytes long: a script may be at most {} bytes",
+                text.len(),
+                self.limits.text
+            ));
         }
-        let start = runner.out.len();
-        let r = runner.line(line);
-        runner.tell();
-        r.map_err(|e| format!("line {}: `{line}`: {e}", n + 1))?;
-        let mut stop = false;
-        if let Some(v) = runner.tl.as_ref().and_then(|t| t.sim().violations.first()) {
-            // A script that demonstrates a broken rule ends with `expect violation`.
-            if text.lines().skip(n + 1).any(|l| l.split('#').next().unwrap_or("").trim() == "expect violation") {
-                let state = show(runner.tl.as_ref().expect("running").sim());
-                let _ = writeln!(runner.out, "violation: {v}");
-                runner.out.push_str(&state);
-                stop = true;
-            } else {
-                return Err(format!("line {}: `{line}`: {v}\n{}", n + 1, runner.out));
+        let runner = self;
+        let mut transcript = Transcript::default();
+        // Comment lines since the last command: they go with the next one.
+        let mut comments = Vec::new();
+        for (n, raw) in text.lines().enumerate() {
+            let line = raw.split('#').next().unwrap_or("").trim();
+            if line.is_empty() {
+                if !raw.trim().is_empty() {
+                    comments.push(raw.trim().to_string());
+                }
+                continue;
+            }
+            let start = runner.out.len();
+            let r = runner.line(line);
+            runner.tell();
+            r.and_then(|()| runner.check_output())
+                .and_then(|()| runner.check_work())
+                .map_err(|e| format!("line {}: `{line}`: {e}", n + 1))?;
+            let mut stop = false;
+            if let Some(v) = runner.tl.as_ref().and_then(|t| t.sim().violations.first()) {
+                // A script that demonstrates a broken rule ends with `expect violation`.
+                if text.lines().skip(n + 1).any(|l| l.split('#').next().unwrap_or("").trim() == "expect violation") {
+                    let state = show(runner.tl.as_ref().expect("running").sim());
+                    let _ = writeln!(runner.out, "violation: {v}");
+                    runner.out.push_str(&state);
+                    stop = true;
+                } else {
+                    return Err(format!("line {}: `{line}`: {v}\n{}", n + 1, runner.out));
+                }
+            }
+            transcript.blocks.push(Block {
+                comments: std::mem::take(&mut comments),
+                command: raw.trim().to_string(),
+                line: n + 1,
+                output: Some(runner.out[start..].to_string()),
+            });
+            if stop {
+                break;
             }
         }
-        transcript.blocks.push(Block {
-            comments: std::mem::take(&mut comments),
-            command: raw.trim().to_string(),
-            line: n + 1,
-            output: Some(runner.out[start..].to_string()),
-        });
-        if stop {
-            break;
+        transcript.trailing = comments;
+        runner.sim()?;
+        let tl = runner.tl.as_ref().expect("created");
+        let sim = tl.sim();
+        let recorded =
+            Recorded { digest: sim.digest(), end: sim.time, record: tl.record().clone(), out: std::mem::take(&mut runner.out) };
+        Ok((recorded, transcript))
+    }
+
+    /// The output so far is within its limit.
+    fn check_output(&self) -> Result<(), String> {
+        if self.out.len() > self.limits.output {
+            return Err(format!(
+                "the script's output passed {} bytes, the most a script may print",
+                self.limits.output
+            ));
+        }
+        Ok(())
+    }
+
+    /// The work so far (actions do work too: each request a leader takes sends entries) is within
+    /// its limit.
+    fn check_work(&self) -> Result<(), String> {
+        match &self.tl {
+            Some(tl) if tl.budget_exhausted() => Err(format!(
+                "the script has done {} units of work (events, entries sent and written), the most a script may do",
+                tl.work_done()
+            )),
+            _ => Ok(()),
         }
     }
-    transcript.trailing = comments;
-    runner.sim()?;
-    let tl = runner.tl.take().expect("created");
-    let sim = tl.sim();
-    let recorded = Recorded { digest: sim.digest(), end: sim.time, record: tl.record().clone(), out: runner.out };
-    Ok((recorded, transcript))
+
+    /// Count `entries` read by an `expect` or `show` line against the limit.
+    fn scan(&mut self, entries: u64) -> Result<(), String> {
+        self.scanned = self.scanned.saturating_add(entries);
+        if self.scanned > self.limits.scan {
+            return Err(format!(
+                "the script's `expect` and `show` lines have read more than {} log entries, the most a script may",
+                self.limits.scan
+            ));
+        }
+        Ok(())
+    }
 }
 
 struct Runner {
@@ -139,6 +246,9 @@ struct Runner {
     /// Print the trace as the run goes (`trace on`).
     trace: bool,
     told: usize,
+    limits: Limits,
+    /// Log entries read by `expect` and `show` lines so far.
+    scanned: u64,
 }
 
 impl Runner {
@@ -146,6 +256,7 @@ impl Runner {
         if self.tl.is_none() {
             let mut tl = Timeline::new(self.cfg.clone())?;
             tl.set_trace(self.trace);
+            tl.set_budget(self.limits.work);
             self.tl = Some(tl);
         }
         Ok(self.tl.as_mut().unwrap())
@@ -170,13 +281,55 @@ impl Runner {
         }
     }
 
+    /// Run the cluster to `t`. With the trace on it goes in slices of work, printing as it goes, so
+    /// the output limit holds inside one long `run`. Running out of work is an error.
+    fn run_to(&mut self, t: u64) -> Result<(), String> {
+        const SLICE: u64 = 1 << 12;
+        loop {
+            let tl = self.tl.as_mut().expect("created");
+            let before = tl.meter();
+            let start = tl.sim().time;
+            if self.trace {
+                tl.set_meter(Meter { limit: before.limit.min(before.used.saturating_add(SLICE)), ..before });
+            }
+            tl.run_until(t);
+            let after = tl.meter();
+            tl.set_meter(Meter { limit: before.limit, ..after });
+            let (now, stopped) = (tl.sim().time, !tl.sim().violations.is_empty());
+            self.tell();
+            self.check_output()?;
+            if now >= t || stopped {
+                return Ok(());
+            }
+            if after.used >= before.limit {
+                return Err(format!(
+                    "the script stopped at {} after {} units of work (events, entries sent and written), the most a script \
+                     may do: this `run` was to go on to {}",
+                    duration_text(now),
+                    after.used,
+                    duration_text(t)
+                ));
+            }
+            if after.used == before.used && now == start {
+                return Err("the run made no progress".into());
+            }
+        }
+    }
+
+    /// A server of the cluster, by the name a script gives it (`3`, `S3`, `leader`).
     fn server(&mut self, word: &str) -> Result<NodeId, String> {
-        parse_server(word, self.sim()?)
+        let sim = self.sim()?;
+        let id = parse_server(word, sim)?;
+        let n = sim.servers.len();
+        if id == 0 || id as usize > n {
+            return Err(format!("no server S{id}: servers are S1–S{n}"));
+        }
+        Ok(id)
     }
 
     fn line(&mut self, line: &str) -> Result<(), String> {
         let words: Vec<&str> = line.split_whitespace().collect();
-        let arg = |k: usize| words.get(k).copied().ok_or_else(|| "missing argument".to_string());
+        let arg = |k: usize| words.get(k).copied().ok_or_else(|| format!("`{}` needs an argument", words[0]));
         match words[0] {
             "config" => {
                 if self.tl.is_some() {
@@ -192,11 +345,20 @@ impl Runner {
                 Ok(())
             }
             "run" => {
+                if words.len() > 2 {
+                    return Err("`run` takes one duration".into());
+                }
                 let d = parse_duration(arg(1)?)?;
-                let tl = self.timeline()?;
-                let t = tl.sim().time.saturating_add(d);
-                tl.run_until(t);
-                Ok(())
+                let limit = self.limits.time_us;
+                let t = self.timeline()?.sim().time.saturating_add(d);
+                if t > limit {
+                    return Err(format!(
+                        "this would run the script to {}: a script runs at most {} of simulated time",
+                        duration_text(t),
+                        duration_text(limit)
+                    ));
+                }
+                self.run_to(t)
             }
             "trace" => {
                 let on = match words[1..] {
@@ -216,6 +378,8 @@ impl Runner {
                 crashed.into_iter().try_for_each(|id| tl.act(Action::Restart(id)))
             }
             "show" => {
+                let entries = log_entries(self.sim()?);
+                self.scan(entries)?;
                 let s = show(self.sim()?);
                 self.out.push_str(&s);
                 Ok(())
@@ -248,7 +412,8 @@ impl Runner {
                 let want: NodeId = id.trim_start_matches('S').parse().map_err(|_| format!("bad server {id:?}"))?;
                 match sim.leader() {
                     Some(l) if l == want => Ok(()),
-                    other => Err(format!("expected leader S{want}, found {other:?}")),
+                    Some(l) => Err(format!("expected leader S{want}, found S{l}")),
+                    None => Err(format!("expected leader S{want}, there is none")),
                 }
             }
             ["no-leader"] => match sim.leader() {
@@ -266,6 +431,9 @@ impl Runner {
             }
             ["committed", op @ ..] | ["not-committed", op @ ..] => {
                 let op = parse_op(&op.join(" "))?;
+                let entries = log_entries(sim);
+                self.scan(entries)?;
+                let sim = self.sim()?;
                 let count = committed_on(sim, op);
                 let majority = sim.servers.len() / 2 + 1;
                 let want = words[0] == "committed";
@@ -328,13 +496,22 @@ impl Runner {
                 };
                 match op.outcome {
                     crate::clients::Outcome::Ok { value, .. } if want.is_none() || value == want => Ok(()),
-                    other => Err(format!("request {k} ({}) is {other:?}", op.op)),
+                    crate::clients::Outcome::Ok { value, index } => Err(format!(
+                        "request {k} ({}) was answered (index {index}) with {}",
+                        op.op,
+                        value.map_or("no value".into(), |v| format!("value {v}"))
+                    )),
+                    crate::clients::Outcome::Pending => Err(format!("request {k} ({}) is still waiting", op.op)),
+                    crate::clients::Outcome::Failed => Err(format!("request {k} ({}) failed: its client gave up", op.op)),
+                    crate::clients::Outcome::Expired => {
+                        Err(format!("request {k} ({}) failed: its session had expired", op.op))
+                    }
                 }
             }
             ["last-index", id, want] => {
                 let id = self.server(id)?;
                 let want: u64 = want.parse().map_err(|_| format!("bad index {want:?}"))?;
-                let got = self.sim()?.node(id).ok_or("that server is crashed")?.log.last_index();
+                let got = self.sim()?.node(id).ok_or_else(|| format!("S{id} is crashed"))?.log.last_index();
                 if got == want {
                     Ok(())
                 } else {
@@ -356,6 +533,9 @@ impl Runner {
                     })
                     .collect::<Result<Vec<Option<Term>>, String>>()?;
                 let sim = self.sim()?;
+                let entries = sim.node(id).map_or(&sim.server(id).storage.log, |n| &n.log).last_index();
+                self.scan(entries)?;
+                let sim = self.sim()?;
                 let log = sim.node(id).map_or(&sim.server(id).storage.log, |n| &n.log);
                 let got = known_terms(log);
                 if got == want {
@@ -375,7 +555,7 @@ impl Runner {
             }
             ["snapshot", id] => {
                 let id = self.server(id)?;
-                let n = self.sim()?.node(id).ok_or("that server is crashed")?;
+                let n = self.sim()?.node(id).ok_or_else(|| format!("S{id} is crashed"))?;
                 if n.snapshot.last_index > 0 {
                     Ok(())
                 } else {
@@ -387,16 +567,30 @@ impl Runner {
                 let (k, v) = kv.split_once('=').ok_or_else(|| format!("expected key=value, got {kv:?}"))?;
                 let want: Option<i64> =
                     if v == "none" { None } else { Some(v.parse().map_err(|_| format!("bad value {v:?}"))?) };
-                let n = self.sim()?.node(id).ok_or("that server is crashed")?;
+                let n = self.sim()?.node(id).ok_or_else(|| format!("S{id} is crashed"))?;
                 let got = n.state_machine.get(k.as_bytes().first().copied().unwrap_or(0));
                 if got == want {
                     Ok(())
                 } else {
-                    Err(format!("expected {kv} on S{id}, found {got:?}"))
+                    Err(format!("expected {kv} on S{id}, found {}", got.map_or("none".into(), |v| format!("{k}={v}"))))
                 }
             }
             _ => Err(format!("unknown expectation {:?}", words.join(" "))),
         }
+    }
+}
+
+/// Entries in every server's log (what `show` and `expect committed` read).
+fn log_entries(sim: &Sim) -> u64 {
+    sim.servers.iter().map(|s| s.node.as_ref().map_or(&s.storage.log, |n| &n.log).last_index() + 1).sum()
+}
+
+/// A duration as scripts write it, in the largest whole unit (`1h` is `3600s`).
+fn duration_text(us: u64) -> String {
+    if us.is_multiple_of(1_000_000) {
+        format!("{}s", us / 1_000_000)
+    } else {
+        format!("{}ms", crate::settings::ms3(us).trim_end_matches('0').trim_end_matches('.'))
     }
 }
 

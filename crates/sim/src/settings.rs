@@ -148,7 +148,8 @@ pub fn visit_options(o: &mut raft::Options, v: &mut impl Visitor) {
             "max_entries_per_append",
             Count,
             P,
-            1 << 20,
+            // One event may send 8 such messages (raft::progress::MAX_INFLIGHT) to every follower.
+            1024,
             "max entries per append: most entries one AppendEntries carries",
         ),
         max_entries_per_append,
@@ -290,7 +291,12 @@ impl SimConfig {
                     return;
                 }
                 self.found = if !self.groups.contains(&meta.group) {
-                    Err(format!("{} cannot change here", meta.name))
+                    let what = match meta.group {
+                        Group::Run => "it is fixed for the run (scripts set it on the `config` line)",
+                        Group::Protocol => "it is a protocol switch (`set`, or an options action)",
+                        Group::Network => "it is a network dial (`net`, or a network action)",
+                    };
+                    Err(format!("{} cannot change here: {what}", meta.name))
                 } else if self.value > meta.max {
                     Err(format!(
                         "{} = {}: at most {}",

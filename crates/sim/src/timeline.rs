@@ -16,7 +16,8 @@ use crate::narrate::{Note, What};
 use crate::record::{Position, Record, Timed};
 use raft::{NodeId, Term};
 
-/// Most narrated events kept; beyond, the oldest quarter is dropped (the term strip keeps them).
+/// Most narrated events kept; beyond, the oldest are dropped down to three quarters of it (the
+/// term strip keeps them).
 pub const MAX_NOTES: usize = 100_000;
 /// Events between checkpoints at the start (doubled as checkpoints are thinned).
 pub const CHECKPOINT_EVERY: u64 = 4_000;
@@ -106,6 +107,37 @@ impl Timeline {
         Ok(t)
     }
 
+    /// The run a permalink carries (`codec::to_base64(codec::encode_record(…))`), at its moment,
+    /// its set-up carried out. Replaying it to that moment may take at most `budget` units of work
+    /// ([`crate::Meter`]): a crafted link cannot hang the page; one that asks for more says so. The
+    /// timeline comes back with no limit set (`work_done` tells what opening it took).
+    pub fn from_permalink(text: &str, budget: u64) -> Result<Timeline, String> {
+        let bytes = crate::codec::from_base64(text)?;
+        let (record, at) = crate::codec::decode_record(&bytes)?;
+        let last = record.actions.last().map_or(0, |a| a.time);
+        if at.time > last.saturating_add(crate::settings::MAX_DURATION_US) {
+            return Err("the link's moment is more than an hour after its last action".into());
+        }
+        let mut tl = Timeline::from_record(record)?;
+        tl.set_budget(budget);
+        tl.apply_setup();
+        tl.seek_position(at);
+        if tl.position() != at && tl.sim.violations.is_empty() {
+            if tl.budget_exhausted() {
+                return Err(format!(
+                    "the link's run is too long to open: replaying it to its moment ({} ms) takes more than {} units \
+                     of work (events, entries sent and written), the most one call may do; it stopped at {} ms",
+                    at.time / 1000,
+                    budget,
+                    tl.sim.time / 1000
+                ));
+            }
+            return Err("the link's run does not replay to its position (is it from another version?)".into());
+        }
+        tl.set_meter(crate::Meter { limit: u64::MAX, ..tl.meter() });
+        Ok(tl)
+    }
+
     /// Actions must be in order; each is checked when it is replayed.
     fn check_record(&self) -> Result<(), String> {
         for w in self.record.actions.windows(2) {
@@ -149,6 +181,32 @@ impl Timeline {
     /// The trace lines since the last call.
     pub fn take_trace(&mut self) -> Vec<String> {
         std::mem::take(&mut self.sim.traced)
+    }
+
+    /// Let what follows do at most `units` of work in all ([`crate::Meter`]: an event is one unit,
+    /// an entry copied into a message one more); `u64::MAX`: no limit. Once it is used up, runs
+    /// and seeks stop between two events, at an ordinary position the next call can go on from.
+    pub fn set_budget(&mut self, units: u64) {
+        self.sim.meter = crate::Meter::budget(units);
+    }
+
+    /// Has the budget run out (so the last run or seek may have stopped short)?
+    pub fn budget_exhausted(&self) -> bool {
+        self.sim.meter.exhausted()
+    }
+
+    /// The work meter as it stands.
+    pub fn meter(&self) -> crate::Meter {
+        self.sim.meter
+    }
+
+    pub fn set_meter(&mut self, m: crate::Meter) {
+        self.sim.meter = m;
+    }
+
+    /// Work done since the budget was set.
+    pub fn work_done(&self) -> u64 {
+        self.sim.meter.used
     }
 
     /// Take a checkpoint every `every` events from now on (`u64::MAX`: none after the start).
@@ -208,7 +266,9 @@ impl Timeline {
         if self.sim.narrate {
             self.notes.append(&mut self.sim.notes);
             if self.notes.len() > MAX_NOTES {
-                let old: Vec<Note> = self.notes.drain(..MAX_NOTES / 4).collect();
+                // Down to three quarters of the limit, however many came in since the last time
+                // (a call may narrate far more than a quarter of it once checkpoints are sparse).
+                let old: Vec<Note> = self.notes.drain(..self.notes.len() - MAX_NOTES * 3 / 4).collect();
                 for n in &old {
                     let a = self.note_action(n).cloned();
                     self.strip_base.feed(n, a.as_ref());
@@ -334,7 +394,7 @@ impl Timeline {
                 }
                 _ => {
                     self.process(time, u64::MAX);
-                    if self.sim.violations.is_empty() {
+                    if self.sim.violations.is_empty() && !self.sim.meter.exhausted() {
                         self.sim.time = self.sim.time.max(time);
                         self.settle();
                     }
@@ -362,10 +422,10 @@ impl Timeline {
     /// Restore the last checkpoint at or before `target` (a position key, or a time).
     fn restore(&mut self, before: impl Fn(&Sim) -> bool) {
         let k = self.checkpoints.iter().rposition(|c| before(&c.sim)).unwrap_or(0);
-        let trace = self.sim.trace;
+        let (trace, meter) = (self.sim.trace, self.sim.meter);
         self.sim = self.checkpoints[k].sim.clone();
         self.sim.notes.clear();
-        (self.sim.trace, self.sim.traced) = (trace, Vec::new());
+        (self.sim.trace, self.sim.traced, self.sim.meter) = (trace, Vec::new(), meter);
     }
 
     /// The exact state at simulated time `time` (µs): every event and action due by then.

@@ -32,6 +32,119 @@ impl JsIn {
             JsIn::Object(_) => "an object",
         }
     }
+
+    /// The value in an error message: its kind, and the value itself when short.
+    fn describe(&self) -> String {
+        match self {
+            JsIn::Bool(b) => format!("{b}"),
+            JsIn::Number(x) => settings::num(*x),
+            JsIn::Text(t) if t.chars().count() <= 40 => format!("{t:?}"),
+            other => other.kind().to_string(),
+        }
+    }
+}
+
+/// The most a value from JavaScript may hold: levels of nesting below the top, values in all
+/// (at every level), and bytes of text in all (strings and keys). Input, not a data dump.
+pub const MAX_DEPTH: usize = 8;
+pub const MAX_ITEMS: usize = 10_000;
+pub const MAX_TEXT: usize = 1 << 20;
+
+/// One level of a value from outside, as [`plain`] reads it. `TooBig`: a string, array or object
+/// larger than the room left (nothing was copied).
+pub enum Read<S> {
+    Null,
+    Bool(bool),
+    Number(f64),
+    Text(String),
+    List(Vec<S>),
+    /// Fields, each read on its own (a getter may throw: the error names its field).
+    Object(Vec<(String, Result<S, String>)>),
+    /// Not plain data: a function, a symbol, a BigInt, …
+    Other(&'static str),
+    TooBig,
+}
+
+/// A value [`plain`] can read, one level at a time: a JS value in the browser build, a [`JsIn`] in
+/// tests. Any read may fail (a getter or a proxy that throws): the error says what it threw.
+pub trait Source: Sized {
+    /// This value's level: `items` and `text` are the room left (values, bytes): a string longer
+    /// than `text`, or an array or object with more than `items` entries, is `TooBig`.
+    fn read(&self, items: usize, text: usize) -> Result<Read<Self>, String>;
+}
+
+impl Source for JsIn {
+    fn read(&self, items: usize, text: usize) -> Result<Read<JsIn>, String> {
+        Ok(match self {
+            JsIn::Null => Read::Null,
+            JsIn::Bool(b) => Read::Bool(*b),
+            JsIn::Number(x) => Read::Number(*x),
+            JsIn::Text(t) if t.len() > text => Read::TooBig,
+            JsIn::Text(t) => Read::Text(t.clone()),
+            JsIn::List(l) if l.len() > items => Read::TooBig,
+            JsIn::List(l) => Read::List(l.clone()),
+            JsIn::Object(f) if f.len() > items => Read::TooBig,
+            JsIn::Object(f) => Read::Object(f.iter().map(|(k, v)| (k.clone(), Ok(v.clone()))).collect()),
+        })
+    }
+}
+
+/// Read a value from outside as plain data, within [`MAX_DEPTH`], [`MAX_ITEMS`] and [`MAX_TEXT`].
+/// `what` names it in errors, which give the path to the offending part (`action.groups[2]`).
+pub fn plain<S: Source>(v: &S, what: &str) -> Result<JsIn, String> {
+    let mut room = (MAX_ITEMS, MAX_TEXT);
+    read_plain(v, what.to_string(), 0, &mut room)
+}
+
+fn read_plain<S: Source>(v: &S, path: String, depth: usize, room: &mut (usize, usize)) -> Result<JsIn, String> {
+    let too_big = |path: &str| {
+        format!(
+            "{path}: the value is too large (at most {MAX_ITEMS} values and {} KB of text in all)",
+            MAX_TEXT >> 10
+        )
+    };
+    if depth > MAX_DEPTH {
+        return Err(format!("{path}: the value is nested too deeply (at most {MAX_DEPTH} levels)"));
+    }
+    if room.0 == 0 {
+        return Err(too_big(&path));
+    }
+    room.0 -= 1;
+    let level = v.read(room.0, room.1).map_err(|e| format!("{path}: reading it threw an exception: {e}"))?;
+    Ok(match level {
+        Read::Null => JsIn::Null,
+        Read::Bool(b) => JsIn::Bool(b),
+        Read::Number(x) => JsIn::Number(x),
+        Read::Text(t) if t.len() > room.1 => return Err(too_big(&path)),
+        Read::Text(t) => {
+            room.1 -= t.len();
+            JsIn::Text(t)
+        }
+        Read::List(items) => {
+            let mut out = Vec::with_capacity(items.len());
+            for (k, x) in items.iter().enumerate() {
+                out.push(read_plain(x, format!("{path}[{k}]"), depth + 1, room)?);
+            }
+            JsIn::List(out)
+        }
+        Read::Object(fields) => {
+            let mut out = Vec::with_capacity(fields.len());
+            for (key, x) in &fields {
+                if key.len() > room.1 {
+                    return Err(too_big(&path));
+                }
+                room.1 -= key.len();
+                let path = format!("{path}.{key}");
+                let x = x.as_ref().map_err(|e| format!("{path}: reading it threw an exception: {e}"))?;
+                out.push((key.clone(), read_plain(x, path, depth + 1, room)?));
+            }
+            JsIn::Object(out)
+        }
+        Read::Other(kind) => {
+            return Err(format!("{path}: expected plain data (numbers, strings, booleans, arrays, objects), got {kind}"))
+        }
+        Read::TooBig => return Err(too_big(&path)),
+    })
 }
 
 /// A setting's value as JS writes it.
@@ -157,20 +270,23 @@ pub fn action_from(v: &JsIn, sim: &Sim) -> Result<Action, String> {
     let settings_like = matches!(ty, "network" | "options");
     if !settings_like {
         if let Some((k, _)) = fields.iter().find(|(k, _)| k != "type" && !allowed.contains(&k.as_str())) {
+            if allowed.is_empty() {
+                return Err(format!("{ty}: unknown field {k:?} ({ty} takes no fields besides its type)"));
+            }
             return Err(format!("{ty}: unknown field {k:?} (fields: {})", allowed.join(", ")));
         }
     }
     let id = |k: &str| -> Result<u32, String> {
         match get(k) {
             Some(JsIn::Number(x)) if x.fract() == 0.0 && *x >= 0.0 && *x <= u32::MAX as f64 => Ok(*x as u32),
-            Some(other) => Err(format!("{ty}: {k} must be a server number, got {}", other.kind())),
+            Some(other) => Err(format!("{ty}: {k} must be a server number, got {}", other.describe())),
             None => Err(format!("{ty}: missing {k}")),
         }
     };
     let whole = |k: &str, x: Option<&JsIn>| -> Result<u64, String> {
         match x {
             Some(JsIn::Number(x)) if x.fract() == 0.0 && *x >= 0.0 && *x <= 9007199254740991.0 => Ok(*x as u64),
-            Some(other) => Err(format!("{ty}: {k} must be a whole number, got {}", other.kind())),
+            Some(other) => Err(format!("{ty}: {k} must be a whole number, got {}", other.describe())),
             None => Err(format!("{ty}: missing {k}")),
         }
     };
@@ -178,7 +294,7 @@ pub fn action_from(v: &JsIn, sim: &Sim) -> Result<Action, String> {
         match get(k) {
             None => Ok(false),
             Some(JsIn::Bool(b)) => Ok(*b),
-            Some(other) => Err(format!("{ty}: {k} must be true or false, got {}", other.kind())),
+            Some(other) => Err(format!("{ty}: {k} must be true or false, got {}", other.describe())),
         }
     };
     Ok(match ty {
@@ -198,11 +314,14 @@ pub fn action_from(v: &JsIn, sim: &Sim) -> Result<Action, String> {
         "partition" => {
             let bad = || "partition: groups must be arrays of server numbers, e.g. [[1, 2], [3, 4, 5]]".to_string();
             let Some(JsIn::List(groups)) = get("groups") else { return Err(bad()) };
+            if groups.len() > 64 || groups.iter().any(|g| matches!(g, JsIn::List(ids) if ids.len() > 64)) {
+                return Err("partition: at most 64 groups of at most 64 servers".into());
+            }
             let mut out = Vec::with_capacity(groups.len());
-            for g in groups.iter().take(64) {
+            for g in groups {
                 let JsIn::List(ids) = g else { return Err(bad()) };
                 let mut group = Vec::with_capacity(ids.len());
-                for x in ids.iter().take(64) {
+                for x in ids {
                     match x {
                         JsIn::Number(n) if n.fract() == 0.0 && *n >= 0.0 && *n <= u32::MAX as f64 => {
                             group.push(*n as u32)
@@ -210,7 +329,10 @@ pub fn action_from(v: &JsIn, sim: &Sim) -> Result<Action, String> {
                         _ => return Err(bad()),
                     }
                 }
-                out.push(group);
+                // An empty group changes nothing (as in the line form, `partition 1,2 | | 3`).
+                if !group.is_empty() {
+                    out.push(group);
+                }
             }
             Action::Partition(out)
         }

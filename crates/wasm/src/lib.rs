@@ -3,6 +3,8 @@
 //! timed actions) with the simulator at the position being shown, seekable back and forth.
 //! Plain data crosses the boundary as serde values ([`input`] in, [`view`] out).
 
+#[cfg(not(target_arch = "wasm32"))]
+pub mod fuzz;
 pub mod input;
 pub mod inspect;
 pub mod scenarios;
@@ -18,6 +20,7 @@ mod bindings {
     use crate::scenarios::{scenarios, scripted};
     use crate::view::{build_view, note_kinds, notes_view, settings_view, strip_view};
     use serde::Serialize;
+    use sim::limits::MAX_WORK_PER_CALL;
     use sim::{codec, Position, Record, Timeline};
     use wasm_bindgen::prelude::*;
 
@@ -29,46 +32,82 @@ mod bindings {
         v.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).map_err(err)
     }
 
-    /// A JS value as plain data (at most 8 levels deep and 10,000 items: input, not a data dump).
-    fn js_in(v: &JsValue, depth: u32, budget: &mut u32) -> Result<JsIn, JsError> {
-        if *budget == 0 || depth > 8 {
-            return Err(err("the value is too large or too deeply nested"));
-        }
-        *budget -= 1;
-        Ok(if v.is_null() || v.is_undefined() {
-            JsIn::Null
-        } else if let Some(b) = v.as_bool() {
-            JsIn::Bool(b)
-        } else if let Some(x) = v.as_f64() {
-            JsIn::Number(x)
-        } else if let Some(t) = v.as_string() {
-            JsIn::Text(t)
-        } else if js_sys::Array::is_array(v) {
-            let a = js_sys::Array::from(v);
-            let mut out = Vec::with_capacity(a.length().min(64) as usize);
-            for x in a.iter() {
-                out.push(js_in(&x, depth + 1, budget)?);
-            }
-            JsIn::List(out)
-        } else if v.is_object() {
-            let mut out = Vec::new();
-            for pair in js_sys::Object::entries(&js_sys::Object::from(v.clone())).iter() {
-                let pair = js_sys::Array::from(&pair);
-                let key = pair.get(0).as_string().unwrap_or_default();
-                out.push((key, js_in(&pair.get(1), depth + 1, budget)?));
-            }
-            JsIn::Object(out)
-        } else {
-            return Err(err("expected plain data (numbers, strings, booleans, arrays, objects)"));
-        })
+    #[wasm_bindgen]
+    extern "C" {
+        /// `Array.isArray`, which throws for a revoked proxy: caught.
+        #[wasm_bindgen(js_namespace = Array, js_name = isArray, catch)]
+        fn is_array(v: &JsValue) -> Result<bool, JsValue>;
     }
 
-    fn plain(v: &JsValue) -> Result<JsIn, JsError> {
-        js_in(v, 0, &mut 10_000)
+    /// What a JS exception says.
+    fn thrown(e: JsValue) -> String {
+        if let Some(e) = e.dyn_ref::<js_sys::Error>() {
+            return String::from(e.message());
+        }
+        e.as_string().unwrap_or_else(|| format!("{e:?}"))
+    }
+
+    /// A JS value, read one level at a time through calls that catch what a getter or a proxy
+    /// throws (an exception must never unwind through the module: it would leave the playground
+    /// borrowed and every later call refused).
+    impl input::Source for JsValue {
+        fn read(&self, items: usize, text: usize) -> Result<input::Read<JsValue>, String> {
+            use input::Read;
+            if self.is_null() || self.is_undefined() {
+                return Ok(Read::Null);
+            }
+            if let Some(b) = self.as_bool() {
+                return Ok(Read::Bool(b));
+            }
+            if let Some(x) = self.as_f64() {
+                return Ok(Read::Number(x));
+            }
+            if let Some(t) = self.dyn_ref::<js_sys::JsString>() {
+                return Ok(if t.length() as usize > text { Read::TooBig } else { Read::Text(String::from(t)) });
+            }
+            if self.is_function() {
+                return Ok(Read::Other("a function"));
+            }
+            if self.is_symbol() {
+                return Ok(Read::Other("a symbol"));
+            }
+            if self.is_bigint() {
+                return Ok(Read::Other("a BigInt"));
+            }
+            if !self.is_object() {
+                return Ok(Read::Other("a value of another kind"));
+            }
+            if is_array(self).map_err(thrown)? {
+                let len = js_sys::Reflect::get(self, &"length".into()).map_err(thrown)?.as_f64().unwrap_or(0.0);
+                if len > items as f64 {
+                    return Ok(Read::TooBig);
+                }
+                let list = (0..len as u32).map(|k| js_sys::Reflect::get_u32(self, k).map_err(thrown));
+                return list.collect::<Result<_, _>>().map(Read::List);
+            }
+            let keys = js_sys::Reflect::own_keys(self).map_err(thrown)?;
+            if keys.length() as usize > items {
+                return Ok(Read::TooBig);
+            }
+            let mut fields = Vec::new();
+            for key in keys.iter() {
+                // Symbol keys are not data.
+                let Some(name) = key.as_string() else { continue };
+                fields.push((name, js_sys::Reflect::get(self, &key).map_err(thrown)));
+            }
+            Ok(Read::Object(fields))
+        }
+    }
+
+    fn plain(v: &JsValue, what: &str) -> Result<JsIn, JsError> {
+        input::plain(v, what).map_err(err)
     }
 
     fn text(v: &JsValue, what: &str) -> Result<String, JsError> {
-        v.as_string().ok_or_else(|| err(format!("{what}: expected a string")))
+        v.as_string().ok_or_else(|| {
+            let kind = if v.is_null() { "null".to_string() } else { v.js_typeof().as_string().unwrap_or_default() };
+            err(format!("{what}: expected a string, got {kind}"))
+        })
     }
 
     std::thread_local! {
@@ -121,6 +160,25 @@ mod bindings {
     }
 
     impl Playground {
+        /// Run `f` on the timeline with at most [`MAX_WORK_PER_CALL`] units of work; if it ran out
+        /// short of simulated time `target` (and no violation stopped it), say so: the run stays
+        /// where it got to, a valid moment to go on from.
+        fn bounded(&mut self, what: &str, target: u64, f: impl FnOnce(&mut Timeline)) -> Result<(), JsError> {
+            self.tl.set_budget(MAX_WORK_PER_CALL);
+            f(&mut self.tl);
+            let (short, used) = (self.tl.budget_exhausted() && self.tl.sim().time < target, self.tl.work_done());
+            self.tl.set_budget(u64::MAX);
+            if short && self.tl.sim().violations.is_empty() {
+                return Err(err(format!(
+                    "{what}: stopped at {} ms, short of {} ms, after {used} units of work (events, entries sent \
+                     and written), the most one call may do; call again to go on",
+                    sim::settings::ms3(self.tl.sim().time),
+                    sim::settings::ms3(target)
+                )));
+            }
+            Ok(())
+        }
+
         /// A playground at the start of `start`, its set-up carried out (a figure shows at once).
         fn of(start: Record) -> Result<Playground, JsError> {
             let mut tl = Timeline::from_record(start.clone()).map_err(err)?;
@@ -146,7 +204,7 @@ mod bindings {
         #[wasm_bindgen(constructor)]
         pub fn new(config: JsValue) -> Result<Playground, JsError> {
             install_panic_hook();
-            let s = input::settings_from(&plain(&config)?).map_err(|e| err(format!("bad config: {e}")))?;
+            let s = input::settings_from(&plain(&config, "config")?).map_err(|e| err(format!("bad config: {e}")))?;
             Self::of(Record::new(input::config(&s, fresh_seed()).map_err(err)?))
         }
 
@@ -160,19 +218,9 @@ mod bindings {
         /// The run a permalink carries, at the position it was taken (`permalink()`'s output).
         pub fn from_permalink(link: JsValue) -> Result<Playground, JsError> {
             install_panic_hook();
-            let bytes = codec::from_base64(&text(&link, "link")?).map_err(err)?;
-            let (record, at) = codec::decode_record(&bytes).map_err(err)?;
-            // A position no later than an hour after the last action (a crafted link cannot hang the page).
-            let last = record.actions.last().map_or(0, |a| a.time);
-            if at.time > last.saturating_add((crate::MAX_ADVANCE_MS * 1000.0) as u64) {
-                return Err(err("the link's moment is more than an hour after its last action"));
-            }
-            let mut p = Self::of(record)?;
-            p.tl.seek_position(at);
-            if p.tl.position() != at && p.tl.sim().violations.is_empty() {
-                return Err(err("the link's run does not replay to its position (is it from another version?)"));
-            }
-            Ok(p)
+            // Replaying to the link's moment is bounded: a crafted link cannot hang the page.
+            let tl = Timeline::from_permalink(&text(&link, "link")?, MAX_WORK_PER_CALL).map_err(err)?;
+            Ok(Playground { start: tl.record().clone(), tl, before: None })
         }
 
         /// The whole run (config, seed, every action, the future included) and the position now,
@@ -207,37 +255,48 @@ mod bindings {
             self.tl.record().actions.len().saturating_sub(self.tl.position().applied)
         }
 
-        /// Advance simulated time by `dt_ms` (at most an hour), processing every event due.
-        pub fn advance(&mut self, dt_ms: f64) {
+        /// Advance simulated time by `dt_ms` (at most an hour), processing every event due. Throws
+        /// if that is more work than one call may do (`sim::limits`): the run stops where it got to.
+        pub fn advance(&mut self, dt_ms: f64) -> Result<(), JsError> {
             if let Some(d) = us(dt_ms.min(crate::MAX_ADVANCE_MS)) {
                 let t = self.tl.sim().time.saturating_add(d);
-                self.tl.run_until(t);
+                self.bounded("advance", t, |tl| tl.run_until(t))?;
             }
+            Ok(())
         }
 
-        /// Run until simulated time `t_ms` (no-op if already past it; at most an hour ahead).
-        pub fn run_until(&mut self, t_ms: f64) {
+        /// Run until simulated time `t_ms` (no-op if already past it; at most an hour ahead). Throws
+        /// if that is more work than one call may do: the run stops where it got to.
+        pub fn run_until(&mut self, t_ms: f64) -> Result<(), JsError> {
             if let Some(t) = us(t_ms) {
                 let now = self.tl.sim().time;
                 if t > now {
-                    self.tl.run_until(t.min(now + (crate::MAX_ADVANCE_MS * 1000.0) as u64));
+                    let t = t.min(now + (crate::MAX_ADVANCE_MS * 1000.0) as u64);
+                    self.bounded("run_until", t, |tl| tl.run_until(t))?;
                 }
             }
+            Ok(())
         }
 
         /// The exact state at simulated time `t_ms`, back or forward (messages in flight included).
-        pub fn seek(&mut self, t_ms: f64) {
+        /// Throws if getting there is more work than one call may do.
+        pub fn seek(&mut self, t_ms: f64) -> Result<(), JsError> {
             if let Some(t) = us(t_ms) {
                 let limit = self.tl.end_time().max(self.tl.sim().time) + (crate::MAX_ADVANCE_MS * 1000.0) as u64;
-                self.tl.seek(t.min(limit));
+                let t = t.min(limit);
+                self.bounded("seek", t, |tl| tl.seek(t))?;
             }
+            Ok(())
         }
 
         /// The state right after a narrated event (`events`, `applied` from `notes()`).
-        pub fn seek_note(&mut self, time_ms: f64, events: f64, applied: f64) {
+        pub fn seek_note(&mut self, time_ms: f64, events: f64, applied: f64) -> Result<(), JsError> {
             if let (Some(time), true) = (us(time_ms), events >= 0.0 && applied >= 0.0) {
-                self.tl.seek_position(Position { time, events: events as u64, applied: applied as usize });
+                let limit = self.tl.end_time().max(self.tl.sim().time) + (crate::MAX_ADVANCE_MS * 1000.0) as u64;
+                let p = Position { time: time.min(limit), events: events as u64, applied: applied.min(1e9) as usize };
+                self.bounded("seek_note", p.time, |tl| tl.seek_position(p))?;
             }
+            Ok(())
         }
 
         /// Process the next event (or recorded action) and say what it was (e.g. "delivery of
@@ -248,7 +307,10 @@ mod bindings {
 
         /// Go back one event (or action). False at the start.
         pub fn step_back(&mut self) -> bool {
-            self.tl.step_back()
+            self.tl.set_budget(MAX_WORK_PER_CALL);
+            let moved = self.tl.step_back();
+            self.tl.set_budget(u64::MAX);
+            moved
         }
 
         /// Time (ms) of the next event, or undefined.
@@ -262,14 +324,17 @@ mod bindings {
         pub fn act(&mut self, action: JsValue) -> Result<(), JsError> {
             let a = match action.as_string() {
                 Some(line) => input::action_from_line(&line, self.tl.sim()).map_err(err)?,
-                None => input::action_from(&plain(&action)?, self.tl.sim()).map_err(err)?,
+                None => input::action_from(&plain(&action, "action")?, self.tl.sim()).map_err(err)?,
             };
             self.tl.act(a).map_err(err)
         }
 
         /// Undo the last fork: the dropped future comes back. False if there is none.
         pub fn undo_fork(&mut self) -> bool {
-            self.tl.undo_fork()
+            self.tl.set_budget(MAX_WORK_PER_CALL);
+            let undone = self.tl.undo_fork();
+            self.tl.set_budget(u64::MAX);
+            undone
         }
 
         pub fn can_undo(&self) -> bool {
@@ -411,12 +476,20 @@ mod bindings {
         }
 
         /// The benchmark workload (see `sim::bench`): returns the number of messages delivered; the
-        /// caller times it.
+        /// caller times it. At most a write every 100 µs for an hour, and as much work as any one
+        /// call may do.
         pub fn bench(servers: u32, sim_ms: u32, write_every_us: u32) -> Result<f64, JsError> {
-            if write_every_us == 0 {
-                return Err(err("write_every_us must be positive"));
+            install_panic_hook();
+            if write_every_us < 100 {
+                return Err(err(format!(
+                    "write_every_us = {write_every_us}: at least 100 (10,000 writes per simulated second, the most `load` allows)"
+                )));
             }
-            let stats = sim::bench::workload(servers, sim_ms as u64, write_every_us as u64, 1).map_err(err)?;
+            if sim_ms > crate::MAX_ADVANCE_MS as u32 {
+                return Err(err(format!("sim_ms = {sim_ms}: at most an hour (3600000)")));
+            }
+            let stats = sim::bench::workload_with(servers, sim_ms as u64, write_every_us as u64, 1, 0, MAX_WORK_PER_CALL)
+                .map_err(err)?;
             Ok(stats.delivered as f64)
         }
 

@@ -95,7 +95,7 @@ fn main() -> ExitCode {
             let num = |k: usize, d: u64| pos.get(k).and_then(|a| a.parse().ok()).unwrap_or(d);
             let (servers, sim_ms, every_us) = (num(1, 5) as u32, num(2, 60_000), num(3, 1_000));
             let (t, cpu0) = (std::time::Instant::now(), cpu_seconds());
-            match sim::bench::workload_with(servers, sim_ms, every_us, 1, threshold) {
+            match sim::bench::workload_with(servers, sim_ms, every_us, 1, threshold, u64::MAX) {
                 Ok(stats) => {
                     let secs = t.elapsed().as_secs_f64();
                     let cpu = cpu_seconds().zip(cpu0).map(|(b, a)| b - a);
