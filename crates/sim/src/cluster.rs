@@ -493,24 +493,7 @@ impl Sim {
         // 1. Persist before anything leaves the server.
         {
             let server = &mut self.servers[id as usize - 1];
-            let node = server.node.as_ref().expect("live node");
-            if ready.persist_snapshot {
-                server.storage = node.persistent();
-            } else {
-                if ready.persist_hard_state {
-                    server.storage.current_term = node.current_term;
-                    server.storage.voted_for = node.voted_for;
-                }
-                if let Some(from) = ready.persist_log_from {
-                    let stored = &mut server.storage.log;
-                    if from <= stored.last_index() {
-                        stored.truncate_from(from);
-                    }
-                    for e in node.log.slice(from, usize::MAX) {
-                        stored.append(*e);
-                    }
-                }
-            }
+            persist(&mut server.storage, server.node.as_ref().expect("live node"), ready);
         }
         if self.narrate {
             self.narrate_step(id, before, ready);
@@ -659,7 +642,14 @@ impl Sim {
     }
 
     /// Stop the run on a broken property.
-    pub(crate) fn violation(&mut self, property: Property, servers: Vec<NodeId>, term: u64, index: u64, detail: String) {
+    pub(crate) fn violation(
+        &mut self,
+        property: Property,
+        servers: Vec<NodeId>,
+        term: u64,
+        index: u64,
+        detail: String,
+    ) {
         self.note(servers[0], term, What::Violation { property });
         self.violations.push(Violation {
             property,
@@ -730,9 +720,31 @@ impl Sim {
     }
 }
 
+/// Write to stable storage what a step asked to persist (and nothing else): the hard state, the
+/// log from the first rewritten index, or with a snapshot everything.
+pub fn persist(storage: &mut Persistent, node: &Node, ready: &Ready) {
+    if ready.persist_snapshot {
+        *storage = node.persistent();
+        return;
+    }
+    if ready.persist_hard_state {
+        storage.current_term = node.current_term;
+        storage.voted_for = node.voted_for;
+    }
+    if let Some(from) = ready.persist_log_from {
+        let stored = &mut storage.log;
+        if from <= stored.last_index() {
+            stored.truncate_from(from);
+        }
+        for e in node.log.slice(from, usize::MAX) {
+            stored.append(*e);
+        }
+    }
+}
+
 /// Does stable storage hold exactly the node's persistent state? O(1) for the hard state and the
 /// log (by the log's fingerprint), plus the snapshot's table when this step stored a snapshot.
-fn stored_matches(stored: &Persistent, node: &Node, ready: &Ready) -> bool {
+pub fn stored_matches(stored: &Persistent, node: &Node, ready: &Ready) -> bool {
     let (a, b) = (&stored.snapshot, &node.snapshot);
     stored.current_term == node.current_term
         && stored.voted_for == node.voted_for
