@@ -14,6 +14,7 @@
 //! transfer 3                  # ask the leader to hand leadership to S3
 //! deliver [FILTER]            # deliver the pending messages that match (default all), oldest first
 //! drop [FILTER]               # lose them
+//! duplicate [FILTER]          # the network copies them (the copies are the newest pending)
 //! stabilize [1,2,3]           # deliver until nothing is pending (among these servers)
 //! crash 3 | restart 3         # a restart comes back from what S3 persisted
 //! partition 1,2 | 3,4,5       # also `isolate 3`, `heal`: messages across are lost on delivery
@@ -21,8 +22,8 @@
 //! status | log | pending      # every server's state, every log entry by entry, the wire
 //! ```
 //! FILTER: `1->2`, `from=1`, `to=2`, `type=AppendEntries` (the kind as traces print it: Heartbeat is
-//! an AppendEntries with no entries), `n=2` (the first two). A `deliver` or `drop` that matches
-//! nothing is an error: a trace says what it means to happen.
+//! an AppendEntries with no entries), `n=2` (the first two), `nth=2` (only the second). A `deliver`,
+//! `drop` or `duplicate` that matches nothing is an error: a trace says what it means to happen.
 //!
 //! Each command prints every change a step makes (role, term, log, commit: [`narrate::changes`]),
 //! every message sent (`send …`) and delivered ([`narrate::describe`]), client answers and safety
@@ -79,6 +80,8 @@ struct Filter {
     /// Both ends among these (`stabilize 1,2,3`).
     among: Option<Set>,
     n: Option<usize>,
+    /// Only the nth (1-based) of the matching messages.
+    nth: Option<usize>,
 }
 
 impl Filter {
@@ -155,13 +158,21 @@ impl TestEnv {
                     push(&mut out, "", &format!("S{leader} refuses: {why}"));
                 }
             }
-            "deliver" | "drop" => {
+            "deliver" | "drop" | "duplicate" => {
                 let filter = self.filter(args)?;
-                let taken = self.take(&filter);
-                if taken.is_empty() {
+                let picked = self.pick(&filter);
+                if picked.is_empty() {
                     return Err(format!("no pending message matches (pending: {})", self.wire.len()));
                 }
-                for m in taken {
+                if first == "duplicate" {
+                    for k in picked {
+                        let m = self.wire[k].clone();
+                        push(&mut out, "", &format!("{} (duplicated)", describe(&m)));
+                        self.wire.push(m);
+                    }
+                    return Ok(out);
+                }
+                for m in self.take(&picked) {
                     if first == "drop" {
                         push(&mut out, "", &format!("{} (dropped)", describe(&m)));
                     } else {
@@ -178,7 +189,7 @@ impl TestEnv {
                 let filter = Filter { among, ..Filter::default() };
                 let mut delivered = 0;
                 loop {
-                    let taken = self.take(&filter);
+                    let taken = self.take(&self.pick(&filter));
                     if taken.is_empty() {
                         break;
                     }
@@ -318,18 +329,33 @@ impl TestEnv {
                 Some(("to", v)) => f.to = Some(self.server(v)?),
                 Some(("type", v)) => f.kind = Some(v.to_string()),
                 Some(("n", v)) => f.n = Some(v.parse().map_err(|_| format!("bad count {v:?}"))?),
-                _ => return Err(format!("bad filter {w:?}: write 1->2, from=1, to=2, type=KIND or n=COUNT")),
+                Some(("nth", v)) => match v.parse() {
+                    Ok(k) if k >= 1 => f.nth = Some(k),
+                    _ => return Err(format!("bad position {v:?} (nth counts from 1)")),
+                },
+                _ => return Err(format!("bad filter {w:?}: write 1->2, from=1, to=2, type=KIND, n=COUNT or nth=K")),
             }
         }
         Ok(f)
     }
 
-    /// Take the pending messages that match off the wire (oldest first; the others stay in order).
-    fn take(&mut self, f: &Filter) -> Vec<Message> {
-        let mut taken = Vec::new();
+    /// The positions on the wire of the pending messages that match, oldest first.
+    fn pick(&self, f: &Filter) -> Vec<usize> {
+        let matching = self.wire.iter().enumerate().filter(|(_, m)| f.matches(m)).map(|(k, _)| k);
+        match f.nth {
+            Some(nth) => matching.skip(nth - 1).take(1).collect(),
+            None => matching.take(f.n.unwrap_or(usize::MAX)).collect(),
+        }
+    }
+
+    /// Take the messages at these positions (increasing) off the wire; the others stay in order.
+    fn take(&mut self, picked: &[usize]) -> Vec<Message> {
+        let mut taken = Vec::with_capacity(picked.len());
+        let mut next = picked.iter().peekable();
         let wire = std::mem::take(&mut self.wire);
-        for m in wire {
-            if f.matches(&m) && f.n.is_none_or(|n| taken.len() < n) {
+        for (k, m) in wire.into_iter().enumerate() {
+            if next.peek() == Some(&&k) {
+                next.next();
                 taken.push(m);
             } else {
                 self.wire.push(m);
@@ -644,6 +670,25 @@ mod tests {
         env.command("stabilize").unwrap();
         assert_eq!(env.node(1).role, Role::Leader, "S1 and S3 are a majority");
         assert_eq!((env.node(2).current_term, env.node(3).current_term), (0, 2));
+    }
+
+    #[test]
+    fn nth_picks_one_of_several_matching_messages_and_duplicate_copies_it() {
+        let mut env = TestEnv::new();
+        env.command("cluster 3").unwrap();
+        env.command("campaign 1").unwrap();
+        env.command("campaign 1").unwrap();
+        // Two RequestVotes S1→S2 pending: term 1 (older), term 2.
+        let out = env.command("duplicate 1->2 type=RequestVote nth=2").unwrap();
+        assert_eq!(out, "S1→S2 RequestVote t2 last=0@0 (duplicated)\n");
+        assert_eq!(env.wire.len(), 5);
+        assert_eq!(env.wire.last().map(|m| m.term), Some(2), "the copy is the newest");
+        let out = env.command("drop 1->2 nth=1").unwrap();
+        assert_eq!(out, "S1→S2 RequestVote t1 last=0@0 (dropped)\n");
+        let out = env.command("deliver 1->2 nth=2").unwrap();
+        assert!(out.starts_with("S1→S2 RequestVote t2 last=0@0\n  S2 follower t0→t2"), "{out}");
+        assert!(env.command("deliver 1->2 nth=2").unwrap_err().contains("no pending message matches"));
+        assert!(env.command("deliver nth=0").unwrap_err().contains("nth counts from 1"));
     }
 
     #[test]
