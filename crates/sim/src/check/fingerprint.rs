@@ -90,12 +90,14 @@ fn snapshot(d: &mut Digest, s: &Snapshot) {
     }
 }
 
-fn config(d: &mut Digest, s: &Snapshot, r: &Rename) {
+/// The bootstrap configuration. The model has no membership changes, so every server's is {S1, …,
+/// Sn}, which every renaming keeps: it is hashed as it is.
+fn config(d: &mut Digest, s: &Snapshot) {
     let c = &s.config;
-    d.u64(r.set(c.voters));
-    d.u64(r.set(c.outgoing));
-    d.u64(r.set(c.learners));
-    d.u64(r.set(c.leaving));
+    d.u64(c.voters.0);
+    d.u64(c.outgoing.0);
+    d.u64(c.learners.0);
+    d.u64(c.leaving.0);
 }
 
 /// Has the server heard from a current leader within the minimum election timeout (the core's
@@ -115,6 +117,7 @@ pub fn idfree(n: &Node, lease: bool, now: u64) -> u64 {
     d.u64(n.current_term);
     log(&mut d, &n.log);
     snapshot(&mut d, &n.snapshot);
+    config(&mut d, &n.snapshot);
     d.u64(n.commit_index);
     d.u64(n.last_applied);
     d.u64(n.role as u64);
@@ -141,6 +144,7 @@ pub fn idfree_down(p: &Persistent) -> u64 {
     d.u64(p.current_term);
     log(&mut d, &p.log);
     snapshot(&mut d, &p.snapshot);
+    config(&mut d, &p.snapshot);
     d.0
 }
 
@@ -149,7 +153,6 @@ pub fn idfree_down(p: &Persistent) -> u64 {
 pub fn ids(d: &mut Digest, node: &Node, r: &Rename, n: usize) {
     d.u64(r.opt(node.voted_for));
     d.u64(r.opt(node.leader_id));
-    config(d, &node.snapshot, r);
     match node.role {
         Role::Candidate | Role::PreCandidate => {
             d.u64(r.set(node.votes));
@@ -179,7 +182,6 @@ pub fn ids(d: &mut Digest, node: &Node, r: &Rename, n: usize) {
 /// The part of a crashed server's state that names servers.
 pub fn ids_down(d: &mut Digest, p: &Persistent, r: &Rename) {
     d.u64(r.opt(p.voted_for));
-    config(d, &p.snapshot, r);
 }
 
 /// A sort key for a server that is the same however the servers are numbered.
@@ -270,20 +272,28 @@ pub fn leaders(leaders: impl Iterator<Item = (u64, NodeId)>, r: &Rename) -> u64 
 /// differ, all orders of the tied servers otherwise. Calls `each` with each renaming.
 pub fn orders(keys: &[u64], mut each: impl FnMut(&Rename)) {
     let n = keys.len();
-    let mut order: Vec<NodeId> = (1..=n as NodeId).collect();
-    order.sort_by_key(|&id| keys[id as usize - 1]);
+    let mut buf = [0 as NodeId; MAX_SERVERS];
+    let order = &mut buf[..n];
+    for (k, id) in order.iter_mut().enumerate() {
+        *id = k as NodeId + 1;
+    }
+    order.sort_unstable_by_key(|&id| (keys[id as usize - 1], id));
     // Tie groups: [start, end) ranges of equal keys; every permutation within each.
-    let mut groups = Vec::new();
-    let mut start = 0;
+    let mut groups = [(0, 0); MAX_SERVERS];
+    let (mut count, mut start) = (0, 0);
     for k in 1..=n {
         if k == n || keys[order[k] as usize - 1] != keys[order[start] as usize - 1] {
             if k - start > 1 {
-                groups.push((start, k));
+                groups[count] = (start, k);
+                count += 1;
             }
             start = k;
         }
     }
-    permute_groups(&mut order, &groups, &mut each);
+    if count == 0 {
+        return each(&Rename::from_order(order));
+    }
+    permute_groups(order, &groups[..count], &mut each);
 }
 
 fn permute_groups(order: &mut [NodeId], groups: &[(usize, usize)], each: &mut impl FnMut(&Rename)) {

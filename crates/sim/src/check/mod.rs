@@ -33,12 +33,14 @@ pub mod model;
 pub mod report;
 #[cfg(test)]
 mod tests;
+pub mod tree;
 
 use crate::invariants::Property;
 use fpset::FpSet;
 pub use model::{Bounds, Event, Model, Scratch, State, GOALS};
 use model::{Found, EVENT_BITS};
 use std::sync::atomic::{AtomicUsize, Ordering};
+use tree::Tree;
 
 /// What to explore.
 #[derive(Clone, Debug)]
@@ -98,13 +100,15 @@ const CHUNK: usize = 256;
 /// The visited set's shards (by the fingerprint's top bits).
 const SHARD_BITS: u32 = 4;
 const SHARDS: usize = 1 << SHARD_BITS;
+/// How many fingerprints ahead of their lookup the visited set is asked to fetch their slots.
+const AHEAD: usize = 8;
 
 fn shard(fp: u64) -> usize {
     (fp >> (64 - SHARD_BITS)) as usize
 }
 
+/// A successor as phase 1 hands it on: its parent's position in its level and its event's code.
 fn pack(parent: u64, e: Event) -> u64 {
-    debug_assert!(parent < 1 << (64 - EVENT_BITS));
     parent << EVENT_BITS | e.code()
 }
 
@@ -112,26 +116,14 @@ fn parent_of(p: u64) -> u64 {
     p >> EVENT_BITS
 }
 
-fn event_of(p: u64) -> Event {
-    Event::from_code(p & ((1 << EVENT_BITS) - 1))
-}
-
-/// The path to state `j` of level `depth`, then `last`.
-fn path_to(levels: &[Vec<u64>], depth: usize, mut j: u64, last: Option<Event>) -> Vec<Event> {
-    let mut path: Vec<Event> = last.into_iter().collect();
-    for k in (1..=depth).rev() {
-        let p = levels[k][j as usize];
-        path.push(event_of(p));
-        j = parent_of(p);
-    }
-    path.reverse();
-    path
+fn code_of(p: u64) -> u64 {
+    p & ((1 << EVENT_BITS) - 1)
 }
 
 /// Rebuilds states of a level by replaying their paths, keeping the current path as a stack.
 struct Replayer<'a> {
     model: &'a Model,
-    levels: &'a [Vec<u64>],
+    tree: &'a Tree,
     /// (position in its level, state) for depths 0, 1, …
     stack: Vec<(u64, State)>,
     ancestors: Vec<u64>,
@@ -139,8 +131,8 @@ struct Replayer<'a> {
 }
 
 impl<'a> Replayer<'a> {
-    fn new(model: &'a Model, levels: &'a [Vec<u64>]) -> Self {
-        Replayer { model, levels, stack: vec![(0, model.initial())], ancestors: Vec::new(), sc: Scratch::default() }
+    fn new(model: &'a Model, tree: &'a Tree) -> Self {
+        Replayer { model, tree, stack: vec![(0, model.initial())], ancestors: Vec::new(), sc: Scratch::default() }
     }
 
     /// State `j` of level `depth`.
@@ -149,8 +141,8 @@ impl<'a> Replayer<'a> {
         a.clear();
         a.resize(depth + 1, 0);
         a[depth] = j;
-        for (k, level) in self.levels.iter().enumerate().take(depth + 1).skip(1).rev() {
-            a[k - 1] = parent_of(level[a[k] as usize]);
+        for k in (1..=depth).rev() {
+            a[k - 1] = self.tree.parent(k, a[k]);
         }
         // The deepest state on the stack that is on this path (positions are unique per level,
         // so a match at depth k means the whole path up to k matches).
@@ -159,8 +151,9 @@ impl<'a> Replayer<'a> {
             keep -= 1;
         }
         self.stack.truncate(keep + 1);
-        for k in keep + 1..=depth {
-            let e = event_of(self.levels[k][a[k] as usize]);
+        while self.stack.len() <= depth {
+            let k = self.stack.len();
+            let e = self.tree.event(k, a[k]);
             let s = &self.stack[k - 1].1;
             let step = self.model.step(s, e, &mut self.sc);
             let next = self.model.apply(s, step, &mut self.sc);
@@ -173,7 +166,7 @@ impl<'a> Replayer<'a> {
 /// What phase 1 found in one chunk of a level.
 #[derive(Default)]
 struct ChunkOut {
-    /// (fingerprint, packed parent and event) of successors not in the visited set.
+    /// (fingerprint, [`pack`]ed parent and event) of successors not in the visited set.
     candidates: Vec<(u64, u64)>,
     /// The first violation in the chunk (generation order).
     violation: Option<(u64, Found)>,
@@ -182,7 +175,7 @@ struct ChunkOut {
     transitions: u64,
 }
 
-#[allow(clippy::too_many_arguments)]
+/// Phase 1 for states `range` of level `depth`.
 fn expand(
     rep: &mut Replayer,
     sc: &mut Scratch,
@@ -194,6 +187,15 @@ fn expand(
 ) -> ChunkOut {
     let model = rep.model;
     let mut out = ChunkOut::default();
+    // Successors whose slots are being fetched, oldest first (looked up AHEAD successors later).
+    let mut pending = std::collections::VecDeque::with_capacity(AHEAD + 1);
+    let look_up = |pending: &mut std::collections::VecDeque<(u64, u64)>, out: &mut ChunkOut| {
+        if let Some((fp, p)) = pending.pop_front() {
+            if !visited[shard(fp)].contains(fp) {
+                out.candidates.push((fp, p));
+            }
+        }
+    };
     for j in range {
         let s = rep.at(depth, j as u64);
         model.events(s, events);
@@ -210,36 +212,64 @@ fn expand(
                 }
             }
             let fp = model.fingerprint(s, &step, sc, symmetry);
-            if !visited[shard(fp)].contains(fp) {
-                out.candidates.push((fp, pack(j as u64, e)));
+            visited[shard(fp)].prefetch(fp);
+            pending.push_back((fp, pack(j as u64, e)));
+            if pending.len() > AHEAD {
+                look_up(&mut pending, &mut out);
             }
         }
+    }
+    while !pending.is_empty() {
+        look_up(&mut pending, &mut out);
     }
     out
 }
 
+/// Phase 2 for the shards one worker owns: insert the round's candidates in generation order and
+/// return those that were new.
+fn insert(mine: Vec<(usize, &mut FpSet)>, results: &[(usize, ChunkOut)]) -> Vec<u64> {
+    let mut local: [Option<&mut FpSet>; SHARDS] = std::array::from_fn(|_| None);
+    for (k, set) in mine {
+        local[k] = Some(set);
+    }
+    let mut new = Vec::new();
+    for (_, o) in results {
+        let c = &o.candidates;
+        for (i, &(fp, p)) in c.iter().enumerate() {
+            if let Some(&(ahead, _)) = c.get(i + AHEAD) {
+                if let Some(set) = &local[shard(ahead)] {
+                    set.prefetch(ahead);
+                }
+            }
+            if let Some(set) = &mut local[shard(fp)] {
+                if set.insert(fp) {
+                    new.push(p);
+                }
+            }
+        }
+    }
+    new
+}
+
 /// Explore `cfg.model` breadth-first to `cfg.depth`. `progress` is called after every round with
-/// the outcome so far and the depth being expanded.
+/// the outcome so far (its last level still growing) and the depth being built.
 pub fn explore(cfg: &Config, mut progress: impl FnMut(&Outcome, u32)) -> Outcome {
     let model = &cfg.model;
     let threads = cfg.threads.max(1);
     let mut visited: Vec<FpSet> = (0..SHARDS).map(|_| FpSet::default()).collect();
-    let root = model.initial();
-    let root_fp = model.fingerprint_of(&root, cfg.symmetry);
+    let root_fp = model.fingerprint_of(&model.initial(), cfg.symmetry);
     visited[shard(root_fp)].insert(root_fp);
-    drop(root);
-    let mut levels: Vec<Vec<u64>> = vec![vec![0]];
+    let mut tree = Tree::default();
     let mut out = Outcome {
         levels: vec![1],
         goals: GOALS.iter().map(|&name| Goal { name, reached: None }).collect(),
         ..Outcome::default()
     };
-    let bytes = |visited: &[FpSet], levels: &[Vec<u64>]| {
-        visited.iter().map(FpSet::bytes).sum::<usize>() + levels.iter().map(|l| l.capacity() * 8).sum::<usize>()
-    };
+    let bytes = |visited: &[FpSet], tree: &Tree| visited.iter().map(FpSet::bytes).sum::<usize>() + tree.bytes();
     for depth in 0..cfg.depth as usize {
-        let size = levels[depth].len();
-        let mut next: Vec<u64> = Vec::new();
+        let size = tree.len(depth);
+        tree.start_level();
+        out.levels.push(0);
         let mut start = 0;
         while start < size {
             let end = (start + ROUND).min(size);
@@ -250,9 +280,9 @@ pub fn explore(cfg: &Config, mut progress: impl FnMut(&Outcome, u32)) -> Outcome
             let mut results: Vec<(usize, ChunkOut)> = std::thread::scope(|s| {
                 let workers: Vec<_> = (0..threads)
                     .map(|_| {
-                        let (taken, chunks, levels, visited) = (&taken, &chunks, &levels[..], &visited[..]);
+                        let (taken, chunks, tree, visited) = (&taken, &chunks, &tree, &visited[..]);
                         s.spawn(move || {
-                            let mut rep = Replayer::new(model, levels);
+                            let mut rep = Replayer::new(model, tree);
                             let (mut sc, mut events) = (Scratch::default(), Vec::new());
                             let mut mine = Vec::new();
                             loop {
@@ -270,75 +300,50 @@ pub fn explore(cfg: &Config, mut progress: impl FnMut(&Outcome, u32)) -> Outcome
             });
             results.sort_unstable_by_key(|(c, _)| *c);
             out.transitions += results.iter().map(|(_, o)| o.transitions).sum::<u64>();
+            let reached = |p: u64| {
+                let mut path = tree.path(depth, parent_of(p));
+                path.push(Event::from_code(code_of(p)));
+                path
+            };
             for (g, goal) in out.goals.iter_mut().enumerate() {
                 if goal.reached.is_none() {
                     if let Some(p) = results.iter().find_map(|(_, o)| o.goals[g]) {
-                        let path = path_to(&levels, depth, parent_of(p), Some(event_of(p)));
-                        goal.reached = Some((depth as u32 + 1, path));
+                        goal.reached = Some((depth as u32 + 1, reached(p)));
                     }
                 }
             }
+            let candidate_bytes: usize = results.iter().map(|(_, o)| o.candidates.capacity() * 16).sum();
+            out.bytes = out.bytes.max(bytes(&visited, &tree) + candidate_bytes);
             if let Some((p, f)) = results.iter().find_map(|(_, o)| o.violation.clone()) {
-                let path = path_to(&levels, depth, parent_of(p), Some(event_of(p)));
+                let path = reached(p);
                 out.violation =
                     Some(Counterexample { property: f.property, servers: f.servers, detail: f.detail, path });
-                out.levels.push(next.len() as u64);
-                out.bytes = out.bytes.max(bytes(&visited, &levels));
                 return out;
             }
-            let candidate_bytes: usize = results.iter().map(|(_, o)| o.candidates.capacity() * 16).sum();
-            // Phase 2: insert, each worker the shards it owns, in generation order.
+            // Phase 2: insert, each worker into the shards it owns, in generation order.
             let mut owned: Vec<Vec<(usize, &mut FpSet)>> = (0..threads).map(|_| Vec::new()).collect();
             for (k, set) in visited.iter_mut().enumerate() {
                 owned[k % threads].push((k, set));
             }
-            let news: Vec<Vec<u64>> = std::thread::scope(|s| {
-                let workers: Vec<_> = owned
-                    .into_iter()
-                    .map(|mine| {
-                        let results = &results;
-                        s.spawn(move || {
-                            let mut local: [Option<&mut FpSet>; SHARDS] = std::array::from_fn(|_| None);
-                            for (k, set) in mine {
-                                local[k] = Some(set);
-                            }
-                            let mut new = Vec::new();
-                            for (_, o) in results {
-                                for &(fp, p) in &o.candidates {
-                                    if let Some(set) = &mut local[shard(fp)] {
-                                        if set.insert(fp) {
-                                            new.push(p);
-                                        }
-                                    }
-                                }
-                            }
-                            new
-                        })
-                    })
-                    .collect();
-                workers.into_iter().map(|w| w.join().expect("a worker panicked")).collect()
+            let mut new: Vec<u64> = std::thread::scope(|s| {
+                let workers: Vec<_> = owned.into_iter().map(|mine| s.spawn(|| insert(mine, &results))).collect();
+                workers.into_iter().flat_map(|w| w.join().expect("a worker panicked")).collect()
             });
-            let round_start = next.len();
-            for n in news {
-                next.extend(n);
+            drop(results);
+            new.sort_unstable();
+            for p in new {
+                tree.push(parent_of(p), code_of(p));
             }
-            next[round_start..].sort_unstable();
-            out.bytes = out.bytes.max(bytes(&visited, &levels) + next.capacity() * 8 + candidate_bytes);
+            *out.levels.last_mut().expect("a level") = tree.len(depth + 1) as u64;
+            out.bytes = out.bytes.max(bytes(&visited, &tree));
             start = end;
-            let mut shown = out.clone();
-            shown.levels.push(next.len() as u64);
-            progress(&shown, depth as u32 + 1);
+            progress(&out, depth as u32 + 1);
         }
-        next.shrink_to_fit();
-        out.levels.push(next.len() as u64);
-        let empty = next.is_empty();
-        levels.push(next);
-        if empty {
+        if tree.len(depth + 1) == 0 {
             out.levels.pop();
             out.exhausted = true;
             break;
         }
     }
-    out.bytes = out.bytes.max(bytes(&visited, &levels));
     out
 }

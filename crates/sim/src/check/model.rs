@@ -56,8 +56,9 @@ pub enum Event {
     Restart(NodeId),
 }
 
-/// Bits of an event's code: 3 for the kind, the rest for its argument.
-pub const EVENT_BITS: u32 = 24;
+/// Bits of an event's code: 3 for the kind, the rest for its argument (a message's position on
+/// the wire or a server).
+pub const EVENT_BITS: u32 = 16;
 const ARG_BITS: u32 = EVENT_BITS - 3;
 
 impl Event {
@@ -73,7 +74,7 @@ impl Event {
             Event::Crash(id) => (6, id),
             Event::Restart(id) => (7, id),
         };
-        debug_assert!(arg < 1 << ARG_BITS);
+        assert!(arg < 1 << ARG_BITS, "more than {} messages in flight", 1 << ARG_BITS);
         (kind << ARG_BITS | arg) as u64
     }
 
@@ -372,22 +373,22 @@ impl Model {
         };
         let k = id as usize - 1;
         let old = &s.slots[k];
-        let mut node = old.node.as_deref().expect("events step live servers only").clone();
-        let before = Before::of(&node);
+        // Cloned straight into a new allocation (`make_mut` on a shared Rc), stepped there.
+        let mut rc = old.node.clone().expect("events step live servers only");
+        let node = Rc::make_mut(&mut rc);
+        let before = Before::of(node);
         node.step(step.now, input, &mut sc.ready);
         let ready = &sc.ready;
 
         // Persist what the step asked for, and check that it is all the node's persistent state.
-        let storage = if ready.persist_hard_state || ready.persist_log_from.is_some() || ready.persist_snapshot {
-            let mut st = (*old.storage).clone();
-            persist(&mut st, &node, ready);
-            Rc::new(st)
-        } else {
-            old.storage.clone()
-        };
+        let mut storage = old.storage.clone();
+        if ready.persist_hard_state || ready.persist_log_from.is_some() || ready.persist_snapshot {
+            persist(Rc::make_mut(&mut storage), node, ready);
+        }
+        let node = &*node;
         let found = &mut sc.found;
         let mut report = |property, servers, _term, _index, detail| found.push(Found { property, servers, detail });
-        if !stored_matches(&storage, &node, ready) {
+        if !stored_matches(&storage, node, ready) {
             report(
                 Property::Persistence,
                 vec![id],
@@ -397,14 +398,14 @@ impl Model {
             );
         }
         let (log_from, installed) = (ready.persist_log_from, ready.installed_snapshot);
-        if Checker::records(&node, &before, log_from, installed) {
+        if Checker::records(node, &before, log_from, installed) {
             let mut checker = (*s.checker).clone();
             let others = s.slots.iter().enumerate().filter(|&(j, _)| j != k).filter_map(|(_, o)| o.node.as_deref());
-            checker.after_step(&node, before, log_from, installed, others, &mut report);
+            checker.after_step(node, before, log_from, installed, others, &mut report);
             let memory = checker.memory_fingerprint();
             step.checker = Some((Rc::new(checker), memory));
         } else {
-            Checker::transition(&node, &before, log_from, &mut report);
+            Checker::transition(node, &before, log_from, &mut report);
         }
 
         if node.role == Role::Leader {
@@ -417,7 +418,7 @@ impl Model {
             step.goals |= ANSWERED;
         }
         step.before = Some(before);
-        step.slot = Some((k, self.slot(Some(Rc::new(node)), storage, id, step.now)));
+        step.slot = Some((k, self.slot(Some(rc), storage, id, step.now)));
         if self.lease && step.now != s.now {
             for (j, o) in s.slots.iter().enumerate().filter(|&(j, _)| j != k) {
                 if let Some(n) = o.node.as_ref().filter(|n| fp::in_lease(n, s.now) != fp::in_lease(n, step.now)) {
