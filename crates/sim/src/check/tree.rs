@@ -18,7 +18,7 @@ impl<T: Copy> Column<T> {
         Column { blocks: Vec::new(), len: 0 }
     }
     fn push(&mut self, x: T) {
-        if self.len % BLOCK == 0 {
+        if self.len.is_multiple_of(BLOCK) {
             // A block grows as a vector would up to BLOCK (small levels stay small), then the next.
             self.blocks.push(Vec::new());
         }
