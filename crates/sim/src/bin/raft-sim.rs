@@ -365,11 +365,17 @@ fn check(args: &[String]) -> ExitCode {
             states as f64 / c.max(1e-6)
         ))
     );
+    // The most resident memory the process ever had (Linux: VmHWM), heap or not.
+    let resident = std::fs::read_to_string("/proc/self/status").ok().and_then(|s| {
+        let line = s.lines().find(|l| l.starts_with("VmHWM:"))?;
+        line.split_whitespace().nth(1)?.parse::<f64>().ok().map(|kb| kb * 1024.0)
+    });
     println!(
-        "memory: peak heap {:.1} MB = {:.1} bytes per state (visited set and search tree {:.1} MB)",
+        "memory: peak heap {:.1} MB = {:.1} bytes per state (visited set and search tree {:.1} MB){}",
         peak as f64 / 1e6,
         peak as f64 / states.max(1) as f64,
-        out.bytes as f64 / 1e6
+        out.bytes as f64 / 1e6,
+        resident.map_or(String::new(), |r| format!("; peak resident {:.1} MB", r / 1e6))
     );
     println!("states per depth: {}", out.levels.iter().map(|&n| thousands(n)).collect::<Vec<_>>().join(" "));
     let goals: Vec<String> = out

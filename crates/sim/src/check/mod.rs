@@ -18,7 +18,7 @@
 //! checker, fingerprint the result without building it, and keep the fingerprints the visited set
 //! does not hold yet (it is read-only during this phase). Phase 2: the set is split into shards by
 //! fingerprint; each worker inserts, in generation order, the candidates of its shards and keeps
-//! those that were new. The next level is their union sorted by (parent, event). Every choice is in
+//! those that were new. The next level is their union in generation order. Every choice is in
 //! generation order, so the result does not depend on the number of threads.
 //!
 //! **What it reports.** Depth reached, unique states per level, transitions, and for the goals
@@ -226,16 +226,17 @@ fn expand(
 }
 
 /// Phase 2 for the shards one worker owns: insert the round's candidates in generation order and
-/// return those that were new.
-fn insert(mine: Vec<(usize, &mut FpSet)>, results: &[(usize, ChunkOut)]) -> Vec<u64> {
+/// return the positions (counting through the round's chunks in order) of those that were new.
+fn insert(mine: Vec<(usize, &mut FpSet)>, results: &[(usize, ChunkOut)]) -> Vec<usize> {
     let mut local: [Option<&mut FpSet>; SHARDS] = std::array::from_fn(|_| None);
     for (k, set) in mine {
         local[k] = Some(set);
     }
     let mut new = Vec::new();
+    let mut at = 0;
     for (_, o) in results {
         let c = &o.candidates;
-        for (i, &(fp, p)) in c.iter().enumerate() {
+        for (i, &(fp, _)) in c.iter().enumerate() {
             if let Some(&(ahead, _)) = c.get(i + AHEAD) {
                 if let Some(set) = &local[shard(ahead)] {
                     set.prefetch(ahead);
@@ -243,12 +244,24 @@ fn insert(mine: Vec<(usize, &mut FpSet)>, results: &[(usize, ChunkOut)]) -> Vec<
             }
             if let Some(set) = &mut local[shard(fp)] {
                 if set.insert(fp) {
-                    new.push(p);
+                    new.push(at + i);
                 }
             }
         }
+        at += c.len();
     }
     new
+}
+
+/// Merge increasing lists into one increasing list.
+fn merge(lists: Vec<Vec<usize>>) -> Vec<usize> {
+    let mut merged = Vec::with_capacity(lists.iter().map(Vec::len).sum());
+    let mut at = vec![0; lists.len()];
+    while let Some(k) = (0..lists.len()).filter(|&k| at[k] < lists[k].len()).min_by_key(|&k| lists[k][at[k]]) {
+        merged.push(lists[k][at[k]]);
+        at[k] += 1;
+    }
+    merged
 }
 
 /// Explore `cfg.model` breadth-first to `cfg.depth`. `progress` is called after every round with
@@ -325,14 +338,15 @@ pub fn explore(cfg: &Config, mut progress: impl FnMut(&Outcome, u32)) -> Outcome
             for (k, set) in visited.iter_mut().enumerate() {
                 owned[k % threads].push((k, set));
             }
-            let mut new: Vec<u64> = std::thread::scope(|s| {
+            let new: Vec<Vec<usize>> = std::thread::scope(|s| {
                 let workers: Vec<_> = owned.into_iter().map(|mine| s.spawn(|| insert(mine, &results))).collect();
-                workers.into_iter().flat_map(|w| w.join().expect("a worker panicked")).collect()
+                workers.into_iter().map(|w| w.join().expect("a worker panicked")).collect()
             });
+            // The next level in generation order, which is sorted by parent (all replay needs).
+            let all: Vec<u64> = results.iter().flat_map(|(_, o)| o.candidates.iter().map(|&(_, p)| p)).collect();
             drop(results);
-            new.sort_unstable();
-            for p in new {
-                tree.push(parent_of(p), code_of(p));
+            for k in merge(new) {
+                tree.push(parent_of(all[k]), code_of(all[k]));
             }
             *out.levels.last_mut().expect("a level") = tree.len(depth + 1) as u64;
             out.bytes = out.bytes.max(bytes(&visited, &tree));
