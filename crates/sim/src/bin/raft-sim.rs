@@ -353,10 +353,15 @@ fn check(args: &[String]) -> ExitCode {
     let cpu = process_cpu_seconds().zip(cpu0).map(|(b, a)| b - a);
     let states = out.states();
     let peak = PEAK.load(Relaxed);
+    let reached = if out.violation.is_some() {
+        format!("stopped at depth {} (a violation; that level partly explored)", out.depth())
+    } else if out.exhausted {
+        format!("depth {} (every reachable state: nothing new past it)", out.depth())
+    } else {
+        format!("depth {}", out.depth())
+    };
     println!(
-        "depth {}{}: {} unique states, {} transitions in {secs:.2} s = {:.0} states/s{}",
-        out.depth(),
-        if out.exhausted { " (every state reachable: nothing new past it)" } else { "" },
+        "{reached}: {} unique states, {} transitions in {secs:.2} s = {:.0} states/s{}",
         thousands(states),
         thousands(out.transitions),
         states as f64 / secs,
