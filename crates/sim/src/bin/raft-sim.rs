@@ -399,9 +399,16 @@ fn check(args: &[String]) -> ExitCode {
     println!("VIOLATION at depth {}: {}: {}", v.path.len(), v.property.name(), v.detail);
     println!("a shortest counterexample ({} steps):", v.path.len());
     print!("{}", report::steps(&model, &v.path));
+    // The command that finds it again (without where it wrote the trace).
+    let shown: Vec<&str> = args
+        .iter()
+        .enumerate()
+        .filter(|&(k, a)| a != "--trace" && (k == 0 || args[k - 1] != "--trace"))
+        .map(|(_, a)| a.as_str())
+        .collect();
     let head = format!(
         "Found by `raft-sim check {}`: a shortest run breaking {} ({} steps).",
-        args.join(" "),
+        shown.join(" "),
         v.property.name(),
         v.path.len()
     );
