@@ -823,7 +823,14 @@ impl Sim {
     }
 
     /// Stop the run on a broken property.
-    pub(crate) fn violation(&mut self, property: Property, servers: Vec<NodeId>, term: u64, index: u64, detail: String) {
+    pub(crate) fn violation(
+        &mut self,
+        property: Property,
+        servers: Vec<NodeId>,
+        term: u64,
+        index: u64,
+        detail: String,
+    ) {
         self.note(servers[0], term, What::Violation { property });
         self.violations.push(Violation {
             property,
@@ -926,7 +933,7 @@ impl Sim {
 
 /// Does stable storage hold exactly the node's persistent state? O(1) for the hard state and the
 /// log (by the log's fingerprint), plus the snapshot's table when a snapshot was just stored.
-fn stored_matches(stored: &Persistent, node: &Node, snapshot_stored: bool) -> bool {
+pub fn stored_matches(stored: &Persistent, node: &Node, snapshot_stored: bool) -> bool {
     let (a, b) = (&stored.snapshot, &node.snapshot);
     stored.current_term == node.current_term
         && stored.voted_for == node.voted_for

@@ -226,21 +226,62 @@ impl Checker {
         }
     }
 
-    /// Check what the step of `node` changed. `log_from` is the first log index the core reported
-    /// as rewritten, if any; `installed_snapshot` says a snapshot from the leader replaced the log
-    /// (a server's own compaction changes no entry, so it needs no check) — or the server came
-    /// back from a disk that was behind its memory: either way its log is fingerprinted afresh
-    /// from its snapshot on, and checked against everything committed and seen. `others` are the
-    /// other live servers (for Leader Completeness).
-    #[allow(clippy::too_many_arguments)]
-    pub fn after_step<'a>(
-        &mut self,
+    /// Does [`Checker::after_step`] for this step look at or change what the checker remembers?
+    /// Only when the log was rewritten or replaced, a server became leader of a term, or its
+    /// commitIndex or lastApplied moved on; otherwise [`Checker::transition`] is the whole check,
+    /// and a caller holding a shared copy of the checker need not clone it.
+    pub fn records(node: &Node, before: &Before, log_from: Option<Index>, installed_snapshot: bool) -> bool {
+        installed_snapshot
+            || log_from.is_some()
+            || (node.role == Role::Leader && (before.role != Role::Leader || before.term != node.current_term))
+            || node.commit_index > before.commit_index
+            || node.last_applied > before.last_applied
+    }
+
+    /// The leader of each term so far, by term.
+    pub fn leaders(&self) -> impl Iterator<Item = (Term, NodeId)> + '_ {
+        self.leaders.iter().map(|(&t, &id)| (t, id))
+    }
+
+    /// A fingerprint of what the checker remembers that names no server and that no server's
+    /// current state shows: every (index, term, prefix) ever seen in a log, the committed prefix
+    /// with the term each entry was committed in, and the entries applied. Together with the
+    /// servers' states and [`Checker::leaders`] it decides every later verdict (the servers that
+    /// first held or applied an entry only go into reports). Order-independent where the tables
+    /// are sets, so equal memories give equal fingerprints however they were filled.
+    pub fn memory_fingerprint(&self) -> u64 {
+        let mut seen = 0u64;
+        for (k, s) in self.seen.iter().enumerate() {
+            if s.term != NONE {
+                seen = seen.wrapping_add(Digest::of(&[self.base + k as Index + 1, s.term, s.chain]));
+            }
+        }
+        for (&(i, t), &(chain, _)) in &self.seen_more {
+            seen = seen.wrapping_add(Digest::of(&[i, t, chain]));
+        }
+        let mut d = Digest::default();
+        d.u64(seen);
+        d.u64(self.base);
+        d.u64(self.base_chain);
+        d.u64(self.committed.len() as u64);
+        for c in self.committed.iter() {
+            d.u64(c.chain);
+            d.u64(c.in_term);
+        }
+        d.u64(self.applied.len() as u64);
+        for &(h, _) in self.applied.iter() {
+            d.u64(h);
+        }
+        d.0
+    }
+
+    /// The checks that need nothing the checker remembers, only the step itself: Leader
+    /// Append-Only and monotonic commit. [`Checker::after_step`] runs them first.
+    pub fn transition(
         node: &Node,
-        before: Before,
+        before: &Before,
         log_from: Option<Index>,
-        installed_snapshot: bool,
-        others: impl Iterator<Item = &'a Node> + Clone,
-        mut report: impl FnMut(Property, Vec<NodeId>, Term, Index, String),
+        report: &mut impl FnMut(Property, Vec<NodeId>, Term, Index, String),
     ) {
         let id = node.id;
         // Leader Append-Only: a leader that stays leader of the same term only appends.
@@ -278,7 +319,29 @@ impl Checker {
                 ),
             );
         }
+    }
 
+    /// Check what the step of `node` changed. `log_from` is the first log index the core reported
+    /// as rewritten, if any; `installed_snapshot` says a snapshot from the leader replaced the log
+    /// (a server's own compaction changes no entry, so it needs no check) — or the server came
+    /// back from a disk that was behind its memory: either way its log is fingerprinted afresh
+    /// from its snapshot on, and checked against everything committed and seen. `others` are the
+    /// other live servers (for Leader Completeness).
+    #[allow(clippy::too_many_arguments)]
+    pub fn after_step<'a>(
+        &mut self,
+        node: &Node,
+        before: Before,
+        log_from: Option<Index>,
+        installed_snapshot: bool,
+        others: impl Iterator<Item = &'a Node> + Clone,
+        mut report: impl FnMut(Property, Vec<NodeId>, Term, Index, String),
+    ) {
+        Checker::transition(node, &before, log_from, &mut report);
+        if !Checker::records(node, &before, log_from, installed_snapshot) {
+            return;
+        }
+        let id = node.id;
         if installed_snapshot {
             self.resnapshot(node, &mut report);
         } else if let Some(from) = log_from {

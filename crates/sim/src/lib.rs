@@ -7,6 +7,8 @@
 pub mod action;
 pub mod bench;
 pub mod campaign;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod check;
 pub mod clients;
 pub mod cluster;
 pub mod codec;

@@ -16,6 +16,7 @@
 //! change 1 -2 -3 +4 +5        # ask S1 to replace S2 and S3 by new servers S4 and S5 (§6)
 //! deliver [FILTER]            # deliver the pending messages that match (default all), oldest first
 //! drop [FILTER]               # lose them
+//! duplicate [FILTER]          # the network copies them (the copies are the newest pending)
 //! stabilize [1,2,3]           # deliver until nothing is pending (among these servers)
 //! crash 3 | restart 3         # a restart comes back from what S3 persisted
 //! partition 1,2 | 3,4,5       # also `isolate 3`, `heal`: messages across are lost on delivery
@@ -23,9 +24,9 @@
 //! status | log | pending      # every server's state, every log entry by entry, the wire
 //! ```
 //! FILTER: `1->2`, `from=1`, `to=2`, `type=AppendEntries` (the kind as traces print it: Heartbeat is
-//! an AppendEntries with no entries), `n=2` (the first two), `newest` (newest first: with `n=1`, the
-//! last one sent — a network reordering messages). A `deliver` or `drop` that matches nothing is an
-//! error: a trace says what it means to happen.
+//! an AppendEntries with no entries), `n=2` (the first two), `nth=2` (only the second), `newest`
+//! (newest first: with `n=1`, the last one sent — a network reordering messages). A `deliver`,
+//! `drop` or `duplicate` that matches nothing is an error: a trace says what it means to happen.
 //!
 //! Each command prints every change a step makes (role, term, log, commit: [`narrate::changes`]),
 //! every message sent (`send …`) and delivered ([`narrate::describe`]), client answers and safety
@@ -101,6 +102,8 @@ struct Filter {
     n: Option<usize>,
     /// Take the newest first.
     newest: bool,
+    /// Only the nth (1-based) of the matching messages.
+    nth: Option<usize>,
 }
 
 impl Filter {
@@ -189,13 +192,21 @@ impl TestEnv {
                     push(&mut out, "", &format!("S{leader} refuses: {why}"));
                 }
             }
-            "deliver" | "drop" => {
+            "deliver" | "drop" | "duplicate" => {
                 let filter = self.filter(args)?;
-                let taken = self.take(&filter);
-                if taken.is_empty() {
+                let picked = self.pick(&filter);
+                if picked.is_empty() {
                     return Err(format!("no pending message matches (pending: {})", self.wire.len()));
                 }
-                for m in taken {
+                if first == "duplicate" {
+                    for k in picked {
+                        let m = self.wire[k].clone();
+                        push(&mut out, "", &format!("{} (duplicated)", describe(&m)));
+                        self.wire.push(m);
+                    }
+                    return Ok(out);
+                }
+                for m in self.take(&picked) {
                     if first == "drop" {
                         push(&mut out, "", &format!("{} (dropped)", describe(&m)));
                     } else {
@@ -212,7 +223,7 @@ impl TestEnv {
                 let filter = Filter { among, ..Filter::default() };
                 let mut delivered = 0;
                 loop {
-                    let taken = self.take(&filter);
+                    let taken = self.take(&self.pick(&filter));
                     if taken.is_empty() {
                         break;
                     }
@@ -400,20 +411,32 @@ impl TestEnv {
                 Some(("type", v)) => f.kind = Some(v.to_string()),
                 Some(("n", v)) => f.n = Some(v.parse().map_err(|_| format!("bad count {v:?}"))?),
                 None if *w == "newest" => f.newest = true,
-                _ => return Err(format!("bad filter {w:?}: write 1->2, from=1, to=2, type=KIND, n=COUNT or newest")),
+                Some(("nth", v)) => match v.parse() {
+                    Ok(k) if k >= 1 => f.nth = Some(k),
+                    _ => return Err(format!("bad position {v:?} (nth counts from 1)")),
+                },
+                _ => return Err(format!("bad filter {w:?}: write 1->2, from=1, to=2, type=KIND, n=COUNT, nth=K or newest")),
             }
         }
         Ok(f)
     }
 
-    /// Take the pending messages that match off the wire (oldest first, or newest first; the
-    /// others stay in order).
-    fn take(&mut self, f: &Filter) -> Vec<Message> {
-        let mut picked: Vec<usize> = (0..self.wire.len()).filter(|&k| f.matches(&self.wire[k])).collect();
+    /// The positions on the wire of the pending messages that match: oldest first (or newest
+    /// first), then only the nth, or the first n.
+    fn pick(&self, f: &Filter) -> Vec<usize> {
+        let mut matching: Vec<usize> = (0..self.wire.len()).filter(|&k| f.matches(&self.wire[k])).collect();
         if f.newest {
-            picked.reverse();
+            matching.reverse();
         }
-        picked.truncate(f.n.unwrap_or(usize::MAX));
+        match f.nth {
+            Some(nth) => matching.into_iter().skip(nth - 1).take(1).collect(),
+            None => matching.into_iter().take(f.n.unwrap_or(usize::MAX)).collect(),
+        }
+    }
+
+    /// Take the messages at these positions off the wire, in the order given; the others stay in
+    /// order.
+    fn take(&mut self, picked: &[usize]) -> Vec<Message> {
         let taken = picked.iter().map(|&k| self.wire[k].clone()).collect();
         let mut k = 0;
         self.wire.retain(|_| {
@@ -866,6 +889,25 @@ mod tests {
         env.command("stabilize").unwrap();
         assert_eq!(env.node(1).role, Role::Leader, "S1 and S3 are a majority");
         assert_eq!((env.node(2).current_term, env.node(3).current_term), (0, 2));
+    }
+
+    #[test]
+    fn nth_picks_one_of_several_matching_messages_and_duplicate_copies_it() {
+        let mut env = TestEnv::new();
+        env.command("cluster 3").unwrap();
+        env.command("campaign 1").unwrap();
+        env.command("campaign 1").unwrap();
+        // Two RequestVotes S1→S2 pending: term 1 (older), term 2.
+        let out = env.command("duplicate 1->2 type=RequestVote nth=2").unwrap();
+        assert_eq!(out, "S1→S2 RequestVote t2 last=0@0 (duplicated)\n");
+        assert_eq!(env.wire.len(), 5);
+        assert_eq!(env.wire.last().map(|m| m.term), Some(2), "the copy is the newest");
+        let out = env.command("drop 1->2 nth=1").unwrap();
+        assert_eq!(out, "S1→S2 RequestVote t1 last=0@0 (dropped)\n");
+        let out = env.command("deliver 1->2 nth=2").unwrap();
+        assert!(out.starts_with("S1→S2 RequestVote t2 last=0@0\n  S2 follower t0→t2"), "{out}");
+        assert!(env.command("deliver 1->2 nth=2").unwrap_err().contains("no pending message matches"));
+        assert!(env.command("deliver nth=0").unwrap_err().contains("nth counts from 1"));
     }
 
     #[test]

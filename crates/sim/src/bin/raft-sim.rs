@@ -5,6 +5,8 @@
 //! hold. `raft-sim run -` reads the script from standard input. `raft-sim trace FILE…` runs
 //! node-level trace files (`tests/traces/*.txt`) and prints their transcripts.
 //! `raft-sim settings` lists every setting; `bench` and `seek-bench` measure (see BENCHMARKS.md).
+//! `raft-sim explore` runs the randomized fault campaign over seeds; `raft-sim check` explores
+//! every interleaving to a depth (`sim::check`).
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::io::Read;
@@ -38,6 +40,17 @@ static ALLOC: Counting = Counting;
 fn cpu_seconds() -> Option<f64> {
     let s = std::fs::read_to_string("/proc/self/schedstat").ok()?;
     Some(s.split_whitespace().next()?.parse::<f64>().ok()? / 1e9)
+}
+
+/// CPU time of the whole process, every thread (finished ones too), in seconds: utime + stime of
+/// /proc/self/stat, in clock ticks (100 a second on Linux).
+fn process_cpu_seconds() -> Option<f64> {
+    let s = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the command name (which is in parentheses and may hold spaces).
+    let rest = &s[s.rfind(')')? + 2..];
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = f.get(11)?.parse::<f64>().ok()? + f.get(12)?.parse::<f64>().ok()?;
+    Some(ticks / 100.0)
 }
 
 fn main() -> ExitCode {
@@ -164,6 +177,7 @@ fn main() -> ExitCode {
             }
         }
         Some("explore") => explore(&args[1..]),
+        Some("check") => check(&args[1..]),
         Some("settings") => {
             use std::io::Write;
             let mut out = std::io::stdout().lock();
@@ -185,6 +199,7 @@ fn main() -> ExitCode {
         _ => {
             eprintln!("usage: raft-sim run [--narrate|--trace] SCRIPT…   run scenario scripts (`-` reads standard input); --narrate prints every election, vote, commit, answer and action; --trace prints the transcript (every command with its output, every message and role, term, log and commit change)");
             eprintln!("       raft-sim explore [--break ID] [--seeds N] [--seed S] [--threads T] [--servers N] [--workload light|heavy] [--svg FILE]   the fault campaign over N seeds from S (default 2000 from 0, heavy) on every core; on a failure, shrink it and print a script, a permalink and (--svg) its sequence diagram (exit 1)");
+            eprintln!("       raft-sim check [--servers N] [--depth D] [--crashes K] [--requests R] [--duplicates M] [--break ID] [--symmetry] [--threads T] [--trace FILE] [SETTING=VALUE…]   exhaustive model check of every interleaving to depth D (exit 1 with a shortest counterexample)");
             eprintln!("       raft-sim trace FILE…               run node-level trace files (tests/traces/*.txt) and print their transcripts");
             eprintln!("       raft-sim settings                  every setting: its name (in scripts, links and the page), group, default and meaning");
             eprintln!("       raft-sim bench [SERVERS [SIM_MS [WRITE_EVERY_US]]] [--snapshot-threshold N]   throughput benchmark");
@@ -204,7 +219,8 @@ fn explore(args: &[String]) -> ExitCode {
     let mut k = 0;
     while k < args.len() {
         let value = args.get(k + 1).map(String::as_str).unwrap_or("");
-        let number = || value.parse::<u64>().map_err(|_| format!("{}: expected a whole number, got {value:?}", args[k]));
+        let number =
+            || value.parse::<u64>().map_err(|_| format!("{}: expected a whole number, got {value:?}", args[k]));
         let r = match args[k].as_str() {
             "--break" => raft::Rule::from_id(value).map(|r| rule = Some(r)).ok_or_else(|| {
                 let ids: Vec<&str> = raft::Rule::ALL.iter().map(|r| r.id()).collect();
@@ -293,4 +309,177 @@ fn explore(args: &[String]) -> ExitCode {
             ExitCode::from(1)
         }
     }
+}
+
+/// `raft-sim check`: explore every interleaving to a depth, print the figures, the goals and, on a
+/// violation, a shortest counterexample as steps and as a node-level trace.
+fn check(args: &[String]) -> ExitCode {
+    use sim::check::{self, report, Bounds, Config, Model};
+    let mut bounds = Bounds { servers: 3, crashes: 0, requests: 0, duplicates: 0 };
+    let (mut depth, mut symmetry, mut trace_file) = (8u32, false, None);
+    let mut threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    // The model's protocol: the simulator's defaults, but without the vote lease (a lease needs
+    // real time to run out; see sim::check::model), then the settings given.
+    let mut cfg = sim::SimConfig::default();
+    cfg.raft.vote_lease = false;
+    let mut k = 0;
+    while k < args.len() {
+        let value = args.get(k + 1).map(String::as_str).unwrap_or("");
+        let number =
+            || value.parse::<u32>().map_err(|_| format!("{}: expected a whole number, got {value:?}", args[k]));
+        let mut takes_value = true;
+        let r = match args[k].as_str() {
+            "--servers" => number().map(|n| bounds.servers = n),
+            "--depth" => number().map(|n| depth = n),
+            "--crashes" => number().map(|n| bounds.crashes = n),
+            "--requests" => number().map(|n| bounds.requests = n),
+            "--duplicates" => number().map(|n| bounds.duplicates = n),
+            "--threads" => number().map(|n| threads = n.clamp(1, 256) as usize),
+            "--break" => cfg.set_text("break", value, &[sim::settings::Group::Protocol]),
+            "--trace" => {
+                trace_file = Some(value.to_string());
+                Ok(())
+            }
+            "--symmetry" => {
+                takes_value = false;
+                symmetry = true;
+                Ok(())
+            }
+            w => {
+                takes_value = false;
+                match w.split_once('=') {
+                    Some((name, v)) => cfg.set_text(name, v, &[sim::settings::Group::Protocol]),
+                    None => Err(format!("unknown option {w:?}")),
+                }
+            }
+        };
+        if let Err(e) = r {
+            eprintln!("{e}");
+            return ExitCode::from(2);
+        }
+        k += if takes_value { 2 } else { 1 };
+    }
+    let model = match cfg.validate_options(&cfg.raft).and_then(|_| Model::new(cfg.raft, bounds)) {
+        Ok(m) => m,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::from(2);
+        }
+    };
+    let settings = report::cluster_line(&model);
+    eprintln!(
+        "model checking `{settings}` to depth {depth}: crashes ≤ {}, requests ≤ {}, duplicates ≤ {}, symmetry {}, {threads} threads",
+        bounds.crashes,
+        bounds.requests,
+        bounds.duplicates,
+        if symmetry { "on" } else { "off" }
+    );
+    let (start, cpu0) = (std::time::Instant::now(), process_cpu_seconds());
+    let mut last_depth = 0;
+    let out = check::explore(&Config { model: model.clone(), depth, symmetry, threads }, |o, d| {
+        let secs = start.elapsed().as_secs_f64().max(1e-3);
+        if d != last_depth && last_depth > 0 {
+            eprintln!();
+        }
+        last_depth = d;
+        eprint!(
+            "\rdepth {d:>2}: {:>11} new states, {:>12} in all, {:>9.0} states/s   ",
+            thousands(*o.levels.last().unwrap_or(&0)),
+            thousands(o.states()),
+            o.states() as f64 / secs
+        );
+    });
+    eprintln!();
+    let secs = start.elapsed().as_secs_f64().max(1e-6);
+    let cpu = process_cpu_seconds().zip(cpu0).map(|(b, a)| b - a);
+    let states = out.states();
+    let peak = PEAK.load(Relaxed);
+    let reached = if out.violation.is_some() {
+        format!("stopped at depth {} (a violation; that level partly explored)", out.depth())
+    } else if out.exhausted {
+        format!("depth {} (every reachable state: nothing new past it)", out.depth())
+    } else {
+        format!("depth {}", out.depth())
+    };
+    println!(
+        "{reached}: {} unique states, {} transitions in {secs:.2} s = {:.0} states/s{}",
+        thousands(states),
+        thousands(out.transitions),
+        states as f64 / secs,
+        cpu.map_or(String::new(), |c| format!(
+            "; CPU {c:.2} s = {:.0} states per CPU-second",
+            states as f64 / c.max(1e-6)
+        ))
+    );
+    // The most resident memory the process ever had (Linux: VmHWM), heap or not.
+    let resident = std::fs::read_to_string("/proc/self/status").ok().and_then(|s| {
+        let line = s.lines().find(|l| l.starts_with("VmHWM:"))?;
+        line.split_whitespace().nth(1)?.parse::<f64>().ok().map(|kb| kb * 1024.0)
+    });
+    println!(
+        "memory: peak heap {:.1} MB = {:.1} bytes per state (visited set and search tree {:.1} MB){}",
+        peak as f64 / 1e6,
+        peak as f64 / states.max(1) as f64,
+        out.bytes as f64 / 1e6,
+        resident.map_or(String::new(), |r| format!("; peak resident {:.1} MB", r / 1e6))
+    );
+    println!("states per depth: {}", out.levels.iter().map(|&n| thousands(n)).collect::<Vec<_>>().join(" "));
+    let goals: Vec<String> = out
+        .goals
+        .iter()
+        .map(|g| match &g.reached {
+            Some((d, _)) => format!("{} at depth {d}", g.name),
+            None => format!("{}: not within depth {}", g.name, out.depth()),
+        })
+        .collect();
+    println!("goals (sometimes): {}", goals.join("; "));
+    let Some(v) = out.violation else {
+        println!("no violation: every safety property holds in every state to depth {}", out.depth());
+        return ExitCode::SUCCESS;
+    };
+    println!("VIOLATION at depth {}: {}: {}", v.path.len(), v.property.name(), v.detail);
+    println!("a shortest counterexample ({} steps):", v.path.len());
+    print!("{}", report::steps(&model, &v.path));
+    // The command that finds it again (without where it wrote the trace).
+    let shown: Vec<&str> = args
+        .iter()
+        .enumerate()
+        .filter(|&(k, a)| a != "--trace" && (k == 0 || args[k - 1] != "--trace"))
+        .map(|(_, a)| a.as_str())
+        .collect();
+    let head = format!(
+        "Found by `raft-sim check {}`: a shortest run breaking {} ({} steps).",
+        shown.join(" "),
+        v.property.name(),
+        v.path.len()
+    );
+    let text = report::trace(&model, &v.path, &head, true);
+    match sim::testenv::run_file(&text) {
+        Ok(transcript) => {
+            println!("\nas a node-level trace (tests/traces form; `raft-sim trace FILE` replays it):\n");
+            print!("{transcript}");
+            if let Some(path) = trace_file {
+                if let Err(e) = std::fs::write(&path, &transcript) {
+                    eprintln!("{path}: {e}");
+                    return ExitCode::from(2);
+                }
+                eprintln!("trace written to {path}");
+            }
+        }
+        Err(e) => println!("\n(the trace does not replay in the test environment: {e})\n{text}"),
+    }
+    ExitCode::from(1)
+}
+
+/// 1234567 as "1,234,567".
+fn thousands(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (k, c) in s.chars().enumerate() {
+        if k > 0 && (s.len() - k).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }

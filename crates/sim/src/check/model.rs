@@ -1,0 +1,566 @@
+//! The model the checker explores: a cluster of real [`raft::Node`]s with their stable storage,
+//! the multiset of messages in flight, bounded fault and client budgets, and the live safety
+//! checker ([`Checker`]) with what it remembers. No clock and no randomness: any enabled event can
+//! happen next.
+//!
+//! Events: deliver, drop or (within a budget) duplicate any message in flight; an election timeout
+//! at any live server that is not leading (a leader's election timer runs only with CheckQuorum); a
+//! heartbeat timeout at a live leader; within budgets a crash of a live server and a client
+//! request at a live leader; a restart of a crashed server (from what it persisted).
+//!
+//! The logical clock `now` moves on by the minimum election timeout at each election timeout (no
+//! election timer fires sooner), as in [`crate::testenv`], so leases run out as they would. A state
+//! records of time only whether each server is in its lease (see [`fingerprint::in_lease`]), and
+//! only when a lease decides something (the vote lease or PreVote is on).
+//!
+//! One step ([`Model::step`]) runs the event through the stepped server, persists what its Ready
+//! asks ([`crate::disk::persist_now`]) and checks it the way the simulator does: the checker's
+//! [`Checker::after_step`], and stable storage against the node's persistent state. The step is
+//! then either hashed ([`Model::fingerprint`]: what the search does for every successor, without
+//! building it) or built into the next state ([`Model::apply`]: what replaying a path does).
+
+use super::fingerprint::{self as fp, Rename};
+use crate::cluster::stored_matches;
+use crate::disk::persist_now as persist;
+use crate::digest::Digest;
+use crate::invariants::{Before, Checker, Property};
+use raft::{Command, Input, Membership, Message, Node, NodeId, Op, Options, Persistent, Ready, Role};
+use std::rc::Rc;
+
+/// How far the model may go besides its depth: faults and client requests, each a budget over a
+/// whole run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Bounds {
+    pub servers: u32,
+    /// Crashes (each crashed server may restart at any time; restarts are free).
+    pub crashes: u32,
+    /// Client requests (`x <- 1`, `x <- 2`, … from client 1, each to a live leader).
+    pub requests: u32,
+    /// Messages the network duplicates.
+    pub duplicates: u32,
+}
+
+/// The client every request comes from (as in [`crate::testenv`], so a counterexample replays there).
+pub const CLIENT: u32 = 1;
+
+/// One thing that can happen next. Message events name a message by its position on the state's
+/// wire (which is kept in a canonical order, so the position is a function of the state).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Event {
+    Deliver(u32),
+    Drop(u32),
+    Duplicate(u32),
+    Timeout(NodeId),
+    Heartbeat(NodeId),
+    Request(NodeId),
+    Crash(NodeId),
+    Restart(NodeId),
+}
+
+/// Bits of an event's code: 3 for the kind, the rest for its argument (a message's position on
+/// the wire or a server).
+pub const EVENT_BITS: u32 = 16;
+const ARG_BITS: u32 = EVENT_BITS - 3;
+
+impl Event {
+    /// A compact code (below `1 << EVENT_BITS`) for the search tree.
+    pub fn code(self) -> u64 {
+        let (kind, arg) = match self {
+            Event::Deliver(k) => (0, k),
+            Event::Drop(k) => (1, k),
+            Event::Duplicate(k) => (2, k),
+            Event::Timeout(id) => (3, id),
+            Event::Heartbeat(id) => (4, id),
+            Event::Request(id) => (5, id),
+            Event::Crash(id) => (6, id),
+            Event::Restart(id) => (7, id),
+        };
+        assert!(arg < 1 << ARG_BITS, "more than {} messages in flight", 1 << ARG_BITS);
+        (kind << ARG_BITS | arg) as u64
+    }
+
+    pub fn from_code(code: u64) -> Event {
+        let arg = (code & ((1 << ARG_BITS) - 1)) as u32;
+        match (code >> ARG_BITS) & 7 {
+            0 => Event::Deliver(arg),
+            1 => Event::Drop(arg),
+            2 => Event::Duplicate(arg),
+            3 => Event::Timeout(arg),
+            4 => Event::Heartbeat(arg),
+            5 => Event::Request(arg),
+            6 => Event::Crash(arg),
+            _ => Event::Restart(arg),
+        }
+    }
+}
+
+/// A message in flight with its hashes: `body` names no server, `key` is the message's hash as sent
+/// (the wire's sort key; equal messages are adjacent).
+#[derive(Clone, Debug)]
+pub struct Flight {
+    pub msg: Message,
+    pub body: u64,
+    pub key: u64,
+}
+
+impl Flight {
+    fn new(msg: Message) -> Flight {
+        let body = fp::body(&msg);
+        let key = fp::flight(body, msg.from, msg.to, &Rename::identity());
+        Flight { msg, body, key }
+    }
+}
+
+/// One server: its node while it is up, its stable storage always, and its cached hashes.
+#[derive(Clone, Debug)]
+pub struct Slot {
+    pub node: Option<Rc<Node>>,
+    pub storage: Rc<Persistent>,
+    /// [`fp::idfree`] (or [`fp::idfree_down`]), the sort key, and the whole hash unrenamed.
+    idfree: u64,
+    key: u64,
+    hash: u64,
+}
+
+/// A state of the model.
+#[derive(Clone, Debug)]
+pub struct State {
+    /// Server k+1 is `slots[k]`.
+    pub slots: Vec<Slot>,
+    /// The messages in flight, sorted by [`Flight::key`].
+    pub wire: Vec<Rc<Flight>>,
+    pub now: u64,
+    pub crashes: u32,
+    pub requests: u32,
+    pub duplicates: u32,
+    pub checker: Rc<Checker>,
+    /// [`Checker::memory_fingerprint`] of `checker`.
+    memory: u64,
+    /// The sum of the wire's keys, and the leaders' hash, unrenamed.
+    wire_sum: u64,
+    leaders_sum: u64,
+}
+
+impl State {
+    pub fn node(&self, id: NodeId) -> Option<&Node> {
+        self.slots[id as usize - 1].node.as_deref()
+    }
+}
+
+/// A violation the checker found in a step: the property, the servers it names, its text.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Found {
+    pub property: Property,
+    pub servers: Vec<NodeId>,
+    pub detail: String,
+}
+
+/// Goals: things that should sometimes happen, reported as reachable at a depth.
+pub const GOALS: [&str; 3] = ["a leader elected", "an entry committed", "a client request answered"];
+const LEADER: u8 = 1;
+const COMMITTED: u8 = 2;
+const ANSWERED: u8 = 4;
+
+/// What one event does to a state, before it is hashed or built: the stepped server's new slot,
+/// the wire's changes (the messages sent are in the scratch's `Ready`), the new checker if the
+/// step changed what it remembers, and what the step found.
+pub struct Step {
+    slot: Option<(usize, Slot)>,
+    /// Other servers whose hash changed because the clock moved on and their lease ran out.
+    relet: Vec<(usize, Slot)>,
+    removed: Option<usize>,
+    copied: Option<usize>,
+    now: u64,
+    crashes: u32,
+    requests: u32,
+    duplicates: u32,
+    checker: Option<(Rc<Checker>, u64)>,
+    /// The stepped server's state before the step (for narration).
+    pub before: Option<Before>,
+    pub goals: u8,
+}
+
+impl Step {
+    /// A step that changes nothing (to fingerprint a state itself).
+    fn none(s: &State) -> Step {
+        Step {
+            slot: None,
+            relet: Vec::new(),
+            removed: None,
+            copied: None,
+            now: s.now,
+            crashes: s.crashes,
+            requests: s.requests,
+            duplicates: s.duplicates,
+            checker: None,
+            before: None,
+            goals: 0,
+        }
+    }
+}
+
+/// Buffers a worker reuses from step to step.
+#[derive(Default)]
+pub struct Scratch {
+    pub ready: Ready,
+    pub found: Vec<Found>,
+    sent: Vec<(u64, NodeId, NodeId)>,
+}
+
+/// The protocol under test and the bounds of the exploration.
+#[derive(Clone, Debug)]
+pub struct Model {
+    pub opts: Options,
+    pub bounds: Bounds,
+    /// Whether a lease decides anything (then it is part of a state).
+    lease: bool,
+}
+
+impl Model {
+    pub fn new(opts: Options, bounds: Bounds) -> Result<Model, String> {
+        if bounds.servers == 0 || bounds.servers as usize > fp::MAX_SERVERS {
+            return Err(format!("servers = {}: the model checker takes 1–{}", bounds.servers, fp::MAX_SERVERS));
+        }
+        Ok(Model { lease: opts.vote_lease || opts.pre_vote, opts, bounds })
+    }
+
+    fn n(&self) -> usize {
+        self.bounds.servers as usize
+    }
+
+    /// A node as the model keeps it: the core sizes a leader's progress table for every possible
+    /// server id (64); the model's servers are S1–Sn, so it keeps n + 1 entries (cheaper to clone).
+    fn trim(&self, mut node: Node) -> Node {
+        node.progress.truncate(self.n() + 1);
+        node
+    }
+
+    fn slot(&self, node: Option<Rc<Node>>, storage: Rc<Persistent>, id: NodeId, now: u64) -> Slot {
+        let r = Rename::identity();
+        let mut d = Digest::default();
+        let (idfree, key) = match &node {
+            Some(n) => {
+                let idfree = fp::idfree(n, self.lease, now);
+                d.u64(idfree);
+                fp::ids(&mut d, n, &r, self.n());
+                (idfree, fp::key(idfree, id, n.voted_for, Some(n)))
+            }
+            None => {
+                let idfree = fp::idfree_down(&storage);
+                d.u64(idfree);
+                fp::ids_down(&mut d, &storage, &r);
+                (idfree, fp::key(idfree, id, storage.voted_for, None))
+            }
+        };
+        Slot { node, storage, idfree, key, hash: d.0 }
+    }
+
+    /// Every server up in a fresh cluster {S1, …, Sn}, nothing in flight, no budget used.
+    pub fn initial(&self) -> State {
+        let n = self.bounds.servers;
+        let slots = (1..=n)
+            .map(|id| {
+                let node = self.trim(Node::new(id, Membership::first_n(n), self.opts));
+                let storage = Rc::new(node.persistent());
+                self.slot(Some(Rc::new(node)), storage, id, 0)
+            })
+            .collect();
+        let checker = Checker::new(n);
+        State {
+            slots,
+            wire: Vec::new(),
+            now: 0,
+            crashes: 0,
+            requests: 0,
+            duplicates: 0,
+            memory: checker.memory_fingerprint(),
+            checker: Rc::new(checker),
+            wire_sum: 0,
+            leaders_sum: 0,
+        }
+    }
+
+    /// Every event enabled in `s`, in a fixed order: for each distinct message deliver (if its
+    /// receiver is up), drop, duplicate; then for each server timeout, heartbeat, request, crash,
+    /// restart.
+    pub fn events(&self, s: &State, out: &mut Vec<Event>) {
+        out.clear();
+        for (k, f) in s.wire.iter().enumerate() {
+            if k > 0 && s.wire[k - 1].key == f.key {
+                continue;
+            }
+            if s.node(f.msg.to).is_some() {
+                out.push(Event::Deliver(k as u32));
+            }
+            out.push(Event::Drop(k as u32));
+            if s.duplicates < self.bounds.duplicates {
+                out.push(Event::Duplicate(k as u32));
+            }
+        }
+        for id in 1..=self.bounds.servers {
+            match s.node(id) {
+                Some(n) => {
+                    let leader = n.role == Role::Leader;
+                    if !leader || self.opts.check_quorum {
+                        out.push(Event::Timeout(id));
+                    }
+                    if leader {
+                        out.push(Event::Heartbeat(id));
+                        if s.requests < self.bounds.requests {
+                            out.push(Event::Request(id));
+                        }
+                    }
+                    if s.crashes < self.bounds.crashes {
+                        out.push(Event::Crash(id));
+                    }
+                }
+                None => out.push(Event::Restart(id)),
+            }
+        }
+    }
+
+    /// The command of the `k`-th client request (1-based): `x <- k`.
+    pub fn request(k: u32) -> Command {
+        Command { client: CLIENT, seq: k, op: Op::Set { key: b'x', value: k as i64 } }
+    }
+
+    /// Carry out `e` in `s`: what it changes, with the checker's verdict in `sc.found` and the
+    /// messages sent in `sc.ready`.
+    pub fn step(&self, s: &State, e: Event, sc: &mut Scratch) -> Step {
+        sc.found.clear();
+        sc.ready.clear();
+        let mut step = Step::none(s);
+        let (id, input) = match e {
+            Event::Deliver(k) => {
+                step.removed = Some(k as usize);
+                let m = &s.wire[k as usize].msg;
+                (m.to, Input::Message(m.clone()))
+            }
+            Event::Drop(k) => {
+                step.removed = Some(k as usize);
+                return step;
+            }
+            Event::Duplicate(k) => {
+                step.copied = Some(k as usize);
+                step.duplicates += 1;
+                return step;
+            }
+            Event::Timeout(id) => {
+                step.now += self.opts.election_timeout_min;
+                (id, Input::ElectionTimeout)
+            }
+            Event::Heartbeat(id) => (id, Input::HeartbeatTimeout),
+            Event::Request(id) => {
+                step.requests += 1;
+                (id, Input::Propose(Model::request(step.requests)))
+            }
+            Event::Crash(id) => {
+                step.crashes += 1;
+                let old = &s.slots[id as usize - 1];
+                step.slot = Some((id as usize - 1, self.slot(None, old.storage.clone(), id, step.now)));
+                return step;
+            }
+            Event::Restart(id) => {
+                let old = &s.slots[id as usize - 1];
+                let node = self.trim(Node::restart(id, self.opts, (*old.storage).clone()));
+                // What the node came back with is what its disk holds from now on: the same, unless a
+                // rule broken on purpose forgets part of it on restart (then the disk forgot it too,
+                // rather than the node disagreeing with its disk).
+                let p = node.persistent();
+                let storage = if p == *old.storage { old.storage.clone() } else { Rc::new(p) };
+                step.slot = Some((id as usize - 1, self.slot(Some(Rc::new(node)), storage, id, step.now)));
+                return step;
+            }
+        };
+        let k = id as usize - 1;
+        let old = &s.slots[k];
+        // Cloned straight into a new allocation (`make_mut` on a shared Rc), stepped there.
+        let mut rc = old.node.clone().expect("events step live servers only");
+        let node = Rc::make_mut(&mut rc);
+        let before = Before::of(node);
+        node.step(step.now, input, &mut sc.ready);
+        let ready = &sc.ready;
+
+        // Persist what the step asked for, and check that it is all the node's persistent state.
+        let mut storage = old.storage.clone();
+        if ready.persist_hard_state || ready.persist_log_from.is_some() || ready.persist_snapshot {
+            persist(Rc::make_mut(&mut storage), node, ready);
+        }
+        let node = &*node;
+        let found = &mut sc.found;
+        let mut report = |property, servers, _term, _index, detail| found.push(Found { property, servers, detail });
+        if !stored_matches(&storage, node, ready.persist_snapshot) {
+            report(
+                Property::Persistence,
+                vec![id],
+                0,
+                0,
+                format!("S{id}'s stable storage differs from its persistent state"),
+            );
+        }
+        let (log_from, installed) = (ready.persist_log_from, ready.installed_snapshot);
+        if Checker::records(node, &before, log_from, installed) {
+            let mut checker = (*s.checker).clone();
+            let others = s.slots.iter().enumerate().filter(|&(j, _)| j != k).filter_map(|(_, o)| o.node.as_deref());
+            checker.after_step(node, before, log_from, installed, others, &mut report);
+            let memory = checker.memory_fingerprint();
+            step.checker = Some((Rc::new(checker), memory));
+        } else {
+            Checker::transition(node, &before, log_from, &mut report);
+        }
+
+        if node.role == Role::Leader {
+            step.goals |= LEADER;
+        }
+        if node.commit_index > 0 {
+            step.goals |= COMMITTED;
+        }
+        if ready.client_replies.iter().any(|r| matches!(r.result, raft::ClientResult::Ok { .. })) {
+            step.goals |= ANSWERED;
+        }
+        step.before = Some(before);
+        step.slot = Some((k, self.slot(Some(rc), storage, id, step.now)));
+        if self.lease && step.now != s.now {
+            for (j, o) in s.slots.iter().enumerate().filter(|&(j, _)| j != k) {
+                if let Some(n) = o.node.as_ref().filter(|n| fp::in_lease(n, s.now) != fp::in_lease(n, step.now)) {
+                    step.relet.push((j, self.slot(Some(n.clone()), o.storage.clone(), j as NodeId + 1, step.now)));
+                }
+            }
+        }
+        step
+    }
+
+    /// The fingerprint of the state `step` leads to from `s`, without building it. With
+    /// `symmetry`, the smallest over the renamings that sort the servers by their keys.
+    pub fn fingerprint(&self, s: &State, step: &Step, sc: &mut Scratch, symmetry: bool) -> u64 {
+        let slot = |k: usize| match &step.slot {
+            Some((j, slot)) if *j == k => slot,
+            _ => step.relet.iter().find(|(j, _)| *j == k).map_or(&s.slots[k], |(_, slot)| slot),
+        };
+        let (checker, memory) = match &step.checker {
+            Some((c, m)) => (&**c, *m),
+            None => (&*s.checker, s.memory),
+        };
+        let mut counters = Digest::default();
+        counters.u64(memory);
+        counters.u64((step.crashes as u64) << 40 | (step.requests as u64) << 20 | step.duplicates as u64);
+        sc.sent.clear();
+        for m in &sc.ready.messages {
+            sc.sent.push((fp::body(m), m.from, m.to));
+        }
+        let fingerprint = if !symmetry {
+            let id = Rename::identity();
+            let mut wire = s.wire_sum;
+            if let Some(k) = step.removed {
+                wire = wire.wrapping_sub(s.wire[k].key);
+            }
+            if let Some(k) = step.copied {
+                wire = wire.wrapping_add(s.wire[k].key);
+            }
+            for &(body, from, to) in &sc.sent {
+                wire = wire.wrapping_add(fp::flight(body, from, to, &id));
+            }
+            let leaders = if step.checker.is_some() { fp::leaders(checker.leaders(), &id) } else { s.leaders_sum };
+            let mut d = counters;
+            for k in 0..self.n() {
+                d.u64(slot(k).hash);
+            }
+            d.u64(wire);
+            d.u64(leaders);
+            d.0
+        } else {
+            let keys: Vec<u64> = (0..self.n()).map(|k| slot(k).key).collect();
+            let mut best = u64::MAX;
+            fp::orders(&keys, |r| {
+                let mut d = counters;
+                for new in 1..=self.n() {
+                    let old = r.from[new] as usize - 1;
+                    let sl = slot(old);
+                    d.u64(sl.idfree);
+                    match &sl.node {
+                        Some(n) => fp::ids(&mut d, n, r, self.n()),
+                        None => fp::ids_down(&mut d, &sl.storage, r),
+                    }
+                }
+                let mut wire = 0u64;
+                for (k, f) in s.wire.iter().enumerate() {
+                    if step.removed != Some(k) {
+                        wire = wire.wrapping_add(fp::flight(f.body, f.msg.from, f.msg.to, r));
+                    }
+                }
+                if let Some(k) = step.copied {
+                    let f = &s.wire[k];
+                    wire = wire.wrapping_add(fp::flight(f.body, f.msg.from, f.msg.to, r));
+                }
+                for &(body, from, to) in &sc.sent {
+                    wire = wire.wrapping_add(fp::flight(body, from, to, r));
+                }
+                d.u64(wire);
+                d.u64(fp::leaders(checker.leaders(), r));
+                best = best.min(d.0);
+            });
+            best
+        };
+        fingerprint.max(1) // 0 marks an empty slot of the visited set
+    }
+
+    /// The fingerprint of a state.
+    pub fn fingerprint_of(&self, s: &State, symmetry: bool) -> u64 {
+        self.fingerprint(s, &Step::none(s), &mut Scratch::default(), symmetry)
+    }
+
+    /// The state `step` leads to from `s` (taking the messages sent from `sc.ready`).
+    pub fn apply(&self, s: &State, step: Step, sc: &mut Scratch) -> State {
+        let mut t = s.clone();
+        t.now = step.now;
+        t.crashes = step.crashes;
+        t.requests = step.requests;
+        t.duplicates = step.duplicates;
+        if let Some((c, m)) = step.checker {
+            t.leaders_sum = fp::leaders(c.leaders(), &Rename::identity());
+            t.checker = c;
+            t.memory = m;
+        }
+        for (k, slot) in step.slot.into_iter().chain(step.relet) {
+            t.slots[k] = slot;
+        }
+        if let Some(k) = step.removed {
+            t.wire_sum = t.wire_sum.wrapping_sub(t.wire[k].key);
+            t.wire.remove(k);
+        }
+        if let Some(k) = step.copied {
+            let f = t.wire[k].clone();
+            t.wire_sum = t.wire_sum.wrapping_add(f.key);
+            t.wire.insert(k, f);
+        }
+        for m in sc.ready.messages.drain(..) {
+            let f = Rc::new(Flight::new(m));
+            t.wire_sum = t.wire_sum.wrapping_add(f.key);
+            let at = t.wire.partition_point(|g| g.key <= f.key);
+            t.wire.insert(at, f);
+        }
+        t
+    }
+
+    /// `s` with server `id`'s node changed by `f` and its hashes recomputed (for tests that set
+    /// up or perturb a state by hand).
+    pub fn edit(&self, s: &State, id: NodeId, f: impl FnOnce(&mut Node)) -> State {
+        let mut t = s.clone();
+        let k = id as usize - 1;
+        let mut node = t.slots[k].node.as_deref().expect("a live server").clone();
+        f(&mut node);
+        t.slots[k] = self.slot(Some(Rc::new(node)), t.slots[k].storage.clone(), id, t.now);
+        t
+    }
+
+    /// The state a path of events leads to from the initial state.
+    pub fn replay(&self, path: &[Event]) -> State {
+        let mut sc = Scratch::default();
+        let mut s = self.initial();
+        for &e in path {
+            let step = self.step(&s, e, &mut sc);
+            s = self.apply(&s, step, &mut sc);
+        }
+        s
+    }
+}
