@@ -144,7 +144,7 @@ impl Sim {
         c.server = server;
         c.timer_gen += 1;
         let (gen, cmd) = (c.timer_gen, Command { client: c.client, seq: c.seq, op: c.op });
-        self.schedule(self.time + self.cfg.client_timeout_us, EventKind::Client { op, gen });
+        self.schedule(self.clock() + self.cfg.client_timeout_us, EventKind::Client { op, gen });
         if let Some(n) = self.node(server) {
             // A leader looks for the command among its uncommitted entries (§8, a retry already in
             // the log): that scan is work, and a burst of requests makes it long.

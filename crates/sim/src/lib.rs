@@ -16,9 +16,9 @@ pub mod config;
 pub mod datadriven;
 pub mod diagram;
 pub mod digest;
+pub mod disk;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod explore;
-pub mod disk;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod fuzz;
 pub mod invariants;

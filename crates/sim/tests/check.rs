@@ -21,7 +21,7 @@ fn opts(broken: Option<&str>, settings: &[(&str, &str)]) -> raft::Options {
 
 fn explore(opts: raft::Options, bounds: Bounds, depth: u32, symmetry: bool, threads: usize) -> (Model, Outcome) {
     let model = Model::new(opts, bounds).unwrap();
-    let out = check::explore(&Config { model: model.clone(), depth, symmetry, threads }, |_, _| {});
+    let out = check::explore(&Config { model: model.clone(), depth, symmetry, threads, max_bytes: None }, |_, _| {});
     (model, out)
 }
 
