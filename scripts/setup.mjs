@@ -57,12 +57,15 @@ export function ensureBindgen() {
 export function buildWasm() {
   ensureTarget('wasm32-unknown-unknown');
   const bindgen = ensureBindgen();
-  log('building the wasm module (wasm-release profile: opt-level s, LTO, no name section)');
-  run('cargo', ['build', '--profile', 'wasm-release', '--target', 'wasm32-unknown-unknown', '-p', 'raft-wasm']);
-  run(bindgen, [
-    '--target', 'web', '--no-typescript', '--remove-name-section', '--remove-producers-section', '--out-dir', join(ROOT, 'www', 'pkg'),
-    join(ROOT, 'target', 'wasm32-unknown-unknown', 'wasm-release', 'raft_wasm.wasm'),
-  ]);
+  // The page's module, and the model checker's (loaded only by the "Explore from here" worker).
+  for (const [crate, stem] of [['raft-wasm', 'raft_wasm'], ['raft-explore', 'raft_explore']]) {
+    log(`building the wasm module ${crate} (wasm-release profile: opt-level s, LTO, no name section)`);
+    run('cargo', ['build', '--profile', 'wasm-release', '--target', 'wasm32-unknown-unknown', '-p', crate]);
+    run(bindgen, [
+      '--target', 'web', '--no-typescript', '--remove-name-section', '--remove-producers-section', '--out-dir', join(ROOT, 'www', 'pkg'),
+      join(ROOT, 'target', 'wasm32-unknown-unknown', 'wasm-release', `${stem}.wasm`),
+    ]);
+  }
 }
 
 export function ensureNodeModules() {

@@ -7,7 +7,6 @@
 pub mod action;
 pub mod bench;
 pub mod campaign;
-#[cfg(not(target_arch = "wasm32"))]
 pub mod check;
 pub mod clients;
 pub mod cluster;
