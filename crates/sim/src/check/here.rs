@@ -45,14 +45,16 @@ fn action(model: &Model, s: &State, e: Event, sim: &Sim) -> Result<Action, Strin
 }
 
 /// Carry `path` (a path of `model`, which [`Model::from_sim`] took from `tl`'s state now) into
-/// `tl` as actions from now on: its `hold`, then one action per event. Returns where it starts
+/// `tl` as actions from now on: its `hold` (unless held already), then one action per event. Returns where it starts
 /// (just after the hold) and each step in words with the position after it; `tl` is left at the
 /// end. Acting before the horizon forks, as any action does. The clock moves on only at election
 /// timeouts, by the shortest election timeout, as the model's does (every other step happens at
 /// the same instant), so the servers' leases decide as they did in the model.
 pub fn carry(tl: &mut Timeline, model: &Model, path: &[Event]) -> Result<(Position, Vec<(String, Position)>), String> {
     let lines = report::step_lines(model, path);
-    tl.act(Action::Hold(true))?;
+    if tl.sim().held.is_none() {
+        tl.act(Action::Hold(true))?;
+    }
     let start = tl.position();
     let (mut s, mut sc) = (model.initial(), Scratch::default());
     let mut now = tl.sim().time;
