@@ -194,6 +194,8 @@ pub struct Sim {
     /// The work done against a budget ([`Meter`]): not part of the run, only of how much of it one
     /// call may compute.
     pub meter: Meter,
+    /// The live linearizability check's window of each key `a`–`z` (see [`crate::clients`]).
+    pub(crate) live: Vec<crate::linearizability::Window>,
     /// Held (`Action::Hold`) since this time: the network's and the timers' clock stands still
     /// there ([`Sim::clock`]) and no event fires; only actions move the run.
     pub held: Option<u64>,
@@ -264,6 +266,7 @@ impl Sim {
             acted: false,
             meter: Meter::default(),
             held: None,
+            live: vec![crate::linearizability::Window::default(); 26],
             cfg,
         };
         for _ in 0..n {
