@@ -78,7 +78,8 @@ impl KvStore {
         };
         let entry = (cmd.client, cmd.seq, result);
         let newest = self.sessions.back().is_none_or(|b| b.0 < cmd.client);
-        let found = if newest { Err(self.sessions.len()) } else { self.sessions.binary_search_by_key(&cmd.client, |s| s.0) };
+        let found =
+            if newest { Err(self.sessions.len()) } else { self.sessions.binary_search_by_key(&cmd.client, |s| s.0) };
         match found {
             Ok(at) => self.sessions[at] = entry,
             Err(at) => {
