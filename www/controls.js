@@ -500,8 +500,21 @@ const SNAPS = 156;
 /** The reader scrolled the log table: follow the newest entries again once at the end. */
 export function logScrolled(ui) {
   const box = ui.logscroll;
+  ui.logBox = { width: box.clientWidth, left: box.scrollLeft };
   ui.keys.logFollow = box.scrollLeft + box.clientWidth >= box.scrollWidth - CELL;
   if (ui.keys.logGeom) ui.keys.logGeom.follow = ui.keys.logFollow;
+}
+
+/** At the start of a frame (layout still clean from the last one): keep the newest column in
+ * sight, if the table grew while following. Scrolling here instead of right after the table changed
+ * saves a forced layout per frame. */
+export function followLogs(ui) {
+  const t = ui.logTable;
+  if (!t?.followPending) return;
+  t.followPending = false;
+  const box = ui.logscroll;
+  box.scrollLeft = box.scrollWidth;
+  ui.logBox = { width: box.clientWidth, left: box.scrollLeft };
 }
 
 /** The log window the next frame should ask the view for: the columns in sight (plus a margin),
@@ -509,9 +522,11 @@ export function logScrolled(ui) {
 export function logWindow(ui) {
   const g = ui.keys.logGeom;
   if (!g) return null;
-  const box = ui.logscroll;
-  const visible = Math.ceil(Math.max(0, box.clientWidth - NAMES - (g.snaps ? SNAPS : 0)) / CELL) + 6;
-  const from = g.follow ? Math.max(g.lo, g.width + 1 - visible) : g.lo + Math.floor(box.scrollLeft / CELL) - 3;
+  // The box's size and scroll position as last seen (a resize or scroll updates them): reading
+  // them here, after other panels wrote to the page, would force a layout every frame.
+  const box = ui.logBox ?? { width: ui.logscroll.clientWidth, left: ui.logscroll.scrollLeft };
+  const visible = Math.ceil(Math.max(0, box.width - NAMES - (g.snaps ? SNAPS : 0)) / CELL) + 6;
+  const from = g.follow ? Math.max(g.lo, g.width + 1 - visible) : g.lo + Math.floor(box.left / CELL) - 3;
   return { from: Math.max(1, from), count: visible + 6 };
 }
 
@@ -524,64 +539,127 @@ export function updateLogs(ui, v) {
   for (const s of v.servers) width = Math.max(width, s.snapshot_index, s.log_last);
   if (leader) width = Math.max(width, ...leader.next_index.map((n, i) => (i + 1 === leader.id ? 0 : n)));
   width = Math.max(width, lo + 9);
-  const box = ui.logscroll;
   const follow = ui.keys.logFollow ?? true;
   const win = logWindow(ui) ?? { from: Math.max(lo, width - 79), count: 80 };
   const from = Math.max(lo, Math.min(win.from, width));
   const to = Math.min(width, from + win.count - 1);
   const snaps = v.servers.some((s) => s.snapshot_index > 0);
   ui.keys.logGeom = { lo, width, follow, snaps };
-  const key = JSON.stringify([
-    from,
-    to,
-    v.servers.map((s) => [s.alive, s.commit_index, s.snapshot_index, s.snapshot_term, s.log.filter((e) => e.index >= from && e.index <= to).map((e) => e.term).join(','), memberState(v, s.id), s.durable_index, s.disk_writes, s.disk_held]),
-    leader ? [leader.id, leader.next_index, leader.match_index] : null,
-  ]);
-  if (!changed(ui, 'logs', key)) return;
-  // Each server's snapshot is one block in a column of its own, before the columns in sight.
-  const head = ['<thead><tr><th><span class="sr-only">server</span></th>'];
-  if (snaps) head.push('<th class="snapcol" title="snapshots (compacted log prefixes)">snapshot</th>');
-  for (let i = from; i <= to; i++) head.push(`<th>${i}</th>`);
-  head.push('</tr></thead>');
-  const rows = [];
-  for (const s of v.servers) {
+  // The table's cells stay in the DOM from frame to frame: columns that scroll out are removed,
+  // new ones appended, and a cell is rewritten only when what it shows changed (a rebuild of every
+  // cell each frame cost most of the page's time on long runs).
+  let t = ui.logTable;
+  const n = v.servers.length;
+  if (!t || t.n !== n || t.snaps !== snaps || to < t.from || from > t.to) {
+    ui.table.innerHTML = `<thead><tr><th><span class="sr-only">server</span></th>${snaps ? '<th class="snapcol" title="snapshots (compacted log prefixes)">snapshot</th>' : ''}</tr></thead><tbody>${'<tr><th></th>'.repeat(n)}</tbody>`;
+    const head = ui.table.querySelector('thead tr');
+    const rows = [...ui.table.querySelectorAll('tbody tr')].map((tr) => {
+      const snap = snaps ? tr.appendChild(document.createElement('td')) : null;
+      return { tr, th: tr.firstChild, snap, cells: [], sigs: [], sig: '', snapSig: '' };
+    });
+    t = ui.logTable = { n, snaps, from, to: from - 1, head, heads: [], rows, geom: '' };
+  }
+  // Scroll the columns: drop those before `from` and after `to`, add the missing ones.
+  const column = (i) => {
+    const th = document.createElement('th');
+    th.textContent = String(i);
+    return th;
+  };
+  while (t.from < from && t.heads.length) {
+    t.heads.shift().remove();
+    for (const r of t.rows) (r.cells.shift().remove(), r.sigs.shift());
+    t.from++;
+  }
+  while (t.to > to && t.heads.length) {
+    t.heads.pop().remove();
+    for (const r of t.rows) (r.cells.pop().remove(), r.sigs.pop());
+    t.to--;
+  }
+  if (!t.heads.length) [t.from, t.to] = [from, from - 1];
+  while (t.from > from) {
+    t.from--;
+    const th = column(t.from);
+    t.head.insertBefore(th, t.heads[0] ?? null);
+    t.heads.unshift(th);
+    for (const r of t.rows) {
+      const td = document.createElement('td');
+      r.tr.insertBefore(td, r.cells[0] ?? null);
+      r.cells.unshift(td);
+      r.sigs.unshift('');
+    }
+  }
+  while (t.to < to) {
+    t.to++;
+    t.heads.push(t.head.appendChild(column(t.to)));
+    for (const r of t.rows) {
+      r.cells.push(r.tr.appendChild(document.createElement('td')));
+      r.sigs.push('');
+    }
+  }
+  v.servers.forEach((s, k) => {
+    const r = t.rows[k];
     const member = memberState(v, s.id);
     const cls = [s.alive ? '' : 'dead', s.role === 'leader' ? 'lead' : '', member === 'voter' ? '' : member].join(' ');
-    const byIndex = new Map(s.log.map((e) => [e.index, e]));
-    const mi = leader && s.id !== leader.id ? leader.match_index[s.id - 1] : null;
-    const ni = leader && s.id !== leader.id ? leader.next_index[s.id - 1] : null;
     const who = `${s.alive ? s.role : 'crashed'}${member === 'voter' ? '' : `, ${member}`}, term ${s.term}, commit index ${s.commit_index}`;
     let extra = s.pending_reads ? `, ${s.pending_reads} ReadIndex read(s) waiting` : '';
     if (s.disk_writes) extra += `, ${s.disk_writes} disk write(s) in flight, ${s.disk_held} message(s) and replies waiting for them`;
-    const row = [`<tr class="${cls}"><th title="${esc(who + extra)}">S${s.id}</th>`];
+    const rowSig = `${cls}|${who}${extra}`;
+    if (r.sig !== rowSig) {
+      r.sig = rowSig;
+      r.tr.className = cls;
+      r.th.title = who + extra;
+      r.th.textContent = `S${s.id}`;
+    }
     const si = s.snapshot_index;
-    if (snaps && si > 0) {
-      const title = `snapshot ≤ ${si} (term ${s.snapshot_term}): entries 1–${si} are compacted into the state machine's snapshot${s.commit_index === si ? `\ncommitIndex = ${si}` : ''}`;
-      row.push(`<td class="snap${s.commit_index === si ? ' ci' : ''}" title="${esc(title)}"><span>snapshot ≤ ${si} <small>(term ${s.snapshot_term})</small></span></td>`);
-    } else if (snaps) row.push('<td class="nosnap"></td>');
+    if (r.snap) {
+      const snapSig = `${si}|${s.snapshot_term}|${s.commit_index === si}`;
+      if (r.snapSig !== snapSig) {
+        r.snapSig = snapSig;
+        if (si > 0) {
+          r.snap.className = `snap${s.commit_index === si ? ' ci' : ''}`;
+          r.snap.title = `snapshot ≤ ${si} (term ${s.snapshot_term}): entries 1–${si} are compacted into the state machine's snapshot${s.commit_index === si ? `\ncommitIndex = ${si}` : ''}`;
+          r.snap.innerHTML = `<span>snapshot ≤ ${si} <small>(term ${s.snapshot_term})</small></span>`;
+        } else {
+          r.snap.className = 'nosnap';
+          r.snap.title = '';
+          r.snap.textContent = '';
+        }
+      }
+    }
+    const byIndex = new Map(s.log.map((e) => [e.index, e]));
+    const mi = leader && s.id !== leader.id ? leader.match_index[s.id - 1] : null;
+    const ni = leader && s.id !== leader.id ? leader.next_index[s.id - 1] : null;
     for (let i = from; i <= to; i++) {
+      const c = i - from;
+      const e = i <= si ? null : byIndex.get(i);
+      const committed = e != null && i <= s.commit_index;
+      const unwritten = e != null && s.durable_index != null && i > s.durable_index;
+      const sig = i <= si ? 'x' : `${e ? `${e.term}|${e.text}` : ''}|${committed}|${unwritten}|${i === s.commit_index}|${mi === i && i > 0}|${ni === i}`;
+      if (r.sigs[c] === sig) continue;
+      r.sigs[c] = sig;
+      const td = r.cells[c];
       if (i <= si) {
-        row.push(`<td class="compacted" title="index ${i}: compacted into S${s.id}'s snapshot"></td>`);
+        td.className = 'compacted';
+        td.removeAttribute('style');
+        td.title = `index ${i}: compacted into S${s.id}'s snapshot`;
+        td.textContent = '';
         continue;
       }
-      const e = byIndex.get(i);
-      const c = [];
+      const cl = [];
       let style = '';
       let title = '';
       let body = '';
       if (e) {
-        const committed = i <= s.commit_index;
         const conf = CONFIG_ENTRY.test(e.text);
-        c.push(committed ? 'ent committed' : 'ent');
-        if (conf) c.push('cfg');
-        const unwritten = s.durable_index != null && i > s.durable_index;
-        if (unwritten) c.push('unwritten');
+        cl.push(committed ? 'ent committed' : 'ent');
+        if (conf) cl.push('cfg');
+        if (unwritten) cl.push('unwritten');
         style = committed ? `background:${termColor(e.term)};` : `border-color:${termColor(e.term, false)};`;
         title = `index ${i}, term ${e.term}: ${conf ? 'configuration ' : ''}${e.text}${committed ? ' (committed)' : ' (not committed)'}${unwritten ? ', not yet on disk' : ''}`;
         body = String(e.term) + (conf ? '<b class="mk c">C</b>' : '');
       }
       if (i === s.commit_index) {
-        c.push('ci');
+        cl.push('ci');
         title += `${title ? '\n' : ''}commitIndex = ${i}`;
       }
       if (mi === i && i > 0) {
@@ -592,16 +670,24 @@ export function updateLogs(ui, v) {
         body += '<b class="mk n">n</b>';
         title += `${title ? '\n' : ''}leader's nextIndex[S${s.id}] = ${i}`;
       }
-      row.push(`<td class="${c.join(' ')}" style="${style}" title="${esc(title)}">${body}</td>`);
+      td.className = cl.join(' ');
+      if (style) td.setAttribute('style', style);
+      else td.removeAttribute('style');
+      td.title = title;
+      td.innerHTML = body;
     }
-    row.push('</tr>');
-    rows.push(row.join(''));
-  }
+  });
   // The sizer gives the scroller the whole log's width; the table sits where its columns belong.
-  ui.logsizer.style.width = `${NAMES + (snaps ? SNAPS : 0) + (width - lo + 1) * CELL}px`;
-  ui.table.style.marginLeft = `${(from - lo) * CELL}px`;
-  ui.table.innerHTML = head.join('') + '<tbody>' + rows.join('') + '</tbody>';
-  if (follow) box.scrollLeft = box.scrollWidth;
+  const geom = `${NAMES + (snaps ? SNAPS : 0) + (width - lo + 1) * CELL}/${(from - lo) * CELL}/${to - from}`;
+  if (t.geom !== geom) {
+    t.geom = geom;
+    const [w, left] = geom.split('/');
+    ui.logsizer.style.width = `${w}px`;
+    ui.table.style.marginLeft = `${left}px`;
+    // (table-layout: fixed needs the table's width: its columns, each with its border spacing.)
+    ui.table.style.width = `${NAMES + (snaps ? SNAPS : 0) + (to - from + 1) * CELL + 2}px`;
+    if (follow) t.followPending = true;
+  }
 }
 
 function esc(s) {

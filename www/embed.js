@@ -724,6 +724,7 @@ class RaftPlayground extends HTMLElement {
     if (this.#ui) {
       C.closeMenu(this.#ui);
       this.#ui.keys = {};
+      this.#ui.logTable = null;
       this.#ui.event.textContent = '';
     }
     this.#invalidate();
@@ -839,6 +840,7 @@ class RaftPlayground extends HTMLElement {
     c.height = Math.max(1, Math.round(h * dpr));
     this.#layout = null;
     this.#stripAt = -1;
+    this.#ui.logBox = null; // read afresh: the log box may have changed size too
     this.#invalidate();
   }
 
@@ -884,6 +886,7 @@ class RaftPlayground extends HTMLElement {
         // One call's work is bounded (sim::limits): a run that asks for more stops, and says so.
         if (!this.#bounded(() => this.#pg.advance(dt * speed))) this.#loop.pause();
       }
+      C.followLogs(this.#ui);
       // Only the log columns in sight cross the boundary: a frame costs the same however long the logs.
       const win = C.logWindow(this.#ui);
       const v = this.#wasm(() => (win ? this.#pg.view(win.from, win.count) : this.#pg.view()));

@@ -121,12 +121,14 @@ fn the_shortest_path_to_a_goal_is_a_real_run() {
 /// Broken rules that a fresh cluster does not reach within small bounds, from a state a scenario
 /// script sets up (`raft-sim check --from`): the script (tests/check_from), the property, the
 /// length of the shortest counterexample, and the depth the intact rule is checked clean to.
-const FROM: [(&str, &str, Property, usize, u32); 2] = [
+const FROM: [(&str, &str, Property, usize, u32); 3] = [
     // Figure 8 on three servers: a leader that commits an old term's entry by counting replicas
     // loses it to the next leader.
     ("figure8_3", "commit-old-term", Property::LeaderCompleteness, 10, 9),
     // A follower with stale entries takes the leader's commit index as it is and applies them.
     ("stale_follower", "commit-without-min", Property::StateMachineSafety, 4, 8),
+    // A joint change under way: C_new's majority alone commits C_old,new, C_old's elects another.
+    ("joint_change", "joint-new-only", Property::LeaderCompleteness, 5, 6),
 ];
 
 #[test]
