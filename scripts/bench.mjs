@@ -3,7 +3,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildWasm, log, run, ROOT } from './setup.mjs';
+import { build, log, run, ROOT } from './setup.mjs';
 
 const [servers, simMs, everyUs] = [5, 60000, 1000];
 log('native (release)');
@@ -14,7 +14,7 @@ process.stdout.write(native);
 const nativeRate = Number(native.match(/= (\d+) messages\/s/)[1]);
 
 log('building the wasm module');
-buildWasm();
+await build();
 const { default: init, Playground } = await import(join(ROOT, 'www', 'pkg', 'raft_wasm.js'));
 const wasm = await init({ module_or_path: readFileSync(join(ROOT, 'www', 'pkg', 'raft_wasm_bg.wasm')) });
 // The time machine: a 10-minute run with a client write every 10 ms, then seeks all over it.

@@ -1,7 +1,8 @@
 // Set-up shared by `npm start` and `npm test`: install whatever is missing on a fresh machine, then
 // build. Every step checks first and skips what is already there.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, readFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync, readdirSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { createHash } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -111,6 +112,74 @@ export function buildWasm() {
     run(join(ROOT, 'node_modules', '.bin', 'wasm-opt'), [...WASM_OPT_FLAGS, input, '-o', output]);
     writeFileSync(stamp, key);
   }
+}
+
+/** Where the build puts what ships: index.html and www/ as in the repository, but www/ holds one
+ * minified bundle per entry point (the ES modules and the wasm-bindgen glue), the minified
+ * style.css, the sample post and pkg/*.wasm. Deploy this directory; `npm start` and the browser
+ * tests serve it. */
+export const DIST = join(ROOT, 'dist');
+
+/** The modules a page loads itself: embed.js, and every www/*.js another module starts by URL
+ * (`new URL('./x.js', import.meta.url)`, e.g. a Web Worker's module); the rest are bundled in. */
+function entryPoints() {
+  const www = join(ROOT, 'www');
+  const entries = new Set(['embed.js']);
+  for (const f of readdirSync(www).filter((f) => f.endsWith('.js'))) {
+    for (const m of readFileSync(join(www, f), 'utf8').matchAll(/new URL\(\s*['"]\.\/([\w.-]+\.js)['"]\s*,\s*import\.meta\.url/g)) {
+      if (existsSync(join(www, m[1]))) entries.add(m[1]);
+    }
+  }
+  return [...entries];
+}
+
+/** Bundle and minify www/ into dist/ with esbuild (run buildWasm first: the bundle takes the glue
+ * from www/pkg, and the optimised modules are copied from there). */
+export async function buildSite() {
+  ensureNodeModules();
+  const esbuild = createRequire(import.meta.url)('esbuild');
+  const www = join(ROOT, 'www');
+  const out = join(DIST, 'www');
+  rmSync(DIST, { recursive: true, force: true });
+  mkdirSync(join(out, 'pkg'), { recursive: true });
+  const entries = entryPoints();
+  log(`bundling ${entries.join(', ')} and style.css into dist/ (esbuild, minified)`);
+  await esbuild.build({
+    entryPoints: entries.map((e) => join(www, e)),
+    outdir: out,
+    bundle: true,
+    format: 'esm',
+    minify: true,
+    sourcemap: true,
+    logLevel: 'warning',
+    plugins: [{
+      // The glue's fallback for init() without a path is `new URL('<stem>_bg.wasm', import.meta.url)`,
+      // next to the glue; in the bundle import.meta.url is www/<entry>.js, so point it into pkg/.
+      name: 'glue-wasm-path',
+      setup(b) {
+        b.onLoad({ filter: /[\\/]www[\\/]pkg[\\/][^\\/]+\.js$/ }, (a) => ({
+          contents: readFileSync(a.path, 'utf8').replace(/new URL\((['"])([\w-]+_bg\.wasm)\1, import\.meta\.url\)/g, "new URL('./pkg/$2', import.meta.url)"),
+          loader: 'js',
+        }));
+      },
+    }],
+  });
+  await esbuild.build({ entryPoints: [join(www, 'style.css')], outdir: out, minify: true, logLevel: 'warning' });
+  for (const f of readdirSync(join(www, 'pkg')).filter((f) => f.endsWith('.wasm'))) copyFileSync(join(www, 'pkg', f), join(out, 'pkg', f));
+  for (const f of readdirSync(www).filter((f) => f.endsWith('.html'))) copyFileSync(join(www, f), join(out, f));
+  copyFileSync(join(ROOT, 'index.html'), join(DIST, 'index.html'));
+  // Every file the bundles name by URL must be there.
+  for (const e of entries) {
+    for (const m of readFileSync(join(out, e), 'utf8').matchAll(/new URL\((['"`])([^'"`]+)\1,\s*import\.meta\.url\)/g)) {
+      if (!existsSync(join(out, m[2]))) throw new Error(`dist/www/${e} loads ${m[2]}, which the build did not produce`);
+    }
+  }
+}
+
+/** Everything that ships: the wasm modules, then the bundles (dist/). */
+export async function build() {
+  buildWasm();
+  await buildSite();
 }
 
 export function ensureNodeModules() {
