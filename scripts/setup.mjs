@@ -120,11 +120,15 @@ export function buildWasm() {
  * tests serve it. */
 export const DIST = join(ROOT, 'dist');
 
-/** The modules a page loads itself: embed.js, and every www/*.js another module starts by URL
- * (`new URL('./x.js', import.meta.url)`, e.g. a Web Worker's module); the rest are bundled in. */
+/** The www/ modules a page (or a worker) loads by name: each becomes one bundle in dist/www/ with
+ * everything it imports. A module another one starts by URL — `new Worker(new URL('./x.js',
+ * import.meta.url), { type: 'module' })` — is found by itself; one named any other way goes here. */
+export const ENTRY_POINTS = ['embed.js'];
+
+/** ENTRY_POINTS and every www/*.js a www/ module names as `new URL('./x.js', import.meta.url)`. */
 function entryPoints() {
   const www = join(ROOT, 'www');
-  const entries = new Set(['embed.js']);
+  const entries = new Set(ENTRY_POINTS);
   for (const f of readdirSync(www).filter((f) => f.endsWith('.js'))) {
     for (const m of readFileSync(join(www, f), 'utf8').matchAll(/new URL\(\s*['"]\.\/([\w.-]+\.js)['"]\s*,\s*import\.meta\.url/g)) {
       if (existsSync(join(www, m[1]))) entries.add(m[1]);
