@@ -28,6 +28,7 @@ const TEMPLATE = `
     <span class="st-seed">seed <code></code> <button class="linkish" data-cmd="copy">copy link</button></span>
     <span class="st-msgs"></span>
     <span class="st-unsafe" hidden title="A rule is broken on purpose (Break a rule)"></span>
+    <span class="st-held" hidden title="Nothing happens by itself: no message arrives, no timer fires. Step (▸) through recorded actions, or deliver messages, time out servers and send heartbeats by hand.">❚❚ network held <button class="linkish" data-cmd="release">release</button></span>
     <span class="st-event" title="What the last single step did"></span>
   </div>
   <div class="notices" role="status"></div>
@@ -44,6 +45,7 @@ const TEMPLATE = `
             <button role="menuitem" tabindex="-1" data-action="crash">Crash</button>
             <button role="menuitem" tabindex="-1" data-action="restart">Restart</button>
             <button role="menuitem" tabindex="-1" data-action="timeout">Time out</button>
+            <button role="menuitem" tabindex="-1" data-action="heartbeat" title="The leader's heartbeat timer fires now: AppendEntries to every follower">Heartbeat now</button>
             <button role="menuitem" tabindex="-1" data-action="isolate">Isolate</button>
             <button role="menuitem" tabindex="-1" data-action="transfer" title="The leader brings this server up to date, then tells it to start an election at once (TimeoutNow, thesis §3.10)">Transfer leadership here</button>
             <button role="menuitem" tabindex="-1" data-action="remove" title="The leader removes this server through joint consensus (thesis §4.3)">Remove from cluster</button>
@@ -127,10 +129,12 @@ const TEMPLATE = `
         <div class="rule-list" role="radiogroup" aria-label="break a rule"></div>
         <p class="rule-why" aria-live="polite"></p>
       </section>
+      <section class="explore"></section>
       <section class="net">
         <h3>Network</h3>
         <div class="row">
           <button data-cmd="heal" title="Remove every partition and cut link">Heal network</button>
+          <button data-cmd="hold" aria-pressed="false" title="Take the network and the timers into your hands: from now on no message arrives and no timer fires by itself. Deliver or drop messages from the inspector, time out a server or send a leader's heartbeat from its menu. Release resumes everything as if no time had passed for it.">Hold the network</button>
         </div>
         <form class="row part">
           <input class="partition" placeholder="1,2 | 3,4,5" aria-label="partition groups" spellcheck="false">
@@ -254,6 +258,8 @@ export function buildDom(root, settings, rules = []) {
     seed: $('.st-seed code'),
     msgs: $('.st-msgs'),
     unsafe: $('.st-unsafe'),
+    held: $('.st-held'),
+    hold: $('[data-cmd=hold]'),
     event: $('.st-event'),
     notices: $('.notices'),
     toasts: $('.toasts'),
@@ -283,6 +289,7 @@ export function buildDom(root, settings, rules = []) {
     opts: [],
     optsBox: $('.switches .opts'),
     sequence: $('section.sequence'),
+    explore: $('section.explore'),
     ruleList: $('.rules .rule-list'),
     ruleWhy: $('.rules .rule-why'),
     netBox: $('.net .grid'),
@@ -348,6 +355,9 @@ export function updateStatus(ui, v, playing, next) {
   setText(ui.seed, v.seed);
   setText(ui.msgs, `${v.stats.delivered} delivered · ${v.stats.lost} lost · ${v.messages.length} in flight`);
   ui.unsafe.hidden = v.config.break === 'none';
+  ui.held.hidden = !v.held;
+  setText(ui.hold, v.held ? 'Release the network' : 'Hold the network');
+  ui.hold.setAttribute('aria-pressed', String(v.held));
   setText(ui.unsafe, `⚠ broken on purpose: ${v.config.break}`);
   const label = playing ? '❚❚ Pause' : '▶ Play';
   setText(ui.play, label);
@@ -630,6 +640,7 @@ export function openMenu(ui, v, s, x, y, r) {
   m.querySelector('[data-action=crash]').hidden = !s.alive;
   m.querySelector('[data-action=restart]').hidden = s.alive;
   m.querySelector('[data-action=timeout]').disabled = !s.alive;
+  m.querySelector('[data-action=heartbeat]').hidden = !s.alive || s.role !== 'leader';
   m.querySelector('.req').hidden = !s.alive;
   // Operator requests go to the leader, which may refuse them (and then says why).
   m.querySelector('[data-action=transfer]').hidden = !s.alive || s.id === v.leader;

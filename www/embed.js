@@ -10,6 +10,7 @@ import { draw, layout, hitTest, linkState, INK } from './render.js';
 import { createNarration } from './narration.js';
 import { createInspector } from './inspector.js';
 import { createSequence } from './sequence.js';
+import { createExplorer } from './explore.js';
 import { drawStrip, stripHeight, stripTimeAt } from './strip.js';
 import * as C from './controls.js';
 
@@ -26,7 +27,7 @@ const TOUCH_SLOP = 18;
 const INLINE = '(inline)';
 /** The element's `controls` and `panels` attributes. */
 const CONTROLS = ['full', 'minimal', 'none'];
-const PANELS = ['inspector', 'safety', 'log', 'events', 'sequence', 'clients', 'membership', 'switches', 'rules', 'network'];
+const PANELS = ['inspector', 'safety', 'log', 'events', 'sequence', 'clients', 'membership', 'switches', 'rules', 'explore', 'network'];
 const STRIP_THEME = {
   light: { ink: '#343a40', bad: '#e03131', down: '#ced4da', cursor: '#1c6dd0' },
   dark: { ink: '#ced4da', bad: '#ff8787', down: '#4a5058', cursor: '#74b3ff' },
@@ -243,6 +244,7 @@ class RaftPlayground extends HTMLElement {
   #narration = null;
   #inspector = null;
   #sequence = null;
+  #explorer = null;
   #inspectedAt = 0;
   #strip = null;
   #stripAt = -1;
@@ -321,6 +323,23 @@ class RaftPlayground extends HTMLElement {
    * "x <- 3"}`, … or a script line (`"crash 2"`). Rejects with the reason if it is refused. */
   act(action) {
     return this.#api(() => this.#pg.act(action));
+  }
+  /** Explore from the moment shown with the model checker, in a Web Worker: every interleaving of
+   * deliveries, losses, duplicates, timeouts, crashes, restarts and requests up to `depth` steps
+   * (`{depth: 8, crashes: 0, requests: 0, duplicates: 0, symmetry: false}`). Resolves with the
+   * report (`states`, `depth`, `exhausted`, `goals`, `violation`: null or `{property, detail, steps,
+   * permalink}`; set the `run` attribute to the permalink to step through it). The panel shows its
+   * progress; a new call or `cancelExplore()` rejects the one running with an AbortError. */
+  explore(options) {
+    if (!this.#explorer || !this.#pg || this.#dead) return Promise.reject(new Error('explore(): the widget is not ready'));
+    try {
+      return this.#explorer.run(options);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+  cancelExplore() {
+    this.#explorer?.cancel();
   }
   /** A link to this run at this moment (the standalone page, or the `href` attribute's page). */
   permalink() {
@@ -422,6 +441,7 @@ class RaftPlayground extends HTMLElement {
     this.#loop?.destroy();
     this.#loop = null;
     this.#ro?.disconnect();
+    this.#explorer?.cancel();
     if (this.#docKey) document.removeEventListener('keydown', this.#docKey);
   }
 
@@ -495,6 +515,23 @@ class RaftPlayground extends HTMLElement {
     this.#setScenario(null);
     this.#fromLink = true;
     this.pause();
+  }
+
+  /** Open a run from a permalink the widget made (a counterexample): true if it opened. */
+  #openRun(link) {
+    let pg;
+    try {
+      pg = this.#wasm(() => Playground.from_permalink(link));
+    } catch (e) {
+      this.#notice(`The run could not be opened: ${message(e)}`, 'error');
+      return false;
+    }
+    if (!pg) return false;
+    this.#install(pg);
+    this.#setScenario(null);
+    this.#fromLink = true;
+    this.pause();
+    return true;
   }
 
   /** The `controls`, `panels` and `height` attributes: what the widget shows, and how tall. */
@@ -595,6 +632,15 @@ class RaftPlayground extends HTMLElement {
       playing: () => this.#loop?.playing ?? false,
       invalidate: () => this.#invalidate(),
     });
+    this.#explorer = createExplorer(ui.explore, {
+      permalink: () => this.#pg.permalink(),
+      open: (link) => this.#openRun(link),
+      seek: (at) => {
+        this.pause();
+        this.#bounded(() => this.#pg.seek_note(at.time_ms, at.events, at.applied));
+        this.#invalidate();
+      },
+    });
     this.#inspector = createInspector(ui.inspector, {
       inspect: (id, from, count) => ask(() => this.#pg.inspect(id, from, count)),
       inspectBefore: (id, from, count) => ask(() => this.#pg.inspect_before(id, from, count)),
@@ -674,6 +720,7 @@ class RaftPlayground extends HTMLElement {
     this.#eventsSeen = this.#wasm(() => pg.note_count()) ?? 0;
     this.#narration?.reset();
     this.#inspector?.reset();
+    this.#explorer?.forget();
     if (this.#ui) {
       C.closeMenu(this.#ui);
       this.#ui.keys = {};
@@ -892,6 +939,7 @@ class RaftPlayground extends HTMLElement {
         this.#inspector.update(v, `${v.stats.events}/${this.#pg.applied()}`, !this.#loop.playing);
       }
       this.#sequence.update(v, `${v.stats.events}/${this.#pg.applied()}`);
+      this.#explorer.update(this.#pg.applied());
       C.updateNet(ui, v, this.shadowRoot.activeElement);
       C.updateSwitches(ui, v, this.shadowRoot.activeElement);
       this.#updateTimeline(v, sizes);
@@ -995,6 +1043,9 @@ class RaftPlayground extends HTMLElement {
     ui.root.querySelector('[data-cmd=newseed]').onclick = () => this.#rebuild(this.#configNow(false));
     ui.servers.onchange = () => this.#rebuild({ ...this.#configNow(true), servers: Number(ui.servers.value) });
     ui.root.querySelector('[data-cmd=copy]').onclick = () => this.#copyLink();
+    const hold = (on) => this.#act({ type: on ? 'hold' : 'release' });
+    ui.hold.onclick = () => hold(!this.#view?.held);
+    ui.root.querySelector('[data-cmd=release]').onclick = () => hold(false);
     ui.root.querySelector('[data-cmd=heal]').onclick = () => {
       if (this.#act({ type: 'heal' })) ui.partErr.textContent = '';
     };

@@ -69,8 +69,8 @@ export function createInspector(box, { inspect, inspectBefore, message, act, onC
     else if (b.dataset.do && sel?.message != null) {
       const id = sel.message;
       if (act({ type: b.dataset.do, id }, err)) {
-        if (b.dataset.do === 'drop_message') {
-          select({ messages: true, dropped: id });
+        if (b.dataset.do === 'drop_message' || b.dataset.do === 'deliver_message') {
+          select({ messages: true, ...(b.dataset.do === 'drop_message' ? { dropped: id } : {}) });
           box.querySelector('.insp-list button, .insp-msgs')?.focus(); // its button is gone
         }
         else dataKey = '';
@@ -164,7 +164,7 @@ export function createInspector(box, { inspect, inspectBefore, message, act, onC
     // The countdowns follow the clock (which moves between events too).
     for (const [k, t] of [['election', s.election], ['heartbeat', s.heartbeat]]) {
       const el = parts.state.querySelector(`[data-k=${k}] .in`);
-      if (el && t) el.textContent = ` (in ${Math.max(0, t.deadline_ms - v.time_ms).toFixed(1)} ms)`;
+      if (el && t) el.textContent = ` (in ${Math.max(0, t.deadline_ms - v.clock_ms).toFixed(1)} ms)`;
     }
   }
 
@@ -278,14 +278,14 @@ export function createInspector(box, { inspect, inspectBefore, message, act, onC
             .map((e) => `<tr><th scope="row">${e.index}</th><td>${e.term}</td><td>${esc(e.text)}</td></tr>`)
             .join('')}</tbody></table>${m.entries_total > m.entries.length ? `<p class="insp-note">…and ${m.entries_total - m.entries.length} more entries</p>` : ''}`;
         }
-        html += `<div class="insp-acts"><button data-do="drop_message" title="The network loses exactly this message (recorded: drop-message ${m.id})">Drop it</button><button data-do="duplicate_message" title="The network delivers this message twice: a copy leaves now (recorded: duplicate-message ${m.id})">Duplicate it</button></div>`;
+        html += `<div class="insp-acts"><button data-do="deliver_message" title="It arrives now, ahead of its time (recorded: deliver-message ${m.id}); while the network is held, the only way it arrives"${m.lost ? ' disabled' : ''}>Deliver it now</button><button data-do="drop_message" title="The network loses exactly this message (recorded: drop-message ${m.id})">Drop it</button><button data-do="duplicate_message" title="The network delivers this message twice: a copy leaves now (recorded: duplicate-message ${m.id})">Duplicate it</button></div>`;
       } else if (sel.dropped != null) html = `<p class="insp-note">Message ${sel.dropped} was dropped: it never arrives.</p>`;
       else if (id != null) html = `<p class="insp-note">Message ${id} has arrived.</p>`;
       else html = '<p class="insp-note">Pick a message to see its fields, and to drop or duplicate it.</p>';
       keepFocus(() => (parts.detail.innerHTML = html));
     }
     const inEl = parts.detail.querySelector('.in');
-    if (inEl && m) inEl.textContent = ` (in ${Math.max(0, m.deliver_ms - v.time_ms).toFixed(1)} ms)`;
+    if (inEl && m) inEl.textContent = ` (in ${Math.max(0, m.deliver_ms - v.clock_ms).toFixed(1)} ms)`;
     const list = [...v.messages].sort((a, b) => a.deliver_ms - b.deliver_ms || a.id - b.id);
     const listKey = list.map((x) => x.id).join(',') + `/${id}`;
     if (parts.list.dataset.key !== listKey) {

@@ -127,6 +127,8 @@ function edgePoints(L, a, b) {
 export function messagePoint(L, m, t) {
   const span = m.deliver_ms - m.send_ms;
   let f = span > 0 ? Math.min(1, Math.max(0, (t - m.send_ms) / span)) : 1;
+  // Sent while the network is held (after its clock stopped): it waits half-way for the user.
+  if (t < m.send_ms) f = 0.5;
   // Reduced motion: nothing flies; a message shows by its sender, then by its receiver.
   if (L.still) f = f < 0.5 ? 0.12 : 0.88;
   const e = edgePoints(L, m.from, m.to);
@@ -135,7 +137,8 @@ export function messagePoint(L, m, t) {
 }
 
 export function draw(ctx, view, L, hover, selected = null) {
-  const t = view.time_ms;
+  // Timers and messages run on the network's clock (it stands still while held).
+  const t = view.clock_ms ?? view.time_ms;
   const ink = L.ink || INK.light;
   ctx.clearRect(0, 0, L.w, L.h);
   // view.groups has a slot for every possible server id; only the first n are servers.
@@ -486,7 +489,7 @@ export function hitTest(view, L, x, y, messages = true, slop = 6) {
   }
   let best = null;
   for (const m of messages ? view.messages : []) {
-    const q = messagePoint(L, m, view.time_ms);
+    const q = messagePoint(L, m, view.clock_ms ?? view.time_ms);
     const d = Math.hypot(q.x - x, q.y - y);
     if (d <= 9 && (!best || d < best.d)) best = { type: 'message', m, d };
   }

@@ -59,7 +59,8 @@ fn leader(n: u32, opts: Options) -> Node {
 
 #[test]
 fn joint_consensus_needs_separate_majorities_of_old_and_new() {
-    let joint = Membership { voters: set(&[3, 4, 5]), outgoing: set(&[1, 2, 3]), learners: Set::EMPTY, leaving: Set::EMPTY };
+    let joint =
+        Membership { voters: set(&[3, 4, 5]), outgoing: set(&[1, 2, 3]), learners: Set::EMPTY, leaving: Set::EMPTY };
     assert!(!joint.has_quorum(set(&[1, 2, 3])), "a majority of C_old alone is not enough");
     assert!(!joint.has_quorum(set(&[3, 4, 5])), "a majority of C_new alone is not enough");
     assert!(joint.has_quorum(set(&[2, 3, 4])));
@@ -71,7 +72,8 @@ fn joint_consensus_needs_separate_majorities_of_old_and_new() {
 #[test]
 fn a_configuration_takes_effect_when_appended_and_is_undone_by_truncation() {
     let mut f = Node::new(2, Membership::first_n(3), Options::default());
-    let joint = Membership { voters: set(&[1, 2, 3, 4]), outgoing: set(&[1, 2, 3]), learners: Set::EMPTY, leaving: Set::EMPTY };
+    let joint =
+        Membership { voters: set(&[1, 2, 3, 4]), outgoing: set(&[1, 2, 3]), learners: Set::EMPTY, leaving: Set::EMPTY };
     deliver(&mut f, 0, 1, 1, ae(0, 0, vec![Entry { term: 1, data: EntryData::Config(joint) }], 0));
     assert_eq!(f.config, joint, "in force before it is committed");
     assert_eq!(f.commit_index, 0);

@@ -19,12 +19,10 @@ fn main() -> ExitCode {
         args.iter().position(|a| a == flag).and_then(|k| args.get(k + 1)).and_then(|v| v.parse().ok())
     };
     let seed = value("--seed").unwrap_or(1);
-    let threads = value("-j").map_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()), |j| j as usize);
-    let flagged: Vec<usize> = ["--seed", "-j"]
-        .iter()
-        .filter_map(|f| args.iter().position(|a| a == f))
-        .flat_map(|k| [k, k + 1])
-        .collect();
+    let threads =
+        value("-j").map_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()), |j| j as usize);
+    let flagged: Vec<usize> =
+        ["--seed", "-j"].iter().filter_map(|f| args.iter().position(|a| a == f)).flat_map(|k| [k, k + 1]).collect();
     let free: Vec<&String> = args.iter().enumerate().filter(|(k, _)| !flagged.contains(k)).map(|(_, a)| a).collect();
     let n: u64 = free.iter().find_map(|a| a.replace('_', "").parse().ok()).unwrap_or(10_000);
     let all = ["script", "link", "base64", "action", "setting"];
@@ -38,9 +36,13 @@ fn main() -> ExitCode {
     println!("{} inputs per target, seed {seed}, {threads} threads, {} scripts in the corpus", n, corpus.len());
     for target in targets {
         let report = match target {
-            "script" => fuzz::fuzz(n, seed, threads, |r| fuzz::gen_script(r, &corpus), |t| {
-                fuzz::check_script(t, &fuzz::FUZZ_LIMITS)
-            }),
+            "script" => fuzz::fuzz(
+                n,
+                seed,
+                threads,
+                |r| fuzz::gen_script(r, &corpus),
+                |t| fuzz::check_script(t, &fuzz::FUZZ_LIMITS),
+            ),
             "link" => {
                 let links = fuzz::link_corpus(&corpus);
                 fuzz::fuzz(n, seed, threads, |r| fuzz::gen_link(r, &links), |b| fuzz::check_link(b, 20_000))
@@ -48,9 +50,13 @@ fn main() -> ExitCode {
             "base64" => fuzz::fuzz(n, seed, threads, fuzz::gen_base64, |t| fuzz::check_base64(t)),
             "action" => {
                 let c = fuzz::ActionCorpus::new();
-                fuzz::fuzz(n, seed, threads, |r| fuzz::gen_action_line(r, &c.lines), |l| {
-                    fuzz::check_action_line(l, &c.sims)
-                })
+                fuzz::fuzz(
+                    n,
+                    seed,
+                    threads,
+                    |r| fuzz::gen_action_line(r, &c.lines),
+                    |l| fuzz::check_action_line(l, &c.sims),
+                )
             }
             "setting" => fuzz::fuzz(n, seed, threads, fuzz::gen_setting, |(k, v)| fuzz::check_setting(k, v)),
             _ => unreachable!(),

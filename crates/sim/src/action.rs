@@ -59,6 +59,18 @@ pub enum Action {
     /// Deliver one message in flight twice: the network sends a copy of it now, which takes as
     /// long to arrive as the original does.
     DuplicateMessage(u64),
+    /// Deliver one message in flight now, ahead of its time (not one lost in transit).
+    DeliverMessage(u64),
+    /// Make a leader's heartbeat timer fire now.
+    Heartbeat(NodeId),
+    /// `hold` (true): take the network and the timers into your hands. From now on nothing
+    /// happens by itself: every message sent waits in flight (never lost, whatever the partitions)
+    /// until `deliver-message` or `drop-message`, no timer fires, no client retries, no disk
+    /// write completes; only actions move the run (`timeout`, `heartbeat`, `crash`, …), while the
+    /// servers' clock runs on. `release` (false): everything resumes as if the held time had not
+    /// passed for it (what was due comes due that much later). What a model checker's
+    /// counterexample replays as.
+    Hold(bool),
 }
 
 /// What parsing an action needs from the running cluster: who leads (for `leader`), and the
@@ -103,6 +115,10 @@ impl Action {
         "commit",
         "drop-message",
         "duplicate-message",
+        "deliver-message",
+        "heartbeat",
+        "hold",
+        "release",
     ];
 
     /// Read an action line (the inverse of `Display`). `None`: the line is not an action.
@@ -129,6 +145,9 @@ impl Action {
             "crash" => one(Action::Crash),
             "restart" => one(Action::Restart),
             "timeout" => one(Action::Timeout),
+            "heartbeat" => one(Action::Heartbeat),
+            "hold" => none(Action::Hold(true)),
+            "release" => none(Action::Hold(false)),
             "isolate" => one(Action::Isolate),
             "remove" => one(Action::RemoveServer),
             "transfer" => one(Action::Transfer),
@@ -179,12 +198,16 @@ impl Action {
                     Action::SetCommit { server, index: number(n, "index")? }
                 })
             }
-            "drop-message" | "duplicate-message" => {
+            "drop-message" | "duplicate-message" | "deliver-message" => {
                 let id = match args {
                     [id] => id.parse::<u64>().map_err(|_| format!("bad message id {id:?}: expected a number"))?,
                     _ => return Err(format!("`{first}` takes one message id (as the page lists them)")),
                 };
-                Ok(if first == "drop-message" { Action::DropMessage(id) } else { Action::DuplicateMessage(id) })
+                Ok(match first {
+                    "drop-message" => Action::DropMessage(id),
+                    "duplicate-message" => Action::DuplicateMessage(id),
+                    _ => Action::DeliverMessage(id),
+                })
             }
             "heal" => none(Action::Heal),
             "change" => {
@@ -193,7 +216,11 @@ impl Action {
                     match (w.strip_prefix('+'), w.strip_prefix('-')) {
                         (Some(id), _) => add.push(parse_server(id, ctx)?),
                         (_, Some(id)) => remove.push(parse_server(id, ctx)?),
-                        _ => return Err(format!("`change` takes +ID (a new server) and -ID (a member to remove), got {w:?}")),
+                        _ => {
+                            return Err(format!(
+                                "`change` takes +ID (a new server) and -ID (a member to remove), got {w:?}"
+                            ))
+                        }
                     }
                 }
                 Ok(Action::Change { add, remove })
@@ -225,6 +252,7 @@ impl Action {
             Action::Crash(id)
             | Action::Restart(id)
             | Action::Timeout(id)
+            | Action::Heartbeat(id)
             | Action::Isolate(id)
             | Action::RemoveServer(id)
             | Action::Transfer(id)
@@ -237,12 +265,14 @@ impl Action {
             Action::Partition(groups) => groups.iter().flatten().copied().collect(),
             // New servers do not exist yet: only the removed ones must.
             Action::Change { remove, .. } => remove.clone(),
-                        Action::Heal
+            Action::Heal
             | Action::SetNet(_)
             | Action::SetOptions(_)
             | Action::AddServer
             | Action::DropMessage(_)
-            | Action::DuplicateMessage(_) => vec![],
+            | Action::DuplicateMessage(_)
+            | Action::DeliverMessage(_)
+            | Action::Hold(_) => vec![],
         }
     }
 }
@@ -317,6 +347,10 @@ impl fmt::Display for Action {
             Action::SetCommit { server, index } => write!(f, "commit S{server} {index}"),
             Action::DropMessage(id) => write!(f, "drop-message {id}"),
             Action::DuplicateMessage(id) => write!(f, "duplicate-message {id}"),
+            Action::DeliverMessage(id) => write!(f, "deliver-message {id}"),
+            Action::Heartbeat(id) => write!(f, "heartbeat {id}"),
+            Action::Hold(true) => f.write_str("hold"),
+            Action::Hold(false) => f.write_str("release"),
             Action::SetNet(n) => {
                 let mut n = *n;
                 write!(f, "net {}", words(|w| settings::visit_net(&mut n, w)))
@@ -442,6 +476,10 @@ pub(crate) mod tests {
             Action::SetCommit { server: 3, index: 7 },
             Action::DropMessage(0),
             Action::DuplicateMessage(u64::MAX),
+            Action::DeliverMessage(42),
+            Action::Heartbeat(3),
+            Action::Hold(true),
+            Action::Hold(false),
         ]
     }
 
@@ -465,6 +503,8 @@ pub(crate) mod tests {
         assert!(Action::parse("drop-message", &ctx).unwrap().unwrap_err().contains("one message id"));
         assert!(Action::parse("drop-message 1 2", &ctx).unwrap().unwrap_err().contains("one message id"));
         assert!(Action::parse("duplicate-message S1", &ctx).unwrap().unwrap_err().contains("bad message id"));
+        assert!(Action::parse("hold 1", &ctx).unwrap().unwrap_err().contains("no arguments"));
+        assert!(Action::parse("deliver-message", &ctx).unwrap().unwrap_err().contains("one message id"));
         assert!(Action::parse("set bogus=1", &ctx).unwrap().unwrap_err().contains("unknown setting"));
         assert!(Action::parse("set drop=5%", &ctx).unwrap().unwrap_err().contains("cannot change"));
         // A partial `set` keeps the other switches as they are.

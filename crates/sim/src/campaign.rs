@@ -298,5 +298,10 @@ pub fn breaking(rule: raft::Rule) -> raft::Options {
 /// The protocol options the broken-rule campaigns run with: the Figure 8 mistake switched on, and
 /// the no-op and vote lease off so that it shows up in fewer seeds.
 pub fn broken_options() -> raft::Options {
-    raft::Options { broken: raft::Broken::only(raft::Rule::CommitOldTerm), leader_noop: false, vote_lease: false, ..SimConfig::default().raft }
+    raft::Options {
+        broken: raft::Broken::only(raft::Rule::CommitOldTerm),
+        leader_noop: false,
+        vote_lease: false,
+        ..SimConfig::default().raft
+    }
 }

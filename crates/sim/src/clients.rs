@@ -17,10 +17,16 @@ pub const FIRST_CLIENT: u32 = 100;
 /// for linearizability must be whole: check `clients_dropped == 0`.
 pub const CLIENT_HISTORY_LIMIT: usize = 10_000;
 
-/// Each answer is checked for linearizability at once, against the other requests on its key,
-/// while the key has at most this many requests (beyond, checking every answer would cost too
-/// much per event; whole histories are checked at the end of test runs).
+/// Each answer is checked for linearizability at once, against the other requests on its key since
+/// the key was last quiescent (a [`crate::linearizability::Window`]), while that window has at
+/// most this many requests (a request that never got an answer keeps its key's window open;
+/// beyond, the key is no longer checked live; whole histories are checked at the end of test runs).
 pub const LIVE_CHECK_LIMIT: usize = 200;
+
+/// The live check's window of the key `key` (`a`–`z`), if it has one.
+fn window_of(live: &mut [crate::linearizability::Window], key: u8) -> Option<&mut crate::linearizability::Window> {
+    live.get_mut(key.wrapping_sub(b'a') as usize)
+}
 
 /// What became of a client request.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -61,6 +67,9 @@ impl Sim {
     pub(crate) fn client_request(&mut self, server: NodeId, op: Op) {
         let index = self.clients_dropped + self.client_ops.len();
         let client = FIRST_CLIENT + index as u32;
+        if let Some(w) = window_of(&mut self.live, op.key()) {
+            w.invoked(index, self.time, LIVE_CHECK_LIMIT);
+        }
         self.client_ops.push(ClientOp {
             client,
             seq: 1,
@@ -83,29 +92,33 @@ impl Sim {
         op.checked_sub(self.clients_dropped).and_then(|k| self.client_ops.get(k))
     }
 
-    /// Is the history of `key` still linearizable with its newest answer (given by `from`)?
-    fn check_answer(&mut self, from: NodeId, term: u64, key: u8) {
-        if self.clients_dropped > 0 {
-            return; // the history is no longer whole
-        }
-        let calls: Vec<crate::linearizability::Call> = self
-            .client_ops
-            .iter()
-            .filter(|c| c.op.key() == key)
-            .take(LIVE_CHECK_LIMIT + 1)
-            .map(|c| crate::linearizability::Call {
+    /// Is the history of request `op`'s key still linearizable with its answer (given by `from`)?
+    /// Checked over the key's window (the requests since it was last quiescent).
+    fn check_answer(&mut self, from: NodeId, term: u64, op: usize) {
+        let Some(key) = self.client_op(op).map(|c| c.op.key()) else { return };
+        let Some(mut w) = window_of(&mut self.live, key).filter(|w| !w.off).map(std::mem::take) else { return };
+        let mut calls = Vec::with_capacity(w.ops.len());
+        for &k in &w.ops {
+            let Some(c) = self.client_op(k) else {
+                w.off = true; // dropped from the history: the window is no longer whole
+                break;
+            };
+            calls.push(crate::linearizability::Call {
                 op: c.op,
                 invoke: c.sent,
                 response: match (c.outcome, c.answered) {
                     (Outcome::Ok { value, .. }, Some(t)) => Some((t, value)),
                     _ => None,
                 },
-            })
-            .collect();
-        if calls.len() > LIVE_CHECK_LIMIT {
-            return;
+            });
         }
-        if let Some(detail) = crate::linearizability::check_answer(&calls, from, key) {
+        let just = w.ops.iter().position(|&k| k == op);
+        let found = match just {
+            Some(just) if !w.off => w.answered(&calls, just, from, key),
+            _ => None,
+        };
+        *window_of(&mut self.live, key).expect("a key's window") = w;
+        if let Some(detail) = found {
             let index = self.client_ops.iter().rev().find_map(|c| match c.outcome {
                 Outcome::Ok { index, .. } if c.op.key() == key => Some(index),
                 _ => None,
@@ -144,7 +157,7 @@ impl Sim {
         c.server = server;
         c.timer_gen += 1;
         let (gen, cmd) = (c.timer_gen, Command { client: c.client, seq: c.seq, op: c.op });
-        self.schedule(self.time + self.cfg.client_timeout_us, EventKind::Client { op, gen });
+        self.schedule(self.clock() + self.cfg.client_timeout_us, EventKind::Client { op, gen });
         if let Some(n) = self.node(server) {
             // A leader looks for the command among its uncommitted entries (§8, a retry already in
             // the log): that scan is work, and a burst of requests makes it long.
@@ -160,6 +173,7 @@ impl Sim {
         else {
             return;
         };
+        let number = op;
         let c = self.client_ops.get_mut(op - self.clients_dropped).expect("a live client op");
         if c.seq != seq || c.outcome != Outcome::Pending {
             return;
@@ -171,7 +185,7 @@ impl Sim {
                 let (client, op) = (c.client, c.op);
                 let term = self.node(from).map_or(0, |n| n.current_term);
                 self.note(from, term, What::Answered { client, op, index, value });
-                self.check_answer(from, term, op.key());
+                self.check_answer(from, term, number);
                 self.trim_clients();
             }
             ClientResult::Redirect { leader: Some(l) } if l != c.server && (l as usize) <= self.servers.len() => {

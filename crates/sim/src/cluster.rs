@@ -194,6 +194,11 @@ pub struct Sim {
     /// The work done against a budget ([`Meter`]): not part of the run, only of how much of it one
     /// call may compute.
     pub meter: Meter,
+    /// The live linearizability check's window of each key `a`–`z` (see [`crate::clients`]).
+    pub(crate) live: Vec<crate::linearizability::Window>,
+    /// Held (`Action::Hold`) since this time: the network's and the timers' clock stands still
+    /// there ([`Sim::clock`]) and no event fires; only actions move the run.
+    pub held: Option<u64>,
 }
 
 /// The most messages in flight at once (~450 bytes each); beyond, the network drops what is sent.
@@ -260,6 +265,8 @@ impl Sim {
             current_event: CurrentEvent::Start,
             acted: false,
             meter: Meter::default(),
+            held: None,
+            live: vec![crate::linearizability::Window::default(); 26],
             cfg,
         };
         for _ in 0..n {
@@ -282,6 +289,11 @@ impl Sim {
 
     pub fn server(&self, id: NodeId) -> &Server {
         &self.servers[id as usize - 1]
+    }
+
+    /// The live checker: what it remembers of the run so far.
+    pub fn checker(&self) -> &Checker {
+        &self.checker
     }
 
     pub fn node(&self, id: NodeId) -> Option<&Node> {
@@ -325,8 +337,42 @@ impl Sim {
         best.map(|n| n.config).unwrap_or_default()
     }
 
-    /// Time of the next event that will do something, if any.
+    /// The clock the network, the timers, the clients' retries and the disks run on: the
+    /// simulated time, except while held, when it stands still where the hold began.
+    pub fn clock(&self) -> u64 {
+        self.held.unwrap_or(self.time)
+    }
+
+    /// Take the network and the timers into the user's hands (see `Action::Hold`).
+    pub(crate) fn hold(&mut self) {
+        self.held = Some(self.time);
+    }
+
+    /// Let the network and the timers go again: everything they had due comes due as much later
+    /// as the hold lasted, as if the held time had not passed for them.
+    pub(crate) fn release(&mut self) {
+        let Some(since) = self.held.take() else { return };
+        let delta = self.time - since;
+        let events = std::mem::take(&mut self.queue).into_vec();
+        self.queue = events.into_iter().map(|Reverse(e)| Reverse(Event { time: e.time + delta, ..e })).collect();
+        for f in self.flights.values_mut() {
+            f.deliver_time += delta;
+        }
+        for s in &mut self.servers {
+            for t in [&mut s.election, &mut s.heartbeat] {
+                t.start += delta;
+                t.deadline = t.deadline.map(|d| d + delta);
+                t.queued = t.queued.map(|q| q + delta);
+            }
+            s.disk.postpone(delta);
+        }
+    }
+
+    /// Time of the next event that will do something, if any (none while held).
     pub fn next_event_time(&mut self) -> Option<u64> {
+        if self.held.is_some() {
+            return None;
+        }
         self.drop_stale_timers();
         self.queue.peek().map(|e| e.0.time)
     }
@@ -351,7 +397,8 @@ impl Sim {
     /// Process events in order while they are due by `time` and fewer than `events` have been
     /// processed in all; the clock stays at the last event processed.
     pub fn process_until(&mut self, time: u64, events: u64) {
-        while self.violations.is_empty() && self.stats.events < events && !self.meter.exhausted() {
+        while self.violations.is_empty() && self.held.is_none() && self.stats.events < events && !self.meter.exhausted()
+        {
             match self.queue.peek() {
                 Some(e) if e.0.time <= time => {
                     let Reverse(e) = self.queue.pop().unwrap();
@@ -392,7 +439,7 @@ impl Sim {
     /// Process the next event that does something (skipping stale timers). Returns false when there
     /// is none or the run has stopped on a violation.
     pub fn step(&mut self) -> bool {
-        if !self.violations.is_empty() {
+        if !self.violations.is_empty() || self.held.is_some() {
             return false;
         }
         self.drop_stale_timers();
@@ -565,7 +612,7 @@ impl Sim {
     /// A disk that takes time: issue the write the step asked for, due `fsync` from now (or after
     /// the writes before it).
     fn issue_write(&mut self, id: NodeId, ready: &Ready) {
-        let (now, fsync) = (self.time, self.cfg.net.fsync_us);
+        let (now, fsync) = (self.clock(), self.cfg.net.fsync_us);
         let server = &mut self.servers[id as usize - 1];
         let node = server.node.as_mut().expect("live node");
         let done = server.disk.done_at(now, fsync);
@@ -846,6 +893,9 @@ impl Sim {
     fn send(&mut self, msg: Message) {
         self.stats.sent += 1;
         let net = self.cfg.net;
+        if self.held.is_some() {
+            return self.send_held(msg);
+        }
         let duplicate = self.rng.chance(net.duplicate_ppm);
         if let raft::Body::AppendEntries { entries, .. } = &msg.body {
             self.meter.used += entries.len() as u64 * (1 + duplicate as u64);
@@ -865,7 +915,8 @@ impl Sim {
                 // this fast, so this bounds a run's memory where the work meter cannot.
                 self.stats.lost += 1;
                 if self.trace {
-                    let line = format!("{} (dropped: {MAX_FLIGHTS} messages in flight)", crate::narrate::describe(&msg));
+                    let line =
+                        format!("{} (dropped: {MAX_FLIGHTS} messages in flight)", crate::narrate::describe(&msg));
                     self.trace_line(line);
                 }
                 continue;
@@ -878,24 +929,58 @@ impl Sim {
         }
     }
 
+    /// While held, the user is the network: a message waits in flight, not lost whatever the
+    /// partitions, until it is delivered or dropped by hand (or the hold ends and it arrives after
+    /// the shortest latency). No random draw: holding leaves the run's randomness as it was.
+    fn send_held(&mut self, msg: Message) {
+        if let raft::Body::AppendEntries { entries, .. } = &msg.body {
+            self.meter.used += entries.len() as u64;
+        }
+        if self.flights.len() >= MAX_FLIGHTS {
+            self.stats.lost += 1;
+            return;
+        }
+        let id = self.next_flight;
+        self.next_flight += 1;
+        let deliver_time = self.clock() + self.cfg.net.latency_min_us;
+        self.flights.insert(id, Flight { id, msg, send_time: self.time, deliver_time, lost: false });
+        self.schedule(deliver_time, EventKind::Deliver(id));
+    }
+
+    /// Deliver flight `id` now (the user's `deliver-message`): as its arrival would, but ahead of
+    /// its time; the queued arrival goes stale.
+    pub(crate) fn deliver_now(&mut self, id: u64) {
+        let f = self.flights.remove(&id).expect("validated: in flight");
+        let to = f.msg.to;
+        if let Some(d) = self.deliveries.as_mut() {
+            d.push(crate::diagram::Delivery::of(&f.msg, f.send_time, self.time, false));
+        }
+        if self.trace {
+            self.trace_line(crate::narrate::describe(&f.msg));
+        }
+        self.stats.delivered += 1;
+        self.current_event = CurrentEvent::Deliver { kind: f.msg.body.kind(), from: f.msg.from, to, term: f.msg.term };
+        self.step_node(to, Input::Message(f.msg));
+    }
+
     /// The network sends a copy of flight `id` now, taking as long to arrive as the original (no
     /// random draw: a duplicate the user asks for leaves the run's randomness as it was). Across a
     /// cut the copy is lost too. Returns the copy's id.
     pub(crate) fn duplicate_flight(&mut self, id: u64) -> Option<u64> {
         let f = self.flights.get(&id)?;
         let (msg, latency) = (f.msg.clone(), f.deliver_time - f.send_time);
-        let lost = !self.topology.connected(msg.from, msg.to);
+        let lost = self.held.is_none() && !self.topology.connected(msg.from, msg.to);
         let copy = self.next_flight;
         self.next_flight += 1;
         self.stats.sent += 1;
-        let deliver_time = self.time + latency;
+        let deliver_time = self.clock() + latency;
         self.flights.insert(copy, Flight { id: copy, msg, send_time: self.time, deliver_time, lost });
         self.schedule(deliver_time, EventKind::Deliver(copy));
         Some(copy)
     }
 
     fn arm(&mut self, id: NodeId, heartbeat: bool, after: u64) {
-        let now = self.time;
+        let now = self.clock();
         let server = self.server_mut(id);
         let timer = if heartbeat { &mut server.heartbeat } else { &mut server.election };
         timer.start = now;

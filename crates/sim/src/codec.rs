@@ -103,7 +103,8 @@ impl Visitor for Get<'_, '_> {
         match self.0.u64() {
             Ok(x) if x <= meta.max => *v = x,
             Ok(x) => {
-                self.1 = Err(format!("{} = {x} in the link is out of range (at most {}; at byte {at})", meta.name, meta.max))
+                self.1 =
+                    Err(format!("{} = {x} in the link is out of range (at most {}; at byte {at})", meta.name, meta.max))
             }
             Err(e) => self.1 = Err(e),
         }
@@ -253,6 +254,18 @@ pub fn put_action(w: &mut Writer, a: &Action) {
             w.byte(19);
             w.u64(*m);
         }
+        Action::DeliverMessage(m) => {
+            w.byte(20);
+            w.u64(*m);
+        }
+        Action::Heartbeat(s) => {
+            w.byte(21);
+            id(w, *s);
+        }
+        Action::Hold(on) => {
+            w.byte(22);
+            w.byte(*on as u8);
+        }
     }
 }
 
@@ -334,6 +347,9 @@ pub fn get_action(r: &mut Reader) -> Result<Action, String> {
         }
         18 => Action::DropMessage(r.u64()?),
         19 => Action::DuplicateMessage(r.u64()?),
+        20 => Action::DeliverMessage(r.u64()?),
+        21 => Action::Heartbeat(id(r)?),
+        22 => Action::Hold(r.byte()? != 0),
         t => return Err(format!("unknown action {t} in the link (at byte {at})")),
     })
 }
@@ -386,7 +402,9 @@ pub fn decode_record(bytes: &[u8]) -> Result<(Record, Position), String> {
     for k in 0..n {
         let at = r.pos();
         let action = |e: String| format!("action {} of the link: {e}", k + 1);
-        time = time.checked_add(r.u64().map_err(action)?).ok_or_else(|| action(format!("its time is too large (at byte {at})")))?;
+        time = time
+            .checked_add(r.u64().map_err(action)?)
+            .ok_or_else(|| action(format!("its time is too large (at byte {at})")))?;
         let at = r.pos();
         events = events
             .checked_add(r.u64().map_err(action)?)

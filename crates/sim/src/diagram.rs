@@ -129,7 +129,12 @@ pub fn svg(servers: u32, from: u64, to: u64, deliveries: &[Delivery], strip: &St
             tb = ms(b),
         );
         if up && y1 - y0 > 14 {
-            let _ = write!(s, r##"<text x="{tx}" y="{ty}" fill="#666" font-size="9">t{term}</text>"##, tx = x(id) + 7, ty = y0 + 11);
+            let _ = write!(
+                s,
+                r##"<text x="{tx}" y="{ty}" fill="#666" font-size="9">t{term}</text>"##,
+                tx = x(id) + 7,
+                ty = y0 + 11
+            );
         }
     }
     for &(id, t, what) in &strip.marks {
@@ -170,7 +175,11 @@ pub fn svg(servers: u32, from: u64, to: u64, deliveries: &[Delivery], strip: &St
         }
     }
     if skip > 0 {
-        let _ = write!(s, r##"<text x="{left}" y="{ty}" fill="#888">({skip} earlier messages not drawn)</text>"##, ty = top + height + 20);
+        let _ = write!(
+            s,
+            r##"<text x="{left}" y="{ty}" fill="#888">({skip} earlier messages not drawn)</text>"##,
+            ty = top + height + 20
+        );
     }
     s.push_str("</svg>");
     s

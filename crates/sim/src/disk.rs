@@ -101,6 +101,13 @@ impl Disk {
         self.pending.len()
     }
 
+    /// Every write in flight completes `delta` later (the hold that froze the disk ended).
+    pub fn postpone(&mut self, delta: u64) {
+        for w in &mut self.pending {
+            w.done += delta;
+        }
+    }
+
     /// Messages and replies waiting for the disk.
     pub fn held(&self) -> usize {
         self.pending.iter().map(|w| w.messages.len() + w.replies.len()).sum()

@@ -240,22 +240,157 @@ pub fn corpus() -> Vec<String> {
 
 /// Words that mean something somewhere in a script, and some that nearly do.
 const WORDS: &[&str] = &[
-    "config", "run", "expect", "show", "digest", "trace", "restart-all", "crash", "restart", "timeout", "isolate",
-    "request", "partition", "cut", "repair", "heal", "net", "set", "add-server", "remove", "transfer", "change",
-    "break", "log", "term", "commit", "leader", "no-leader", "committed", "not-committed", "voters", "learners",
-    "outgoing", "role", "term-of", "answered", "value", "last-index", "snapshot", "kv", "violation", "on", "off",
-    "follower", "candidate", "precandidate", "none", "|", ",", "-", "+", ">", "<-", "+=", "?", "=", "_", "#",
+    "config",
+    "run",
+    "expect",
+    "show",
+    "digest",
+    "trace",
+    "restart-all",
+    "crash",
+    "restart",
+    "timeout",
+    "isolate",
+    "request",
+    "partition",
+    "cut",
+    "repair",
+    "heal",
+    "net",
+    "set",
+    "add-server",
+    "remove",
+    "transfer",
+    "change",
+    "break",
+    "log",
+    "term",
+    "commit",
+    "leader",
+    "no-leader",
+    "committed",
+    "not-committed",
+    "voters",
+    "learners",
+    "outgoing",
+    "role",
+    "term-of",
+    "answered",
+    "value",
+    "last-index",
+    "snapshot",
+    "kv",
+    "violation",
+    "on",
+    "off",
+    "follower",
+    "candidate",
+    "precandidate",
+    "none",
+    "|",
+    ",",
+    "-",
+    "+",
+    ">",
+    "<-",
+    "+=",
+    "?",
+    "=",
+    "_",
+    "#",
 ];
 
 /// Values of every kind, ordinary and extreme.
 const VALUES: &[&str] = &[
-    "0", "1", "2", "3", "5", "7", "9", "51", "52", "63", "64", "65", "100", "1000", "1024", "1025", "4294967295",
-    "4294967296", "18446744073709551615", "18446744073709551616", "99999999999999999999999", "-1", "-0", "1.5",
-    "0.000001", "1e13", "1e-300", "NaN", "inf", "-inf", "1e13s", "3600s", "3601s", "1ms", "0ms", "1us", "0us",
-    "150ms", "2.5s", "60s", "61s", "600s", "10-15ms", "1us-1us", "15-10ms", "0-0ms", "5%", "100%", "101%", "-5%",
-    "0.0001%", "on", "off", "true", "maybe", "S1", "S3", "S0", "S64", "SSS2", "leader", "x", "a", "z", "X", "xx",
-    "x<-3", "x?", "x+=1", "vote-twice", "commit-old-term,no-dedup", "none", "vote-thrice", "1,2", "1,2,3", "1,1",
-    "-", "1>2", "2>2", "1-2", "+6", "-1", "+64", "é", "日本", "\u{0}", "\u{200b}", "", " ",
+    "0",
+    "1",
+    "2",
+    "3",
+    "5",
+    "7",
+    "9",
+    "51",
+    "52",
+    "63",
+    "64",
+    "65",
+    "100",
+    "1000",
+    "1024",
+    "1025",
+    "4294967295",
+    "4294967296",
+    "18446744073709551615",
+    "18446744073709551616",
+    "99999999999999999999999",
+    "-1",
+    "-0",
+    "1.5",
+    "0.000001",
+    "1e13",
+    "1e-300",
+    "NaN",
+    "inf",
+    "-inf",
+    "1e13s",
+    "3600s",
+    "3601s",
+    "1ms",
+    "0ms",
+    "1us",
+    "0us",
+    "150ms",
+    "2.5s",
+    "60s",
+    "61s",
+    "600s",
+    "10-15ms",
+    "1us-1us",
+    "15-10ms",
+    "0-0ms",
+    "5%",
+    "100%",
+    "101%",
+    "-5%",
+    "0.0001%",
+    "on",
+    "off",
+    "true",
+    "maybe",
+    "S1",
+    "S3",
+    "S0",
+    "S64",
+    "SSS2",
+    "leader",
+    "x",
+    "a",
+    "z",
+    "X",
+    "xx",
+    "x<-3",
+    "x?",
+    "x+=1",
+    "vote-twice",
+    "commit-old-term,no-dedup",
+    "none",
+    "vote-thrice",
+    "1,2",
+    "1,2,3",
+    "1,1",
+    "-",
+    "1>2",
+    "2>2",
+    "1-2",
+    "+6",
+    "-1",
+    "+64",
+    "é",
+    "日本",
+    "\u{0}",
+    "\u{200b}",
+    "",
+    " ",
 ];
 
 /// `name=value` words, with every setting's name and some that are not.
@@ -412,14 +547,24 @@ pub fn check_script(text: &str, limits: &Limits) -> Result<Option<String>, Strin
     tl.set_budget(limits.work + MAX_WORK_PER_EVENT);
     tl.run_until(rec.end);
     if tl.sim().digest() != rec.digest && !tl.budget_exhausted() {
-        return Err(format!("played live it ends at digest {:016x}, the script at {:016x}", tl.sim().digest(), rec.digest));
+        return Err(format!(
+            "played live it ends at digest {:016x}, the script at {:016x}",
+            tl.sim().digest(),
+            rec.digest
+        ));
     }
     // Its permalink reads back to the same record.
     let at = Position { time: rec.end, events: tl.sim().stats.events, applied: tl.position().applied };
     let bytes = codec::encode_record(&rec.record, at);
     match codec::decode_record(&codec::from_base64(&codec::to_base64(&bytes))?) {
         // (`check_persistence` is a test-only cross-check, not part of the run: links do not carry it.)
-        Ok((back, pos)) if back.actions == rec.record.actions && back.config == SimConfig { check_persistence: false, ..rec.record.config.clone() } && pos == at => Ok(None),
+        Ok((back, pos))
+            if back.actions == rec.record.actions
+                && back.config == SimConfig { check_persistence: false, ..rec.record.config.clone() }
+                && pos == at =>
+        {
+            Ok(None)
+        }
         other => Err(format!("its permalink does not read back: {other:?}")),
     }
 }
@@ -615,10 +760,31 @@ pub fn sims() -> Vec<Sim> {
 /// Lines of every action, to mutate: each action's own text form, and hand-written ones.
 fn action_lines(sims: &[Sim]) -> Vec<String> {
     let mut v: Vec<String> = [
-        "crash 1", "restart 2", "timeout 3", "isolate leader", "request leader x <- 3", "request 2 y += -4",
-        "request 1 z?", "partition 1,2 | 3,4,5", "cut 1 2", "cut 1-2", "cut 5>1", "repair 5>1", "repair 1 2", "heal",
-        "net drop=5% latency=10-20ms", "set pre_vote=on check_quorum=on", "add-server", "remove 3", "transfer 2",
-        "change -1 -2 +6 +7", "break vote-twice", "break none", "log S1 1 1 4 4", "term S2 7", "commit S1 2",
+        "crash 1",
+        "restart 2",
+        "timeout 3",
+        "isolate leader",
+        "request leader x <- 3",
+        "request 2 y += -4",
+        "request 1 z?",
+        "partition 1,2 | 3,4,5",
+        "cut 1 2",
+        "cut 1-2",
+        "cut 5>1",
+        "repair 5>1",
+        "repair 1 2",
+        "heal",
+        "net drop=5% latency=10-20ms",
+        "set pre_vote=on check_quorum=on",
+        "add-server",
+        "remove 3",
+        "transfer 2",
+        "change -1 -2 +6 +7",
+        "break vote-twice",
+        "break none",
+        "log S1 1 1 4 4",
+        "term S2 7",
+        "commit S1 2",
     ]
     .iter()
     .map(|s| s.to_string())
@@ -685,7 +851,9 @@ pub fn check_action_line(line: &str, sims: &[Sim]) -> Result<Option<String>, Str
 /// What a refused action must leave as it was: the run's fingerprint and position, the settings,
 /// the network, the messages in flight and every server's role, term, vote, log and commit index.
 #[allow(clippy::type_complexity)]
-fn state(s: &Sim) -> (u64, Position, SimConfig, crate::Topology, usize, Vec<Option<(raft::Role, u64, Option<u32>, u64, u64)>>) {
+fn state(
+    s: &Sim,
+) -> (u64, Position, SimConfig, crate::Topology, usize, Vec<Option<(raft::Role, u64, Option<u32>, u64, u64)>>) {
     let nodes = s
         .servers
         .iter()
@@ -711,8 +879,13 @@ pub fn gen_setting(rng: &mut Rng) -> (String, String) {
 pub fn check_setting(name: &str, value: &str) -> Result<Option<String>, String> {
     let all = [Group::Run, Group::Protocol, Group::Network];
     let mut c = SimConfig::default();
-    for unit in [settings::Unit::Bool, settings::Unit::Count, settings::Unit::Micros, settings::Unit::Ppm, settings::Unit::Rules]
-    {
+    for unit in [
+        settings::Unit::Bool,
+        settings::Unit::Count,
+        settings::Unit::Micros,
+        settings::Unit::Ppm,
+        settings::Unit::Rules,
+    ] {
         if let Ok(v) = settings::parse_value(unit, value) {
             let text = settings::format_value(unit, v);
             if settings::parse_value(unit, &text) != Ok(v) {

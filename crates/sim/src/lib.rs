@@ -7,7 +7,6 @@
 pub mod action;
 pub mod bench;
 pub mod campaign;
-#[cfg(not(target_arch = "wasm32"))]
 pub mod check;
 pub mod clients;
 pub mod cluster;
@@ -16,9 +15,9 @@ pub mod config;
 pub mod datadriven;
 pub mod diagram;
 pub mod digest;
+pub mod disk;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod explore;
-pub mod disk;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod fuzz;
 pub mod invariants;

@@ -135,6 +135,115 @@ pub fn check_answer(calls: &[Call], from: raft::NodeId, key: u8) -> Option<Strin
     }
 }
 
+/// The live check of one key as a window that closes at quiescent points: the values the register
+/// may hold where the window opens, and its requests since (numbers into the caller's history).
+/// Once every request in the window is answered, nothing invoked later can be ordered before any
+/// of them, so the window closes: what crosses is only the set of values the register may hold
+/// (every legal order of the window, from any of the values it opened with). Each answer then costs
+/// what the requests still open cost, not the whole history of its key.
+#[derive(Clone, Debug)]
+pub struct Window {
+    pub start: Vec<Option<i64>>,
+    pub ops: Vec<usize>,
+    /// Stopped: the window grew past its limit (a request that never got an answer keeps it open).
+    pub off: bool,
+    /// The window closed last, with the values it opened with and the time it closed (its last
+    /// answer): a request invoked at that same instant overlaps it, and reopens it.
+    closed: Option<(Vec<Option<i64>>, Vec<usize>, u64)>,
+}
+
+impl Default for Window {
+    fn default() -> Self {
+        Window { start: vec![None], ops: Vec::new(), off: false, closed: None }
+    }
+}
+
+impl Window {
+    /// Request `op` (a number into the caller's history) on this key is invoked at `time`. At most
+    /// `limit` requests: beyond, the window is off.
+    pub fn invoked(&mut self, op: usize, time: u64, limit: usize) {
+        if self.off {
+            return;
+        }
+        if self.ops.is_empty() {
+            if let Some((start, ops, _)) = self.closed.take_if(|c| c.2 >= time) {
+                (self.start, self.ops) = (start, ops);
+            }
+        }
+        self.ops.push(op);
+        self.off = self.ops.len() > limit;
+    }
+
+    /// Server `from` has just answered `calls[just]` on `key`; `calls` are the window's requests. What a violation says, if no legal order remains; the window closes when every
+    /// request in it is answered.
+    ///
+    /// The answer to a write (`Set`) with its own value cannot make a history that was
+    /// linearizable a moment ago illegal: every other answer came before it, so the write can take
+    /// effect last, just before its answer, which contradicts nothing answered (and nothing has
+    /// read it yet). Only reads and adds, whose answers carry a value, are searched for — or a
+    /// window that closes.
+    pub fn answered(&mut self, calls: &[Call], just: usize, from: raft::NodeId, key: u8) -> Option<String> {
+        let say = |why: String| Some(format!("S{from} answered; key {}: {why}", key as char));
+        if calls.iter().all(|c| c.response.is_some()) {
+            return match values_after(calls, &self.start, LIVE_BUDGET) {
+                Ok(values) => {
+                    let at = calls.iter().filter_map(|c| c.response).map(|r| r.0).max().unwrap_or(0);
+                    let opened = std::mem::replace(&mut self.start, values);
+                    self.closed = Some((opened, std::mem::take(&mut self.ops), at));
+                    None
+                }
+                Err(Verdict::Violation(why)) => say(why),
+                Err(_) => None,
+            };
+        }
+        // (A write answered with anything but its own value is wrong in any order: searched.)
+        let c = calls[just];
+        if matches!(c.op, Op::Set { .. }) && c.response.is_some_and(|(_, v)| v == apply(None, c.op).1) {
+            return None;
+        }
+        match depth_first_from(calls, &self.start, LIVE_BUDGET) {
+            Verdict::Violation(why) => say(why),
+            _ => None,
+        }
+    }
+}
+
+/// Every value the register may hold after `calls` (each answered), from any of `start`: the
+/// exact breadth-first search, segment by segment. A violation if there is no legal order.
+pub fn values_after(calls: &[Call], start: &[Option<i64>], budget: usize) -> Result<Vec<Option<i64>>, Verdict> {
+    // One request alone (most windows): what it returned must follow from one of the values.
+    if let [c] = calls {
+        let (t, returned) = c.response.expect("answered");
+        if t >= c.invoke {
+            let mut values: Vec<Option<i64>> =
+                start.iter().map(|&v| apply(v, c.op)).filter(|&(_, out)| out == returned).map(|(v, _)| v).collect();
+            values.sort_unstable();
+            values.dedup();
+            if !values.is_empty() {
+                return Ok(values);
+            }
+        } // else: the search below says what is wrong
+    }
+    let (segments, unanswered) = prepare(calls, budget)?;
+    let key = Key { segments: &segments, unanswered: &unanswered };
+    let mut configs: Vec<Config> = start.iter().map(|&v| (v, Vec::new())).collect();
+    for k in 0..segments.count() {
+        let segment = segments.segment(k);
+        let (mut states, mut steps) = (0, 0);
+        match key.levels(&segment, &configs, budget, false, &mut states, &mut steps) {
+            None => return Err(Verdict::Unknown(format!("gave up after {budget} search states"))),
+            Some(ends) if ends.is_empty() => {
+                return Err(Verdict::Violation(describe_failure(&segment, &configs, &unanswered)))
+            }
+            Some(ends) => configs = ends,
+        }
+    }
+    let mut values: Vec<Option<i64>> = configs.into_iter().map(|(v, _)| v).collect();
+    values.sort_unstable();
+    values.dedup();
+    Ok(values)
+}
+
 /// Search states the live check of one answer may visit (its histories are short).
 pub const LIVE_BUDGET: usize = 100_000;
 
@@ -143,6 +252,11 @@ pub const LIVE_BUDGET: usize = 100_000;
 /// What the simulator runs live after each answer (small and quick; the browser build carries no
 /// more of the checker than this).
 pub fn depth_first_key(calls: &[Call], budget: usize) -> Verdict {
+    depth_first_from(calls, &[None], budget)
+}
+
+/// [`depth_first_key`] from a register that may hold any of `start`.
+pub fn depth_first_from(calls: &[Call], start: &[Option<i64>], budget: usize) -> Verdict {
     let (segments, unanswered) = match prepare(calls, budget) {
         Ok(prepared) => prepared,
         Err(verdict) => return verdict,
@@ -151,7 +265,7 @@ pub fn depth_first_key(calls: &[Call], budget: usize) -> Verdict {
         return Verdict::Linearizable;
     }
     let key = Key { segments: &segments, unanswered: &unanswered };
-    let start = vec![(None, Vec::new())];
+    let start: Vec<Config> = start.iter().map(|&v| (v, Vec::new())).collect();
     match DepthFirst::new(&key, &start).run(budget) {
         Ok(()) => Verdict::Linearizable,
         Err(Stop::Violation(why)) => Verdict::Violation(why),
@@ -1130,6 +1244,78 @@ mod tests {
             }
         }
         assert!(yes.min(no) > (yes + no) / 5, "{yes} linearizable, {no} not");
+    }
+
+    /// The live check as the simulator runs it: each request joins its key's window when invoked,
+    /// each answer is checked as it comes, in time order (at the same instant, invocations first:
+    /// an answer cannot depend on a request not yet made). A violation at some answer iff the
+    /// whole history is not linearizable.
+    #[test]
+    fn the_live_window_agrees_with_the_whole_history() {
+        let mut r = SimRng::new(11);
+        let (mut yes, mut no) = (0, 0);
+        for i in 0..20_000u64 {
+            let calls = small_history(&mut r, [6, 11, 14][i as usize % 3], [0, 100_000, 250_000][i as usize / 3 % 3]);
+            let expected = reference(&calls);
+            // (time, 0 = invoke / 1 = answer, op).
+            let answers_first = false;
+            let mut events: Vec<(u64, u8, usize)> = Vec::new();
+            for (k, c) in calls.iter().enumerate() {
+                events.push((c.invoke, answers_first as u8, k));
+                if let Some((t, _)) = c.response {
+                    events.push((t, !answers_first as u8, k));
+                }
+            }
+            events.sort();
+            let mut w = Window::default();
+            let mut now: Vec<Call> = calls.iter().map(|c| Call { response: None, ..*c }).collect();
+            let mut found = None;
+            for (_, kind, k) in events {
+                if (kind == 0) != answers_first {
+                    w.invoked(k, calls[k].invoke, 1000);
+                } else {
+                    now[k].response = calls[k].response;
+                    let window: Vec<Call> = w.ops.iter().map(|&j| now[j]).collect();
+                    let just = w.ops.iter().position(|&j| j == k).unwrap();
+                    if let Some(why) = w.answered(&window, just, 1, b'x') {
+                        found = Some(why);
+                        break;
+                    }
+                }
+            }
+            assert_eq!(found.is_none(), expected, "{calls:?}: {found:?}");
+            if expected {
+                yes += 1;
+            } else {
+                no += 1;
+            }
+        }
+        assert!(yes.min(no) > 2_000, "{yes} linearizable, {no} not");
+    }
+
+    /// A window closes at an answer; a request invoked at that same instant overlaps what it
+    /// closed over, so it reopens it: a read then may still see the value from before the write.
+    #[test]
+    fn a_request_at_the_instant_a_window_closes_reopens_it() {
+        let set = Call { op: Op::Set { key: b'x', value: 5 }, invoke: 10, response: Some((20, Some(5))) };
+        let get = |t: u64, v: Option<i64>| Call { op: Op::Get { key: b'x' }, invoke: 20, response: Some((t, v)) };
+        let mut w = Window::default();
+        w.invoked(0, 10, 100);
+        assert_eq!(w.answered(&[set], 0, 1, b'x'), None);
+        assert!(w.ops.is_empty(), "closed");
+        assert_eq!(w.start, vec![Some(5)]);
+        // Invoked at 20, when the write answered: it may be ordered before the write.
+        w.invoked(1, 20, 100);
+        assert_eq!(w.ops, vec![0, 1], "reopened");
+        assert_eq!(w.answered(&[set, get(25, None)], 1, 1, b'x'), None);
+        // Invoked later, it is after the write: the old value is a violation.
+        let mut w = Window::default();
+        w.invoked(0, 10, 100);
+        w.answered(&[set], 0, 1, b'x');
+        w.invoked(1, 21, 100);
+        assert_eq!(w.ops, vec![1]);
+        let late = Call { invoke: 21, ..get(25, None) };
+        assert!(w.answered(&[late], 0, 1, b'x').is_some_and(|why| why.contains("no legal order")));
     }
 
     #[test]

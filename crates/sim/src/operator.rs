@@ -65,9 +65,26 @@ impl Sim {
             Action::DropMessage(m) | Action::DuplicateMessage(m) if !self.flights.contains_key(m) => {
                 return Err(format!("no message {m} is in flight (it may have arrived already)"))
             }
-            Action::Timeout(id) | Action::Request { server: id, .. } if self.server(*id).node.is_none() => {
+            Action::Timeout(id) | Action::Request { server: id, .. } | Action::Heartbeat(id)
+                if self.server(*id).node.is_none() =>
+            {
                 return Err(format!("S{id} is crashed"))
             }
+            Action::Heartbeat(id) if self.server(*id).node.as_ref().is_some_and(|n| n.role != raft::Role::Leader) => {
+                return Err(format!("S{id} is not leading: only a leader's heartbeat timer runs"))
+            }
+            Action::DeliverMessage(m) => match self.flights.get(m) {
+                None => return Err(format!("no message {m} is in flight (it may have arrived already)")),
+                Some(f) if f.lost => return Err(format!("message {m} is lost in transit: it cannot arrive")),
+                Some(f) if self.server(f.msg.to).node.is_none() => {
+                    return Err(format!("S{} is crashed: message {m} cannot arrive", f.msg.to))
+                }
+                Some(_) => {}
+            },
+            Action::Hold(true) if self.held.is_some() => {
+                return Err("the network is already held: `release` it first".into())
+            }
+            Action::Hold(false) if self.held.is_none() => return Err("the network is not held".into()),
             _ => {}
         }
         Ok(())
@@ -148,6 +165,13 @@ impl Sim {
                 self.server_mut(id).election.deadline = None;
                 self.step_node(id, Input::ElectionTimeout);
             }
+            Action::Heartbeat(id) => {
+                self.server_mut(id).heartbeat.deadline = None;
+                self.step_node(id, Input::HeartbeatTimeout);
+            }
+            Action::DeliverMessage(m) => self.deliver_now(m),
+            Action::Hold(true) => self.hold(),
+            Action::Hold(false) => self.release(),
             Action::Request { server, op } => self.client_request(server, op),
             Action::Isolate(id) => self.topology.isolate(id),
             Action::Partition(groups) => self.topology.partition(&groups),

@@ -196,8 +196,12 @@ impl Runner {
         runner.sim()?;
         let tl = runner.tl.as_ref().expect("created");
         let sim = tl.sim();
-        let recorded =
-            Recorded { digest: sim.digest(), end: sim.time, record: tl.record().clone(), out: std::mem::take(&mut runner.out) };
+        let recorded = Recorded {
+            digest: sim.digest(),
+            end: sim.time,
+            record: tl.record().clone(),
+            out: std::mem::take(&mut runner.out),
+        };
         Ok((recorded, transcript))
     }
 
@@ -502,7 +506,9 @@ impl Runner {
                         value.map_or("no value".into(), |v| format!("value {v}"))
                     )),
                     crate::clients::Outcome::Pending => Err(format!("request {k} ({}) is still waiting", op.op)),
-                    crate::clients::Outcome::Failed => Err(format!("request {k} ({}) failed: its client gave up", op.op)),
+                    crate::clients::Outcome::Failed => {
+                        Err(format!("request {k} ({}) failed: its client gave up", op.op))
+                    }
                     crate::clients::Outcome::Expired => {
                         Err(format!("request {k} ({}) failed: its session had expired", op.op))
                     }

@@ -675,8 +675,13 @@ mod tests {
         assert_eq!(format_value(Unit::Micros, 22_500), "22500us");
         assert_eq!(from_js(Unit::Micros, "x", 2.5), Ok(2500));
         assert!(from_js(Unit::Count, "x", 2.5).is_err());
-        assert_eq!(parse_value(Unit::Rules, "vote-twice, no-dedup").map(|v| format_value(Unit::Rules, v)), Ok("vote-twice,no-dedup".into()));
+        assert_eq!(
+            parse_value(Unit::Rules, "vote-twice, no-dedup").map(|v| format_value(Unit::Rules, v)),
+            Ok("vote-twice,no-dedup".into())
+        );
         assert_eq!(parse_value(Unit::Rules, "none"), Ok(0));
-        assert!(parse_value(Unit::Rules, "vote-thrice").unwrap_err().contains("unknown rule \"vote-thrice\" (rules: commit-old-term"));
+        assert!(parse_value(Unit::Rules, "vote-thrice")
+            .unwrap_err()
+            .contains("unknown rule \"vote-thrice\" (rules: commit-old-term"));
     }
 }

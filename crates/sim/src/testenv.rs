@@ -415,7 +415,11 @@ impl TestEnv {
                     Ok(k) if k >= 1 => f.nth = Some(k),
                     _ => return Err(format!("bad position {v:?} (nth counts from 1)")),
                 },
-                _ => return Err(format!("bad filter {w:?}: write 1->2, from=1, to=2, type=KIND, n=COUNT, nth=K or newest")),
+                _ => {
+                    return Err(format!(
+                        "bad filter {w:?}: write 1->2, from=1, to=2, type=KIND, n=COUNT, nth=K or newest"
+                    ))
+                }
             }
         }
         Ok(f)

@@ -21,7 +21,7 @@ fn opts(broken: Option<&str>, settings: &[(&str, &str)]) -> raft::Options {
 
 fn explore(opts: raft::Options, bounds: Bounds, depth: u32, symmetry: bool, threads: usize) -> (Model, Outcome) {
     let model = Model::new(opts, bounds).unwrap();
-    let out = check::explore(&Config { model: model.clone(), depth, symmetry, threads }, |_, _| {});
+    let out = check::explore(&Config { model: model.clone(), depth, symmetry, threads, max_bytes: None }, |_, _| {});
     (model, out)
 }
 
@@ -116,4 +116,45 @@ fn the_shortest_path_to_a_goal_is_a_real_run() {
     let steps = report::steps(&model, &path);
     assert_eq!(steps.lines().count(), 7);
     assert!(steps.contains("client 1 sends `x <- 1`"), "{steps}");
+}
+
+/// Broken rules that a fresh cluster does not reach within small bounds, from a state a scenario
+/// script sets up (`raft-sim check --from`): the script (tests/check_from), the property, the
+/// length of the shortest counterexample, and the depth the intact rule is checked clean to.
+const FROM: [(&str, &str, Property, usize, u32); 2] = [
+    // Figure 8 on three servers: a leader that commits an old term's entry by counting replicas
+    // loses it to the next leader.
+    ("figure8_3", "commit-old-term", Property::LeaderCompleteness, 10, 9),
+    // A follower with stale entries takes the leader's commit index as it is and applies them.
+    ("stale_follower", "commit-without-min", Property::StateMachineSafety, 4, 8),
+];
+
+#[test]
+fn from_a_scenario_s_state_the_deeper_rules_yield_shortest_counterexamples() {
+    for (script, rule, property, length, clean_depth) in FROM {
+        let path = format!("{}/../../tests/check_from/{script}.script", env!("CARGO_MANIFEST_DIR"));
+        let rec = sim::script::record(&std::fs::read_to_string(path).unwrap()).unwrap();
+        let run = |rule: &str, depth: u32| {
+            let mut t = sim::Timeline::from_record(rec.record.clone()).unwrap();
+            t.seek(rec.end);
+            let mut cfg = t.sim().cfg.clone();
+            cfg.set_text("break", rule, &[sim::settings::Group::Protocol]).unwrap();
+            t.act(sim::Action::SetOptions(cfg.raft)).unwrap();
+            let model = Model::from_sim(t.sim(), bounds(0, 0, 0)).unwrap();
+            let out = check::explore(
+                &Config { model: model.clone(), depth, symmetry: false, threads: 2, max_bytes: None },
+                |_, _| {},
+            );
+            (t, model, out)
+        };
+        let (mut t, model, out) = run(rule, length as u32);
+        let v = out.violation.unwrap_or_else(|| panic!("{script} {rule}: nothing within {length} steps"));
+        assert_eq!((v.property, v.path.len()), (property, length), "{rule}: {}", report::steps(&model, &v.path));
+        // Carried into the run, the simulator stops on the same property.
+        let loaded = check::here::load(&mut t, &model, &v.path).unwrap();
+        assert!(loaded.violation.contains(property.name()), "{rule}: {}", loaded.violation);
+        // With the rule intact, nothing breaks.
+        let (_, _, clean) = run("none", clean_depth);
+        assert!(clean.violation.is_none(), "{script} intact: {:?}", clean.violation);
+    }
 }

@@ -215,7 +215,14 @@ fn the_benchmark_is_bounded() {
 /// called it crashed.
 #[test]
 fn expectations_about_servers_that_do_not_exist_say_so() {
-    for line in ["expect log S7 1 1", "expect kv 9 x=1", "expect last-index 9 1", "expect snapshot 6", "expect role 6 leader", "expect term-of 63 1"] {
+    for line in [
+        "expect log S7 1 1",
+        "expect kv 9 x=1",
+        "expect last-index 9 1",
+        "expect snapshot 6",
+        "expect role 6 leader",
+        "expect term-of 63 1",
+    ] {
         let e = script::run(&format!("config servers=5\nrun 300ms\n{line}\n")).unwrap_err();
         assert!(e.starts_with(&format!("line 3: `{line}`: no server S")) && e.ends_with("servers are S1–S5"), "{e}");
     }
@@ -273,7 +280,10 @@ fn the_fuzzers_can_fail() {
     // A link whose moment needs more than the budget is refused, not a failure; a real one opens.
     let links = fuzz::link_corpus(&fuzz::corpus());
     assert_eq!(fuzz::check_link(&links[0], 20_000), Ok(None));
-    assert!(fuzz::check_link(&fuzz::seal(vec![sim::codec::VERSION, 200]), 20_000).unwrap().unwrap().contains("at byte"));
+    assert!(fuzz::check_link(&fuzz::seal(vec![sim::codec::VERSION, 200]), 20_000)
+        .unwrap()
+        .unwrap()
+        .contains("at byte"));
     assert_eq!(fuzz::shape("line 12: `run 5s`: bad \"x\""), "line N: `…`: bad \"…\"");
 }
 

@@ -15,7 +15,8 @@ fn main() -> ExitCode {
         args.iter().position(|a| a == flag).and_then(|k| args.get(k + 1)).and_then(|v| v.parse().ok())
     };
     let seed = value("--seed").unwrap_or(1);
-    let threads = value("-j").map_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()), |j| j as usize);
+    let threads =
+        value("-j").map_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()), |j| j as usize);
     let n = args.first().and_then(|a| a.replace('_', "").parse().ok()).unwrap_or(10_000);
     let sims = sim::fuzz::sims();
     println!("{n} inputs, seed {seed}, {threads} threads");

@@ -8,25 +8,82 @@ use sim::{Meter, Sim, SimConfig};
 
 /// Field names an action or a config may have, real and not.
 fn field_names() -> Vec<String> {
-    let mut v: Vec<String> = ["type", "server", "command", "groups", "a", "b", "one_way", "add", "remove", "terms", "term", "index"]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
+    let mut v: Vec<String> =
+        ["type", "server", "command", "groups", "a", "b", "one_way", "add", "remove", "terms", "term", "index"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
     v.extend(SimConfig::settings().iter().map(|m| m.name.to_string()));
     v.extend(["", "Server", "constructor", "__proto__", "type ", "seed\u{0}", "日本"].iter().map(|s| s.to_string()));
     v
 }
 
 const NUMBERS: &[f64] = &[
-    0.0, 1.0, 2.0, 3.0, 5.0, 7.0, 9.0, 51.0, 52.0, 63.0, 64.0, 100.0, 150.0, 1000.0, 1024.0, 1025.0, 10_000.0, 3_600_000.0,
-    4294967295.0, 4294967296.0, 9007199254740991.0, 9007199254740993.0, 1e300, -1.0, -0.0, 0.5, 2.5, 1e-7, f64::NAN,
-    f64::INFINITY, f64::NEG_INFINITY, f64::MAX, f64::MIN_POSITIVE,
+    0.0,
+    1.0,
+    2.0,
+    3.0,
+    5.0,
+    7.0,
+    9.0,
+    51.0,
+    52.0,
+    63.0,
+    64.0,
+    100.0,
+    150.0,
+    1000.0,
+    1024.0,
+    1025.0,
+    10_000.0,
+    3_600_000.0,
+    4294967295.0,
+    4294967296.0,
+    9007199254740991.0,
+    9007199254740993.0,
+    1e300,
+    -1.0,
+    -0.0,
+    0.5,
+    2.5,
+    1e-7,
+    f64::NAN,
+    f64::INFINITY,
+    f64::NEG_INFINITY,
+    f64::MAX,
+    f64::MIN_POSITIVE,
 ];
 
 const TEXTS: &[&str] = &[
-    "x <- 3", "y += -1", "z?", "x <- banana", "X?", "", " ", "5%", "150ms", "1.5s", "1e13s", "on", "off", "true", "maybe",
-    "42", "18446744073709551615", "18446744073709551616", "-1", "vote-twice", "none", "vote-thrice", "crash", "leader",
-    "S3", "10-15ms", "\u{0}", "😀", "é",
+    "x <- 3",
+    "y += -1",
+    "z?",
+    "x <- banana",
+    "X?",
+    "",
+    " ",
+    "5%",
+    "150ms",
+    "1.5s",
+    "1e13s",
+    "on",
+    "off",
+    "true",
+    "maybe",
+    "42",
+    "18446744073709551615",
+    "18446744073709551616",
+    "-1",
+    "vote-twice",
+    "none",
+    "vote-thrice",
+    "crash",
+    "leader",
+    "S3",
+    "10-15ms",
+    "\u{0}",
+    "😀",
+    "é",
 ];
 
 fn value(rng: &mut Rng, depth: usize) -> JsIn {
@@ -37,7 +94,11 @@ fn value(rng: &mut Rng, depth: usize) -> JsIn {
         4 => JsIn::Number(rng.below(70) as f64),
         5 => JsIn::Text(rng.pick(TEXTS).to_string()),
         6 => JsIn::List((0..rng.below(6)).map(|_| value(rng, depth + 1)).collect()),
-        7 => JsIn::List((0..rng.below(4)).map(|_| JsIn::List((0..rng.below(5)).map(|_| JsIn::Number(1.0 + rng.below(8) as f64)).collect())).collect()),
+        7 => JsIn::List(
+            (0..rng.below(4))
+                .map(|_| JsIn::List((0..rng.below(5)).map(|_| JsIn::Number(1.0 + rng.below(8) as f64)).collect()))
+                .collect(),
+        ),
         _ => object(rng, depth + 1, None),
     }
 }
@@ -78,7 +139,9 @@ fn object(rng: &mut Rng, depth: usize, ty: Option<&str>) -> JsIn {
         // Mostly what the field takes: small numbers for servers and terms, commands as text.
         let v = match k.as_str() {
             "server" | "a" | "b" | "term" | "index" if !rng.one_in(4) => JsIn::Number(rng.below(8) as f64),
-            "command" if !rng.one_in(4) => JsIn::Text(rng.pick(&["x <- 3", "y += 2", "z?", "x <- -9223372036854775808"]).to_string()),
+            "command" if !rng.one_in(4) => {
+                JsIn::Text(rng.pick(&["x <- 3", "y += 2", "z?", "x <- -9223372036854775808"]).to_string())
+            }
             "add" | "remove" | "terms" if !rng.one_in(4) => {
                 JsIn::List((0..rng.below(4)).map(|_| JsIn::Number(1.0 + rng.below(8) as f64)).collect())
             }
@@ -128,7 +191,9 @@ pub fn check_js(tree: &JsIn, sims: &[Sim]) -> Result<Option<String>, String> {
         }
         Err(e) => return Err(format!("a refusal that does not say where: {e}")),
         // (Debug text, so NaN equals NaN.)
-        Ok(p) if format!("{p:?}") != format!("{tree:?}") => return Err("plain data does not read back as itself".into()),
+        Ok(p) if format!("{p:?}") != format!("{tree:?}") => {
+            return Err("plain data does not read back as itself".into())
+        }
         Ok(p) => p,
     };
     let mut last = None;

@@ -98,10 +98,7 @@ pub fn plain<S: Source>(v: &S, what: &str) -> Result<JsIn, String> {
 
 fn read_plain<S: Source>(v: &S, path: String, depth: usize, room: &mut (usize, usize)) -> Result<JsIn, String> {
     let too_big = |path: &str| {
-        format!(
-            "{path}: the value is too large (at most {MAX_ITEMS} values and {} KB of text in all)",
-            MAX_TEXT >> 10
-        )
+        format!("{path}: the value is too large (at most {MAX_ITEMS} values and {} KB of text in all)", MAX_TEXT >> 10)
     };
     if depth > MAX_DEPTH {
         return Err(format!("{path}: the value is nested too deeply (at most {MAX_DEPTH} levels)"));
@@ -141,7 +138,9 @@ fn read_plain<S: Source>(v: &S, path: String, depth: usize, room: &mut (usize, u
             JsIn::Object(out)
         }
         Read::Other(kind) => {
-            return Err(format!("{path}: expected plain data (numbers, strings, booleans, arrays, objects), got {kind}"))
+            return Err(format!(
+                "{path}: expected plain data (numbers, strings, booleans, arrays, objects), got {kind}"
+            ))
         }
         Read::TooBig => return Err(too_big(&path)),
     })
@@ -238,6 +237,10 @@ pub const ACTION_TYPES: &[&str] = &[
     "commit",
     "drop_message",
     "duplicate_message",
+    "deliver_message",
+    "heartbeat",
+    "hold",
+    "release",
 ];
 
 /// An action as JS writes it: `{type: "crash", server: 2}`, `{type: "request", server: 1,
@@ -253,16 +256,16 @@ pub fn action_from(v: &JsIn, sim: &Sim) -> Result<Action, String> {
         _ => return Err(format!("an action needs a type: one of {}", ACTION_TYPES.join(", "))),
     };
     let allowed: &[&str] = match ty {
-        "crash" | "restart" | "timeout" | "isolate" | "remove_server" | "transfer" => &["server"],
+        "crash" | "restart" | "timeout" | "heartbeat" | "isolate" | "remove_server" | "transfer" => &["server"],
         "request" => &["server", "command"],
         "partition" => &["groups"],
         "cut" | "repair" => &["a", "b", "one_way"],
-        "heal" | "add_server" => &[],
+        "heal" | "add_server" | "hold" | "release" => &[],
         "change" => &["add", "remove"],
         "log" => &["server", "terms"],
         "term" => &["server", "term"],
         "commit" => &["server", "index"],
-        "drop_message" | "duplicate_message" => &["id"],
+        "drop_message" | "duplicate_message" | "deliver_message" => &["id"],
         // The settings of their group, checked by name below.
         "network" | "options" => &[],
         _ => return Err(format!("unknown action type {ty:?}: one of {}", ACTION_TYPES.join(", "))),
@@ -301,6 +304,9 @@ pub fn action_from(v: &JsIn, sim: &Sim) -> Result<Action, String> {
         "crash" => Action::Crash(id("server")?),
         "restart" => Action::Restart(id("server")?),
         "timeout" => Action::Timeout(id("server")?),
+        "heartbeat" => Action::Heartbeat(id("server")?),
+        "hold" => Action::Hold(true),
+        "release" => Action::Hold(false),
         "isolate" => Action::Isolate(id("server")?),
         "remove_server" => Action::RemoveServer(id("server")?),
         "transfer" => Action::Transfer(id("server")?),
@@ -375,7 +381,7 @@ pub fn action_from(v: &JsIn, sim: &Sim) -> Result<Action, String> {
         }
         "term" => Action::SetTerm { server: id("server")?, term: whole("term", get("term"))? },
         "commit" => Action::SetCommit { server: id("server")?, index: whole("index", get("index"))? },
-        "drop_message" | "duplicate_message" => {
+        "drop_message" | "duplicate_message" | "deliver_message" => {
             let id = match get("id") {
                 Some(JsIn::Number(x)) if x.fract() == 0.0 && *x >= 0.0 && *x <= 9007199254740991.0 => *x as u64,
                 Some(other) => {
@@ -383,10 +389,10 @@ pub fn action_from(v: &JsIn, sim: &Sim) -> Result<Action, String> {
                 }
                 None => return Err(format!("{ty}: missing id (the message's id in view().messages)")),
             };
-            if ty == "drop_message" {
-                Action::DropMessage(id)
-            } else {
-                Action::DuplicateMessage(id)
+            match ty {
+                "drop_message" => Action::DropMessage(id),
+                "duplicate_message" => Action::DuplicateMessage(id),
+                _ => Action::DeliverMessage(id),
             }
         }
         "network" | "options" => {

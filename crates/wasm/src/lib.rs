@@ -488,8 +488,9 @@ mod bindings {
             if sim_ms > crate::MAX_ADVANCE_MS as u32 {
                 return Err(err(format!("sim_ms = {sim_ms}: at most an hour (3600000)")));
             }
-            let stats = sim::bench::workload_with(servers, sim_ms as u64, write_every_us as u64, 1, 0, MAX_WORK_PER_CALL)
-                .map_err(err)?;
+            let stats =
+                sim::bench::workload_with(servers, sim_ms as u64, write_every_us as u64, 1, 0, MAX_WORK_PER_CALL)
+                    .map_err(err)?;
             Ok(stats.delivered as f64)
         }
 

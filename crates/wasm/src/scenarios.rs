@@ -100,10 +100,19 @@ pub fn rules() -> Vec<RuleView> {
             let scenario = SCENARIOS
                 .iter()
                 .find(|(_, text)| {
-                    text.lines().find(|l| l.starts_with("config ")).is_some_and(|l| l.split_whitespace().any(|w| w == word))
+                    text.lines()
+                        .find(|l| l.starts_with("config "))
+                        .is_some_and(|l| l.split_whitespace().any(|w| w == word))
                 })
                 .map(|(name, _)| *name);
-            RuleView { id: i.id, source: i.source, rule: i.rule, explanation: i.explanation, caught_by: i.caught_by, scenario }
+            RuleView {
+                id: i.id,
+                source: i.source,
+                rule: i.rule,
+                explanation: i.explanation,
+                caught_by: i.caught_by,
+                scenario,
+            }
         })
         .collect()
 }

@@ -381,7 +381,8 @@ fn action_errors_show_the_value_that_was_wrong() {
     assert_eq!(e, "crash: server must be a server number, got 2.5");
     let e = input::action_from(&js(r#"{"type":"cut","a":1,"b":2,"one_way":"yes"}"#), &sim).unwrap_err();
     assert_eq!(e, "cut: one_way must be true or false, got \"yes\"");
-    let e = input::action_from(&js(r#"{"type":"crash","server":64}"#), &sim).and_then(|a| sim.clone().act(a)).unwrap_err();
+    let e =
+        input::action_from(&js(r#"{"type":"crash","server":64}"#), &sim).and_then(|a| sim.clone().act(a)).unwrap_err();
     assert!(e.contains("no server S64"), "{e}");
 }
 

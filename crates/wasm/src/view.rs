@@ -13,6 +13,11 @@ const MS: f64 = 1000.0;
 #[derive(Serialize, Debug)]
 pub struct View {
     pub time_ms: f64,
+    /// The clock the network and the timers run on: `time_ms`, except while held, when it stands
+    /// where the hold began (timers and messages in flight are drawn against it).
+    pub clock_ms: f64,
+    /// The network and the timers are held (`hold`): nothing happens until an action.
+    pub held: bool,
     pub seed: String,
     pub digest: String,
     /// Highest term of any live server, and the live leader of the highest term.
@@ -377,6 +382,8 @@ pub fn build_view(sim: &Sim, window: Option<(u64, usize)>) -> View {
     let c = &sim.cfg;
     View {
         time_ms: ms(sim.time),
+        clock_ms: ms(sim.clock()),
+        held: sim.held.is_some(),
         seed: c.seed.to_string(),
         digest: format!("{:016x}", sim.digest()),
         term: sim.max_term(),

@@ -126,8 +126,8 @@ impl Node {
         pre_vote: bool,
         out: &mut Ready,
     ) {
-        let up_to_date = self.log.is_up_to_date(last_log_index, last_log_term)
-            || self.opts.broken.has(Rule::VoteWithoutLogCheck);
+        let up_to_date =
+            self.log.is_up_to_date(last_log_index, last_log_term) || self.opts.broken.has(Rule::VoteWithoutLogCheck);
         let free = self.voted_for.is_none_or(|v| v == from) || self.opts.broken.has(Rule::VoteTwice);
         let granted = if pre_vote {
             // Thesis §9.6: would we vote for it in `term`? Only if that term is ahead of ours, its log

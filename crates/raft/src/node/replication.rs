@@ -333,7 +333,9 @@ impl Node {
         }
         let progress = &self.progress;
         let n = self.quorum().committed_index(|id| progress[id as usize].match_index).min(self.log.last_index());
-        if n > self.commit_index && (self.log.term(n) == Some(self.current_term) || self.opts.broken.has(Rule::CommitOldTerm)) {
+        if n > self.commit_index
+            && (self.log.term(n) == Some(self.current_term) || self.opts.broken.has(Rule::CommitOldTerm))
+        {
             self.commit_index = n;
             self.advance_config(out);
         }

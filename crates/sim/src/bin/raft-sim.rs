@@ -199,7 +199,7 @@ fn main() -> ExitCode {
         _ => {
             eprintln!("usage: raft-sim run [--narrate|--trace] SCRIPT…   run scenario scripts (`-` reads standard input); --narrate prints every election, vote, commit, answer and action; --trace prints the transcript (every command with its output, every message and role, term, log and commit change)");
             eprintln!("       raft-sim explore [--break ID] [--seeds N] [--seed S] [--threads T] [--servers N] [--workload light|heavy] [--svg FILE]   the fault campaign over N seeds from S (default 2000 from 0, heavy) on every core; on a failure, shrink it and print a script, a permalink and (--svg) its sequence diagram (exit 1)");
-            eprintln!("       raft-sim check [--servers N] [--depth D] [--crashes K] [--requests R] [--duplicates M] [--break ID] [--symmetry] [--threads T] [--trace FILE] [SETTING=VALUE…]   exhaustive model check of every interleaving to depth D (exit 1 with a shortest counterexample)");
+            eprintln!("       raft-sim check [--servers N] [--depth D] [--crashes K] [--requests R] [--duplicates M] [--break ID] [--from SCRIPT] [--symmetry] [--threads T] [--trace FILE] [SETTING=VALUE…]   exhaustive model check of every interleaving to depth D, from a fresh cluster or from where a scenario script ends (exit 1 with a shortest counterexample)");
             eprintln!("       raft-sim trace FILE…               run node-level trace files (tests/traces/*.txt) and print their transcripts");
             eprintln!("       raft-sim settings                  every setting: its name (in scripts, links and the page), group, default and meaning");
             eprintln!("       raft-sim bench [SERVERS [SIM_MS [WRITE_EVERY_US]]] [--snapshot-threshold N]   throughput benchmark");
@@ -316,7 +316,9 @@ fn explore(args: &[String]) -> ExitCode {
 fn check(args: &[String]) -> ExitCode {
     use sim::check::{self, report, Bounds, Config, Model};
     let mut bounds = Bounds { servers: 3, crashes: 0, requests: 0, duplicates: 0 };
-    let (mut depth, mut symmetry, mut trace_file) = (8u32, false, None);
+    let (mut depth, mut symmetry, mut trace_file, mut from) = (8u32, false, None, None);
+    // Protocol settings (`--break ID` is `break=ID`), applied once the starting point is known.
+    let mut settings: Vec<(String, String)> = Vec::new();
     let mut threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     // The model's protocol: the simulator's defaults, but without the vote lease (a lease needs
     // real time to run out; see sim::check::model), then the settings given.
@@ -335,7 +337,14 @@ fn check(args: &[String]) -> ExitCode {
             "--requests" => number().map(|n| bounds.requests = n),
             "--duplicates" => number().map(|n| bounds.duplicates = n),
             "--threads" => number().map(|n| threads = n.clamp(1, 256) as usize),
-            "--break" => cfg.set_text("break", value, &[sim::settings::Group::Protocol]),
+            "--break" => {
+                settings.push(("break".into(), value.into()));
+                Ok(())
+            }
+            "--from" => {
+                from = Some(value.to_string());
+                Ok(())
+            }
             "--trace" => {
                 trace_file = Some(value.to_string());
                 Ok(())
@@ -348,7 +357,10 @@ fn check(args: &[String]) -> ExitCode {
             w => {
                 takes_value = false;
                 match w.split_once('=') {
-                    Some((name, v)) => cfg.set_text(name, v, &[sim::settings::Group::Protocol]),
+                    Some((name, v)) => {
+                        settings.push((name.into(), v.into()));
+                        Ok(())
+                    }
                     None => Err(format!("unknown option {w:?}")),
                 }
             }
@@ -359,13 +371,56 @@ fn check(args: &[String]) -> ExitCode {
         }
         k += if takes_value { 2 } else { 1 };
     }
-    let model = match cfg.validate_options(&cfg.raft).and_then(|_| Model::new(cfg.raft, bounds)) {
+    // `--from SCRIPT`: explore from the state a scenario script ends in (its own settings, then
+    // the ones given here, carried out as a `set` action).
+    let start = match &from {
+        None => None,
+        Some(path) => match std::fs::read_to_string(path)
+            .map_err(|e| format!("{path}: {e}"))
+            .and_then(|text| sim::script::record(&text).map_err(|e| format!("{path}: {e}")))
+        {
+            Ok(rec) => {
+                let mut t = match sim::Timeline::from_record(rec.record) {
+                    Ok(t) => t,
+                    Err(e) => {
+                        eprintln!("{path}: {e}");
+                        return ExitCode::from(2);
+                    }
+                };
+                t.seek(rec.end);
+                cfg = t.sim().cfg.clone();
+                Some(t)
+            }
+            Err(e) => {
+                eprintln!("{e}");
+                return ExitCode::from(2);
+            }
+        },
+    };
+    for (name, v) in &settings {
+        if let Err(e) = cfg.set_text(name, v, &[sim::settings::Group::Protocol]) {
+            eprintln!("{e}");
+            return ExitCode::from(2);
+        }
+    }
+    let mut here = start;
+    let made = cfg.validate_options(&cfg.raft).and_then(|_| match here.as_mut() {
+        None => Model::new(cfg.raft, bounds),
+        Some(t) => {
+            if t.sim().cfg.raft != cfg.raft {
+                t.act(sim::Action::SetOptions(cfg.raft))?;
+            }
+            Model::from_sim(t.sim(), bounds)
+        }
+    });
+    let model = match made {
         Ok(m) => m,
         Err(e) => {
             eprintln!("{e}");
             return ExitCode::from(2);
         }
     };
+    bounds.servers = model.bounds.servers;
     let settings = report::cluster_line(&model);
     eprintln!(
         "model checking `{settings}` to depth {depth}: crashes ≤ {}, requests ≤ {}, duplicates ≤ {}, symmetry {}, {threads} threads",
@@ -376,7 +431,7 @@ fn check(args: &[String]) -> ExitCode {
     );
     let (start, cpu0) = (std::time::Instant::now(), process_cpu_seconds());
     let mut last_depth = 0;
-    let out = check::explore(&Config { model: model.clone(), depth, symmetry, threads }, |o, d| {
+    let out = check::explore(&Config { model: model.clone(), depth, symmetry, threads, max_bytes: None }, |o, d| {
         let secs = start.elapsed().as_secs_f64().max(1e-3);
         if d != last_depth && last_depth > 0 {
             eprintln!();
@@ -440,6 +495,22 @@ fn check(args: &[String]) -> ExitCode {
     println!("VIOLATION at depth {}: {}: {}", v.path.len(), v.property.name(), v.detail);
     println!("a shortest counterexample ({} steps):", v.path.len());
     print!("{}", report::steps(&model, &v.path));
+    if let Some(mut t) = here {
+        // From a scenario: the counterexample as the run's actions (a script and a permalink).
+        return match check::here::load(&mut t, &model, &v.path) {
+            Ok(loaded) => {
+                println!("\nthe simulator replays it and stops on: {}", loaded.violation);
+                println!("\nthe run with it, as a script:\n{}", t.record().script());
+                let link = sim::codec::to_base64(&sim::codec::encode_record(t.record(), loaded.start));
+                println!("permalink (at the counterexample's start): ?run={link}");
+                ExitCode::from(1)
+            }
+            Err(e) => {
+                println!("\nthe counterexample did not replay in the simulator: {e}");
+                ExitCode::from(2)
+            }
+        };
+    }
     // The command that finds it again (without where it wrote the trace).
     let shown: Vec<&str> = args
         .iter()

@@ -29,6 +29,7 @@
 
 pub mod fingerprint;
 pub mod fpset;
+pub mod here;
 pub mod model;
 pub mod report;
 #[cfg(test)]
@@ -51,6 +52,9 @@ pub struct Config {
     /// Identify states that differ only in the servers' numbering.
     pub symmetry: bool,
     pub threads: usize,
+    /// Stop once the visited set and the search tree would need more than this many bytes (the
+    /// browser's worker has a few hundred megabytes, not the machine's memory).
+    pub max_bytes: Option<usize>,
 }
 
 /// A shortest path to a broken property.
@@ -82,6 +86,9 @@ pub struct Outcome {
     pub violation: Option<Counterexample>,
     /// Bytes of the visited set and the search tree (peak, including a round's candidates).
     pub bytes: usize,
+    /// The search stopped before its depth because it reached [`Config::max_bytes`]: the last
+    /// level is partly explored.
+    pub out_of_memory: bool,
 }
 
 impl Outcome {
@@ -264,6 +271,19 @@ fn merge(lists: Vec<Vec<usize>>) -> Vec<usize> {
     merged
 }
 
+/// `work(item)` for every item, each on a thread of its own — or, with one item, on this thread
+/// (the browser's worker has no threads to spawn).
+fn on_threads<I: Send, T: Send>(items: Vec<I>, work: impl Fn(I) -> T + Sync) -> Vec<T> {
+    if items.len() == 1 {
+        return items.into_iter().map(work).collect();
+    }
+    std::thread::scope(|s| {
+        let work = &work;
+        let workers: Vec<_> = items.into_iter().map(|item| s.spawn(move || work(item))).collect();
+        workers.into_iter().map(|w| w.join().expect("a worker panicked")).collect()
+    })
+}
+
 /// Explore `cfg.model` breadth-first to `cfg.depth`. `progress` is called after every round with
 /// the outcome so far (its last level still growing) and the depth being built.
 pub fn explore(cfg: &Config, mut progress: impl FnMut(&Outcome, u32)) -> Outcome {
@@ -290,27 +310,24 @@ pub fn explore(cfg: &Config, mut progress: impl FnMut(&Outcome, u32)) -> Outcome
                 (start..end).step_by(CHUNK).map(|a| a..(a + CHUNK).min(end)).collect();
             // Phase 1: expand, in parallel; the visited set is read-only.
             let taken = AtomicUsize::new(0);
-            let mut results: Vec<(usize, ChunkOut)> = std::thread::scope(|s| {
-                let workers: Vec<_> = (0..threads)
-                    .map(|_| {
-                        let (taken, chunks, tree, visited) = (&taken, &chunks, &tree, &visited[..]);
-                        s.spawn(move || {
-                            let mut rep = Replayer::new(model, tree);
-                            let (mut sc, mut events) = (Scratch::default(), Vec::new());
-                            let mut mine = Vec::new();
-                            loop {
-                                let c = taken.fetch_add(1, Ordering::Relaxed);
-                                let Some(range) = chunks.get(c) else { break };
-                                let o =
-                                    expand(&mut rep, &mut sc, &mut events, depth, range.clone(), visited, cfg.symmetry);
-                                mine.push((c, o));
-                            }
-                            mine
-                        })
-                    })
-                    .collect();
-                workers.into_iter().flat_map(|w| w.join().expect("a worker panicked")).collect()
-            });
+            let (chunks, tree_ref, visited_ref) = (&chunks, &tree, &visited[..]);
+            let mut results: Vec<(usize, ChunkOut)> = on_threads((0..threads).collect(), |_| {
+                let mut rep = Replayer::new(model, tree_ref);
+                let (mut sc, mut events) = (Scratch::default(), Vec::new());
+                let mut mine = Vec::new();
+                loop {
+                    let c = taken.fetch_add(1, Ordering::Relaxed);
+                    let Some(range) = chunks.get(c) else { break };
+                    mine.push((
+                        c,
+                        expand(&mut rep, &mut sc, &mut events, depth, range.clone(), visited_ref, cfg.symmetry),
+                    ));
+                }
+                mine
+            })
+            .into_iter()
+            .flatten()
+            .collect();
             results.sort_unstable_by_key(|(c, _)| *c);
             out.transitions += results.iter().map(|(_, o)| o.transitions).sum::<u64>();
             let reached = |p: u64| {
@@ -338,10 +355,7 @@ pub fn explore(cfg: &Config, mut progress: impl FnMut(&Outcome, u32)) -> Outcome
             for (k, set) in visited.iter_mut().enumerate() {
                 owned[k % threads].push((k, set));
             }
-            let new: Vec<Vec<usize>> = std::thread::scope(|s| {
-                let workers: Vec<_> = owned.into_iter().map(|mine| s.spawn(|| insert(mine, &results))).collect();
-                workers.into_iter().map(|w| w.join().expect("a worker panicked")).collect()
-            });
+            let new: Vec<Vec<usize>> = on_threads(owned, |mine| insert(mine, &results));
             // The next level in generation order, which is sorted by parent (all replay needs).
             let all: Vec<u64> = results.iter().flat_map(|(_, o)| o.candidates.iter().map(|&(_, p)| p)).collect();
             drop(results);
@@ -352,6 +366,10 @@ pub fn explore(cfg: &Config, mut progress: impl FnMut(&Outcome, u32)) -> Outcome
             out.bytes = out.bytes.max(bytes(&visited, &tree));
             start = end;
             progress(&out, depth as u32 + 1);
+            if cfg.max_bytes.is_some_and(|max| out.bytes > max) {
+                out.out_of_memory = true;
+                return out;
+            }
         }
         if tree.len(depth + 1) == 0 {
             out.levels.pop();

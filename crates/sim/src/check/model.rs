@@ -21,11 +21,12 @@
 
 use super::fingerprint::{self as fp, Rename};
 use crate::cluster::stored_matches;
-use crate::disk::persist_now as persist;
 use crate::digest::Digest;
+use crate::disk::persist_now as persist;
 use crate::invariants::{Before, Checker, Property};
 use raft::{Command, Input, Membership, Message, Node, NodeId, Op, Options, Persistent, Ready, Role};
 use std::rc::Rc;
+use std::sync::Arc;
 
 /// How far the model may go besides its depth: faults and client requests, each a budget over a
 /// whole run.
@@ -214,6 +215,22 @@ pub struct Model {
     pub bounds: Bounds,
     /// Whether a lease decides anything (then it is part of a state).
     lease: bool,
+    /// Where the search starts: a running cluster's state ([`Model::from_sim`]), or (`None`) a
+    /// fresh cluster.
+    start: Option<Arc<Start>>,
+}
+
+/// A cluster's state as a search starts from it ("explore from here"): every server's node (while
+/// up) and stable storage, the messages in flight, what the checker remembers, the clock, and the
+/// first client id free for the model's requests (each a client session of its own, as the
+/// simulator's are, so a counterexample replays there).
+#[derive(Clone, Debug)]
+pub struct Start {
+    pub servers: Vec<(Option<Node>, Persistent)>,
+    pub wire: Vec<Message>,
+    pub checker: Checker,
+    pub now: u64,
+    pub first_client: u32,
 }
 
 impl Model {
@@ -221,7 +238,42 @@ impl Model {
         if bounds.servers == 0 || bounds.servers as usize > fp::MAX_SERVERS {
             return Err(format!("servers = {}: the model checker takes 1–{}", bounds.servers, fp::MAX_SERVERS));
         }
-        Ok(Model { lease: opts.vote_lease || opts.pre_vote, opts, bounds })
+        Ok(Model { lease: opts.vote_lease || opts.pre_vote, opts, bounds, start: None })
+    }
+
+    /// The model of `sim` as it is now, to explore from here with these budgets (`bounds.servers`
+    /// is the simulator's). What the model leaves out must not matter yet: the disks write at
+    /// once (`fsync` 0, nothing in flight to a disk), and nothing has broken. Partitions and the
+    /// network's settings are ignored: any message in flight may arrive or be lost, which covers
+    /// whatever the network would have done. Messages already lost in transit are left out.
+    pub fn from_sim(sim: &crate::Sim, bounds: Bounds) -> Result<Model, String> {
+        if let Some(v) = sim.violations.first() {
+            return Err(format!("the run has already broken {}: there is nothing left to find", v.property.name()));
+        }
+        if sim.cfg.net.fsync_us > 0 || sim.servers.iter().any(|s| !s.disk.is_idle()) {
+            return Err("the model checker's disks write at once: set fsync to 0 (and let the writes in flight finish) to explore from here".into());
+        }
+        let n = sim.servers.len();
+        if n > fp::MAX_SERVERS {
+            return Err(format!("{n} servers: the model checker takes at most {}", fp::MAX_SERVERS));
+        }
+        let mut model = Model::new(sim.cfg.raft, Bounds { servers: n as u32, ..bounds })?;
+        let servers = sim
+            .servers
+            .iter()
+            .map(|s| {
+                let node = s.node.clone().map(|mut node| {
+                    node.durable = None;
+                    model.trim(node)
+                });
+                (node, s.storage.clone())
+            })
+            .collect();
+        let wire = sim.flights.values().filter(|f| !f.lost).map(|f| f.msg.clone()).collect();
+        let first_client = crate::FIRST_CLIENT + (sim.clients_dropped + sim.client_ops.len()) as u32;
+        model.start =
+            Some(Arc::new(Start { servers, wire, checker: sim.checker().clone(), now: sim.time, first_client }));
+        Ok(model)
     }
 
     fn n(&self) -> usize {
@@ -255,8 +307,36 @@ impl Model {
         Slot { node, storage, idfree, key, hash: d.0 }
     }
 
-    /// Every server up in a fresh cluster {S1, …, Sn}, nothing in flight, no budget used.
+    /// Where the search starts, no budget used: the state [`Model::from_sim`] took, or every
+    /// server up in a fresh cluster {S1, …, Sn} with nothing in flight.
     pub fn initial(&self) -> State {
+        if let Some(start) = &self.start {
+            let slots = start
+                .servers
+                .iter()
+                .enumerate()
+                .map(|(k, (node, storage))| {
+                    let node = node.clone().map(Rc::new);
+                    self.slot(node, Rc::new(storage.clone()), k as NodeId + 1, start.now)
+                })
+                .collect();
+            let mut wire: Vec<Rc<Flight>> = start.wire.iter().map(|m| Rc::new(Flight::new(m.clone()))).collect();
+            wire.sort_by_key(|f| f.key);
+            let wire_sum = wire.iter().fold(0u64, |a, f| a.wrapping_add(f.key));
+            let checker = start.checker.clone();
+            return State {
+                slots,
+                wire,
+                now: start.now,
+                crashes: 0,
+                requests: 0,
+                duplicates: 0,
+                memory: checker.memory_fingerprint(),
+                leaders_sum: fp::leaders(checker.leaders(), &Rename::identity()),
+                checker: Rc::new(checker),
+                wire_sum,
+            };
+        }
         let n = self.bounds.servers;
         let slots = (1..=n)
             .map(|id| {
@@ -319,9 +399,15 @@ impl Model {
         }
     }
 
-    /// The command of the `k`-th client request (1-based): `x <- k`.
-    pub fn request(k: u32) -> Command {
-        Command { client: CLIENT, seq: k, op: Op::Set { key: b'x', value: k as i64 } }
+    /// The command of the `k`-th client request (1-based): `x <- k`, from client [`CLIENT`] (its
+    /// k-th request) — or, exploring from a running cluster, from the k-th client session not yet
+    /// used there (each simulated request is a session of its own).
+    pub fn request(&self, k: u32) -> Command {
+        let op = Op::Set { key: b'x', value: k as i64 };
+        match &self.start {
+            Some(start) => Command { client: start.first_client + k - 1, seq: 1, op },
+            None => Command { client: CLIENT, seq: k, op },
+        }
     }
 
     /// Carry out `e` in `s`: what it changes, with the checker's verdict in `sc.found` and the
@@ -352,7 +438,7 @@ impl Model {
             Event::Heartbeat(id) => (id, Input::HeartbeatTimeout),
             Event::Request(id) => {
                 step.requests += 1;
-                (id, Input::Propose(Model::request(step.requests)))
+                (id, Input::Propose(self.request(step.requests)))
             }
             Event::Crash(id) => {
                 step.crashes += 1;
@@ -409,10 +495,11 @@ impl Model {
             Checker::transition(node, &before, log_from, &mut report);
         }
 
-        if node.role == Role::Leader {
+        // What this step did (from a running cluster, a leader or commits may be there already).
+        if node.role == Role::Leader && (before.role != Role::Leader || before.term != node.current_term) {
             step.goals |= LEADER;
         }
-        if node.commit_index > 0 {
+        if node.commit_index > before.commit_index {
             step.goals |= COMMITTED;
         }
         if ready.client_replies.iter().any(|r| matches!(r.result, raft::ClientResult::Ok { .. })) {

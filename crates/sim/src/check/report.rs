@@ -2,7 +2,7 @@
 //! changed), and as a node-level trace file ([`crate::testenv`], `tests/traces`), which an
 //! independent driver replays — `raft-sim trace FILE` — to the same violation.
 
-use super::model::{Event, Model, Scratch, State, CLIENT};
+use super::model::{Event, Model, Scratch, State};
 use crate::config::SimConfig;
 use crate::narrate::{changes, describe};
 use crate::settings::{format_value, Group};
@@ -10,7 +10,7 @@ use raft::Message;
 use std::fmt::Write;
 
 /// An event of state `s` in words.
-pub fn event(s: &State, e: Event) -> String {
+pub fn event(model: &Model, s: &State, e: Event) -> String {
     let msg = |k: u32| describe(&s.wire[k as usize].msg);
     match e {
         Event::Deliver(k) => format!("deliver {}", msg(k)),
@@ -18,7 +18,10 @@ pub fn event(s: &State, e: Event) -> String {
         Event::Duplicate(k) => format!("duplicate {}", msg(k)),
         Event::Timeout(id) => format!("S{id}'s election timeout"),
         Event::Heartbeat(id) => format!("S{id}'s heartbeat timeout"),
-        Event::Request(id) => format!("client {CLIENT} sends `{}` to S{id}", Model::request(s.requests + 1).op),
+        Event::Request(id) => {
+            let c = model.request(s.requests + 1);
+            format!("client {} sends `{}` to S{id}", c.client, c.op)
+        }
         Event::Crash(id) => format!("S{id} crashes"),
         Event::Restart(id) => format!("S{id} restarts"),
     }
@@ -27,10 +30,19 @@ pub fn event(s: &State, e: Event) -> String {
 /// The path as numbered steps, each with what it changed (role, term, log, commit).
 pub fn steps(model: &Model, path: &[Event]) -> String {
     let mut out = String::new();
+    for (k, line) in step_lines(model, path).iter().enumerate() {
+        let _ = writeln!(out, "{:>3}. {line}", k + 1);
+    }
+    out
+}
+
+/// Each step of the path in words, with what it changed.
+pub fn step_lines(model: &Model, path: &[Event]) -> Vec<String> {
+    let mut lines = Vec::with_capacity(path.len());
     let mut sc = Scratch::default();
     let mut s = model.initial();
-    for (k, &e) in path.iter().enumerate() {
-        let _ = write!(out, "{:>3}. {}", k + 1, event(&s, e));
+    for &e in path {
+        let mut line = event(model, &s, e);
         let step = model.step(&s, e, &mut sc);
         let (before, id) = (step.before, stepped(e, &s));
         // `apply` takes the messages sent out of the Ready; its persist flags stay for `changes`.
@@ -38,13 +50,13 @@ pub fn steps(model: &Model, path: &[Event]) -> String {
         if let (Some(before), Some(n)) = (before, id.and_then(|id| next.node(id))) {
             let c = changes(n.id, &before, n, &sc.ready);
             if !c.is_empty() {
-                let _ = write!(out, "  → {}", c.join("; "));
+                let _ = write!(line, "  → {}", c.join("; "));
             }
         }
         s = next;
-        out.push('\n');
+        lines.push(line);
     }
-    out
+    lines
 }
 
 /// The server an event steps, if it runs one through the core.
@@ -112,7 +124,7 @@ pub fn trace(model: &Model, path: &[Event], comment: &str, violation: bool) -> S
             }
             Event::Timeout(id) => format!("campaign {id}"),
             Event::Heartbeat(id) => format!("tick {id} heartbeat"),
-            Event::Request(id) => format!("propose {id} {}", Model::request(s.requests + 1).op),
+            Event::Request(id) => format!("propose {id} {}", model.request(s.requests + 1).op),
             Event::Crash(id) => format!("crash {id}"),
             Event::Restart(id) => format!("restart {id}"),
         };
