@@ -24,8 +24,10 @@ const loads = ['index.html', 'www/embed.js', 'www/style.css', 'www/pkg/raft_wasm
 const sizes = loads.map((f) => [f, readFileSync(join(DIST, f)).length, gz(f)]);
 for (const [f, raw, z] of sizes) console.log(`  ${f.padEnd(28)} ${(raw / 1000).toFixed(1).padStart(7)} KB raw ${(z / 1000).toFixed(1).padStart(7)} KB gzipped`);
 const totalGz = sizes.reduce((a, [, , z]) => a + z, 0);
-const later = readdirSync(join(DIST, 'www', 'pkg')).map((f) => `www/pkg/${f}`).filter((f) => !loads.includes(f));
-for (const f of later) console.log(`  ${f.padEnd(28)} ${(gz(f) / 1000).toFixed(1).padStart(7)} KB gzipped (not loaded with the page)`);
+// What else ships: loaded later (the explorer's worker and its module) or by other pages.
+const shipped = (dir) => readdirSync(join(DIST, dir), { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? shipped(`${dir}/${e.name}`) : [`${dir}/${e.name}`]));
+const later = shipped('www').filter((f) => !loads.includes(f) && !f.endsWith('.map') && !f.endsWith('.html'));
+for (const f of later) console.log(`  ${f.padEnd(28)} ${(readFileSync(join(DIST, f)).length / 1000).toFixed(1).padStart(7)} KB raw ${(gz(f) / 1000).toFixed(1).padStart(7)} KB gzipped (not loaded with the page)`);
 console.log(`page weight: ${(totalGz / 1000).toFixed(1)} KB gzipped (${sizes.map(([f, , z]) => `${f.split('/').pop()} ${(z / 1000).toFixed(1)}`).join(', ')}); target 64 KB (${(totalGz / 64000).toFixed(2)}×)`);
 
 const { default: init, Playground } = await import(join(ROOT, 'www', 'pkg', 'raft_wasm.js'));

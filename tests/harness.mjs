@@ -15,7 +15,8 @@ export async function start() {
   const bundle = join(DIST, 'www', 'embed.js');
   if (!existsSync(bundle)) throw new Error('dist/ is missing: run `node scripts/build.mjs` (or `npm test`) first');
   const www = join(ROOT, 'www');
-  const stale = ['index.html', ...readdirSync(www).filter((f) => /\.(js|css|html)$/.test(f)).map((f) => `www/${f}`), 'www/pkg/raft_wasm_bg.wasm']
+  const pkg = existsSync(join(www, 'pkg')) ? readdirSync(join(www, 'pkg')).filter((f) => f.endsWith('.wasm')).map((f) => `www/pkg/${f}`) : [];
+  const stale = ['index.html', ...readdirSync(www).filter((f) => /\.(js|css|html)$/.test(f)).map((f) => `www/${f}`), ...pkg]
     .filter((f) => existsSync(join(ROOT, f)) && statSync(join(ROOT, f)).mtimeMs > statSync(bundle).mtimeMs);
   if (stale.length) throw new Error(`dist/ is older than ${stale.join(', ')}: run \`node scripts/build.mjs\` first`);
   const { server, url } = await serve(18080);
