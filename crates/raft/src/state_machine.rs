@@ -8,7 +8,7 @@
 //! expired (it cannot know whether its command took effect before, so neither can the table).
 
 use crate::types::{Command, Op};
-use alloc::collections::BTreeMap;
+use alloc::collections::VecDeque;
 
 /// Most client sessions a state machine remembers.
 pub const MAX_SESSIONS: usize = 1024;
@@ -27,8 +27,10 @@ pub enum Applied {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct KvStore {
     values: [Option<i64>; 26],
-    /// client id → (last applied sequence number, its result).
-    sessions: BTreeMap<u32, (u32, Option<i64>)>,
+    /// (client id, last applied sequence number, its result), sorted by client id: a new client
+    /// (ids are handed out in order) goes at the back and the oldest leaves from the front, both
+    /// O(1); a lookup is a binary search over contiguous memory.
+    sessions: VecDeque<(u32, u32, Option<i64>)>,
     /// Sessions of clients with ids up to this one were evicted (0: none).
     expired_upto: u32,
 }
@@ -41,7 +43,7 @@ impl KvStore {
     /// Apply a command once per (client, seq): a repeat of the client's last sequence number returns
     /// the cached result and changes nothing; a command of an evicted session changes nothing.
     pub fn apply(&mut self, cmd: &Command) -> Applied {
-        if let Some(&(seq, result)) = self.sessions.get(&cmd.client) {
+        if let Some(&(_, seq, result)) = self.session(cmd.client) {
             if cmd.seq <= seq {
                 return Applied::Duplicate(result);
             }
@@ -74,27 +76,46 @@ impl KvStore {
                 Some(v)
             }
         };
-        if self.sessions.insert(cmd.client, (cmd.seq, result)).is_none() && self.sessions.len() > MAX_SESSIONS {
-            if let Some((old, _)) = self.sessions.pop_first() {
-                self.expired_upto = self.expired_upto.max(old);
+        let entry = (cmd.client, cmd.seq, result);
+        let newest = self.sessions.back().is_none_or(|b| b.0 < cmd.client);
+        let found =
+            if newest { Err(self.sessions.len()) } else { self.sessions.binary_search_by_key(&cmd.client, |s| s.0) };
+        match found {
+            Ok(at) => self.sessions[at] = entry,
+            Err(at) => {
+                self.sessions.insert(at, entry);
+                if self.sessions.len() > MAX_SESSIONS {
+                    if let Some((old, _, _)) = self.sessions.pop_front() {
+                        self.expired_upto = self.expired_upto.max(old);
+                    }
+                }
             }
         }
         Applied::Done(result)
     }
 
+    fn session(&self, client: u32) -> Option<&(u32, u32, Option<i64>)> {
+        // Most lookups are of the newest clients: try the back first.
+        match self.sessions.back() {
+            Some(b) if b.0 == client => Some(b),
+            Some(b) if b.0 < client => None,
+            _ => self.sessions.binary_search_by_key(&client, |s| s.0).ok().map(|at| &self.sessions[at]),
+        }
+    }
+
     /// Was this client's session evicted (so its commands are refused)?
     pub fn is_expired(&self, client: u32) -> bool {
-        client <= self.expired_upto && !self.sessions.contains_key(&client)
+        client <= self.expired_upto && self.session(client).is_none()
     }
 
     /// The cached answer to a client's command, if it is the last one the client had applied.
     pub fn cached(&self, client: u32, seq: u32) -> Option<Option<i64>> {
-        self.sessions.get(&client).filter(|&&(s, _)| s == seq).map(|&(_, r)| r)
+        self.session(client).filter(|&&(_, s, _)| s == seq).map(|&(_, _, r)| r)
     }
 
     /// The session table: client → (last sequence number applied, its result).
     pub fn sessions(&self) -> impl Iterator<Item = (u32, u32, Option<i64>)> + '_ {
-        self.sessions.iter().map(|(&c, &(s, r))| (c, s, r))
+        self.sessions.iter().copied()
     }
 
     /// (key, value) pairs that are set, in key order.

@@ -15,7 +15,7 @@ use crate::network::Topology;
 use crate::rng::SimRng;
 use raft::{EntryData, Input, Membership, Message, Node, NodeId, Persistent, Ready, Role, Rule, MAX_NODE_ID};
 use std::cmp::Reverse;
-use std::collections::{BTreeMap, BinaryHeap};
+use std::collections::BinaryHeap;
 
 /// A message on the wire.
 #[derive(Clone, Debug)]
@@ -161,7 +161,7 @@ pub struct Sim {
     pub servers: Vec<Server>,
     queue: BinaryHeap<Reverse<Event>>,
     seq: u64,
-    pub flights: BTreeMap<u64, Flight>,
+    pub flights: crate::flights::Flights,
     next_flight: u64,
     pub topology: Topology,
     checker: Checker,
@@ -247,7 +247,7 @@ impl Sim {
             servers: Vec::with_capacity(n as usize),
             queue: BinaryHeap::new(),
             seq: 0,
-            flights: BTreeMap::new(),
+            flights: Default::default(),
             next_flight: 0,
             topology: Topology::new(MAX_NODE_ID),
             checker: Checker::new(MAX_NODE_ID),
@@ -424,7 +424,10 @@ impl Sim {
             }
         }
         self.client_ops.chunks().for_each(|(a, b)| chunk(a, b));
-        other + self.flights.len() * (size_of::<Flight>() + 64) + self.queue.capacity() * size_of::<Event>()
+        other
+            + self.flights.len() * size_of::<Flight>()
+            + self.flights.overhead()
+            + self.queue.capacity() * size_of::<Event>()
     }
 
     /// Where the run is: the clock, events processed, actions carried out.

@@ -18,6 +18,7 @@ pub mod digest;
 pub mod disk;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod explore;
+pub mod flights;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod fuzz;
 pub mod invariants;

@@ -45,7 +45,7 @@ fn held_messages_are_never_lost_and_arrive_only_by_hand() {
     net.drop_ppm = 1_000_000;
     sim.act(Action::SetNet(net)).unwrap();
     sim.act(Action::Hold(true)).unwrap();
-    let before: Vec<u64> = sim.flights.keys().copied().collect();
+    let before: Vec<u64> = sim.flights.keys().collect();
     sim.act(Action::Heartbeat(l)).unwrap();
     let beats: Vec<_> = sim.flights.values().filter(|f| !before.contains(&f.id)).cloned().collect();
     let followers = sim.servers.len() - 1;

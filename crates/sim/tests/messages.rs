@@ -94,7 +94,7 @@ fn a_duplicated_message_is_delivered_twice() {
 fn bad_message_ids_are_refused_and_change_nothing() {
     let mut t = Timeline::new(cfg()).unwrap();
     t.run_until(1000 * MS);
-    let delivered = t.sim().flights.keys().next().copied().unwrap();
+    let delivered = t.sim().flights.keys().next().unwrap();
     t.run_until(1100 * MS); // …and it has arrived since
     let before = (t.sim().digest(), t.sim().stats, t.record().clone());
     for a in [Action::DropMessage(delivered), Action::DuplicateMessage(delivered), Action::DropMessage(u64::MAX)] {
@@ -115,7 +115,7 @@ fn runs_with_dropped_and_duplicated_messages_replay_to_the_same_digest() {
     t.act(Action::DropMessage(ae[0].id)).unwrap();
     t.act(Action::DuplicateMessage(ae[1].id)).unwrap();
     t.run_until(1300 * MS);
-    let m = *t.sim().flights.keys().last().unwrap();
+    let m = t.sim().flights.keys().last().unwrap();
     t.act(Action::DuplicateMessage(m)).unwrap();
     t.run_until(2000 * MS);
     let end = (t.sim().digest(), t.sim().stats.events);

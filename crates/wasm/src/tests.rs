@@ -328,7 +328,7 @@ fn the_inspector_shows_every_field_of_a_message_in_flight() {
 fn message_actions_from_js() {
     let mut sim = Sim::new(config("{}").unwrap()).unwrap();
     sim.run_until(1_000_000);
-    let id = *sim.flights.keys().next().unwrap();
+    let id = sim.flights.keys().next().unwrap();
     let a = input::action_from(&js(&format!(r#"{{"type":"drop_message","id":{id}}}"#)), &sim).unwrap();
     assert_eq!(a, sim::Action::DropMessage(id));
     let d = input::action_from(&js(r#"{"type":"duplicate_message","id":3}"#), &sim).unwrap();

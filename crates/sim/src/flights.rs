@@ -1,0 +1,169 @@
+//! The messages in flight, by id. Ids are handed out in order and most messages arrive in about
+//! the order they were sent, so the map is a window of slots from the oldest id still in flight to
+//! the newest: insert, find and remove are O(1), with no tree and no hashing. A straggler (a
+//! message that stays in flight while many newer ones come and go) would stretch the window, so
+//! once the window is mostly empty its oldest slots move to a small ordered map on the side.
+
+use crate::cluster::Flight;
+use std::collections::{BTreeMap, VecDeque};
+
+#[derive(Clone, Debug, Default)]
+pub struct Flights {
+    /// The id of `slots[0]`.
+    base: u64,
+    slots: VecDeque<Option<Flight>>,
+    /// Occupied slots.
+    live: usize,
+    /// Stragglers older than `base`.
+    old: BTreeMap<u64, Flight>,
+}
+
+/// The window may hold this many empty slots beyond four per message in it.
+const SLACK: usize = 1024;
+
+impl Flights {
+    pub fn len(&self) -> usize {
+        self.live + self.old.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    pub fn get(&self, id: &u64) -> Option<&Flight> {
+        match id.checked_sub(self.base) {
+            Some(k) => self.slots.get(k as usize).and_then(Option::as_ref),
+            None => self.old.get(id),
+        }
+    }
+
+    pub fn get_mut(&mut self, id: &u64) -> Option<&mut Flight> {
+        match id.checked_sub(self.base) {
+            Some(k) => self.slots.get_mut(k as usize).and_then(Option::as_mut),
+            None => self.old.get_mut(id),
+        }
+    }
+
+    pub fn contains_key(&self, id: &u64) -> bool {
+        self.get(id).is_some()
+    }
+
+    /// Add flight `id`, newer than every id so far.
+    pub fn insert(&mut self, id: u64, flight: Flight) {
+        let end = self.base + self.slots.len() as u64;
+        assert!(id >= end, "flight ids are handed out in order ({id} after {end})");
+        if self.slots.is_empty() {
+            self.base = id;
+        } else {
+            self.slots.extend((end..id).map(|_| None));
+        }
+        self.slots.push_back(Some(flight));
+        self.live += 1;
+        self.trim();
+    }
+
+    pub fn remove(&mut self, id: &u64) -> Option<Flight> {
+        let Some(k) = id.checked_sub(self.base) else { return self.old.remove(id) };
+        let f = self.slots.get_mut(k as usize)?.take()?;
+        self.live -= 1;
+        self.trim();
+        Some(f)
+    }
+
+    /// Drop the empty slots at the front; while the window is mostly empty, move its oldest
+    /// flights to the side map.
+    fn trim(&mut self) {
+        loop {
+            match self.slots.front() {
+                Some(None) => {}
+                Some(Some(_)) if self.slots.len() > 4 * self.live + SLACK => {
+                    let f = self.slots.front_mut().and_then(Option::take).expect("occupied");
+                    self.live -= 1;
+                    self.old.insert(self.base, f);
+                }
+                _ => return,
+            }
+            self.slots.pop_front();
+            self.base += 1;
+        }
+    }
+
+    /// Every flight, oldest id first.
+    pub fn values(&self) -> impl Iterator<Item = &Flight> {
+        self.old.values().chain(self.slots.iter().flatten())
+    }
+
+    pub fn values_mut(&mut self) -> impl Iterator<Item = &mut Flight> {
+        self.old.values_mut().chain(self.slots.iter_mut().flatten())
+    }
+
+    pub fn keys(&self) -> impl Iterator<Item = u64> + '_ {
+        self.values().map(|f| f.id)
+    }
+
+    /// Bytes held besides the flights' own (for the memory estimate).
+    pub fn overhead(&self) -> usize {
+        self.slots.capacity() * std::mem::size_of::<Option<Flight>>() + self.old.len() * 64
+    }
+}
+
+impl std::ops::Index<&u64> for Flights {
+    type Output = Flight;
+    fn index(&self, id: &u64) -> &Flight {
+        self.get(id).expect("a flight in flight")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn flight(id: u64) -> Flight {
+        Flight {
+            id,
+            msg: raft::Message { from: 1, to: 2, term: 1, body: raft::Body::TimeoutNow },
+            send_time: 0,
+            deliver_time: 0,
+            lost: false,
+        }
+    }
+
+    /// Against a BTreeMap: any order of removals, with stragglers that outlive thousands of newer
+    /// flights; the window stays within four slots per flight (plus slack).
+    #[test]
+    fn behaves_as_an_ordered_map_and_stays_small() {
+        let mut rng = crate::rng::SimRng::new(5);
+        let (mut f, mut m) = (Flights::default(), BTreeMap::new());
+        let (mut next, mut sidelined) = (0, 0);
+        for step in 0..200_000u64 {
+            if rng.chance(520_000) || m.is_empty() {
+                next += rng.range(1, 3); // ids may skip (a send the network dropped)
+                f.insert(next, flight(next));
+                m.insert(next, flight(next));
+            } else {
+                // Mostly the oldest few; now and then any; id 7 and every 10,000th stay long.
+                let keys: Vec<u64> = m.keys().copied().take(8).collect();
+                let id = if rng.chance(100_000) {
+                    *m.keys().nth(rng.range(0, m.len() as u64 - 1) as usize).unwrap()
+                } else {
+                    keys[rng.range(0, keys.len() as u64 - 1) as usize]
+                };
+                if (id == 7 || id % 10_000 == 0) && step < 190_000 {
+                    continue;
+                }
+                assert_eq!(f.remove(&id).map(|x| x.id), m.remove(&id).map(|x| x.id));
+            }
+            assert_eq!(f.len(), m.len());
+            sidelined = sidelined.max(f.old.len());
+            assert!(f.slots.len() <= 4 * f.live + SLACK + 1, "{} slots for {}", f.slots.len(), f.live);
+            if step % 997 == 0 {
+                assert!(f.keys().eq(m.keys().copied()), "in id order");
+                for probe in [0, 7, next / 2, next, next + 1] {
+                    assert_eq!(f.get(&probe).map(|x| x.id), m.get(&probe).map(|x| x.id));
+                }
+            }
+        }
+        assert!(sidelined >= 2, "the stragglers went to the side map: {sidelined}");
+        assert_eq!(f.remove(&u64::MAX).map(|x| x.id), None);
+    }
+}
