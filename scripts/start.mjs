@@ -6,4 +6,4 @@ import { serve } from './serve.mjs';
 await build();
 const port = Number(process.env.PORT) || 8080;
 const { url } = await serve(port);
-log(`Raft Playground is running at ${url}  (Ctrl-C to stop)`);
+log(`Raft Playground is running at ${url}  (the readable sources at ${url}src/; Ctrl-C to stop)`);
