@@ -1,9 +1,9 @@
 // `npm run bench:browser`: the page's cost in headless Chromium — main-thread busy per second while
 // playing at the default speed, script time per frame, and the view's cost with long logs.
 import { start, loadWidget } from '../tests/harness.mjs';
-import { buildWasm, ensureChromium, ensureNodeModules, log } from './setup.mjs';
+import { build, ensureChromium, ensureNodeModules, log } from './setup.mjs';
 
-buildWasm();
+await build();
 ensureNodeModules();
 ensureChromium();
 const env = await start();

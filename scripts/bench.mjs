@@ -1,9 +1,10 @@
-// `npm run bench`: simulator throughput and the time machine's seek cost, natively and in wasm
-// (Node's V8), on the same workloads (crates/sim/src/bench.rs).
+// `npm run bench`: the page weight (gzip -9 of what ships), then simulator throughput and the time
+// machine's seek cost, natively and in wasm (Node's V8), on the same workloads
+// (crates/sim/src/bench.rs).
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildWasm, log, run, ROOT } from './setup.mjs';
+import { build, log, run, DIST, ROOT } from './setup.mjs';
 
 const [servers, simMs, everyUs] = [5, 60000, 1000];
 log('native (release)');
@@ -13,8 +14,22 @@ const native = execFileSync(bin, ['bench', servers, simMs, everyUs].map(String),
 process.stdout.write(native);
 const nativeRate = Number(native.match(/= (\d+) messages\/s/)[1]);
 
-log('building the wasm module');
-buildWasm();
+log('building the wasm module and the bundle');
+await build();
+
+// Page weight: `gzip -9` of each file the page loads from what ships (dist/), against the target.
+log('page weight (gzip -9 of what ships, dist/)');
+const gz = (f) => execFileSync('gzip', ['-9', '-n', '-c', join(DIST, f)], { maxBuffer: 1 << 26 }).length;
+const loads = ['index.html', 'www/embed.js', 'www/style.css', 'www/pkg/raft_wasm_bg.wasm'];
+const sizes = loads.map((f) => [f, readFileSync(join(DIST, f)).length, gz(f)]);
+for (const [f, raw, z] of sizes) console.log(`  ${f.padEnd(28)} ${(raw / 1000).toFixed(1).padStart(7)} KB raw ${(z / 1000).toFixed(1).padStart(7)} KB gzipped`);
+const totalGz = sizes.reduce((a, [, , z]) => a + z, 0);
+// What else ships: loaded later (the explorer's worker and its module) or by other pages.
+const shipped = (dir) => readdirSync(join(DIST, dir), { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? shipped(`${dir}/${e.name}`) : [`${dir}/${e.name}`]));
+const later = shipped('www').filter((f) => !loads.includes(f) && !f.endsWith('.map') && !f.endsWith('.html'));
+for (const f of later) console.log(`  ${f.padEnd(28)} ${(readFileSync(join(DIST, f)).length / 1000).toFixed(1).padStart(7)} KB raw ${(gz(f) / 1000).toFixed(1).padStart(7)} KB gzipped (not loaded with the page)`);
+console.log(`page weight: ${(totalGz / 1000).toFixed(1)} KB gzipped (${sizes.map(([f, , z]) => `${f.split('/').pop()} ${(z / 1000).toFixed(1)}`).join(', ')}); target 64 KB (${(totalGz / 64000).toFixed(2)}×)`);
+
 const { default: init, Playground } = await import(join(ROOT, 'www', 'pkg', 'raft_wasm.js'));
 const wasm = await init({ module_or_path: readFileSync(join(ROOT, 'www', 'pkg', 'raft_wasm_bg.wasm')) });
 // The time machine: a 10-minute run with a client write every 10 ms, then seeks all over it.

@@ -2,7 +2,7 @@
 import { createServer } from 'node:http';
 import { readFile } from 'node:fs/promises';
 import { extname, join, normalize } from 'node:path';
-import { ROOT } from './setup.mjs';
+import { DIST, ROOT } from './setup.mjs';
 
 const TYPES = {
   '.html': 'text/html; charset=utf-8',
@@ -15,11 +15,15 @@ const TYPES = {
   '.json': 'application/json',
 };
 
-/** Serve index.html and www/ from the repository on 127.0.0.1. Resolves to {server, url}. */
+/** Serve what ships (index.html and www/ from dist/, the build's output) on 127.0.0.1, and under
+ * /src/ the readable sources (the repository's index.html and www/, unbundled; they load the same
+ * wasm from www/pkg). Resolves to {server, url}. */
 export function serve(port = 8080, host = '127.0.0.1') {
   const server = createServer(async (req, res) => {
     let path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
-    if (path === '/') path = '/index.html';
+    let root = DIST;
+    if (path === '/src' || path.startsWith('/src/')) [root, path] = [ROOT, path.slice(4)];
+    if (path === '/' || path === '') path = '/index.html';
     const rel = normalize(path).replace(/^[/\\]+/, '');
     const allowed = rel === 'index.html' || rel === 'embed.html' || rel.startsWith('www/');
     if (!allowed || rel.includes('..')) {
@@ -27,7 +31,7 @@ export function serve(port = 8080, host = '127.0.0.1') {
       return;
     }
     try {
-      const body = await readFile(join(ROOT, rel));
+      const body = await readFile(join(root, rel));
       res.writeHead(200, { 'content-type': TYPES[extname(rel)] ?? 'application/octet-stream', 'cache-control': 'no-cache' });
       res.end(body);
     } catch {

@@ -1,7 +1,7 @@
 // `npm test`: every Rust test, the no_std build check, then the browser tests in headless chromium.
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildWasm, ensureChromium, ensureNodeModules, ensureTarget, log, run, ROOT } from './setup.mjs';
+import { build, ensureChromium, ensureNodeModules, ensureTarget, log, run, ROOT } from './setup.mjs';
 
 const browserOnly = process.argv.includes('--browser-only');
 if (!browserOnly) {
@@ -11,7 +11,7 @@ if (!browserOnly) {
   ensureTarget('thumbv7em-none-eabihf');
   run('cargo', ['build', '-p', 'raft', '--target', 'thumbv7em-none-eabihf']);
 }
-buildWasm();
+await build();
 ensureNodeModules();
 ensureChromium();
 log('browser tests');

@@ -14,7 +14,7 @@ let page;
 before(async () => {
   env = await start();
   page = await env.browser.newPage();
-  await page.goto(env.url + 'www/pkg/raft_wasm.js');
+  await page.goto(env.url + 'src/www/pkg/raft_wasm.js');
 });
 after(async () => env?.close());
 
@@ -33,7 +33,7 @@ for (const name of scripts) {
       encoding: 'utf8',
     });
     const wasm = await page.evaluate(async (script) => {
-      const mod = await import('/www/pkg/raft_wasm.js');
+      const mod = await import('/src/www/pkg/raft_wasm.js');
       await mod.default();
       return mod.Playground.run_script(script);
     }, text);
@@ -44,7 +44,7 @@ for (const name of scripts) {
 
 test('a seeded run driven through the Playground API matches its replay', async () => {
   const [a, b] = await page.evaluate(async () => {
-    const { default: init, Playground } = await import('/www/pkg/raft_wasm.js');
+    const { default: init, Playground } = await import('/src/www/pkg/raft_wasm.js');
     await init();
     const run = (chunks) => {
       const p = new Playground({ seed: '12345', drop: 10, duplicate: 5 });

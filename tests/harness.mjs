@@ -1,16 +1,24 @@
-// Shared set-up for the browser tests: serve the page on loopback and drive Debian's chromium
-// through playwright-core (never a downloaded browser).
+// Shared set-up for the browser tests: serve the built page (dist/, what ships: `npm run build`
+// makes it) on loopback and drive Debian's chromium through playwright-core (never a downloaded
+// browser).
 import { chromium } from 'playwright-core';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { serve } from '../scripts/serve.mjs';
-import { ROOT, CHROMIUM } from '../scripts/setup.mjs';
+import { ROOT, CHROMIUM, DIST } from '../scripts/setup.mjs';
 
 export const ARTIFACTS = join(ROOT, 'tests', 'artifacts');
 mkdirSync(ARTIFACTS, { recursive: true });
 
 /** Start the server and the browser. Returns {url, browser, close()}. */
 export async function start() {
+  const bundle = join(DIST, 'www', 'embed.js');
+  if (!existsSync(bundle)) throw new Error('dist/ is missing: run `node scripts/build.mjs` (or `npm test`) first');
+  const www = join(ROOT, 'www');
+  const pkg = existsSync(join(www, 'pkg')) ? readdirSync(join(www, 'pkg')).filter((f) => f.endsWith('.wasm')).map((f) => `www/pkg/${f}`) : [];
+  const stale = ['index.html', ...readdirSync(www).filter((f) => /\.(js|css|html)$/.test(f)).map((f) => `www/${f}`), ...pkg]
+    .filter((f) => existsSync(join(ROOT, f)) && statSync(join(ROOT, f)).mtimeMs > statSync(bundle).mtimeMs);
+  if (stale.length) throw new Error(`dist/ is older than ${stale.join(', ')}: run \`node scripts/build.mjs\` first`);
   const { server, url } = await serve(18080);
   const browser = await chromium.launch({
     executablePath: CHROMIUM,

@@ -57,7 +57,7 @@ function messageAt(page, id) {
     const p = messagePoint(L, v.messages.find((m) => m.id === id), v.time_ms);
     const r = c.getBoundingClientRect();
     return { x: r.left + p.x, y: r.top + p.y };
-  }, [env.url + 'www/render.js', id]);
+  }, [env.url + 'src/www/render.js', id]);
 }
 
 async function audit(page) {

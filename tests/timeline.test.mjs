@@ -619,7 +619,7 @@ test('the host page keeps its keys: Space and arrows scroll it and leave an embe
     await page.waitForTimeout(300);
     const r = await page.evaluate(async () => {
       const el = document.querySelector('raft-playground');
-      const { messagePoint, layout } = await import('/www/render.js');
+      const { messagePoint, layout } = await import('/src/www/render.js');
       const L = { ...layout(400, 300, 3), still: true };
       const m = { from: 1, to: 2, send_ms: 0, deliver_ms: 10 };
       const at = (t) => messagePoint(L, m, t);

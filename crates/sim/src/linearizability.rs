@@ -336,13 +336,23 @@ pub fn search_key(calls: &[Call], budget: usize) -> (Verdict, Stats) {
     }
 }
 
+/// The permutation that sorts `keys`, ties in input order (what a stable sort gives). Every
+/// caller shares this one instantiation of the sort: each `sort_by_key` with its own closure
+/// instantiated a sort of its own, ~5 KB of wasm apiece.
+fn sorted_order(keys: impl Iterator<Item = [u64; 3]>) -> Vec<u32> {
+    let mut keyed: Vec<([u64; 3], u32)> = keys.enumerate().map(|(i, k)| (k, i as u32)).collect();
+    keyed.sort_unstable();
+    keyed.into_iter().map(|(_, i)| i).collect()
+}
+
 /// Sort and segment the answered operations, and group the unanswered ones.
 fn prepare(calls: &[Call], budget: usize) -> Result<(Segments, Unanswered), Verdict> {
-    let mut answered: Vec<Call> = calls.iter().copied().filter(|c| c.response.is_some()).collect();
+    let answered: Vec<Call> = calls.iter().copied().filter(|c| c.response.is_some()).collect();
     if let Some(c) = answered.iter().find(|c| c.response.unwrap().0 < c.invoke) {
         return Err(Verdict::Violation(format!("{} answered before it was invoked", show(c))));
     }
-    answered.sort_by_key(|c| (c.invoke, c.response.unwrap().0));
+    let order = sorted_order(answered.iter().map(|c| [c.invoke, c.response.unwrap().0, 0]));
+    let answered: Vec<Call> = order.iter().map(|&i| answered[i as usize]).collect();
     let unanswered = Unanswered::new(calls);
     let segments = Segments::new(answered, &unanswered, budget).map_err(Verdict::Unknown)?;
     Ok((segments, unanswered))
@@ -392,15 +402,19 @@ impl Unanswered {
         for c in calls.iter().filter(|c| c.response.is_none() && !matches!(c.op, Op::Get { .. })) {
             by_op.entry(c.op).or_default().push(c.invoke);
         }
-        let mut classes: Vec<Class> = by_op
+        let mut classes: Vec<Option<Class>> = by_op
             .into_iter()
             .map(|(op, mut invokes)| {
                 invokes.sort_unstable();
-                Class { op, invokes }
+                Some(Class { op, invokes })
             })
             .collect();
-        classes.sort_by_key(|c| (c.invokes[0], op_order(c.op)));
-        Unanswered { classes }
+        let order = sorted_order(classes.iter().flatten().map(|c| {
+            let (kind, value) = op_order(c.op);
+            // i64 → u64 keeping the order.
+            [c.invokes[0], kind as u64, (value as u64) ^ (1 << 63)]
+        }));
+        Unanswered { classes: order.iter().map(|&i| classes[i as usize].take().expect("each once")).collect() }
     }
 
     /// How many of `class` were invoked by `deadline` and are not used up.
@@ -562,8 +576,7 @@ impl Segments {
                 last = last.max(response(end));
                 end += 1;
             }
-            let mut order: Vec<u32> = (0..(end - base) as u32).collect();
-            order.sort_by_key(|&i| (response(base + i as usize), i));
+            let order = sorted_order((0..end - base).map(|i| [response(base + i), 0, 0]));
             for (r, &i) in order.iter().enumerate() {
                 s.place[base + i as usize] = r as u32;
             }

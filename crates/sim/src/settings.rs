@@ -415,11 +415,13 @@ pub fn parse_value(unit: Unit, s: &str) -> Result<u64, String> {
         Unit::Count => s.parse::<u64>().map_err(|_| format!("expected a whole number, got {s:?}")),
         Unit::Micros => parse_duration(s),
         Unit::Ppm => {
-            let v: f64 = s.trim_end_matches('%').parse().map_err(|_| format!("bad percentage {s:?}"))?;
-            if !(0.0..=100.0).contains(&v) {
-                return Err(format!("percentage {s:?} out of 0–100"));
+            let out = || format!("percentage {s:?} out of 0–100");
+            match decimal(s.trim_end_matches('%'), 4) {
+                Decimal::Bad => Err(format!("bad percentage {s:?}")),
+                Decimal::Negative | Decimal::NotFinite => Err(out()),
+                Decimal::Value { whole, exact, .. } if whole > 1_000_000 || (whole == 1_000_000 && !exact) => Err(out()),
+                d => Ok(d.rounded()),
             }
-            Ok((v * 10_000.0).round() as u64)
         }
         Unit::Rules => parse_rules(s),
     }
@@ -432,23 +434,124 @@ pub const MAX_DURATION_US: u64 = 3_600 * S;
 pub fn parse_duration(s: &str) -> Result<u64, String> {
     let s = s.trim();
     let (num, scale) = if let Some(v) = s.strip_suffix("us") {
-        (v, 1.0)
+        (v, 0)
     } else if let Some(v) = s.strip_suffix("ms") {
-        (v, 1e3)
+        (v, 3)
     } else if let Some(v) = s.strip_suffix('s') {
-        (v, 1e6)
+        (v, 6)
     } else {
-        (s, 1e3)
+        (s, 3)
     };
-    let v: f64 = num.trim().parse().map_err(|_| format!("bad duration {s:?}"))?;
-    if !(v.is_finite() && v >= 0.0) {
-        return Err(format!("bad duration {s:?}"));
+    match decimal(num.trim(), scale) {
+        Decimal::Bad | Decimal::Negative | Decimal::NotFinite => Err(format!("bad duration {s:?}")),
+        d if d.rounded() > MAX_DURATION_US => Err(format!("duration {s:?} is longer than an hour")),
+        d => Ok(d.rounded()),
     }
-    let us = (v * scale).round();
-    if us > MAX_DURATION_US as f64 {
-        return Err(format!("duration {s:?} is longer than an hour"));
+}
+
+/// A number as `str::parse::<f64>` reads it, times 10^`shift`: exactly, without floats (f64
+/// parsing brought ~15 KB gzipped of code and tables into the wasm module).
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Decimal {
+    Bad,
+    /// Below zero (`-0` is zero).
+    Negative,
+    /// `inf`, `infinity`, `nan` (any case, any sign).
+    NotFinite,
+    /// `whole` is the integer part (saturated at u64::MAX); `exact` if there is no fraction;
+    /// `half_up` if the fraction is at least one half.
+    Value { whole: u64, exact: bool, half_up: bool },
+}
+
+impl Decimal {
+    /// Rounded half away from zero, as `f64::round`.
+    fn rounded(self) -> u64 {
+        match self {
+            Decimal::Value { whole, half_up, .. } => whole.saturating_add(half_up as u64),
+            _ => u64::MAX,
+        }
     }
-    Ok(us as u64)
+}
+
+/// `[+-]digits[.digits][(e|E)[+-]digits]` (at least one digit before the exponent), or `inf`,
+/// `infinity`, `nan`: the grammar of `str::parse::<f64>`.
+fn decimal(text: &str, shift: i32) -> Decimal {
+    let (negative, rest) = match text.as_bytes().first() {
+        Some(b'-') => (true, &text[1..]),
+        Some(b'+') => (false, &text[1..]),
+        _ => (false, text),
+    };
+    if ["inf", "infinity", "nan"].iter().any(|w| rest.eq_ignore_ascii_case(w)) {
+        return Decimal::NotFinite;
+    }
+    let (number, exponent) = match rest.find(['e', 'E']) {
+        Some(i) => (&rest[..i], Some(&rest[i + 1..])),
+        None => (rest, None),
+    };
+    let (int, frac) = number.split_once('.').unwrap_or((number, ""));
+    let digits = |t: &str| t.bytes().all(|b| b.is_ascii_digit());
+    if int.len() + frac.len() == 0 || !digits(int) || !digits(frac) {
+        return Decimal::Bad;
+    }
+    // The exponent, clamped far beyond where it matters.
+    let mut exp: i64 = 0;
+    if let Some(e) = exponent {
+        let (sign, d) = match e.as_bytes().first() {
+            Some(b'-') => (-1, &e[1..]),
+            Some(b'+') => (1, &e[1..]),
+            _ => (1, e),
+        };
+        if d.is_empty() || !digits(d) {
+            return Decimal::Bad;
+        }
+        for b in d.bytes() {
+            exp = (exp * 10 + (b - b'0') as i64).min(1 << 20);
+        }
+        exp *= sign;
+    }
+    // The significant digits as an integer `m` (at most 18, more than an f64 has; u64 arithmetic:
+    // u128 would bring its multiplication and division into the wasm), times 10^`exp`; `sticky`
+    // if a nonzero digit was dropped.
+    let (mut m, mut sticky) = (0u64, false);
+    for (k, b) in int.bytes().chain(frac.bytes()).enumerate() {
+        let d = (b - b'0') as u64;
+        if m < 10u64.pow(17) {
+            m = m * 10 + d;
+        } else {
+            sticky |= d != 0;
+            if k < int.len() {
+                exp += 1;
+            }
+            continue;
+        }
+        if k >= int.len() {
+            exp -= 1;
+        }
+    }
+    if m == 0 {
+        return Decimal::Value { whole: 0, exact: !sticky, half_up: false };
+    }
+    // From f64::MAX and half an ulp (1.7976931348623158e308, to 17 digits) a float was infinite.
+    let digits_m = m.ilog10() as i64 + 1;
+    let first17 = if digits_m > 17 { m / 10u64.pow((digits_m - 17) as u32) } else { m * 10u64.pow((17 - digits_m) as u32) };
+    if digits_m + exp > 309 || (digits_m + exp == 309 && first17 >= 17_976_931_348_623_158) {
+        return Decimal::NotFinite;
+    }
+    if negative {
+        return Decimal::Negative;
+    }
+    let x = exp + shift as i64;
+    if x >= 0 {
+        let whole = if x > 19 { None } else { 10u64.checked_pow(x as u32).and_then(|p| m.checked_mul(p)) };
+        return Decimal::Value { whole: whole.unwrap_or(u64::MAX), exact: !sticky, half_up: false };
+    }
+    if -x > 19 {
+        // m < 10^18, so the value is below 1/10.
+        return Decimal::Value { whole: 0, exact: false, half_up: false };
+    }
+    let d = 10u64.pow((-x) as u32);
+    let (q, r) = (m / d, m % d);
+    Decimal::Value { whole: q, exact: r == 0 && !sticky, half_up: r >= d - r }
 }
 
 /// A value as JS writes it (bool, or a number in ms / percent / count) → the setting's unit.
@@ -508,6 +611,55 @@ mod tests {
             d.set_text(meta.name, &format_value(meta.unit, v), &[Group::Run, Group::Protocol, Group::Network]).unwrap();
         }
         assert_eq!(c, d);
+    }
+
+    /// The float-free parsers agree with the f64 ones they replaced, on the grammar's corners.
+    #[test]
+    fn decimals_parse_as_floats_did() {
+        let old_duration = |num: &str, scale: f64| -> Result<u64, &str> {
+            let v: f64 = num.parse().map_err(|_| "bad")?;
+            if !(v.is_finite() && v >= 0.0) {
+                return Err("bad");
+            }
+            let us = (v * scale).round();
+            if us > MAX_DURATION_US as f64 {
+                return Err("hour");
+            }
+            Ok(us as u64)
+        };
+        let old_percent = |num: &str| -> Result<u64, &str> {
+            let v: f64 = num.trim().trim_end_matches('%').parse().map_err(|_| "bad")?;
+            if !(0.0..=100.0).contains(&v) {
+                return Err("range");
+            }
+            Ok((v * 10_000.0).round() as u64)
+        };
+        let new_duration = |num: &str, shift: i32| match decimal(num, shift) {
+            Decimal::Bad | Decimal::Negative | Decimal::NotFinite => Err("bad"),
+            d if d.rounded() > MAX_DURATION_US => Err("hour"),
+            d => Ok(d.rounded()),
+        };
+        let new_percent = |num: &str| match parse_value(Unit::Ppm, num) {
+            Ok(v) => Ok(v),
+            Err(e) if e.starts_with("bad") => Err("bad"),
+            Err(_) => Err("range"),
+        };
+        let inputs = [
+            "", ".", "1.", ".5", "+1", "-0", "-0.0", "+0", "-", "+", "1e3", "1E-3", "1e", "e3", ".e3", "1.5e2", "1.5e+2",
+            "2.5e-1", "inf", "-Infinity", "+inf", "NaN", "nan", "infinit", "0x10", "1_000", "00012.5000", "3600", "3600000",
+            "3600000000", "3600000001", "1e13", "1e400", "1e-400", "0.0004", "0.0005", "0.0015", "2.5", "12.25", "100",
+            "100.0", "100.00001", "99.99995", "99.99994", "1.2.3", "1e3e3", " 1", "1 ", "1e308", "1e309", "-1e309", "2e308", "1.7976931348623157e308", "1.797693134862316e308", "12345678901234567890123456789012345678901234",
+            "0.000000000000000000000000000000000000000000000001", "5-", "--5", "-5", "7.777777777777777777777777777", "5%", "5%%", "%", "0.5 %",
+        ];
+        for t in inputs {
+            for (shift, scale) in [(0, 1.0), (3, 1e3), (6, 1e6)] {
+                assert_eq!(new_duration(t, shift), old_duration(t, scale), "duration {t:?} × 10^{shift}");
+            }
+            assert_eq!(new_percent(t), old_percent(t), "percentage {t:?}");
+        }
+        // Where f64 was inexact, the decimal is exact.
+        assert_eq!(parse_duration("3600.0000005s").unwrap_err(), "duration \"3600.0000005s\" is longer than an hour");
+        assert_eq!(parse_duration("0.0000005s"), Ok(1));
     }
 
     #[test]
