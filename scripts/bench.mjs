@@ -1,6 +1,8 @@
 // `npm run bench`: the page weight (gzip -9 of what ships), then simulator throughput and the time
 // machine's seek cost, natively and in wasm (Node's V8), on the same workloads
-// (crates/sim/src/bench.rs).
+// (crates/sim/src/bench.rs), then the rest of issue 13's rows (memory over a simulated hour,
+// snapshots, 51 servers, the linearizability checker), and last a table of every row against its
+// target. The browser rows (main-thread busy, frame time) are `npm run bench:browser`.
 import { execFileSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -65,6 +67,51 @@ const secs = (performance.now() - t) / 1000;
 const wasmRate = delivered / secs;
 console.log(`${servers} servers, ${simMs / 1000} s simulated, a write every ${everyUs} µs: ${delivered} messages delivered in ${secs.toFixed(3)} s wall = ${wasmRate.toFixed(0)} messages/s`);
 console.log(`wasm / native = ${(wasmRate / nativeRate).toFixed(2)}`);
+
+// The rest of the rows, natively. `raft-sim bench` prints messages and simulated seconds per
+// CPU-second and the peak heap.
+const rows = [];
+const row = (what, now, target, met) => rows.push([what, now, target, met == null ? '' : met ? 'met' : 'missed']);
+const perCpu = (args) => {
+  const out = execFileSync(bin, ['bench', ...args].map(String), { encoding: 'utf8' });
+  process.stdout.write(out);
+  const m = out.match(/per CPU-second: (\d+) messages, (\d+) simulated seconds; peak heap ([\d.]+) MB/);
+  return { messages: Number(m[1]), simSecs: Number(m[2]), peakMb: Number(m[3]), wall: Number(out.match(/= (\d+) messages\/s/)[1]) };
+};
+log('native: a write every 10 ms, 51 servers, an hour with snapshots, ten minutes without');
+const light = perCpu([5, 60000, 10000]);
+const wide = perCpu([51, 10000, 1000]);
+const hour = perCpu([5, 3600000, 1000, '--snapshot-threshold', 1000]);
+const tenMin = perCpu([5, 600000, 1000]);
+log('wasm, in Node: a write every 10 ms');
+Playground.bench(5, 2000, 10000);
+const t10 = performance.now();
+const d10 = Playground.bench(5, 60000, 10000);
+const wasmLight = d10 / ((performance.now() - t10) / 1000);
+console.log(`5 servers, 60 s simulated, a write every 10000 µs: ${(wasmLight / 1e6).toFixed(2)} M messages/s (native wall ${(light.wall / 1e6).toFixed(2)} M/s)`);
+log('the linearizability checker (crates/sim/examples/lin_bench.rs)');
+run('cargo', ['build', '--release', '-q', '-p', 'sim', '--example', 'lin_bench']);
+const lin = execFileSync(join(ROOT, 'target', 'release', 'examples', 'lin_bench'), { encoding: 'utf8' });
+process.stdout.write(lin);
+const linWorst = Number(lin.match(/^\(a\).*worst ([\d.]+) µs/m)[1]) / 1000;
+const linLong = Math.max(...[...lin.matchAll(/^\(b\) 600000 .*: ([\d.]+) s/gm)].map((m) => Number(m[1])));
+const linUnknown = [...lin.matchAll(/(\d+) unknown/g)].reduce((a, m) => a + Number(m[1]), 0);
+
+const kb = (b) => `${(b / 1000).toFixed(1)} KB`;
+row('page download, gzip -9, everything the page loads', `${kb(totalGz)} (${sizes.map(([f, , z]) => `${f.split('/').pop()} ${kb(z)}`).join(', ')})`, '≤ 64 KB', totalGz <= 64000);
+row('main-thread busy while visible, default speed, 5 servers', 'npm run bench:browser', '≤ 40 ms/s', null);
+row('frame script time, 9 servers, 10,000-entry logs', 'npm run bench:browser', 'p95 ≤ 4 ms', null);
+row('memory over 1 simulated hour, a write every 1 ms, snapshots every 1,000 entries', `peak heap ${hour.peakMb.toFixed(1)} MB`, '≤ 64 MB, flat', hour.peakMb <= 64);
+row('…the same without snapshots (10 simulated minutes: the logs keep every entry)', `${((tenMin.peakMb * 1e6) / 600000 / 1000).toFixed(2)} KB per write (peak heap ${tenMin.peakMb.toFixed(0)} MB)`, 'bounded by what the run needs', null);
+row('snapshots on (every 1,000 entries), the hour-long run', `${hour.simSecs} simulated s per CPU-s (${tenMin.simSecs} without snapshots)`, 'no slower than without (within 2×); cost independent of clients ever seen', hour.simSecs >= tenMin.simSecs / 2);
+row('delivered messages per CPU-second, native, 5 servers, a write every 10 ms, checker on', `${(light.messages / 1e6).toFixed(2)} M`, '≥ 5 M', light.messages >= 5e6);
+row('wasm vs native (wall clock, a write every 1 ms / every 10 ms)', `${(wasmRate / nativeRate).toFixed(2)}× / ${(wasmLight / light.wall).toFixed(2)}×`, '≥ 0.75×', Math.min(wasmRate / nativeRate, wasmLight / light.wall) >= 0.75);
+row('51 servers (commit index by selection, no sort), a write every 1 ms', `${(wide.messages / 1e6).toFixed(2)} M messages per CPU-s`, 'commit index in O(n) per reply', null);
+row('linearizability check: 1,000 histories of ~100 operations from 6 clients', `worst ${linWorst.toFixed(1)} ms`, 'every history ≤ 50 ms', linWorst <= 50);
+row('…600,000 mostly sequential operations', `${linLong.toFixed(2)} s`, 'near-linear', null);
+row('…searches that gave up ("unknown", never "violation")', String(linUnknown), '—', null);
+console.log('\n| what | now | target | |\n| --- | --- | --- | --- |');
+for (const r of rows) console.log(`| ${r.join(' | ')} |`);
 
 // Permalink length: 50 actions.
 const p = new Playground({ seed: '7' });
