@@ -110,8 +110,7 @@ row('51 servers (commit index by selection, no sort), a write every 1 ms', `${(w
 row('linearizability check: 1,000 histories of ~100 operations from 6 clients', `worst ${linWorst.toFixed(1)} ms`, 'every history ≤ 50 ms', linWorst <= 50);
 row('…600,000 mostly sequential operations', `${linLong.toFixed(2)} s`, 'near-linear', null);
 row('…searches that gave up ("unknown", never "violation")', String(linUnknown), '—', null);
-console.log('\n| what | now | target | |\n| --- | --- | --- | --- |');
-for (const r of rows) console.log(`| ${r.join(' | ')} |`);
+
 
 // Permalink length: 50 actions.
 const p = new Playground({ seed: '7' });
@@ -126,3 +125,6 @@ for (let k = 0; k < 50; k++) {
 const link = p.permalink();
 const actionBit = Playground.note_kinds().find(([name]) => name === 'action')[1];
 console.log(`permalink: ${link.length} characters (run=…) for a run with ${p.notes(0, 0, actionBit, 0).matching} actions`);
+
+console.log('\n| what | now | target | |\n| --- | --- | --- | --- |');
+for (const r of rows) console.log(`| ${r.join(' | ')} |`);
