@@ -392,36 +392,54 @@ export function updateClients(ui, v) {
     ui.target.replaceChildren(...opts);
     ui.target.value = Number(keep) <= n ? keep : '';
   }
-  const key = v.clients.map((c) => `${c.seq}${c.outcome}${c.at}/${c.redirects}/${c.timeouts}`).join();
-  if (!changed(ui, 'clients', key)) return;
+  // One item per request, newest first, kept from frame to frame (keyed by its number): an item
+  // is rewritten only when its request's state changed, and only new requests add items.
   ui.clientsEmpty.hidden = v.clients.length > 0;
-  const items = v.clients
-    .slice()
-    .reverse()
-    .map((c) => {
+  const items = (ui.clientItems ??= new Map());
+  // (A request is named by its number, command and first server: after a seek back and a fork,
+  // a number may come back as another request.)
+  const name = (c) => `${c.seq}|${c.client}|${c.server}|${c.command}`;
+  const wanted = new Set(v.clients.map(name));
+  for (const [k, it] of items) {
+    if (!wanted.has(k)) {
+      it.li.remove();
+      items.delete(k);
+    }
+  }
+  let next = null; // the item that should follow, in newest-first order
+  for (const c of v.clients) {
+    const sig = `${c.outcome}|${c.at}|${c.redirects}|${c.timeouts}|${c.index}|${c.value}|${c.answered_ms}`;
+    let it = items.get(name(c));
+    if (!it) {
       const li = document.createElement('li');
-      li.className = c.outcome;
       li.value = c.seq;
-      let out;
-      if (c.outcome === 'ok') out = `ok · index ${c.index ?? '–'}${c.value != null ? ` · value ${c.value}` : ''}`;
-      else if (c.outcome === 'failed') out = 'failed (gave up)';
-      else if (c.outcome === 'expired') out = 'session expired (not applied)';
-      else out = `waiting on S${c.at}…`;
-      const notes = [];
-      if (c.redirects) notes.push(`redirected ×${c.redirects}`);
-      if (c.timeouts) notes.push(`timed out ×${c.timeouts}, retried`);
-      if (c.outcome === 'ok' && c.at !== c.server) notes.push(`answered by S${c.at}`);
       li.innerHTML = `<code></code> <span class="to"></span> <span class="out"></span><span class="notes"></span>`;
       li.children[0].textContent = c.command;
       li.children[1].textContent = `→ S${c.server}`;
-      li.children[2].textContent = out;
-      li.children[3].textContent = notes.join(' · ');
-      li.dataset.redirects = String(c.redirects);
-      li.dataset.timeouts = String(c.timeouts);
-      li.title = `client ${c.client}, sent at ${fmtMs(c.sent_ms)}${c.answered_ms != null ? `, answered at ${fmtMs(c.answered_ms)}` : ''}`;
-      return li;
-    });
-  ui.clients.replaceChildren(...items);
+      it = { li, sig: '' };
+      items.set(name(c), it);
+    }
+    if (it.li.nextSibling !== next || it.li.parentNode !== ui.clients) ui.clients.insertBefore(it.li, next);
+    next = it.li;
+    if (it.sig === sig) continue;
+    it.sig = sig;
+    const li = it.li;
+    li.className = c.outcome;
+    let out;
+    if (c.outcome === 'ok') out = `ok · index ${c.index ?? '–'}${c.value != null ? ` · value ${c.value}` : ''}`;
+    else if (c.outcome === 'failed') out = 'failed (gave up)';
+    else if (c.outcome === 'expired') out = 'session expired (not applied)';
+    else out = `waiting on S${c.at}…`;
+    const notes = [];
+    if (c.redirects) notes.push(`redirected ×${c.redirects}`);
+    if (c.timeouts) notes.push(`timed out ×${c.timeouts}, retried`);
+    if (c.outcome === 'ok' && c.at !== c.server) notes.push(`answered by S${c.at}`);
+    li.children[2].textContent = out;
+    li.children[3].textContent = notes.join(' · ');
+    li.dataset.redirects = String(c.redirects);
+    li.dataset.timeouts = String(c.timeouts);
+    li.title = `client ${c.client}, sent at ${fmtMs(c.sent_ms)}${c.answered_ms != null ? `, answered at ${fmtMs(c.answered_ms)}` : ''}`;
+  }
 }
 
 /** Put the network settings into the inputs, unless the user is editing them. */

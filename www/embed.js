@@ -725,6 +725,8 @@ class RaftPlayground extends HTMLElement {
       C.closeMenu(this.#ui);
       this.#ui.keys = {};
       this.#ui.logTable = null;
+      this.#ui.clientItems = null;
+      this.#ui.clients.replaceChildren();
       this.#ui.event.textContent = '';
     }
     this.#invalidate();
@@ -988,10 +990,14 @@ class RaftPlayground extends HTMLElement {
     }
     const n = v.servers.length;
     const cursor = Math.round((v.time_ms / Math.max(end, this.#strip.data.end_ms, 1e-9)) * sizes.strip);
-    if (this.#stripAt !== cursor || this.#strip.drawn !== this.#strip.count) {
+    // While playing, the whole run rescales as it grows: redrawn at most every 100 ms (it is a
+    // map of the run, not an animation); paused, at once.
+    const due = !this.#loop.playing || this.#stripAt === -1 || now - (this.#strip.drawnAt ?? 0) > 100;
+    if ((this.#stripAt !== cursor || this.#strip.drawn !== this.#strip.count) && due) {
       drawStrip(ui.strip, this.#strip.data, v.time_ms, n, STRIP_THEME[this.#dark ? 'dark' : 'light'], sizes.strip, sizes.stripH);
       this.#stripAt = cursor;
       this.#strip.drawn = this.#strip.count;
+      this.#strip.drawnAt = now;
     }
     this.#narration.setServers(n);
     if (!this.#loop.playing || now - (this.#narration.at ?? 0) > 200) {
