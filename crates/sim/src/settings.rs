@@ -419,7 +419,9 @@ pub fn parse_value(unit: Unit, s: &str) -> Result<u64, String> {
             match decimal(s.trim_end_matches('%'), 4) {
                 Decimal::Bad => Err(format!("bad percentage {s:?}")),
                 Decimal::Negative | Decimal::NotFinite => Err(out()),
-                Decimal::Value { whole, exact, .. } if whole > 1_000_000 || (whole == 1_000_000 && !exact) => Err(out()),
+                Decimal::Value { whole, exact, .. } if whole > 1_000_000 || (whole == 1_000_000 && !exact) => {
+                    Err(out())
+                }
                 d => Ok(d.rounded()),
             }
         }
@@ -460,7 +462,11 @@ enum Decimal {
     NotFinite,
     /// `whole` is the integer part (saturated at u64::MAX); `exact` if there is no fraction;
     /// `half_up` if the fraction is at least one half.
-    Value { whole: u64, exact: bool, half_up: bool },
+    Value {
+        whole: u64,
+        exact: bool,
+        half_up: bool,
+    },
 }
 
 impl Decimal {
@@ -533,7 +539,8 @@ fn decimal(text: &str, shift: i32) -> Decimal {
     }
     // From f64::MAX and half an ulp (1.7976931348623158e308, to 17 digits) a float was infinite.
     let digits_m = m.ilog10() as i64 + 1;
-    let first17 = if digits_m > 17 { m / 10u64.pow((digits_m - 17) as u32) } else { m * 10u64.pow((17 - digits_m) as u32) };
+    let first17 =
+        if digits_m > 17 { m / 10u64.pow((digits_m - 17) as u32) } else { m * 10u64.pow((17 - digits_m) as u32) };
     if digits_m + exp > 309 || (digits_m + exp == 309 && first17 >= 17_976_931_348_623_158) {
         return Decimal::NotFinite;
     }
@@ -645,11 +652,70 @@ mod tests {
             Err(_) => Err("range"),
         };
         let inputs = [
-            "", ".", "1.", ".5", "+1", "-0", "-0.0", "+0", "-", "+", "1e3", "1E-3", "1e", "e3", ".e3", "1.5e2", "1.5e+2",
-            "2.5e-1", "inf", "-Infinity", "+inf", "NaN", "nan", "infinit", "0x10", "1_000", "00012.5000", "3600", "3600000",
-            "3600000000", "3600000001", "1e13", "1e400", "1e-400", "0.0004", "0.0005", "0.0015", "2.5", "12.25", "100",
-            "100.0", "100.00001", "99.99995", "99.99994", "1.2.3", "1e3e3", " 1", "1 ", "1e308", "1e309", "-1e309", "2e308", "1.7976931348623157e308", "1.797693134862316e308", "12345678901234567890123456789012345678901234",
-            "0.000000000000000000000000000000000000000000000001", "5-", "--5", "-5", "7.777777777777777777777777777", "5%", "5%%", "%", "0.5 %",
+            "",
+            ".",
+            "1.",
+            ".5",
+            "+1",
+            "-0",
+            "-0.0",
+            "+0",
+            "-",
+            "+",
+            "1e3",
+            "1E-3",
+            "1e",
+            "e3",
+            ".e3",
+            "1.5e2",
+            "1.5e+2",
+            "2.5e-1",
+            "inf",
+            "-Infinity",
+            "+inf",
+            "NaN",
+            "nan",
+            "infinit",
+            "0x10",
+            "1_000",
+            "00012.5000",
+            "3600",
+            "3600000",
+            "3600000000",
+            "3600000001",
+            "1e13",
+            "1e400",
+            "1e-400",
+            "0.0004",
+            "0.0005",
+            "0.0015",
+            "2.5",
+            "12.25",
+            "100",
+            "100.0",
+            "100.00001",
+            "99.99995",
+            "99.99994",
+            "1.2.3",
+            "1e3e3",
+            " 1",
+            "1 ",
+            "1e308",
+            "1e309",
+            "-1e309",
+            "2e308",
+            "1.7976931348623157e308",
+            "1.797693134862316e308",
+            "12345678901234567890123456789012345678901234",
+            "0.000000000000000000000000000000000000000000000001",
+            "5-",
+            "--5",
+            "-5",
+            "7.777777777777777777777777777",
+            "5%",
+            "5%%",
+            "%",
+            "0.5 %",
         ];
         for t in inputs {
             for (shift, scale) in [(0, 1.0), (3, 1e3), (6, 1e6)] {
