@@ -41,7 +41,7 @@ test('a counterexample from here: found in the worker, loaded into the timeline,
     await page.locator(`${W} .explore .ex-load`).click();
     let v = await onWidget(page, (el) => ({ held: el.view().held, violations: el.view().violations.length, paused: el.paused }));
     assert.deepEqual(v, { held: true, violations: 0, paused: true }, 'opened at its start: held, nothing broken yet');
-    assert.ok(await page.locator(`${W} .st-held`).isVisible(), 'the status says the network is held');
+    await page.locator(`${W} .st-held`).waitFor({ state: 'visible', timeout: 5000 }); // the status says it is held
     // Step through it with ▸: one recorded action per step, the violation at the last.
     for (let k = 0; k < 6; k++) await page.locator(`${W} [data-cmd=fwd]`).click();
     v = await onWidget(page, (el) => el.view().violations.map((x) => x.property));
@@ -71,6 +71,7 @@ test('exploring keeps the page responsive, shows progress and can be cancelled',
       await el.seek(1500);
     });
     const ex = `${W} .explore`;
+    await waitText(page, '.explore .ex-depth option:checked', /^6$/); // offered for 5 servers
     await page.locator(`${ex} .ex-depth`).selectOption('20');
     await page.locator(`${ex} .ex-crashes`).selectOption('2');
     await page.locator(`${ex} .ex-requests`).selectOption('2');
@@ -174,7 +175,7 @@ test('hold the network by hand: nothing happens until you act; deliver a message
     await page.locator(`${W} [data-cmd=hold]`).click();
     await waitText(page, '[data-cmd=hold]', /Release the network/);
     assert.equal(await page.locator(`${W} [data-cmd=hold]`).getAttribute('aria-pressed'), 'true');
-    assert.ok(await page.locator(`${W} .st-held`).isVisible());
+    await page.locator(`${W} .st-held`).waitFor({ state: 'visible', timeout: 5000 });
     const before = await onWidget(page, (el) => ({ events: el.view().stats.events, inFlight: el.view().messages.length }));
     await onWidget(page, (el) => el.runUntil(el.time + 3000));
     const after = await onWidget(page, (el) => ({ events: el.view().stats.events, inFlight: el.view().messages.length }));

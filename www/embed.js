@@ -944,7 +944,7 @@ class RaftPlayground extends HTMLElement {
         this.#inspector.update(v, `${v.stats.events}/${this.#pg.applied()}`, !this.#loop.playing);
       }
       this.#sequence.update(v, `${v.stats.events}/${this.#pg.applied()}`);
-      this.#explorer.update(this.#pg.applied());
+      this.#explorer.update(this.#pg.applied(), v.servers.length);
       C.updateNet(ui, v, this.shadowRoot.activeElement);
       C.updateSwitches(ui, v, this.shadowRoot.activeElement);
       this.#updateTimeline(v, sizes);

@@ -3,7 +3,10 @@
 // counterexample comes back carried into the run (the network held, then one recorded action per
 // step); "Step through it" opens that run at its start, and each step in the list seeks to it.
 
-const DEPTHS = [4, 6, 8, 10, 12, 14, 16, 20];
+const DEPTHS = [4, 5, 6, 7, 8, 10, 12, 14, 16, 20];
+/** The depth offered by cluster size, until the user picks one: each server more multiplies the
+ * states per level (3 servers reach depth 8 in ~2 M states, 5 servers depth 6 in ~0.5 M). */
+const DEFAULT_DEPTH = (servers) => (servers <= 3 ? 8 : servers === 4 ? 7 : servers === 5 ? 6 : 5);
 const BUDGETS = { crashes: [0, 1, 2], requests: [0, 1, 2], duplicates: [0, 1] };
 /** The search's tables may use this much of the worker's memory. */
 const MAX_MB = 512;
@@ -52,7 +55,9 @@ export function createExplorer(section, { permalink, open, seek }) {
     <p class="ex-progress" aria-live="polite"></p>
     <div class="ex-result"></div>`;
   const $ = (s) => section.querySelector(s);
-  const ui = { run: $('.ex-run'), cancel: $('.ex-cancel'), progress: $('.ex-progress'), result: $('.ex-result') };
+  const ui = { run: $('.ex-run'), cancel: $('.ex-cancel'), progress: $('.ex-progress'), result: $('.ex-result'), depth: $('.ex-depth') };
+  let depthPicked = false;
+  ui.depth.addEventListener('change', () => (depthPicked = true));
   let job = null; // {worker, reject}
   let found = null; // the last report's counterexample
   let loaded = null; // its permalink, once opened in the timeline
@@ -167,8 +172,13 @@ export function createExplorer(section, { permalink, open, seek }) {
     get running() {
       return job != null;
     },
-    /** Mark the steps already taken (position: the run's events and actions carried out). */
-    update(applied) {
+    /** Mark the steps already taken (position: the run's events and actions carried out), and
+     * offer a depth that suits the cluster's size. */
+    update(applied, servers) {
+      if (!depthPicked && servers) {
+        const d = String(DEFAULT_DEPTH(servers));
+        if (ui.depth.value !== d) ui.depth.value = d;
+      }
       if (!found || !loaded) return;
       const done = found.steps.filter((s) => s.at.applied <= applied).length;
       ui.result.querySelectorAll('.ex-steps li').forEach((li, k) => {
