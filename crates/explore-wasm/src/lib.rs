@@ -102,6 +102,9 @@ pub fn run(link: &str, o: Options, mut progress: impl FnMut(u32, u64, usize)) ->
     let mut tl = Timeline::from_permalink(link, MAX_WORK_PER_CALL)?;
     let bounds = Bounds { servers: 0, crashes: o.crashes, requests: o.requests, duplicates: o.duplicates };
     let model = Model::from_sim(tl.sim(), bounds)?;
+    if o.symmetry {
+        model.symmetry_allowed()?;
+    }
     let cfg = Config {
         model: model.clone(),
         depth: o.depth,

@@ -135,3 +135,18 @@ fn a_memory_bound_stops_the_search_early() {
     assert!(out.out_of_memory);
     assert!(out.depth() < 20 && out.violation.is_none());
 }
+
+#[test]
+fn symmetry_is_refused_once_a_membership_change_has_begun() {
+    // Symmetry renames server ids but not the sets inside configurations: unsound mid-change.
+    let t = leader_crashed("none");
+    assert!(Model::from_sim(t.sim(), budgets(0, 0)).unwrap().symmetry_allowed().is_ok());
+    let mut cfg = SimConfig { servers: 3, seed: 3, ..SimConfig::default() };
+    cfg.raft.vote_lease = false;
+    let mut t = Timeline::new(cfg).unwrap();
+    t.run_until(1000 * MS);
+    t.act(Action::Change { add: vec![4], remove: vec![1] }).unwrap();
+    t.run_until(1100 * MS);
+    let why = Model::from_sim(t.sim(), budgets(0, 0)).unwrap().symmetry_allowed().unwrap_err();
+    assert!(why.contains("membership change"), "{why}");
+}

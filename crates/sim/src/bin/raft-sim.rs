@@ -421,6 +421,10 @@ fn check(args: &[String]) -> ExitCode {
         }
     };
     bounds.servers = model.bounds.servers;
+    if let Err(e) = if symmetry { model.symmetry_allowed() } else { Ok(()) } {
+        eprintln!("{e}");
+        return ExitCode::from(2);
+    }
     let settings = report::cluster_line(&model);
     eprintln!(
         "model checking `{settings}` to depth {depth}: crashes ≤ {}, requests ≤ {}, duplicates ≤ {}, symmetry {}, {threads} threads",

@@ -307,6 +307,30 @@ impl Model {
         Slot { node, storage, idfree, key, hash: d.0 }
     }
 
+    /// Symmetry reduction renames every server id the model hashes, but not those inside
+    /// configurations: it is sound only while every server's configuration is the whole cluster
+    /// {S1, …, Sn} and no log holds a configuration entry (always so from a fresh cluster; from a
+    /// running one, not during or after a membership change).
+    pub fn symmetry_allowed(&self) -> Result<(), String> {
+        let Some(start) = &self.start else { return Ok(()) };
+        let full = Membership::first_n(self.bounds.servers);
+        let changed = |log: &raft::Log, snap: &raft::Snapshot| {
+            (snap.last_index > 0 && snap.config != full)
+                || log.entries().any(|e| matches!(e.data, raft::EntryData::Config(_)))
+        };
+        for (k, (node, storage)) in start.servers.iter().enumerate() {
+            let node_changed = node.as_ref().is_some_and(|n| n.config != full || changed(&n.log, &n.snapshot));
+            if node_changed || changed(&storage.log, &storage.snapshot) {
+                return Err(format!(
+                    "symmetry renames servers, not configurations: S{}'s is not the whole cluster (a membership \
+                     change), so explore without it",
+                    k + 1
+                ));
+            }
+        }
+        Ok(())
+    }
+
     /// Where the search starts, no budget used: the state [`Model::from_sim`] took, or every
     /// server up in a fresh cluster {S1, …, Sn} with nothing in flight.
     pub fn initial(&self) -> State {
