@@ -63,6 +63,8 @@ pub enum Action {
     DeliverMessage(u64),
     /// Make a leader's heartbeat timer fire now.
     Heartbeat(NodeId),
+    /// The oldest write in flight on a server's disk completes now (what waited for it leaves).
+    Flush(NodeId),
     /// `hold` (true): take the network and the timers into your hands. From now on nothing
     /// happens by itself: every message sent waits in flight (never lost, whatever the partitions)
     /// until `deliver-message` or `drop-message`, no timer fires, no client retries, no disk
@@ -117,6 +119,7 @@ impl Action {
         "duplicate-message",
         "deliver-message",
         "heartbeat",
+        "flush",
         "hold",
         "release",
     ];
@@ -146,6 +149,7 @@ impl Action {
             "restart" => one(Action::Restart),
             "timeout" => one(Action::Timeout),
             "heartbeat" => one(Action::Heartbeat),
+            "flush" => one(Action::Flush),
             "hold" => none(Action::Hold(true)),
             "release" => none(Action::Hold(false)),
             "isolate" => one(Action::Isolate),
@@ -253,6 +257,7 @@ impl Action {
             | Action::Restart(id)
             | Action::Timeout(id)
             | Action::Heartbeat(id)
+            | Action::Flush(id)
             | Action::Isolate(id)
             | Action::RemoveServer(id)
             | Action::Transfer(id)
@@ -349,6 +354,7 @@ impl fmt::Display for Action {
             Action::DuplicateMessage(id) => write!(f, "duplicate-message {id}"),
             Action::DeliverMessage(id) => write!(f, "deliver-message {id}"),
             Action::Heartbeat(id) => write!(f, "heartbeat {id}"),
+            Action::Flush(id) => write!(f, "flush {id}"),
             Action::Hold(true) => f.write_str("hold"),
             Action::Hold(false) => f.write_str("release"),
             Action::SetNet(n) => {
@@ -478,6 +484,7 @@ pub(crate) mod tests {
             Action::DuplicateMessage(u64::MAX),
             Action::DeliverMessage(42),
             Action::Heartbeat(3),
+            Action::Flush(2),
             Action::Hold(true),
             Action::Hold(false),
         ]

@@ -46,10 +46,12 @@ pub(crate) enum EventKind {
     },
     /// The next background client write (`SimConfig::load`).
     Load,
-    /// The oldest write in flight on a server's disk is durable (`epoch`: not lost in a crash since).
+    /// Write number `write` on a server's disk is durable (`epoch`: not lost in a crash since; it
+    /// is the oldest in flight unless a `flush` completed it early).
     Disk {
         node: NodeId,
         epoch: u64,
+        write: u64,
     },
 }
 
@@ -493,7 +495,10 @@ impl Sim {
             // A message the user dropped is no longer in flight: its delivery is stale.
             EventKind::Deliver(id) => self.flights.contains_key(&id),
             EventKind::Load => true,
-            EventKind::Disk { node, epoch } => self.server(node).disk.epoch == epoch,
+            EventKind::Disk { node, epoch, write } => {
+                let d = &self.server(node).disk;
+                d.epoch == epoch && d.completed == write
+            }
             EventKind::Election { node, gen } => self.server(node).election.gen == gen,
             EventKind::Heartbeat { node, gen } => self.server(node).heartbeat.gen == gen,
             EventKind::Client { op, gen } => {
@@ -619,16 +624,17 @@ impl Sim {
         let server = &mut self.servers[id as usize - 1];
         let node = server.node.as_mut().expect("live node");
         let done = server.disk.done_at(now, fsync);
+        let write = server.disk.next_write();
         server.disk.issue(node, ready, done);
         // What the write rewrites is not on disk until it completes.
         node.durable = Some(server.disk.durable(&server.storage, node));
         let epoch = server.disk.epoch;
-        self.schedule(done, EventKind::Disk { node: id, epoch });
+        self.schedule(done, EventKind::Disk { node: id, epoch, write });
     }
 
     /// The oldest write on `id`'s disk is durable: store it, send what waited for it, and tell the
     /// node how much of its state is on disk now.
-    fn write_done(&mut self, id: NodeId) {
+    pub(crate) fn write_done(&mut self, id: NodeId) {
         let server = &mut self.servers[id as usize - 1];
         let mut w = server.disk.complete(&mut server.storage);
         let node = server.node.as_ref().expect("a crash drops the writes in flight");

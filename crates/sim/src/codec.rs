@@ -266,6 +266,10 @@ pub fn put_action(w: &mut Writer, a: &Action) {
             w.byte(22);
             w.byte(*on as u8);
         }
+        Action::Flush(s) => {
+            w.byte(23);
+            id(w, *s);
+        }
     }
 }
 
@@ -350,6 +354,7 @@ pub fn get_action(r: &mut Reader) -> Result<Action, String> {
         20 => Action::DeliverMessage(r.u64()?),
         21 => Action::Heartbeat(id(r)?),
         22 => Action::Hold(r.byte()? != 0),
+        23 => Action::Flush(id(r)?),
         t => return Err(format!("unknown action {t} in the link (at byte {at})")),
     })
 }

@@ -25,6 +25,9 @@ pub struct Disk {
     pending: VecDeque<Write>,
     /// Bumped by a crash: the completions queued for the writes it lost are stale.
     pub epoch: u64,
+    /// Writes completed so far (since the server was created): the number of the oldest one in
+    /// flight. A completion queued for a write that completed early (`flush`) is stale.
+    pub completed: u64,
     /// Written-off writes, kept for their vectors' capacity (no allocation per write once warm).
     spare: Vec<Write>,
 }
@@ -96,6 +99,11 @@ impl Disk {
         self.pending.is_empty()
     }
 
+    /// The number the next write issued will have (see `completed`).
+    pub fn next_write(&self) -> u64 {
+        self.completed + self.pending.len() as u64
+    }
+
     /// Writes in flight.
     pub fn pending(&self) -> usize {
         self.pending.len()
@@ -149,6 +157,7 @@ impl Disk {
     /// write back ([`Disk::recycle`]).
     pub fn complete(&mut self, storage: &mut Persistent) -> Write {
         let mut w = self.pending.pop_front().expect("a write in flight");
+        self.completed += 1;
         if let Some(image) = w.image.take() {
             *storage = *image;
         } else {
@@ -205,6 +214,51 @@ impl Disk {
         }
         self.epoch += 1;
         Some(lost)
+    }
+
+    /// A hash of everything in flight on this disk (each write, and what waits for it), for the
+    /// model checker: `message` and `image` hash a held message and a snapshot image.
+    pub fn fingerprint(
+        &self,
+        d: &mut crate::digest::Digest,
+        message: impl Fn(&Message) -> u64,
+        image: impl Fn(&Persistent) -> u64,
+    ) {
+        d.u64(self.pending.len() as u64);
+        for w in &self.pending {
+            match w.hard_state {
+                Some((term, vote)) => {
+                    d.u64(1 + term);
+                    d.u64(vote.map_or(0, |v| v as u64 + 1));
+                }
+                None => d.u64(0),
+            }
+            d.u64(w.log_from.map_or(u64::MAX, |i| i));
+            d.u64(w.entries.len() as u64);
+            for e in &w.entries {
+                d.u64(crate::digest::entry_hash(e));
+            }
+            d.u64(w.snapshot as u64 | (w.installed as u64) << 1);
+            if let Some(img) = &w.image {
+                d.u64(image(img));
+            }
+            d.u64(w.messages.len() as u64);
+            for m in &w.messages {
+                d.u64(message(m));
+            }
+            d.u64(w.replies.len() as u64);
+            for r in &w.replies {
+                d.u64((r.client as u64) << 32 | r.seq as u64);
+                match r.result {
+                    raft::ClientResult::Ok { index, value } => {
+                        d.u64(1 + index);
+                        d.u64(value.map_or(u64::MAX, |v| v as u64));
+                    }
+                    raft::ClientResult::Redirect { leader } => d.u64(leader.map_or(0, |l| l as u64 + 1) << 40),
+                    raft::ClientResult::SessionExpired => d.u64(u64::MAX - 1),
+                }
+            }
+        }
     }
 
     /// Bytes held by the writes in flight (shared log chunks of snapshot images not counted).

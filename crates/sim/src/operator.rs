@@ -81,6 +81,10 @@ impl Sim {
                 }
                 Some(_) => {}
             },
+            Action::Flush(id) if self.server(*id).node.is_none() => return Err(format!("S{id} is crashed")),
+            Action::Flush(id) if self.server(*id).disk.is_idle() => {
+                return Err(format!("S{id}'s disk has no write in flight"))
+            }
             Action::Hold(true) if self.held.is_some() => {
                 return Err("the network is already held: `release` it first".into())
             }
@@ -170,6 +174,10 @@ impl Sim {
                 self.step_node(id, Input::HeartbeatTimeout);
             }
             Action::DeliverMessage(m) => self.deliver_now(m),
+            Action::Flush(id) => {
+                self.current_event = CurrentEvent::Disk { node: id };
+                self.write_done(id);
+            }
             Action::Hold(true) => self.hold(),
             Action::Hold(false) => self.release(),
             Action::Request { server, op } => self.client_request(server, op),

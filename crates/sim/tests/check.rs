@@ -160,3 +160,28 @@ fn from_a_scenario_s_state_the_deeper_rules_yield_shortest_counterexamples() {
         assert!(clean.violation.is_none(), "{script} intact: {:?}", clean.violation);
     }
 }
+
+/// Disks that take time (`--slow-disks`): a step's writes are in flight until a flush, what a
+/// server sends waits for them, a crash loses them. With `reply-before-persist` broken a vote
+/// leaves before it is durable, is lost in a crash and given again: two leaders of one term.
+#[test]
+fn with_slow_disks_reply_before_persist_yields_a_shortest_counterexample() {
+    let run = |rule: Option<&str>| {
+        let model = Model::new(opts(rule, &[]), bounds(1, 0, 0)).unwrap().with_slow_disks();
+        let out = check::explore(
+            &Config { model: model.clone(), depth: 10, symmetry: false, threads: 2, max_bytes: None },
+            |_, _| {},
+        );
+        (model, out)
+    };
+    let (model, out) = run(Some("reply-before-persist"));
+    let v = out.violation.expect("within 10 steps");
+    let steps = report::steps(&model, &v.path);
+    assert_eq!((v.property, v.path.len()), (Property::ElectionSafety, 10), "{steps}");
+    assert!(steps.contains("S2 crashes") || steps.contains("crashes"), "{steps}");
+    let (_, clean) = run(None);
+    assert!(clean.violation.is_none(), "{:?}", clean.violation);
+    // The synchronous disk never shows it: the rule has nothing to break there.
+    let (_, sync) = explore(opts(Some("reply-before-persist"), &[]), bounds(1, 0, 0), 10, true, 2);
+    assert!(sync.violation.is_none());
+}

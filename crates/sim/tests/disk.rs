@@ -197,3 +197,25 @@ fn a_run_on_slow_disks_replays_from_its_record_bit_for_bit() {
     assert_eq!(again.sim().digest(), t.sim().digest());
     assert!(t.sim().stats.lost_writes == 1 && t.sim().violations.is_empty());
 }
+
+#[test]
+fn flush_completes_the_oldest_write_now_and_its_queued_completion_goes_stale() {
+    let mut s = cluster(30, false);
+    let l = leader_after(&mut s, 1000);
+    s.act(Action::Request { server: l, op: Op::Set { key: b'x', value: 1 } }).unwrap();
+    let disk = &s.server(l).disk;
+    assert_eq!(disk.pending(), 1, "the new entry's write is in flight");
+    let (completed, held) = (disk.completed, disk.held());
+    assert!(held > 0, "the AppendEntries wait for it");
+    let sent = s.stats.sent;
+    s.act(Action::Flush(l)).unwrap();
+    assert!(s.server(l).disk.is_idle(), "flushed at once");
+    assert_eq!(s.server(l).disk.completed, completed + 1);
+    assert!(s.stats.sent >= sent + held as u64, "what waited for it left");
+    let why = s.act(Action::Flush(l)).unwrap_err();
+    assert!(why.contains("no write in flight"), "{why}");
+    // The completion queued for that write is stale: the run goes on, no write completes twice.
+    s.run_for(200 * MS);
+    assert!(s.violations.is_empty(), "{:?}", s.violations);
+    assert!(s.node(l).unwrap().commit_index >= s.node(l).unwrap().log.last_index());
+}

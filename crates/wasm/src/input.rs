@@ -239,6 +239,7 @@ pub const ACTION_TYPES: &[&str] = &[
     "duplicate_message",
     "deliver_message",
     "heartbeat",
+    "flush",
     "hold",
     "release",
 ];
@@ -256,7 +257,9 @@ pub fn action_from(v: &JsIn, sim: &Sim) -> Result<Action, String> {
         _ => return Err(format!("an action needs a type: one of {}", ACTION_TYPES.join(", "))),
     };
     let allowed: &[&str] = match ty {
-        "crash" | "restart" | "timeout" | "heartbeat" | "isolate" | "remove_server" | "transfer" => &["server"],
+        "crash" | "restart" | "timeout" | "heartbeat" | "flush" | "isolate" | "remove_server" | "transfer" => {
+            &["server"]
+        }
         "request" => &["server", "command"],
         "partition" => &["groups"],
         "cut" | "repair" => &["a", "b", "one_way"],
@@ -305,6 +308,7 @@ pub fn action_from(v: &JsIn, sim: &Sim) -> Result<Action, String> {
         "restart" => Action::Restart(id("server")?),
         "timeout" => Action::Timeout(id("server")?),
         "heartbeat" => Action::Heartbeat(id("server")?),
+        "flush" => Action::Flush(id("server")?),
         "hold" => Action::Hold(true),
         "release" => Action::Hold(false),
         "isolate" => Action::Isolate(id("server")?),

@@ -337,3 +337,8 @@ mod tests {
         assert_eq!(count, 6);
     }
 }
+
+/// A message's hash as sent (what [`flight`] gives it unrenamed).
+pub fn message(m: &Message) -> u64 {
+    flight(body(m), m.from, m.to, &Rename::identity())
+}

@@ -41,6 +41,7 @@ fn action(model: &Model, s: &State, e: Event, sim: &Sim) -> Result<Action, Strin
         Event::Request(id) => Action::Request { server: id, op: model.request(s.requests + 1).op },
         Event::Crash(id) => Action::Crash(id),
         Event::Restart(id) => Action::Restart(id),
+        Event::Flush(id) => Action::Flush(id),
     })
 }
 

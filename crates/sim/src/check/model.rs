@@ -22,7 +22,7 @@
 use super::fingerprint::{self as fp, Rename};
 use crate::cluster::stored_matches;
 use crate::digest::Digest;
-use crate::disk::persist_now as persist;
+use crate::disk::{persist_now as persist, Disk};
 use crate::invariants::{Before, Checker, Property};
 use raft::{Command, Input, Membership, Message, Node, NodeId, Op, Options, Persistent, Ready, Role};
 use std::rc::Rc;
@@ -56,12 +56,14 @@ pub enum Event {
     Request(NodeId),
     Crash(NodeId),
     Restart(NodeId),
+    /// The oldest write in flight on a server's disk completes (disks that take time only).
+    Flush(NodeId),
 }
 
-/// Bits of an event's code: 3 for the kind, the rest for its argument (a message's position on
+/// Bits of an event's code: 4 for the kind, the rest for its argument (a message's position on
 /// the wire or a server).
 pub const EVENT_BITS: u32 = 16;
-const ARG_BITS: u32 = EVENT_BITS - 3;
+const ARG_BITS: u32 = EVENT_BITS - 4;
 
 impl Event {
     /// A compact code (below `1 << EVENT_BITS`) for the search tree.
@@ -75,6 +77,7 @@ impl Event {
             Event::Request(id) => (5, id),
             Event::Crash(id) => (6, id),
             Event::Restart(id) => (7, id),
+            Event::Flush(id) => (8, id),
         };
         assert!(arg < 1 << ARG_BITS, "more than {} messages in flight", 1 << ARG_BITS);
         (kind << ARG_BITS | arg) as u64
@@ -82,7 +85,7 @@ impl Event {
 
     pub fn from_code(code: u64) -> Event {
         let arg = (code & ((1 << ARG_BITS) - 1)) as u32;
-        match (code >> ARG_BITS) & 7 {
+        match (code >> ARG_BITS) & 15 {
             0 => Event::Deliver(arg),
             1 => Event::Drop(arg),
             2 => Event::Duplicate(arg),
@@ -90,7 +93,8 @@ impl Event {
             4 => Event::Heartbeat(arg),
             5 => Event::Request(arg),
             6 => Event::Crash(arg),
-            _ => Event::Restart(arg),
+            7 => Event::Restart(arg),
+            _ => Event::Flush(arg),
         }
     }
 }
@@ -117,6 +121,10 @@ impl Flight {
 pub struct Slot {
     pub node: Option<Rc<Node>>,
     pub storage: Rc<Persistent>,
+    /// Its writes in flight (always idle with the synchronous disk), and whether its last crash
+    /// lost some (the checker then takes its log afresh at its next step).
+    pub disk: Rc<Disk>,
+    pub lost_writes: bool,
     /// [`fp::idfree`] (or [`fp::idfree_down`]), the sort key, and the whole hash unrenamed.
     idfree: u64,
     key: u64,
@@ -218,6 +226,10 @@ pub struct Model {
     /// Where the search starts: a running cluster's state ([`Model::from_sim`]), or (`None`) a
     /// fresh cluster.
     start: Option<Arc<Start>>,
+    /// Disks that take time: a step's writes are in flight until a [`Event::Flush`] of that
+    /// server, what it sends waits for them (unless `reply-before-persist` is broken), and a crash
+    /// loses them ([`crate::disk`]). Off: every write is on disk before anything else happens.
+    pub slow_disks: bool,
 }
 
 /// A cluster's state as a search starts from it ("explore from here"): every server's node (while
@@ -226,7 +238,7 @@ pub struct Model {
 /// simulator's are, so a counterexample replays there).
 #[derive(Clone, Debug)]
 pub struct Start {
-    pub servers: Vec<(Option<Node>, Persistent)>,
+    pub servers: Vec<(Option<Node>, Persistent, Disk)>,
     pub wire: Vec<Message>,
     pub checker: Checker,
     pub now: u64,
@@ -238,7 +250,13 @@ impl Model {
         if bounds.servers == 0 || bounds.servers as usize > fp::MAX_SERVERS {
             return Err(format!("servers = {}: the model checker takes 1–{}", bounds.servers, fp::MAX_SERVERS));
         }
-        Ok(Model { lease: opts.vote_lease || opts.pre_vote, opts, bounds, start: None })
+        Ok(Model { lease: opts.vote_lease || opts.pre_vote, opts, bounds, start: None, slow_disks: false })
+    }
+
+    /// The same model with disks that take time (see `slow_disks`).
+    pub fn with_slow_disks(mut self) -> Model {
+        self.slow_disks = true;
+        self
     }
 
     /// The model of `sim` as it is now, to explore from here with these budgets (`bounds.servers`
@@ -250,23 +268,24 @@ impl Model {
         if let Some(v) = sim.violations.first() {
             return Err(format!("the run has already broken {}: there is nothing left to find", v.property.name()));
         }
-        if sim.cfg.net.fsync_us > 0 || sim.servers.iter().any(|s| !s.disk.is_idle()) {
-            return Err("the model checker's disks write at once: set fsync to 0 (and let the writes in flight finish) to explore from here".into());
-        }
         let n = sim.servers.len();
         if n > fp::MAX_SERVERS {
             return Err(format!("{n} servers: the model checker takes at most {}", fp::MAX_SERVERS));
         }
         let mut model = Model::new(sim.cfg.raft, Bounds { servers: n as u32, ..bounds })?;
+        // Disks that take time (the fsync dial, or writes still in flight) are modelled as such.
+        model.slow_disks = sim.cfg.net.fsync_us > 0 || sim.servers.iter().any(|s| !s.disk.is_idle());
         let servers = sim
             .servers
             .iter()
             .map(|s| {
                 let node = s.node.clone().map(|mut node| {
-                    node.durable = None;
+                    if !model.slow_disks {
+                        node.durable = None;
+                    }
                     model.trim(node)
                 });
-                (node, s.storage.clone())
+                (node, s.storage.clone(), s.disk.clone())
             })
             .collect();
         let wire = sim.flights.values().filter(|f| !f.lost).map(|f| f.msg.clone()).collect();
@@ -287,9 +306,23 @@ impl Model {
         node
     }
 
-    fn slot(&self, node: Option<Rc<Node>>, storage: Rc<Persistent>, id: NodeId, now: u64) -> Slot {
+    #[allow(clippy::too_many_arguments)]
+    fn slot(
+        &self,
+        node: Option<Rc<Node>>,
+        storage: Rc<Persistent>,
+        disk: Rc<Disk>,
+        lost_writes: bool,
+        id: NodeId,
+        now: u64,
+    ) -> Slot {
         let r = Rename::identity();
         let mut d = Digest::default();
+        // (With the synchronous disk there is never a write in flight: the hash is as it was.)
+        if !disk.is_idle() || lost_writes {
+            d.u64(0xd15c ^ lost_writes as u64);
+            disk.fingerprint(&mut d, fp::message, |p| fp::idfree_down(p) ^ p.voted_for.map_or(0, |v| v as u64 + 1));
+        }
         let (idfree, key) = match &node {
             Some(n) => {
                 let idfree = fp::idfree(n, self.lease, now);
@@ -304,7 +337,7 @@ impl Model {
                 (idfree, fp::key(idfree, id, storage.voted_for, None))
             }
         };
-        Slot { node, storage, idfree, key, hash: d.0 }
+        Slot { node, storage, disk, lost_writes, idfree, key, hash: d.0 }
     }
 
     /// Symmetry reduction renames every server id the model hashes, but not those inside
@@ -312,13 +345,18 @@ impl Model {
     /// {S1, …, Sn} and no log holds a configuration entry (always so from a fresh cluster; from a
     /// running one, not during or after a membership change).
     pub fn symmetry_allowed(&self) -> Result<(), String> {
+        if self.slow_disks {
+            return Err(
+                "symmetry is not supported with disks that take time (what waits on a disk is hashed as it is)".into(),
+            );
+        }
         let Some(start) = &self.start else { return Ok(()) };
         let full = Membership::first_n(self.bounds.servers);
         let changed = |log: &raft::Log, snap: &raft::Snapshot| {
             (snap.last_index > 0 && snap.config != full)
                 || log.entries().any(|e| matches!(e.data, raft::EntryData::Config(_)))
         };
-        for (k, (node, storage)) in start.servers.iter().enumerate() {
+        for (k, (node, storage, _)) in start.servers.iter().enumerate() {
             let node_changed = node.as_ref().is_some_and(|n| n.config != full || changed(&n.log, &n.snapshot));
             if node_changed || changed(&storage.log, &storage.snapshot) {
                 return Err(format!(
@@ -339,9 +377,9 @@ impl Model {
                 .servers
                 .iter()
                 .enumerate()
-                .map(|(k, (node, storage))| {
+                .map(|(k, (node, storage, disk))| {
                     let node = node.clone().map(Rc::new);
-                    self.slot(node, Rc::new(storage.clone()), k as NodeId + 1, start.now)
+                    self.slot(node, Rc::new(storage.clone()), Rc::new(disk.clone()), false, k as NodeId + 1, start.now)
                 })
                 .collect();
             let mut wire: Vec<Rc<Flight>> = start.wire.iter().map(|m| Rc::new(Flight::new(m.clone()))).collect();
@@ -366,7 +404,11 @@ impl Model {
             .map(|id| {
                 let node = self.trim(Node::new(id, Membership::first_n(n), self.opts));
                 let storage = Rc::new(node.persistent());
-                self.slot(Some(Rc::new(node)), storage, id, 0)
+                let mut node = node;
+                if self.slow_disks {
+                    node.durable = Some(Disk::default().durable(&storage, &node));
+                }
+                self.slot(Some(Rc::new(node)), storage, Rc::new(Disk::default()), false, id, 0)
             })
             .collect();
         let checker = Checker::new(n);
@@ -416,6 +458,9 @@ impl Model {
                     }
                     if s.crashes < self.bounds.crashes {
                         out.push(Event::Crash(id));
+                    }
+                    if !s.slots[id as usize - 1].disk.is_idle() {
+                        out.push(Event::Flush(id));
                     }
                 }
                 None => out.push(Event::Restart(id)),
@@ -467,20 +512,31 @@ impl Model {
             Event::Crash(id) => {
                 step.crashes += 1;
                 let old = &s.slots[id as usize - 1];
-                step.slot = Some((id as usize - 1, self.slot(None, old.storage.clone(), id, step.now)));
+                // A crash loses every write still in flight, with what waited for it.
+                let (mut disk, mut lost) = (old.disk.clone(), old.lost_writes);
+                if !disk.is_idle() {
+                    let node = old.node.as_deref().expect("a live server crashes");
+                    lost |= Rc::make_mut(&mut disk).crash(&old.storage, node).is_some();
+                }
+                step.slot = Some((id as usize - 1, self.slot(None, old.storage.clone(), disk, lost, id, step.now)));
                 return step;
             }
             Event::Restart(id) => {
                 let old = &s.slots[id as usize - 1];
-                let node = self.trim(Node::restart(id, self.opts, (*old.storage).clone()));
+                let mut node = self.trim(Node::restart(id, self.opts, (*old.storage).clone()));
+                if self.slow_disks {
+                    node.durable = Some(old.disk.durable(&old.storage, &node));
+                }
                 // What the node came back with is what its disk holds from now on: the same, unless a
                 // rule broken on purpose forgets part of it on restart (then the disk forgot it too,
                 // rather than the node disagreeing with its disk).
                 let p = node.persistent();
                 let storage = if p == *old.storage { old.storage.clone() } else { Rc::new(p) };
-                step.slot = Some((id as usize - 1, self.slot(Some(Rc::new(node)), storage, id, step.now)));
+                let slot = self.slot(Some(Rc::new(node)), storage, old.disk.clone(), old.lost_writes, id, step.now);
+                step.slot = Some((id as usize - 1, slot));
                 return step;
             }
+            Event::Flush(id) => (id, Input::Persisted(raft::Durable { term: 0, index: 0 })),
         };
         let k = id as usize - 1;
         let old = &s.slots[k];
@@ -488,18 +544,46 @@ impl Model {
         let mut rc = old.node.clone().expect("events step live servers only");
         let node = Rc::make_mut(&mut rc);
         let before = Before::of(node);
-        node.step(step.now, input, &mut sc.ready);
-        let ready = &sc.ready;
-
-        // Persist what the step asked for, and check that it is all the node's persistent state.
         let mut storage = old.storage.clone();
-        if ready.persist_hard_state || ready.persist_log_from.is_some() || ready.persist_snapshot {
-            persist(Rc::make_mut(&mut storage), node, ready);
+        let mut disk = old.disk.clone();
+        // A flush: the oldest write reaches the disk, what waited for it leaves first, and the node
+        // hears how much of its state is durable now.
+        let (input, released, flushed_snapshot) = match input {
+            Input::Persisted(_) => {
+                let d = Rc::make_mut(&mut disk);
+                let mut w = d.complete(Rc::make_mut(&mut storage));
+                sc.ready.messages.append(&mut w.messages);
+                sc.ready.client_replies.append(&mut w.replies);
+                let released = (sc.ready.messages.len(), sc.ready.client_replies.len());
+                let snap = w.snapshot;
+                d.recycle(w);
+                (Input::Persisted(d.durable(&storage, node)), released, snap)
+            }
+            input => (input, (0, 0), false),
+        };
+        node.step(step.now, input, &mut sc.ready);
+
+        // Persist what the step asked for — at once, or (disks that take time) as a write in
+        // flight that what the step sends waits behind — and check that it is all the node's
+        // persistent state once the disk has caught up.
+        if crate::disk::asks(&sc.ready) {
+            if self.slow_disks {
+                let d = Rc::make_mut(&mut disk);
+                d.issue(node, &sc.ready, 0);
+                node.durable = Some(d.durable(&storage, node));
+            } else {
+                persist(Rc::make_mut(&mut storage), node, &sc.ready);
+            }
         }
+        if !disk.is_idle() && !self.opts.broken.has(raft::Rule::ReplyBeforePersist) {
+            let ready = &mut sc.ready;
+            Rc::make_mut(&mut disk).hold(&mut ready.messages, &mut ready.client_replies, released);
+        }
+        let ready = &sc.ready;
         let node = &*node;
         let found = &mut sc.found;
         let mut report = |property, servers, _term, _index, detail| found.push(Found { property, servers, detail });
-        if !stored_matches(&storage, node, ready.persist_snapshot) {
+        if disk.is_idle() && !stored_matches(&storage, node, ready.persist_snapshot || flushed_snapshot) {
             report(
                 Property::Persistence,
                 vec![id],
@@ -508,7 +592,9 @@ impl Model {
                 format!("S{id}'s stable storage differs from its persistent state"),
             );
         }
-        let (log_from, installed) = (ready.persist_log_from, ready.installed_snapshot);
+        // A server back from a crash that lost writes holds what was on disk, not the log the
+        // checker last saw: it is taken afresh, as after a snapshot install.
+        let (log_from, installed) = (ready.persist_log_from, ready.installed_snapshot || old.lost_writes);
         if Checker::records(node, &before, log_from, installed) {
             let mut checker = (*s.checker).clone();
             let others = s.slots.iter().enumerate().filter(|&(j, _)| j != k).filter_map(|(_, o)| o.node.as_deref());
@@ -530,11 +616,19 @@ impl Model {
             step.goals |= ANSWERED;
         }
         step.before = Some(before);
-        step.slot = Some((k, self.slot(Some(rc), storage, id, step.now)));
+        step.slot = Some((k, self.slot(Some(rc), storage, disk, false, id, step.now)));
         if self.lease && step.now != s.now {
             for (j, o) in s.slots.iter().enumerate().filter(|&(j, _)| j != k) {
                 if let Some(n) = o.node.as_ref().filter(|n| fp::in_lease(n, s.now) != fp::in_lease(n, step.now)) {
-                    step.relet.push((j, self.slot(Some(n.clone()), o.storage.clone(), j as NodeId + 1, step.now)));
+                    let slot = self.slot(
+                        Some(n.clone()),
+                        o.storage.clone(),
+                        o.disk.clone(),
+                        o.lost_writes,
+                        j as NodeId + 1,
+                        step.now,
+                    );
+                    step.relet.push((j, slot));
                 }
             }
         }
@@ -660,7 +754,8 @@ impl Model {
         let k = id as usize - 1;
         let mut node = t.slots[k].node.as_deref().expect("a live server").clone();
         f(&mut node);
-        t.slots[k] = self.slot(Some(Rc::new(node)), t.slots[k].storage.clone(), id, t.now);
+        let (disk, lost) = (t.slots[k].disk.clone(), t.slots[k].lost_writes);
+        t.slots[k] = self.slot(Some(Rc::new(node)), t.slots[k].storage.clone(), disk, lost, id, t.now);
         t
     }
 

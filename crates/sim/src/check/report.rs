@@ -24,6 +24,7 @@ pub fn event(model: &Model, s: &State, e: Event) -> String {
         }
         Event::Crash(id) => format!("S{id} crashes"),
         Event::Restart(id) => format!("S{id} restarts"),
+        Event::Flush(id) => format!("S{id}'s disk completes its oldest write"),
     }
 }
 
@@ -63,7 +64,7 @@ pub fn step_lines(model: &Model, path: &[Event]) -> Vec<String> {
 fn stepped(e: Event, s: &State) -> Option<raft::NodeId> {
     match e {
         Event::Deliver(k) => Some(s.wire[k as usize].msg.to),
-        Event::Timeout(id) | Event::Heartbeat(id) | Event::Request(id) => Some(id),
+        Event::Timeout(id) | Event::Heartbeat(id) | Event::Request(id) | Event::Flush(id) => Some(id),
         _ => None,
     }
 }
@@ -127,6 +128,9 @@ pub fn trace(model: &Model, path: &[Event], comment: &str, violation: bool) -> S
             Event::Request(id) => format!("propose {id} {}", model.request(s.requests + 1).op),
             Event::Crash(id) => format!("crash {id}"),
             Event::Restart(id) => format!("restart {id}"),
+            // (The test environment's disks write at once: a trace of a model with disks that
+            // take time does not replay there; `raft-sim check` does not write one.)
+            Event::Flush(id) => format!("# flush {id}"),
         };
         if violation && k + 1 == path.len() {
             let _ = writeln!(out, "\n{}", crate::testenv::EXPECT_VIOLATION);
