@@ -46,6 +46,7 @@ const TEMPLATE = `
             <button role="menuitem" tabindex="-1" data-action="restart">Restart</button>
             <button role="menuitem" tabindex="-1" data-action="timeout">Time out</button>
             <button role="menuitem" tabindex="-1" data-action="heartbeat" title="The leader's heartbeat timer fires now: AppendEntries to every follower">Heartbeat now</button>
+            <button role="menuitem" tabindex="-1" data-action="flush" title="The oldest write in flight on this server's disk completes now, and what waited for it leaves">Flush its disk</button>
             <button role="menuitem" tabindex="-1" data-action="isolate">Isolate</button>
             <button role="menuitem" tabindex="-1" data-action="transfer" title="The leader brings this server up to date, then tells it to start an election at once (TimeoutNow, thesis §3.10)">Transfer leadership here</button>
             <button role="menuitem" tabindex="-1" data-action="remove" title="The leader removes this server through joint consensus (thesis §4.3)">Remove from cluster</button>
@@ -745,6 +746,7 @@ export function openMenu(ui, v, s, x, y, r) {
   m.querySelector('[data-action=restart]').hidden = s.alive;
   m.querySelector('[data-action=timeout]').disabled = !s.alive;
   m.querySelector('[data-action=heartbeat]').hidden = !s.alive || s.role !== 'leader';
+  m.querySelector('[data-action=flush]').hidden = !s.alive || !s.disk_writes;
   m.querySelector('.req').hidden = !s.alive;
   // Operator requests go to the leader, which may refuse them (and then says why).
   m.querySelector('[data-action=transfer]').hidden = !s.alive || s.id === v.leader;
