@@ -199,3 +199,28 @@ test('hold the network by hand: nothing happens until you act; deliver a message
     await page.close();
   }
 });
+
+test('with reads and retries the clients\' history is checked: a retry applied twice (no-dedup) is found and replays', async () => {
+  const page = await load('?servers=3&seed=3&break=no-dedup');
+  try {
+    const r = await onWidget(page, async (el) => {
+      el.pause();
+      await el.seek(1000);
+      const report = await el.explore({ depth: 8, requests: 1, reads: 1, retries: 1 });
+      return { property: report.violation?.property, steps: report.violation?.steps.map((s) => s.text), link: report.violation?.permalink };
+    });
+    assert.equal(r.property, 'Linearizability');
+    assert.ok(r.steps.some((t) => / again, to S/.test(t)), r.steps.join('\n'));
+    assert.ok(r.steps.some((t) => /x\?/.test(t)), 'a read shows it');
+    // Opened and played to its end, the simulator stops on the same property.
+    const end = await onWidget(page, async (el, link) => {
+      el.setAttribute('run', link);
+      await new Promise((res) => setTimeout(res, 200));
+      await el.step(20);
+      return el.view().violations.map((v) => v.property);
+    }, r.link);
+    assert.deepEqual(end, ['Linearizability']);
+  } finally {
+    await page.close();
+  }
+});

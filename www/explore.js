@@ -7,7 +7,7 @@ const DEPTHS = [4, 5, 6, 7, 8, 10, 12, 14, 16, 20];
 /** The depth offered by cluster size, until the user picks one: each server more multiplies the
  * states per level (3 servers reach depth 8 in ~2 M states, 5 servers depth 6 in ~0.5 M). */
 const DEFAULT_DEPTH = (servers) => (servers <= 3 ? 8 : servers === 4 ? 7 : servers === 5 ? 6 : 5);
-const BUDGETS = { crashes: [0, 1, 2], requests: [0, 1, 2], duplicates: [0, 1] };
+const BUDGETS = { crashes: [0, 1, 2], requests: [0, 1, 2], reads: [0, 1, 2], retries: [0, 1], duplicates: [0, 1] };
 /** The search's tables may use this much of the worker's memory. */
 const MAX_MB = 512;
 const WORKER = new URL('./explore-worker.js', import.meta.url);
@@ -18,7 +18,7 @@ const plural = (n, one, many = `${one}s`) => `${num(n)} ${n === 1 ? one : many}`
 
 /** Check and complete explore() options (the element's API takes them from blog authors). */
 export function exploreOptions(o = {}) {
-  const known = ['depth', 'crashes', 'requests', 'duplicates', 'symmetry'];
+  const known = ['depth', 'crashes', 'requests', 'reads', 'retries', 'duplicates', 'symmetry'];
   const bad = Object.keys(o).filter((k) => !known.includes(k));
   if (bad.length) throw new Error(`explore(): unknown option ${bad.join(', ')} (options: ${known.join(', ')})`);
   const whole = (k, lo, hi, dflt) => {
@@ -31,6 +31,8 @@ export function exploreOptions(o = {}) {
     depth: whole('depth', 1, 40, 8),
     crashes: whole('crashes', 0, 3, 0),
     requests: whole('requests', 0, 3, 0),
+    reads: whole('reads', 0, 3, 0),
+    retries: whole('retries', 0, 3, 0),
     duplicates: whole('duplicates', 0, 3, 0),
     symmetry: o.symmetry ?? false,
   };
@@ -48,6 +50,8 @@ export function createExplorer(section, { permalink, open, seek }) {
       <label>steps ${select('ex-depth', DEPTHS, 8)}</label>
       <label>crashes ${select('ex-crashes', BUDGETS.crashes, 0)}</label>
       <label>requests ${select('ex-requests', BUDGETS.requests, 0)}</label>
+      <label title="Client reads x? (with reads or retries the clients' history is checked for linearizability at every answer)">reads ${select('ex-reads', BUDGETS.reads, 0)}</label>
+      <label title="A client sends an unanswered request again, as one that timed out does">retries ${select('ex-retries', BUDGETS.retries, 0)}</label>
       <label>duplicates ${select('ex-duplicates', BUDGETS.duplicates, 0)}</label>
       <label title="Count states that differ only in the servers' numbering once (fewer states, the same verdicts)"><input type="checkbox" class="ex-symmetry"> symmetry</label>
     </div>
@@ -147,6 +151,8 @@ export function createExplorer(section, { permalink, open, seek }) {
       depth: Number($('.ex-depth').value),
       crashes: Number($('.ex-crashes').value),
       requests: Number($('.ex-requests').value),
+      reads: Number($('.ex-reads').value),
+      retries: Number($('.ex-retries').value),
       duplicates: Number($('.ex-duplicates').value),
       symmetry: $('.ex-symmetry').checked,
     };

@@ -18,6 +18,8 @@ pub struct Options {
     pub crashes: u32,
     pub requests: u32,
     pub duplicates: u32,
+    pub reads: u32,
+    pub retries: u32,
     pub symmetry: bool,
     /// Stop once the search's tables would pass this many megabytes.
     pub max_mb: u32,
@@ -36,6 +38,8 @@ impl Options {
         within("crashes", self.crashes, 0, 3)?;
         within("requests", self.requests, 0, 3)?;
         within("duplicates", self.duplicates, 0, 3)?;
+        within("reads", self.reads, 0, 3)?;
+        within("retries", self.retries, 0, 3)?;
         within("memory (MB)", self.max_mb, 8, 3072)
     }
 }
@@ -100,7 +104,14 @@ pub struct Report {
 pub fn run(link: &str, o: Options, mut progress: impl FnMut(u32, u64, usize)) -> Result<Report, String> {
     o.validate()?;
     let mut tl = Timeline::from_permalink(link, MAX_WORK_PER_CALL)?;
-    let bounds = Bounds { servers: 0, crashes: o.crashes, requests: o.requests, duplicates: o.duplicates };
+    let bounds = Bounds {
+        servers: 0,
+        crashes: o.crashes,
+        requests: o.requests,
+        duplicates: o.duplicates,
+        reads: o.reads,
+        retries: o.retries,
+    };
     let model = Model::from_sim(tl.sim(), bounds)?;
     if o.symmetry {
         model.symmetry_allowed()?;
@@ -164,6 +175,8 @@ mod bindings {
         crashes: u32,
         requests: u32,
         duplicates: u32,
+        reads: u32,
+        retries: u32,
         symmetry: bool,
         max_mb: u32,
         progress: &js_sys::Function,
@@ -175,7 +188,7 @@ mod bindings {
                 console_error_panic_hook::hook(info);
             }));
         });
-        let o = crate::Options { depth, crashes, requests, duplicates, symmetry, max_mb };
+        let o = crate::Options { depth, crashes, requests, duplicates, reads, retries, symmetry, max_mb };
         let report = crate::run(link, o, |d, states, bytes| {
             let _ = progress.call3(&JsValue::NULL, &d.into(), &(states as f64).into(), &(bytes as f64).into());
         })
@@ -202,7 +215,7 @@ mod tests {
     }
 
     fn opts(depth: u32) -> Options {
-        Options { depth, crashes: 0, requests: 0, duplicates: 0, symmetry: false, max_mb: 256 }
+        Options { depth, crashes: 0, requests: 0, duplicates: 0, reads: 0, retries: 0, symmetry: false, max_mb: 256 }
     }
 
     #[test]

@@ -65,6 +65,9 @@ pub enum Action {
     Heartbeat(NodeId),
     /// The oldest write in flight on a server's disk completes now (what waited for it leaves).
     Flush(NodeId),
+    /// A client sends its request (number `request`, counting from 0 in the order requests were
+    /// made) again, to `server`: as its retry timer would, now.
+    Retry { request: u64, server: NodeId },
     /// `hold` (true): take the network and the timers into your hands. From now on nothing
     /// happens by itself: every message sent waits in flight (never lost, whatever the partitions)
     /// until `deliver-message` or `drop-message`, no timer fires, no client retries, no disk
@@ -120,6 +123,7 @@ impl Action {
         "deliver-message",
         "heartbeat",
         "flush",
+        "retry",
         "hold",
         "release",
     ];
@@ -150,6 +154,12 @@ impl Action {
             "timeout" => one(Action::Timeout),
             "heartbeat" => one(Action::Heartbeat),
             "flush" => one(Action::Flush),
+            "retry" => {
+                let [n, to] = args else {
+                    return Err("`retry` takes a request number and a server: `retry 3 2`".into());
+                };
+                Ok(Action::Retry { request: number(n, "request number")?, server: parse_server(to, ctx)? })
+            }
             "hold" => none(Action::Hold(true)),
             "release" => none(Action::Hold(false)),
             "isolate" => one(Action::Isolate),
@@ -258,6 +268,7 @@ impl Action {
             | Action::Timeout(id)
             | Action::Heartbeat(id)
             | Action::Flush(id)
+            | Action::Retry { server: id, .. }
             | Action::Isolate(id)
             | Action::RemoveServer(id)
             | Action::Transfer(id)
@@ -355,6 +366,7 @@ impl fmt::Display for Action {
             Action::DeliverMessage(id) => write!(f, "deliver-message {id}"),
             Action::Heartbeat(id) => write!(f, "heartbeat {id}"),
             Action::Flush(id) => write!(f, "flush {id}"),
+            Action::Retry { request, server } => write!(f, "retry {request} {server}"),
             Action::Hold(true) => f.write_str("hold"),
             Action::Hold(false) => f.write_str("release"),
             Action::SetNet(n) => {
@@ -485,6 +497,7 @@ pub(crate) mod tests {
             Action::DeliverMessage(42),
             Action::Heartbeat(3),
             Action::Flush(2),
+            Action::Retry { request: 7, server: 3 },
             Action::Hold(true),
             Action::Hold(false),
         ]

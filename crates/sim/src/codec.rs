@@ -270,6 +270,11 @@ pub fn put_action(w: &mut Writer, a: &Action) {
             w.byte(23);
             id(w, *s);
         }
+        Action::Retry { request, server } => {
+            w.byte(24);
+            w.u64(*request);
+            id(w, *server);
+        }
     }
 }
 
@@ -355,6 +360,7 @@ pub fn get_action(r: &mut Reader) -> Result<Action, String> {
         21 => Action::Heartbeat(id(r)?),
         22 => Action::Hold(r.byte()? != 0),
         23 => Action::Flush(id(r)?),
+        24 => Action::Retry { request: r.u64()?, server: id(r)? },
         t => return Err(format!("unknown action {t} in the link (at byte {at})")),
     })
 }

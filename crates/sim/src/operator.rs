@@ -82,6 +82,13 @@ impl Sim {
                 Some(_) => {}
             },
             Action::Flush(id) if self.server(*id).node.is_none() => return Err(format!("S{id} is crashed")),
+            Action::Retry { request, .. } => match usize::try_from(*request).ok().and_then(|k| self.client_op(k)) {
+                None => return Err(format!("no request {request} (the first is 0; old ones are forgotten)")),
+                Some(c) if c.outcome != crate::Outcome::Pending => {
+                    return Err(format!("request {request} is answered already: nothing to retry"))
+                }
+                Some(_) => {}
+            },
             Action::Flush(id) if self.server(*id).disk.is_idle() => {
                 return Err(format!("S{id}'s disk has no write in flight"))
             }
@@ -177,6 +184,13 @@ impl Sim {
             Action::Flush(id) => {
                 self.current_event = CurrentEvent::Disk { node: id };
                 self.write_done(id);
+            }
+            Action::Retry { request, server } => {
+                let k = request as usize;
+                if let Some(c) = self.client_ops.get_mut(k - self.clients_dropped) {
+                    c.timeouts += 1;
+                }
+                self.client_send(k, server);
             }
             Action::Hold(true) => self.hold(),
             Action::Hold(false) => self.release(),

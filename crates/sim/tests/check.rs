@@ -26,7 +26,7 @@ fn explore(opts: raft::Options, bounds: Bounds, depth: u32, symmetry: bool, thre
 }
 
 fn bounds(crashes: u32, requests: u32, duplicates: u32) -> Bounds {
-    Bounds { servers: 3, crashes, requests, duplicates }
+    Bounds { servers: 3, crashes, requests, duplicates, ..Bounds::default() }
 }
 
 fn goal_depths(out: &Outcome) -> Vec<Option<u32>> {
@@ -121,7 +121,7 @@ fn the_shortest_path_to_a_goal_is_a_real_run() {
 /// Broken rules that a fresh cluster does not reach within small bounds, from a state a scenario
 /// script sets up (`raft-sim check --from`): the script (tests/check_from), the property, the
 /// length of the shortest counterexample, and the depth the intact rule is checked clean to.
-const FROM: [(&str, &str, Property, usize, u32); 3] = [
+const FROM: [(&str, &str, Property, usize, u32); 5] = [
     // Figure 8 on three servers: a leader that commits an old term's entry by counting replicas
     // loses it to the next leader.
     ("figure8_3", "commit-old-term", Property::LeaderCompleteness, 10, 9),
@@ -129,20 +129,34 @@ const FROM: [(&str, &str, Property, usize, u32); 3] = [
     ("stale_follower", "commit-without-min", Property::StateMachineSafety, 4, 8),
     // A joint change under way: C_new's majority alone commits C_old,new, C_old's elects another.
     ("joint_change", "joint-new-only", Property::LeaderCompleteness, 5, 6),
+    // With the clients' history kept (see `budgets`): S2 takes over and commits `x += 1` while S1,
+    // which still believes it leads, answers a read from its own state machine.
+    ("leader_elected", "read-without-quorum", Property::Linearizability, 8, 7),
+    // A retry of `x += 1` appended and applied again: the read sees 2.
+    ("leader_elected", "no-dedup", Property::Linearizability, 8, 7),
 ];
+
+/// The budgets a FROM case explores with: the history-keeping rules get requests, reads, retries.
+fn budgets(rule: &str) -> Bounds {
+    match rule {
+        "read-without-quorum" => Bounds { requests: 2, reads: 1, ..bounds(0, 0, 0) },
+        "no-dedup" => Bounds { requests: 1, reads: 1, retries: 1, ..bounds(0, 0, 0) },
+        _ => bounds(0, 0, 0),
+    }
+}
 
 #[test]
 fn from_a_scenario_s_state_the_deeper_rules_yield_shortest_counterexamples() {
     for (script, rule, property, length, clean_depth) in FROM {
         let path = format!("{}/../../tests/check_from/{script}.script", env!("CARGO_MANIFEST_DIR"));
         let rec = sim::script::record(&std::fs::read_to_string(path).unwrap()).unwrap();
-        let run = |rule: &str, depth: u32| {
+        let run = |broken: &str, depth: u32| {
             let mut t = sim::Timeline::from_record(rec.record.clone()).unwrap();
             t.seek(rec.end);
             let mut cfg = t.sim().cfg.clone();
-            cfg.set_text("break", rule, &[sim::settings::Group::Protocol]).unwrap();
+            cfg.set_text("break", broken, &[sim::settings::Group::Protocol]).unwrap();
             t.act(sim::Action::SetOptions(cfg.raft)).unwrap();
-            let model = Model::from_sim(t.sim(), bounds(0, 0, 0)).unwrap();
+            let model = Model::from_sim(t.sim(), budgets(rule)).unwrap();
             let out = check::explore(
                 &Config { model: model.clone(), depth, symmetry: false, threads: 2, max_bytes: None },
                 |_, _| {},
@@ -184,4 +198,19 @@ fn with_slow_disks_reply_before_persist_yields_a_shortest_counterexample() {
     // The synchronous disk never shows it: the rule has nothing to break there.
     let (_, sync) = explore(opts(Some("reply-before-persist"), &[]), bounds(1, 0, 0), 10, true, 2);
     assert!(sync.violation.is_none());
+}
+
+/// With reads and retries the model keeps the clients' history and checks it at every answer:
+/// the correct protocol (sessions deduplicate a retry; ReadIndex confirms leadership) stays
+/// linearizable, from a fresh cluster as from a settled one.
+#[test]
+fn with_client_histories_the_correct_protocol_stays_linearizable() {
+    let history = Bounds { requests: 1, reads: 1, retries: 1, ..bounds(0, 0, 0) };
+    for settings in [&[][..], &[("read_index", "on")][..]] {
+        let model = Model::new(opts(None, settings), history).unwrap();
+        assert!(model.keeps_history());
+        let out = check::explore(&Config { model, depth: 8, symmetry: true, threads: 2, max_bytes: None }, |_, _| {});
+        assert!(out.violation.is_none(), "{settings:?}: {:?}", out.violation);
+        assert!(out.goals[2].reached.is_some(), "{settings:?}: a request answered");
+    }
 }

@@ -27,7 +27,7 @@ fn explore(model: &Model, depth: u32) -> Outcome {
 }
 
 fn budgets(crashes: u32, requests: u32) -> Bounds {
-    Bounds { servers: 0, crashes, requests, duplicates: 0 }
+    Bounds { servers: 0, crashes, requests, ..Bounds::default() }
 }
 
 #[test]
@@ -122,7 +122,7 @@ fn what_the_model_leaves_out_must_not_matter_yet() {
 fn a_memory_bound_stops_the_search_early() {
     let model = Model::new(
         raft::Options { vote_lease: false, ..raft::Options::default() },
-        Bounds { servers: 3, crashes: 1, requests: 1, duplicates: 0 },
+        Bounds { servers: 3, crashes: 1, requests: 1, ..Bounds::default() },
     )
     .unwrap();
     let out =

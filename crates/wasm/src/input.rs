@@ -240,6 +240,7 @@ pub const ACTION_TYPES: &[&str] = &[
     "deliver_message",
     "heartbeat",
     "flush",
+    "retry",
     "hold",
     "release",
 ];
@@ -269,6 +270,7 @@ pub fn action_from(v: &JsIn, sim: &Sim) -> Result<Action, String> {
         "term" => &["server", "term"],
         "commit" => &["server", "index"],
         "drop_message" | "duplicate_message" | "deliver_message" => &["id"],
+        "retry" => &["request", "server"],
         // The settings of their group, checked by name below.
         "network" | "options" => &[],
         _ => return Err(format!("unknown action type {ty:?}: one of {}", ACTION_TYPES.join(", "))),
@@ -309,6 +311,7 @@ pub fn action_from(v: &JsIn, sim: &Sim) -> Result<Action, String> {
         "timeout" => Action::Timeout(id("server")?),
         "heartbeat" => Action::Heartbeat(id("server")?),
         "flush" => Action::Flush(id("server")?),
+        "retry" => Action::Retry { request: whole("request", get("request"))?, server: id("server")? },
         "hold" => Action::Hold(true),
         "release" => Action::Hold(false),
         "isolate" => Action::Isolate(id("server")?),

@@ -199,7 +199,7 @@ fn main() -> ExitCode {
         _ => {
             eprintln!("usage: raft-sim run [--narrate|--trace] SCRIPT…   run scenario scripts (`-` reads standard input); --narrate prints every election, vote, commit, answer and action; --trace prints the transcript (every command with its output, every message and role, term, log and commit change)");
             eprintln!("       raft-sim explore [--break ID] [--seeds N] [--seed S] [--threads T] [--servers N] [--workload light|heavy] [--svg FILE]   the fault campaign over N seeds from S (default 2000 from 0, heavy) on every core; on a failure, shrink it and print a script, a permalink and (--svg) its sequence diagram (exit 1)");
-            eprintln!("       raft-sim check [--servers N] [--depth D] [--crashes K] [--requests R] [--duplicates M] [--break ID] [--from SCRIPT] [--slow-disks] [--symmetry] [--threads T] [--trace FILE] [SETTING=VALUE…]   exhaustive model check of every interleaving to depth D, from a fresh cluster or from where a scenario script ends (exit 1 with a shortest counterexample)");
+            eprintln!("       raft-sim check [--servers N] [--depth D] [--crashes K] [--requests R] [--duplicates M] [--reads R] [--retries T] [--break ID] [--from SCRIPT] [--slow-disks] [--symmetry] [--threads T] [--trace FILE] [SETTING=VALUE…]   exhaustive model check of every interleaving to depth D, from a fresh cluster or from where a scenario script ends (exit 1 with a shortest counterexample)");
             eprintln!("       raft-sim trace FILE…               run node-level trace files (tests/traces/*.txt) and print their transcripts");
             eprintln!("       raft-sim settings                  every setting: its name (in scripts, links and the page), group, default and meaning");
             eprintln!("       raft-sim bench [SERVERS [SIM_MS [WRITE_EVERY_US]]] [--snapshot-threshold N]   throughput benchmark");
@@ -315,7 +315,7 @@ fn explore(args: &[String]) -> ExitCode {
 /// violation, a shortest counterexample as steps and as a node-level trace.
 fn check(args: &[String]) -> ExitCode {
     use sim::check::{self, report, Bounds, Config, Model};
-    let mut bounds = Bounds { servers: 3, crashes: 0, requests: 0, duplicates: 0 };
+    let mut bounds = Bounds { servers: 3, ..Bounds::default() };
     let (mut depth, mut symmetry, mut trace_file, mut from, mut slow) = (8u32, false, None, None, false);
     // Protocol settings (`--break ID` is `break=ID`), applied once the starting point is known.
     let mut settings: Vec<(String, String)> = Vec::new();
@@ -336,6 +336,8 @@ fn check(args: &[String]) -> ExitCode {
             "--crashes" => number().map(|n| bounds.crashes = n),
             "--requests" => number().map(|n| bounds.requests = n),
             "--duplicates" => number().map(|n| bounds.duplicates = n),
+            "--reads" => number().map(|n| bounds.reads = n),
+            "--retries" => number().map(|n| bounds.retries = n),
             "--threads" => number().map(|n| threads = n.clamp(1, 256) as usize),
             "--break" => {
                 settings.push(("break".into(), value.into()));
@@ -517,6 +519,7 @@ fn check(args: &[String]) -> ExitCode {
             }
             Err(e) => {
                 println!("\nthe counterexample did not replay in the simulator: {e}");
+                println!("\nthe run as far as it went, as a script:\n{}", t.record().script());
                 ExitCode::from(2)
             }
         };
@@ -534,8 +537,8 @@ fn check(args: &[String]) -> ExitCode {
         v.property.name(),
         v.path.len()
     );
-    if model.slow_disks {
-        println!("\n(no node-level trace: the test environment's disks write at once)");
+    if model.slow_disks || model.keeps_history() {
+        println!("\n(no node-level trace: the test environment's disks write at once, and its client is one client's numbered requests)");
         return ExitCode::from(1);
     }
     let text = report::trace(&model, &v.path, &head, true);

@@ -38,7 +38,13 @@ fn action(model: &Model, s: &State, e: Event, sim: &Sim) -> Result<Action, Strin
         Event::Duplicate(k) => Action::DuplicateMessage(flight(k)?),
         Event::Timeout(id) => Action::Timeout(id),
         Event::Heartbeat(id) => Action::Heartbeat(id),
-        Event::Request(id) => Action::Request { server: id, op: model.request(s.requests + 1).op },
+        Event::Request(id) => Action::Request { server: id, op: model.request(s).op },
+        Event::Read(id) => Action::Request { server: id, op: model.read(s).op },
+        Event::Retry(arg) => {
+            // The simulator numbers its requests from its first client id on, one session each.
+            let cmd = s.history.ops[(arg >> 4) as usize].cmd;
+            Action::Retry { request: (cmd.client - crate::FIRST_CLIENT) as u64, server: arg & 15 }
+        }
         Event::Crash(id) => Action::Crash(id),
         Event::Restart(id) => Action::Restart(id),
         Event::Flush(id) => Action::Flush(id),
@@ -63,6 +69,13 @@ pub fn carry(tl: &mut Timeline, model: &Model, path: &[Event]) -> Result<(Positi
     for (k, (&e, line)) in path.iter().zip(lines).enumerate() {
         if matches!(e, Event::Timeout(_)) {
             now += model.opts.election_timeout_min;
+            tl.run_until(now);
+        }
+        // A client's request comes a microsecond after what came before it, so that real time
+        // orders it after every answer already given, as the model's history does (everything
+        // else happens at one instant, and the checker would take them for concurrent).
+        if matches!(e, Event::Request(_) | Event::Read(_) | Event::Retry(_)) {
+            now += 1;
             tl.run_until(now);
         }
         let a = action(model, &s, e, tl.sim())?;

@@ -30,16 +30,75 @@ use std::sync::Arc;
 
 /// How far the model may go besides its depth: faults and client requests, each a budget over a
 /// whole run.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Bounds {
     pub servers: u32,
     /// Crashes (each crashed server may restart at any time; restarts are free).
     pub crashes: u32,
-    /// Client requests (`x <- 1`, `x <- 2`, … from client 1, each to a live leader).
+    /// Client requests (`x <- 1`, `x <- 2`, … from client 1, each to a live leader; with reads or
+    /// retries, `x += 1` from a client session of its own each).
     pub requests: u32,
     /// Messages the network duplicates.
     pub duplicates: u32,
+    /// Client reads `x?` (each from a session of its own, to a live leader). Reads or retries make
+    /// the model keep the clients' history and check it for linearizability at every answer.
+    pub reads: u32,
+    /// Requests sent again (same client and sequence number) to a live leader while unanswered,
+    /// as a client that timed out does.
+    pub retries: u32,
 }
+
+/// The clients' view of a run (kept only with reads or retries): each request with when it was
+/// made and answered, counted in client events (its invocations and answers, in order) — all a
+/// linearizability check needs of time, and the same for every path that sees the same order.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct History {
+    pub ops: Vec<HOp>,
+    pub clock: u32,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct HOp {
+    pub cmd: Command,
+    pub invoked: u32,
+    /// When, and the value returned.
+    pub answered: Option<(u32, Option<i64>)>,
+}
+
+impl History {
+    fn hash(&self) -> u64 {
+        let mut d = Digest::default();
+        d.u64(0x415f ^ self.clock as u64);
+        for h in &self.ops {
+            d.u64((h.cmd.client as u64) << 32 | h.cmd.seq as u64);
+            d.u64(h.invoked as u64);
+            match h.answered {
+                Some((t, v)) => {
+                    d.u64(1 + t as u64);
+                    d.u64(v.map_or(u64::MAX, |v| v as u64));
+                }
+                None => d.u64(0),
+            }
+        }
+        d.0
+    }
+
+    /// The history of the key as the linearizability checker reads it.
+    fn calls(&self) -> Vec<crate::linearizability::Call> {
+        self.ops
+            .iter()
+            .map(|h| crate::linearizability::Call {
+                op: h.cmd.op,
+                invoke: h.invoked as u64,
+                response: h.answered.map(|(t, v)| (t as u64, v)),
+            })
+            .collect()
+    }
+}
+
+/// The first client id of the requests a model makes from a fresh cluster with reads or retries
+/// (as the simulator's: one session per request).
+pub const HISTORY_CLIENT: u32 = crate::FIRST_CLIENT;
 
 /// The client every request comes from (as in [`crate::testenv`], so a counterexample replays there).
 pub const CLIENT: u32 = 1;
@@ -58,6 +117,10 @@ pub enum Event {
     Restart(NodeId),
     /// The oldest write in flight on a server's disk completes (disks that take time only).
     Flush(NodeId),
+    /// A client read `x?` to a server.
+    Read(NodeId),
+    /// Request number `arg >> 4` of the history (0-based) sent again to server `arg & 15`.
+    Retry(u32),
 }
 
 /// Bits of an event's code: 4 for the kind, the rest for its argument (a message's position on
@@ -78,6 +141,8 @@ impl Event {
             Event::Crash(id) => (6, id),
             Event::Restart(id) => (7, id),
             Event::Flush(id) => (8, id),
+            Event::Read(id) => (9, id),
+            Event::Retry(arg) => (10, arg),
         };
         assert!(arg < 1 << ARG_BITS, "more than {} messages in flight", 1 << ARG_BITS);
         (kind << ARG_BITS | arg) as u64
@@ -94,7 +159,9 @@ impl Event {
             5 => Event::Request(arg),
             6 => Event::Crash(arg),
             7 => Event::Restart(arg),
-            _ => Event::Flush(arg),
+            8 => Event::Flush(arg),
+            9 => Event::Read(arg),
+            _ => Event::Retry(arg),
         }
     }
 }
@@ -142,12 +209,17 @@ pub struct State {
     pub crashes: u32,
     pub requests: u32,
     pub duplicates: u32,
+    pub reads: u32,
+    pub retries: u32,
     pub checker: Rc<Checker>,
     /// [`Checker::memory_fingerprint`] of `checker`.
     memory: u64,
     /// The sum of the wire's keys, and the leaders' hash, unrenamed.
     wire_sum: u64,
     leaders_sum: u64,
+    /// The clients' history (empty without reads and retries) and its hash.
+    pub history: Rc<History>,
+    history_hash: u64,
 }
 
 impl State {
@@ -183,6 +255,9 @@ pub struct Step {
     crashes: u32,
     requests: u32,
     duplicates: u32,
+    reads: u32,
+    retries: u32,
+    history: Option<(Rc<History>, u64)>,
     checker: Option<(Rc<Checker>, u64)>,
     /// The stepped server's state before the step (for narration).
     pub before: Option<Before>,
@@ -201,6 +276,9 @@ impl Step {
             crashes: s.crashes,
             requests: s.requests,
             duplicates: s.duplicates,
+            reads: s.reads,
+            retries: s.retries,
+            history: None,
             checker: None,
             before: None,
             goals: 0,
@@ -243,6 +321,8 @@ pub struct Start {
     pub checker: Checker,
     pub now: u64,
     pub first_client: u32,
+    /// The key the model's requests and reads use: one no request of the run has used yet.
+    pub key: u8,
 }
 
 impl Model {
@@ -290,8 +370,21 @@ impl Model {
             .collect();
         let wire = sim.flights.values().filter(|f| !f.lost).map(|f| f.msg.clone()).collect();
         let first_client = crate::FIRST_CLIENT + (sim.clients_dropped + sim.client_ops.len()) as u32;
+        // A key the run has not used (so the model's history of it is its whole history).
+        let used = |k: u8| {
+            sim.clients_dropped > 0
+                || sim.client_ops.iter().any(|c| c.op.key() == k)
+                || sim.servers.iter().any(|s| {
+                    s.node.as_ref().is_some_and(|n| n.state_machine.get(k).is_some())
+                        || s.storage.snapshot.state.get(k).is_some()
+                })
+        };
+        let key = (b'a'..=b'z').find(|&k| !used(k) && k == b'x').or_else(|| (b'a'..=b'z').find(|&k| !used(k)));
+        let Some(key) = key else {
+            return Err("every key has been used by the run's clients: the model's requests need a fresh one".into());
+        };
         model.start =
-            Some(Arc::new(Start { servers, wire, checker: sim.checker().clone(), now: sim.time, first_client }));
+            Some(Arc::new(Start { servers, wire, checker: sim.checker().clone(), now: sim.time, first_client, key }));
         Ok(model)
     }
 
@@ -393,10 +486,14 @@ impl Model {
                 crashes: 0,
                 requests: 0,
                 duplicates: 0,
+                reads: 0,
+                retries: 0,
                 memory: checker.memory_fingerprint(),
                 leaders_sum: fp::leaders(checker.leaders(), &Rename::identity()),
                 checker: Rc::new(checker),
                 wire_sum,
+                history_hash: self.history_hash(&History::default()),
+                history: Rc::default(),
             };
         }
         let n = self.bounds.servers;
@@ -419,10 +516,29 @@ impl Model {
             crashes: 0,
             requests: 0,
             duplicates: 0,
+            reads: 0,
+            retries: 0,
             memory: checker.memory_fingerprint(),
             checker: Rc::new(checker),
             wire_sum: 0,
             leaders_sum: 0,
+            history_hash: self.history_hash(&History::default()),
+            history: Rc::default(),
+        }
+    }
+
+    /// Does the model keep the clients' history (and check it for linearizability)?
+    pub fn keeps_history(&self) -> bool {
+        self.bounds.reads > 0 || self.bounds.retries > 0
+    }
+
+    /// The history's part of a state's fingerprint (nothing without reads or retries, so that
+    /// such a model's states hash as before).
+    fn history_hash(&self, h: &History) -> u64 {
+        if self.keeps_history() {
+            h.hash()
+        } else {
+            0
         }
     }
 
@@ -455,6 +571,16 @@ impl Model {
                         if s.requests < self.bounds.requests {
                             out.push(Event::Request(id));
                         }
+                        if s.reads < self.bounds.reads {
+                            out.push(Event::Read(id));
+                        }
+                        if s.retries < self.bounds.retries {
+                            for (j, h) in s.history.ops.iter().enumerate() {
+                                if h.answered.is_none() && !matches!(h.cmd.op, Op::Get { .. }) {
+                                    out.push(Event::Retry((j as u32) << 4 | id));
+                                }
+                            }
+                        }
                     }
                     if s.crashes < self.bounds.crashes {
                         out.push(Event::Crash(id));
@@ -468,15 +594,35 @@ impl Model {
         }
     }
 
-    /// The command of the `k`-th client request (1-based): `x <- k`, from client [`CLIENT`] (its
-    /// k-th request) — or, exploring from a running cluster, from the k-th client session not yet
-    /// used there (each simulated request is a session of its own).
-    pub fn request(&self, k: u32) -> Command {
-        let op = Op::Set { key: b'x', value: k as i64 };
-        match &self.start {
-            Some(start) => Command { client: start.first_client + k - 1, seq: 1, op },
-            None => Command { client: CLIENT, seq: k, op },
-        }
+    /// The key the model's clients use.
+    pub fn key(&self) -> u8 {
+        self.start.as_ref().map_or(b'x', |s| s.key)
+    }
+
+    /// The next client request in `s`: `x <- k` for the k-th, from client [`CLIENT`] (its k-th
+    /// request). With reads or retries (a history to check), or exploring from a running cluster,
+    /// each request and read is a client session of its own, numbered in the order they are made,
+    /// as the simulator's are; with a history the request is `x += 1` (an increment applied twice
+    /// shows in what is read).
+    pub fn request(&self, s: &State) -> Command {
+        let (k, key) = (s.requests + 1, self.key());
+        let op = if self.keeps_history() { Op::Add { key, delta: 1 } } else { Op::Set { key, value: k as i64 } };
+        self.session(s, op).unwrap_or(Command { client: CLIENT, seq: k, op })
+    }
+
+    /// The next client read in `s`.
+    pub fn read(&self, s: &State) -> Command {
+        let op = Op::Get { key: self.key() };
+        self.session(s, op).unwrap_or(Command { client: HISTORY_CLIENT + s.requests + s.reads, seq: 1, op })
+    }
+
+    fn session(&self, s: &State, op: Op) -> Option<Command> {
+        let first = match &self.start {
+            Some(start) => start.first_client,
+            None if self.keeps_history() => HISTORY_CLIENT,
+            None => return None,
+        };
+        Some(Command { client: first + s.requests + s.reads, seq: 1, op })
     }
 
     /// Carry out `e` in `s`: what it changes, with the checker's verdict in `sc.found` and the
@@ -505,9 +651,24 @@ impl Model {
                 (id, Input::ElectionTimeout)
             }
             Event::Heartbeat(id) => (id, Input::HeartbeatTimeout),
-            Event::Request(id) => {
-                step.requests += 1;
-                (id, Input::Propose(self.request(step.requests)))
+            Event::Request(id) | Event::Read(id) => {
+                let cmd = if matches!(e, Event::Read(_)) { self.read(s) } else { self.request(s) };
+                if matches!(e, Event::Read(_)) {
+                    step.reads += 1;
+                } else {
+                    step.requests += 1;
+                }
+                if self.keeps_history() {
+                    let mut h = (*s.history).clone();
+                    h.ops.push(HOp { cmd, invoked: h.clock, answered: None });
+                    h.clock += 1;
+                    step.history = Some((Rc::new(h), 0));
+                }
+                (id, Input::Propose(cmd))
+            }
+            Event::Retry(arg) => {
+                step.retries += 1;
+                (arg & 15, Input::Propose(s.history.ops[(arg >> 4) as usize].cmd))
             }
             Event::Crash(id) => {
                 step.crashes += 1;
@@ -615,6 +776,36 @@ impl Model {
         if ready.client_replies.iter().any(|r| matches!(r.result, raft::ClientResult::Ok { .. })) {
             step.goals |= ANSWERED;
         }
+        // The clients' history: each answer is recorded, and the history checked at once.
+        if self.keeps_history() {
+            let base = step.history.take().map_or_else(|| s.history.clone(), |(h, _)| h);
+            let mut h: Option<History> = None;
+            for r in &ready.client_replies {
+                if let raft::ClientResult::Ok { value, .. } = r.result {
+                    let cur = h.get_or_insert_with(|| (*base).clone());
+                    let clock = cur.clock;
+                    let waiting = |o: &&mut HOp| o.cmd.client == r.client && o.cmd.seq == r.seq && o.answered.is_none();
+                    if let Some(op) = cur.ops.iter_mut().find(waiting) {
+                        op.answered = Some((clock, value));
+                        cur.clock += 1;
+                    }
+                }
+            }
+            let h = match h {
+                Some(h) => {
+                    if let crate::linearizability::Verdict::Violation(why) =
+                        crate::linearizability::check_key(&h.calls())
+                    {
+                        let detail = format!("S{id} answered; key {}: {why}", self.key() as char);
+                        sc.found.push(Found { property: Property::Linearizability, servers: vec![id], detail });
+                    }
+                    Rc::new(h)
+                }
+                None => base,
+            };
+            let hash = h.hash();
+            step.history = Some((h, hash));
+        }
         step.before = Some(before);
         step.slot = Some((k, self.slot(Some(rc), storage, disk, false, id, step.now)));
         if self.lease && step.now != s.now {
@@ -648,7 +839,13 @@ impl Model {
         };
         let mut counters = Digest::default();
         counters.u64(memory);
+        if self.keeps_history() {
+            counters.u64(step.history.as_ref().map_or(s.history_hash, |h| h.1));
+        }
         counters.u64((step.crashes as u64) << 40 | (step.requests as u64) << 20 | step.duplicates as u64);
+        if self.keeps_history() {
+            counters.u64((step.reads as u64) << 20 | step.retries as u64);
+        }
         sc.sent.clear();
         for m in &sc.ready.messages {
             sc.sent.push((fp::body(m), m.from, m.to));
@@ -721,6 +918,12 @@ impl Model {
         t.crashes = step.crashes;
         t.requests = step.requests;
         t.duplicates = step.duplicates;
+        t.reads = step.reads;
+        t.retries = step.retries;
+        if let Some((h, hash)) = step.history {
+            t.history = h;
+            t.history_hash = hash;
+        }
         if let Some((c, m)) = step.checker {
             t.leaders_sum = fp::leaders(c.leaders(), &Rename::identity());
             t.checker = c;

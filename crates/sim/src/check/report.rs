@@ -19,8 +19,16 @@ pub fn event(model: &Model, s: &State, e: Event) -> String {
         Event::Timeout(id) => format!("S{id}'s election timeout"),
         Event::Heartbeat(id) => format!("S{id}'s heartbeat timeout"),
         Event::Request(id) => {
-            let c = model.request(s.requests + 1);
+            let c = model.request(s);
             format!("client {} sends `{}` to S{id}", c.client, c.op)
+        }
+        Event::Read(id) => {
+            let c = model.read(s);
+            format!("client {} sends `{}` to S{id}", c.client, c.op)
+        }
+        Event::Retry(arg) => {
+            let c = s.history.ops[(arg >> 4) as usize].cmd;
+            format!("client {} sends `{}` again, to S{}", c.client, c.op, arg & 15)
         }
         Event::Crash(id) => format!("S{id} crashes"),
         Event::Restart(id) => format!("S{id} restarts"),
@@ -64,7 +72,8 @@ pub fn step_lines(model: &Model, path: &[Event]) -> Vec<String> {
 fn stepped(e: Event, s: &State) -> Option<raft::NodeId> {
     match e {
         Event::Deliver(k) => Some(s.wire[k as usize].msg.to),
-        Event::Timeout(id) | Event::Heartbeat(id) | Event::Request(id) | Event::Flush(id) => Some(id),
+        Event::Timeout(id) | Event::Heartbeat(id) | Event::Request(id) | Event::Flush(id) | Event::Read(id) => Some(id),
+        Event::Retry(arg) => Some(arg & 15),
         _ => None,
     }
 }
@@ -125,7 +134,11 @@ pub fn trace(model: &Model, path: &[Event], comment: &str, violation: bool) -> S
             }
             Event::Timeout(id) => format!("campaign {id}"),
             Event::Heartbeat(id) => format!("tick {id} heartbeat"),
-            Event::Request(id) => format!("propose {id} {}", model.request(s.requests + 1).op),
+            Event::Request(id) => format!("propose {id} {}", model.request(&s).op),
+            // (Neither replays in the test environment, whose clients are one client's numbered
+            // requests: `raft-sim check` writes no trace of a model with reads or retries.)
+            Event::Read(id) => format!("# read at {id}"),
+            Event::Retry(arg) => format!("# retry at {}", arg & 15),
             Event::Crash(id) => format!("crash {id}"),
             Event::Restart(id) => format!("restart {id}"),
             // (The test environment's disks write at once: a trace of a model with disks that

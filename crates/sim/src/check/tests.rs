@@ -6,7 +6,7 @@ use super::model::{Bounds, Event, Model, State};
 use raft::{Entry, EntryData, Message, NodeId, Options, Role};
 
 fn model(opts: Options) -> Model {
-    Model::new(opts, Bounds { servers: 3, crashes: 1, requests: 1, duplicates: 1 }).unwrap()
+    Model::new(opts, Bounds { servers: 3, crashes: 1, requests: 1, duplicates: 1, ..Bounds::default() }).unwrap()
 }
 
 fn opts() -> Options {
