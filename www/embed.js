@@ -260,6 +260,9 @@ class RaftPlayground extends HTMLElement {
   #ready;
   #resolveReady;
   frames = 0;
+  /** The script time of the last 256 frames, ms (`frameTimes[frames % 256]` is the newest): for
+   * benchmarks. */
+  frameTimes = new Float64Array(256);
 
   constructor() {
     super();
@@ -882,6 +885,7 @@ class RaftPlayground extends HTMLElement {
 
   #frame(dt, playing) {
     if (this.#dead) return;
+    const started = performance.now();
     try {
       if (playing && dt > 0) {
         const speed = this.#sawLeader ? this.#speed : Math.max(this.#speed, FIRST_ELECTION_SPEED);
@@ -889,6 +893,7 @@ class RaftPlayground extends HTMLElement {
         if (!this.#bounded(() => this.#pg.advance(dt * speed))) this.#loop.pause();
       }
       C.followLogs(this.#ui);
+      this.#narration.beforeFrame();
       // Only the log columns in sight cross the boundary: a frame costs the same however long the logs.
       const win = C.logWindow(this.#ui);
       const v = this.#wasm(() => (win ? this.#pg.view(win.from, win.count) : this.#pg.view()));
@@ -958,6 +963,7 @@ class RaftPlayground extends HTMLElement {
       }
       ui.root.classList.toggle('violated', v.violations.length > 0);
       this.frames++;
+      this.frameTimes[this.frames % 256] = performance.now() - started;
     } catch (e) {
       this.#fatal(e);
     }

@@ -28,12 +28,19 @@ export function createNarration(box, { fetch, kinds, onSeek }) {
   let key = '';
   let follow = true; // stick to the newest entry until the reader scrolls up
   let rows = [];
+  // The list's height and scroll position as last seen (a resize or a scroll updates them):
+  // reading them while the frame writes elsewhere would force a layout each time.
+  let height = null;
+  let top = 0;
+  let pendingTop = null; // where following wants the list scrolled, at the next frame's start
+  new ResizeObserver(() => (height = list.clientHeight)).observe(list);
 
   const filter = () => [Number(kind.value), Number(server.value)];
   function render(force, position) {
     const [k, s] = filter();
-    const first = Math.max(0, Math.floor(list.scrollTop / ROW) - 2);
-    const n = Math.ceil(list.clientHeight / ROW) + 5;
+    if (height == null) height = list.clientHeight;
+    const first = Math.max(0, Math.floor(top / ROW) - 2);
+    const n = Math.ceil(height / ROW) + 5;
     const page = fetch(follow ? 0xffffffff : first, n, k, s);
     const total = page.matching;
     const start = page.start;
@@ -42,8 +49,8 @@ export function createNarration(box, { fetch, kinds, onSeek }) {
     key = here;
     spacer.style.height = `${total * ROW}px`;
     if (follow) {
-      const top = Math.max(0, total * ROW - list.clientHeight);
-      if (Math.abs(list.scrollTop - top) > 1) list.scrollTop = top;
+      const want = Math.max(0, total * ROW - height);
+      if (Math.abs(top - want) > 1) pendingTop = want;
     }
     count.textContent = page.total ? (total === page.total ? `${total}` : `${total} of ${page.total}`) : '';
     for (const r of rows) r.remove();
@@ -64,6 +71,7 @@ export function createNarration(box, { fetch, kinds, onSeek }) {
     });
   }
   list.addEventListener('scroll', () => {
+    top = list.scrollTop;
     const bottom = list.scrollTop + list.clientHeight >= list.scrollHeight - ROW;
     follow = bottom;
     render(false, last);
@@ -75,6 +83,13 @@ export function createNarration(box, { fetch, kinds, onSeek }) {
   let last = { events: 0, applied: 0 };
   return {
     element: box,
+    /** At the start of a frame (layout still clean): scroll to the newest entry if following. */
+    beforeFrame() {
+      if (pendingTop == null) return;
+      list.scrollTop = pendingTop;
+      top = list.scrollTop;
+      pendingTop = null;
+    },
     /** Redraw if what it shows changed (`position`: {events, applied} of the state shown). */
     update(position, force = false) {
       last = position;
@@ -93,6 +108,8 @@ export function createNarration(box, { fetch, kinds, onSeek }) {
       follow = true;
       key = '';
       list.scrollTop = 0;
+      top = 0;
+      pendingTop = null;
     },
   };
 }
