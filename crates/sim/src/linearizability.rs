@@ -201,10 +201,30 @@ impl Window {
         if matches!(c.op, Op::Set { .. }) && c.response.is_some_and(|(_, v)| v == apply(None, c.op).1) {
             return None;
         }
-        match depth_first_from(calls, &self.start, LIVE_BUDGET) {
+        match breadth_first_from(calls, &self.start, LIVE_BUDGET) {
             Verdict::Violation(why) => say(why),
             _ => None,
         }
+    }
+}
+
+/// The exact breadth-first search of `calls` from a register that may hold any of `start` (what
+/// the live check runs on a window with requests still unanswered: one search, so the browser
+/// build carries one searcher, shared with [`values_after`]).
+pub fn breadth_first_from(calls: &[Call], start: &[Option<i64>], budget: usize) -> Verdict {
+    let (segments, unanswered) = match prepare(calls, budget) {
+        Ok(prepared) => prepared,
+        Err(verdict) => return verdict,
+    };
+    if segments.count() == 0 {
+        return Verdict::Linearizable;
+    }
+    let key = Key { segments: &segments, unanswered: &unanswered };
+    let start: Vec<Config> = start.iter().map(|&v| (v, Vec::new())).collect();
+    match key.breadth_first(start, budget, false, &mut Stats::default()) {
+        Ok(()) => Verdict::Linearizable,
+        Err(Stop::Violation(why)) => Verdict::Violation(why),
+        Err(Stop::GaveUp { .. }) => Verdict::Unknown(format!("gave up after {budget} search states")),
     }
 }
 
