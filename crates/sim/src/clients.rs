@@ -96,28 +96,34 @@ impl Sim {
     /// Checked over the key's window (the requests since it was last quiescent).
     fn check_answer(&mut self, from: NodeId, term: u64, op: usize) {
         let Some(key) = self.client_op(op).map(|c| c.op.key()) else { return };
-        let Some(mut w) = window_of(&mut self.live, key).filter(|w| !w.off).map(std::mem::take) else { return };
-        let mut calls = Vec::with_capacity(w.ops.len());
-        for &k in &w.ops {
-            let Some(c) = self.client_op(k) else {
-                w.off = true; // dropped from the history: the window is no longer whole
-                break;
-            };
-            calls.push(crate::linearizability::Call {
-                op: c.op,
-                invoke: c.sent,
-                response: match (c.outcome, c.answered) {
-                    (Outcome::Ok { value, .. }, Some(t)) => Some((t, value)),
-                    _ => None,
-                },
-            });
-        }
-        let just = w.ops.iter().position(|&k| k == op);
-        let found = match just {
-            Some(just) if !w.off => w.answered(&calls, just, from, key),
-            _ => None,
+        let k = key.wrapping_sub(b'a') as usize;
+        let Some(w) = self.live.get(k).filter(|w| !w.off) else { return };
+        // The window's requests as the checker reads them (borrowing the window, not taking it).
+        let calls: Option<Vec<crate::linearizability::Call>> = w
+            .ops
+            .iter()
+            .map(|&n| {
+                self.client_op(n).map(|c| crate::linearizability::Call {
+                    op: c.op,
+                    invoke: c.sent,
+                    response: match (c.outcome, c.answered) {
+                        (Outcome::Ok { value, .. }, Some(t)) => Some((t, value)),
+                        _ => None,
+                    },
+                })
+            })
+            .collect();
+        let just = w.ops.iter().position(|&n| n == op);
+        let w = &mut self.live[k];
+        let found = match (calls, just) {
+            (Some(calls), Some(just)) => w.answered(&calls, just, from, key),
+            // A request dropped from the history: the window is no longer whole.
+            (None, _) => {
+                w.off = true;
+                None
+            }
+            (Some(_), None) => None,
         };
-        *window_of(&mut self.live, key).expect("a key's window") = w;
         if let Some(detail) = found {
             let index = self.client_ops.iter().rev().find_map(|c| match c.outcome {
                 Outcome::Ok { index, .. } if c.op.key() == key => Some(index),

@@ -208,56 +208,69 @@ impl Window {
     }
 }
 
+/// Prepare `calls` and search them with `search` from a register that may hold any of `start`:
+/// what the searches from a given start share. (No answered operation: trivially legal, `Ok`
+/// with the start's configurations.)
+fn search_from<T>(
+    calls: &[Call],
+    start: &[Option<i64>],
+    budget: usize,
+    search: impl FnOnce(&Key, Vec<Config>) -> Result<T, Stop>,
+    trivial: impl FnOnce(Vec<Config>) -> T,
+) -> Result<T, Verdict> {
+    let (segments, unanswered) = prepare(calls, budget)?;
+    let start: Vec<Config> = start.iter().map(|&v| (v, Vec::new())).collect();
+    if segments.count() == 0 {
+        return Ok(trivial(start));
+    }
+    search(&Key { segments: &segments, unanswered: &unanswered }, start).map_err(|stop| match stop {
+        Stop::Violation(why) => Verdict::Violation(why),
+        Stop::GaveUp { .. } => Verdict::Unknown(format!("gave up after {budget} search states")),
+    })
+}
+
+fn verdict(r: Result<(), Verdict>) -> Verdict {
+    r.map_or_else(|v| v, |()| Verdict::Linearizable)
+}
+
 /// The exact breadth-first search of `calls` from a register that may hold any of `start` (what
 /// the live check runs on a window with requests still unanswered: one search, so the browser
 /// build carries one searcher, shared with [`values_after`]).
 pub fn breadth_first_from(calls: &[Call], start: &[Option<i64>], budget: usize) -> Verdict {
-    let (segments, unanswered) = match prepare(calls, budget) {
-        Ok(prepared) => prepared,
-        Err(verdict) => return verdict,
-    };
-    if segments.count() == 0 {
-        return Verdict::Linearizable;
-    }
-    let key = Key { segments: &segments, unanswered: &unanswered };
-    let start: Vec<Config> = start.iter().map(|&v| (v, Vec::new())).collect();
-    match key.breadth_first(start, budget, false, &mut Stats::default()) {
-        Ok(()) => Verdict::Linearizable,
-        Err(Stop::Violation(why)) => Verdict::Violation(why),
-        Err(Stop::GaveUp { .. }) => Verdict::Unknown(format!("gave up after {budget} search states")),
-    }
+    verdict(search_from(
+        calls,
+        start,
+        budget,
+        |key, start| key.breadth_first(start, budget, false, &mut Stats::default()).map(|_| ()),
+        |_| (),
+    ))
 }
 
 /// Every value the register may hold after `calls` (each answered), from any of `start`: the
 /// exact breadth-first search, segment by segment. A violation if there is no legal order.
 pub fn values_after(calls: &[Call], start: &[Option<i64>], budget: usize) -> Result<Vec<Option<i64>>, Verdict> {
     // One request alone (most windows): what it returned must follow from one of the values.
-    if let [c] = calls {
-        let (t, returned) = c.response.expect("answered");
-        if t >= c.invoke {
-            let mut values: Vec<Option<i64>> =
-                start.iter().map(|&v| apply(v, c.op)).filter(|&(_, out)| out == returned).map(|(v, _)| v).collect();
-            values.sort_unstable();
-            values.dedup();
-            if !values.is_empty() {
-                return Ok(values);
-            }
-        } // else: the search below says what is wrong
-    }
-    let (segments, unanswered) = prepare(calls, budget)?;
-    let key = Key { segments: &segments, unanswered: &unanswered };
-    let mut configs: Vec<Config> = start.iter().map(|&v| (v, Vec::new())).collect();
-    for k in 0..segments.count() {
-        let segment = segments.segment(k);
-        let (mut states, mut steps) = (0, 0);
-        match key.levels(&segment, &configs, budget, false, &mut states, &mut steps) {
-            None => return Err(Verdict::Unknown(format!("gave up after {budget} search states"))),
-            Some(ends) if ends.is_empty() => {
-                return Err(Verdict::Violation(describe_failure(&segment, &configs, &unanswered)))
-            }
-            Some(ends) => configs = ends,
+    let configs = match calls {
+        [c] if c
+            .response
+            .is_some_and(|(t, returned)| t >= c.invoke && start.iter().any(|&v| apply(v, c.op).1 == returned)) =>
+        {
+            let returned = c.response.expect("answered").1;
+            start
+                .iter()
+                .map(|&v| apply(v, c.op))
+                .filter(|&(_, out)| out == returned)
+                .map(|(v, _)| (v, Vec::new()))
+                .collect()
         }
-    }
+        _ => search_from(
+            calls,
+            start,
+            budget,
+            |key, start| key.breadth_first(start, budget, false, &mut Stats::default()),
+            |s| s,
+        )?,
+    };
     let mut values: Vec<Option<i64>> = configs.into_iter().map(|(v, _)| v).collect();
     values.sort_unstable();
     values.dedup();
@@ -272,25 +285,7 @@ pub const LIVE_BUDGET: usize = 100_000;
 /// What the simulator runs live after each answer (small and quick; the browser build carries no
 /// more of the checker than this).
 pub fn depth_first_key(calls: &[Call], budget: usize) -> Verdict {
-    depth_first_from(calls, &[None], budget)
-}
-
-/// [`depth_first_key`] from a register that may hold any of `start`.
-pub fn depth_first_from(calls: &[Call], start: &[Option<i64>], budget: usize) -> Verdict {
-    let (segments, unanswered) = match prepare(calls, budget) {
-        Ok(prepared) => prepared,
-        Err(verdict) => return verdict,
-    };
-    if segments.count() == 0 {
-        return Verdict::Linearizable;
-    }
-    let key = Key { segments: &segments, unanswered: &unanswered };
-    let start: Vec<Config> = start.iter().map(|&v| (v, Vec::new())).collect();
-    match DepthFirst::new(&key, &start).run(budget) {
-        Ok(()) => Verdict::Linearizable,
-        Err(Stop::Violation(why)) => Verdict::Violation(why),
-        Err(Stop::GaveUp { .. }) => Verdict::Unknown(format!("gave up after {budget} search states")),
-    }
+    verdict(search_from(calls, &[None], budget, |key, start| DepthFirst::new(key, &start).run(budget), |_| ()))
 }
 
 /// [`check_key`] with another budget (see [`BUDGET`]), and how much searching it took.
@@ -332,8 +327,8 @@ pub fn search_key(calls: &[Call], budget: usize) -> (Verdict, Stats) {
     stats.relaxed = true;
     let exact = unanswered.classes.is_empty();
     match key.breadth_first(start.clone(), budget, true, &mut stats) {
-        Ok(()) if exact => return (Verdict::Linearizable, stats),
-        Ok(()) => {}
+        Ok(_) if exact => return (Verdict::Linearizable, stats),
+        Ok(_) => {}
         Err(Stop::Violation(why)) => return (Verdict::Violation(why), stats),
         Err(Stop::GaveUp { segment }) if exact => return (gave_up(segment, stats.states), stats),
         Err(Stop::GaveUp { .. }) => {}
@@ -350,7 +345,7 @@ pub fn search_key(calls: &[Call], budget: usize) -> (Verdict, Stats) {
     drop(depth_first);
     stats.exhaustive = true;
     match key.breadth_first(start, budget, false, &mut stats) {
-        Ok(()) => (Verdict::Linearizable, stats),
+        Ok(_) => (Verdict::Linearizable, stats),
         Err(Stop::Violation(why)) => (Verdict::Violation(why), stats),
         Err(Stop::GaveUp { segment }) => (gave_up(segment, stats.states), stats),
     }
@@ -819,14 +814,14 @@ impl Key<'_> {
     }
 
     /// Search the segments one after another, breadth first, from `configs`, with a budget of
-    /// states per segment.
+    /// states per segment: the configurations the last segment can end in.
     fn breadth_first(
         &self,
         mut configs: Vec<Config>,
         budget: usize,
         relaxed: bool,
         stats: &mut Stats,
-    ) -> Result<(), Stop> {
+    ) -> Result<Vec<Config>, Stop> {
         for k in 0..self.segments.count() {
             stats.max_configurations = stats.max_configurations.max(configs.len());
             let segment = self.segments.segment(k);
@@ -842,7 +837,7 @@ impl Key<'_> {
                 Some(ends) => configs = ends,
             }
         }
-        Ok(())
+        Ok(configs)
     }
 
     /// Every configuration `segment` can end in (an antichain), from any of `starts`; `None` if
@@ -1234,8 +1229,8 @@ mod tests {
             Err(Stop::GaveUp { .. }) => panic!("a small history ran out of budget"),
         };
         let depth = decided(DepthFirst::new(&key, &start).run(BUDGET));
-        let exact = decided(key.breadth_first(start.clone(), BUDGET, false, &mut stats));
-        let relaxed = decided(key.breadth_first(start, BUDGET, true, &mut stats));
+        let exact = decided(key.breadth_first(start.clone(), BUDGET, false, &mut stats).map(|_| ()));
+        let relaxed = decided(key.breadth_first(start, BUDGET, true, &mut stats).map(|_| ()));
         (depth, exact, relaxed)
     }
 

@@ -475,26 +475,7 @@ impl Model {
                     self.slot(node, Rc::new(storage.clone()), Rc::new(disk.clone()), false, k as NodeId + 1, start.now)
                 })
                 .collect();
-            let mut wire: Vec<Rc<Flight>> = start.wire.iter().map(|m| Rc::new(Flight::new(m.clone()))).collect();
-            wire.sort_by_key(|f| f.key);
-            let wire_sum = wire.iter().fold(0u64, |a, f| a.wrapping_add(f.key));
-            let checker = start.checker.clone();
-            return State {
-                slots,
-                wire,
-                now: start.now,
-                crashes: 0,
-                requests: 0,
-                duplicates: 0,
-                reads: 0,
-                retries: 0,
-                memory: checker.memory_fingerprint(),
-                leaders_sum: fp::leaders(checker.leaders(), &Rename::identity()),
-                checker: Rc::new(checker),
-                wire_sum,
-                history_hash: self.history_hash(&History::default()),
-                history: Rc::default(),
-            };
+            return self.start_state(slots, &start.wire, start.checker.clone(), start.now);
         }
         let n = self.bounds.servers;
         let slots = (1..=n)
@@ -508,20 +489,26 @@ impl Model {
                 self.slot(Some(Rc::new(node)), storage, Rc::new(Disk::default()), false, id, 0)
             })
             .collect();
-        let checker = Checker::new(n);
+        self.start_state(slots, &[], Checker::new(n), 0)
+    }
+
+    /// A state to start from: these servers, messages in flight and checker, no budget used.
+    fn start_state(&self, slots: Vec<Slot>, wire: &[Message], checker: Checker, now: u64) -> State {
+        let mut wire: Vec<Rc<Flight>> = wire.iter().map(|m| Rc::new(Flight::new(m.clone()))).collect();
+        wire.sort_by_key(|f| f.key);
         State {
             slots,
-            wire: Vec::new(),
-            now: 0,
+            wire_sum: wire.iter().fold(0u64, |a, f| a.wrapping_add(f.key)),
+            wire,
+            now,
             crashes: 0,
             requests: 0,
             duplicates: 0,
             reads: 0,
             retries: 0,
             memory: checker.memory_fingerprint(),
+            leaders_sum: fp::leaders(checker.leaders(), &Rename::identity()),
             checker: Rc::new(checker),
-            wire_sum: 0,
-            leaders_sum: 0,
             history_hash: self.history_hash(&History::default()),
             history: Rc::default(),
         }
@@ -652,12 +639,13 @@ impl Model {
             }
             Event::Heartbeat(id) => (id, Input::HeartbeatTimeout),
             Event::Request(id) | Event::Read(id) => {
-                let cmd = if matches!(e, Event::Read(_)) { self.read(s) } else { self.request(s) };
-                if matches!(e, Event::Read(_)) {
+                let cmd = if let Event::Read(_) = e {
                     step.reads += 1;
+                    self.read(s)
                 } else {
                     step.requests += 1;
-                }
+                    self.request(s)
+                };
                 if self.keeps_history() {
                     let mut h = (*s.history).clone();
                     h.ops.push(HOp { cmd, invoked: h.clock, answered: None });
