@@ -224,3 +224,39 @@ test('with reads and retries the clients\' history is checked: a retry applied t
     await page.close();
   }
 });
+
+test('axe-core finds no serious or critical problem with a counterexample loaded and the network held, light and dark; keyboard alone runs it', async () => {
+  const { readFileSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const { ROOT } = await import('../scripts/setup.mjs');
+  for (const colorScheme of ['light', 'dark']) {
+    const page = await env.browser.newPage({ viewport: { width: 1280, height: 900 }, colorScheme });
+    try {
+      await page.goto(env.url + '?servers=3&seed=3&break=vote-twice');
+      await page.waitForSelector('raft-playground[data-ready="1"]', { timeout: 15000 });
+      await onWidget(page, async (el) => {
+        el.pause();
+        await el.seek(0);
+      });
+      // Keyboard alone: focus the button, Enter runs the search, Enter loads the result.
+      await page.locator(`${W} .explore .ex-run`).focus();
+      await page.keyboard.press('Enter');
+      await page.locator(`${W} .explore .ex-load`).waitFor({ timeout: 60000 });
+      await page.locator(`${W} .explore .ex-load`).focus();
+      await page.keyboard.press('Enter');
+      await page.locator(`${W} .st-held`).waitFor({ state: 'visible', timeout: 5000 });
+      // Loading moves the focus to the first step: Enter goes there.
+      await page.keyboard.press('Enter');
+      await waitText(page, '.explore .ex-steps li.now', /S1's election timeout/);
+      await page.addScriptTag({ content: readFileSync(join(ROOT, 'node_modules', 'axe-core', 'axe.min.js'), 'utf8') });
+      const bad = await page.evaluate(async () => {
+        const r = await axe.run(document, { resultTypes: ['violations'] });
+        return r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+      });
+      assert.deepEqual(bad, [], colorScheme);
+      await page.screenshot({ path: join(ROOT, 'tests', 'artifacts', `explore-${colorScheme}.png`) });
+    } finally {
+      await page.close();
+    }
+  }
+});
