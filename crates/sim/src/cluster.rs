@@ -930,12 +930,17 @@ impl Sim {
                 }
                 continue;
             }
-            let id = self.next_flight;
-            self.next_flight += 1;
-            let deliver_time = self.time + latency;
-            self.flights.insert(id, Flight { id, msg, send_time: self.time, deliver_time, lost });
-            self.schedule(deliver_time, EventKind::Deliver(id));
+            self.launch(msg, self.time + latency, lost);
         }
+    }
+
+    /// Put a message in flight, sent now, arriving at `deliver_time`: its id (the next one).
+    fn launch(&mut self, msg: Message, deliver_time: u64, lost: bool) -> u64 {
+        let id = self.next_flight;
+        self.next_flight += 1;
+        self.flights.insert(id, Flight { id, msg, send_time: self.time, deliver_time, lost });
+        self.schedule(deliver_time, EventKind::Deliver(id));
+        id
     }
 
     /// While held, the user is the network: a message waits in flight, not lost whatever the
@@ -949,11 +954,7 @@ impl Sim {
             self.stats.lost += 1;
             return;
         }
-        let id = self.next_flight;
-        self.next_flight += 1;
-        let deliver_time = self.clock() + self.cfg.net.latency_min_us;
-        self.flights.insert(id, Flight { id, msg, send_time: self.time, deliver_time, lost: false });
-        self.schedule(deliver_time, EventKind::Deliver(id));
+        self.launch(msg, self.clock() + self.cfg.net.latency_min_us, false);
     }
 
     /// Deliver flight `id` now (the user's `deliver-message`): as its arrival would, but ahead of
@@ -979,13 +980,8 @@ impl Sim {
         let f = self.flights.get(&id)?;
         let (msg, latency) = (f.msg.clone(), f.deliver_time - f.send_time);
         let lost = self.held.is_none() && !self.topology.connected(msg.from, msg.to);
-        let copy = self.next_flight;
-        self.next_flight += 1;
         self.stats.sent += 1;
-        let deliver_time = self.clock() + latency;
-        self.flights.insert(copy, Flight { id: copy, msg, send_time: self.time, deliver_time, lost });
-        self.schedule(deliver_time, EventKind::Deliver(copy));
-        Some(copy)
+        Some(self.launch(msg, self.clock() + latency, lost))
     }
 
     fn arm(&mut self, id: NodeId, heartbeat: bool, after: u64) {
