@@ -2,8 +2,9 @@
 // screen: the simulation is playing, or a redraw was asked for (an action, a resize, a step). It is
 // never scheduled while the document is hidden or the widget is scrolled out of view, so a paused
 // or invisible widget costs no CPU at all. While playing it draws at most ~30 frames a second (the
-// dots move smoothly enough, at half the main-thread cost of 60); a redraw that was asked for is
-// drawn at the next animation frame.
+// dots move smoothly enough, at half the main-thread cost of 60): between two frames it waits on a
+// timer, not on animation frames it would skip (each of those costs the browser a frame of its
+// own). A redraw that was asked for is drawn at the next animation frame.
 
 /** Least wall time between two frames while playing (ms). */
 const PLAY_FRAME_MS = 30;
@@ -14,6 +15,7 @@ const PLAY_FRAME_MS = 30;
  */
 export function createLoop(host, frame) {
   let raf = 0;
+  let wait = 0; // a timer until the next frame is due (while playing)
   let last = 0;
   let playing = false;
   let dirty = true;
@@ -23,19 +25,30 @@ export function createLoop(host, frame) {
 
   function schedule() {
     if (raf || stopped || !visible || !onscreen || !(playing || dirty)) return;
+    // While playing with nothing asked for, wait until the next frame is nearly due (the animation
+    // frame after the timer then draws it).
+    const early = playing && !dirty && last ? PLAY_FRAME_MS - 12 - (performance.now() - last) : 0;
+    if (early > 0) {
+      if (!wait) wait = setTimeout(() => ((wait = 0), schedule()), early);
+      return;
+    }
+    clearTimeout(wait);
+    wait = 0;
     raf = requestAnimationFrame(tick);
   }
 
   function cancel() {
     if (raf) cancelAnimationFrame(raf);
+    clearTimeout(wait);
     raf = 0;
+    wait = 0;
     last = 0;
   }
 
   function tick(now) {
     raf = 0;
     if (playing && !dirty && last && now - last < PLAY_FRAME_MS - 4) {
-      schedule(); // too soon: wait for the next animation frame
+      schedule(); // too soon (the timer fired early): wait for the next animation frame
       return;
     }
     // Wall time since the previous frame; capped so a stall never jumps the simulation far ahead.
@@ -74,7 +87,7 @@ export function createLoop(host, frame) {
       return playing;
     },
     get scheduled() {
-      return raf !== 0;
+      return raf !== 0 || wait !== 0;
     },
     play() {
       playing = true;
