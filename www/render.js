@@ -140,6 +140,9 @@ export function draw(ctx, view, L, hover, selected = null) {
   // Timers and messages run on the network's clock (it stands still while held).
   const t = view.clock_ms ?? view.time_ms;
   const ink = L.ink || INK.light;
+  // An explicit direction: the default ("inherit") makes every fillText read the canvas's
+  // computed style, which brings the whole page's style up to date first.
+  ctx.direction = 'ltr';
   ctx.clearRect(0, 0, L.w, L.h);
   // view.groups has a slot for every possible server id; only the first n are servers.
   const groups = view.groups.slice(0, view.servers.length);
