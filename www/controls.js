@@ -85,7 +85,7 @@ const TEMPLATE = `
       </div>
       <div class="logs">
         <h3>Logs <small>solid = committed · dashed = not committed · <b class="ci-key"></b> commit index · <b class="mk m">m</b> <b class="mk n">n</b> leader's matchIndex / nextIndex · <b class="mk c">C</b> configuration · <b class="snap-key">≤ i</b> snapshot · dotted inside = not yet on disk (fsync)</small></h3>
-        <div class="logscroll"><div class="logsizer"></div><table></table></div>
+        <div class="logscroll"><table role="table" aria-label="every server's log, one column per log index"></table></div>
       </div>
       <section class="events"></section>
       <section class="sequence"></section>
@@ -309,7 +309,6 @@ export function buildDom(root, settings, rules = []) {
     net: [],
     table: $('.logs table'),
     logscroll: $('.logscroll'),
-    logsizer: $('.logsizer'),
     keys: {},
   };
   buildSettings(ui, settings, rules);
@@ -317,8 +316,13 @@ export function buildDom(root, settings, rules = []) {
   return ui;
 }
 
-function setText(el, text) {
-  if (el.textContent !== text) el.textContent = text;
+/** Set an element's text if it changed; a lone text node is rewritten in place (replacing it
+ * would take it out of layout and style and bring a new one in). */
+export function setText(el, text) {
+  const t = el.firstChild;
+  if (text && t && t === el.lastChild && t.nodeType === 3) {
+    if (t.data !== text) t.data = text;
+  } else if (el.textContent !== text) el.textContent = text;
 }
 
 /** Run `fn` only when `key` differs from the last call with the same `slot`. */
@@ -511,17 +515,23 @@ export function updateMembership(ui, v) {
 
 const CONFIG_ENTRY = /^C(_old,new)? \{/;
 
-/** Width of one log column (a 24 px cell and 2 px spacing) and of the row names. */
+/** Width of one log column (a 24 px cell and 2 px spacing), of the row names and of the snapshot
+ * block; height of a row and of the head row (the style sheet sizes the cells to match). */
 const CELL = 26;
 const NAMES = 46;
 const SNAPS = 156;
+const ROW = 26;
+const HEAD_ROW = 16;
 
-/** The reader scrolled the log table: follow the newest entries again once at the end. */
+/** The log table scrolled: if the reader scrolled it, follow the newest entries again once at the
+ * end. Returns false for the scroll `followLogs` made itself (nothing new to draw). */
 export function logScrolled(ui) {
   const box = ui.logscroll;
+  if (ui.logBox && ui.logBox.left === box.scrollLeft && ui.logBox.width === box.clientWidth) return false;
   ui.logBox = { width: box.clientWidth, left: box.scrollLeft };
   ui.keys.logFollow = box.scrollLeft + box.clientWidth >= box.scrollWidth - CELL;
   if (ui.keys.logGeom) ui.keys.logGeom.follow = ui.keys.logFollow;
+  return true;
 }
 
 /** At the start of a frame (layout still clean from the last one): keep the newest column in
@@ -566,23 +576,38 @@ export function updateLogs(ui, v) {
   ui.keys.logGeom = { lo, width, follow, snaps };
   // The table's cells stay in the DOM from frame to frame: columns that scroll out are removed,
   // new ones appended, and a cell is rewritten only when what it shows changed (a rebuild of every
-  // cell each frame cost most of the page's time on long runs).
+  // cell each frame cost most of the page's time on long runs). It is a table to assistive
+  // technology (roles) but not to layout: every cell is placed at its column's x and sized by the
+  // style sheet, so a cell that changes, comes or goes is laid out alone (a table's layout
+  // measured every cell each frame: 5 ms a frame with 9 servers).
   let t = ui.logTable;
   const n = v.servers.length;
   if (!t || t.n !== n || t.snaps !== snaps || to < t.from || from > t.to) {
-    ui.table.innerHTML = `<thead><tr><th><span class="sr-only">server</span></th>${snaps ? '<th class="snapcol" title="snapshots (compacted log prefixes)">snapshot</th>' : ''}</tr></thead><tbody>${'<tr><th></th>'.repeat(n)}</tbody>`;
+    ui.table.innerHTML = `<thead role="rowgroup"><tr role="row"><th role="columnheader"><span class="sr-only">server</span></th>${snaps ? '<th role="columnheader" class="snapcol" title="snapshots (compacted log prefixes)">snapshot</th>' : ''}</tr></thead><tbody role="rowgroup">${'<tr role="row"><th role="rowheader"></th></tr>'.repeat(n)}</tbody>`;
     const head = ui.table.querySelector('thead tr');
-    const rows = [...ui.table.querySelectorAll('tbody tr')].map((tr) => {
+    const rows = [...ui.table.querySelectorAll('tbody tr')].map((tr, k) => {
+      tr.style.top = `${HEAD_ROW + k * ROW}px`;
       const snap = snaps ? tr.appendChild(document.createElement('td')) : null;
+      if (snap) snap.setAttribute('role', 'cell');
       return { tr, th: tr.firstChild, snap, cells: [], sigs: [], sig: '', snapSig: '' };
     });
-    t = ui.logTable = { n, snaps, from, to: from - 1, head, heads: [], rows, geom: '' };
+    ui.table.style.height = `${HEAD_ROW + n * ROW}px`;
+    t = ui.logTable = { n, snaps, lo, from, to: from - 1, head, heads: [], rows, width: 0 };
   }
+  const x = (i) => `${NAMES + (snaps ? SNAPS : 0) + (i - lo) * CELL}px`;
   // Scroll the columns: drop those before `from` and after `to`, add the missing ones.
   const column = (i) => {
     const th = document.createElement('th');
+    th.setAttribute('role', 'columnheader');
+    th.style.left = x(i);
     th.textContent = String(i);
     return th;
+  };
+  const cell = (i) => {
+    const td = document.createElement('td');
+    td.setAttribute('role', 'cell');
+    td.style.left = x(i);
+    return td;
   };
   while (t.from < from && t.heads.length) {
     t.heads.shift().remove();
@@ -595,13 +620,21 @@ export function updateLogs(ui, v) {
     t.to--;
   }
   if (!t.heads.length) [t.from, t.to] = [from, from - 1];
+  // A compaction moved the first column: every column moves with it.
+  if (t.lo !== lo) {
+    t.lo = lo;
+    t.heads.forEach((th, c) => {
+      th.style.left = x(t.from + c);
+      for (const r of t.rows) r.cells[c].style.left = th.style.left;
+    });
+  }
   while (t.from > from) {
     t.from--;
     const th = column(t.from);
     t.head.insertBefore(th, t.heads[0] ?? null);
     t.heads.unshift(th);
     for (const r of t.rows) {
-      const td = document.createElement('td');
+      const td = cell(t.from);
       r.tr.insertBefore(td, r.cells[0] ?? null);
       r.cells.unshift(td);
       r.sigs.unshift('');
@@ -611,7 +644,7 @@ export function updateLogs(ui, v) {
     t.to++;
     t.heads.push(t.head.appendChild(column(t.to)));
     for (const r of t.rows) {
-      r.cells.push(r.tr.appendChild(document.createElement('td')));
+      r.cells.push(r.tr.appendChild(cell(t.to)));
       r.sigs.push('');
     }
   }
@@ -659,54 +692,62 @@ export function updateLogs(ui, v) {
       const td = r.cells[c];
       if (i <= si) {
         td.className = 'compacted';
-        td.removeAttribute('style');
+        paintCell(td, '', '');
         td.title = `index ${i}: compacted into S${s.id}'s snapshot`;
         td.textContent = '';
         continue;
       }
       const cl = [];
-      let style = '';
       let title = '';
-      let body = '';
+      let text = '';
+      const marks = [];
       if (e) {
         const conf = CONFIG_ENTRY.test(e.text);
         cl.push(committed ? 'ent committed' : 'ent');
         if (conf) cl.push('cfg');
         if (unwritten) cl.push('unwritten');
-        style = committed ? `background:${termColor(e.term)};` : `border-color:${termColor(e.term, false)};`;
         title = `index ${i}, term ${e.term}: ${conf ? 'configuration ' : ''}${e.text}${committed ? ' (committed)' : ' (not committed)'}${unwritten ? ', not yet on disk' : ''}`;
-        body = String(e.term) + (conf ? '<b class="mk c">C</b>' : '');
+        text = String(e.term);
+        if (conf) marks.push('C');
       }
       if (i === s.commit_index) {
         cl.push('ci');
         title += `${title ? '\n' : ''}commitIndex = ${i}`;
       }
       if (mi === i && i > 0) {
-        body += '<b class="mk m">m</b>';
+        marks.push('m');
         title += `${title ? '\n' : ''}leader's matchIndex[S${s.id}] = ${i}`;
       }
       if (ni === i) {
-        body += '<b class="mk n">n</b>';
+        marks.push('n');
         title += `${title ? '\n' : ''}leader's nextIndex[S${s.id}] = ${i}`;
       }
       td.className = cl.join(' ');
-      if (style) td.setAttribute('style', style);
-      else td.removeAttribute('style');
+      paintCell(td, e && committed ? termColor(e.term) : '', e && !committed ? termColor(e.term, false) : '');
       td.title = title;
-      td.innerHTML = body;
+      // The term and the marks (C, m, n), built without the HTML parser.
+      td.textContent = text;
+      for (const k of marks) {
+        const b = td.appendChild(document.createElement('b'));
+        b.className = `mk ${k.toLowerCase()}`;
+        b.textContent = k;
+      }
     }
   });
-  // The sizer gives the scroller the whole log's width; the table sits where its columns belong.
-  const geom = `${NAMES + (snaps ? SNAPS : 0) + (width - lo + 1) * CELL}/${(from - lo) * CELL}/${to - from}`;
-  if (t.geom !== geom) {
-    t.geom = geom;
-    const [w, left] = geom.split('/');
-    ui.logsizer.style.width = `${w}px`;
-    ui.table.style.marginLeft = `${left}px`;
-    // (table-layout: fixed needs the table's width: its columns, each with its border spacing.)
-    ui.table.style.width = `${NAMES + (snaps ? SNAPS : 0) + (to - from + 1) * CELL + 2}px`;
+  // The table is as wide as the whole log (the scroller's width comes from it).
+  const total = NAMES + (snaps ? SNAPS : 0) + (width - lo + 1) * CELL;
+  if (t.width !== total) {
+    t.width = total;
+    ui.table.style.width = `${total}px`;
     if (follow) t.followPending = true;
   }
+}
+
+/** A log cell's term colour: the fill of a committed entry, the dashed border of one that is not
+ * (the cell keeps its place: only these two properties of its style change). */
+function paintCell(td, background, border) {
+  td.style.background = background;
+  td.style.borderColor = border;
 }
 
 function esc(s) {

@@ -942,6 +942,9 @@ class RaftPlayground extends HTMLElement {
       C.updateMembership(ui, v);
       C.updateClients(ui, v);
       C.updateLogs(ui, v);
+      // The log grew past the box while following its end: the next frame scrolls to the end and
+      // draws the columns there (while playing, that frame comes anyway).
+      if (ui.logTable?.followPending && !this.#loop.playing) this.#loop.invalidate();
       // The inspector: every frame while paused; while playing at most every 150 ms (its DOM is
       // rebuilt when what it shows changes, and while playing that is always).
       if (!this.#loop.playing || performance.now() - this.#inspectedAt > 150) {
@@ -983,7 +986,7 @@ class RaftPlayground extends HTMLElement {
       ui.scrubber.value = String(v.time_ms);
     }
     const endText = `of ${C.fmtMs(end)}`;
-    if (ui.scrubEnd.textContent !== endText) ui.scrubEnd.textContent = endText;
+    C.setText(ui.scrubEnd, endText);
     ui.branch.hidden = !(v.time_ms < end - 1e-9) || this.#loop.playing;
     ui.forked.hidden = !pg.can_undo();
     // The strip: refetched when the narration grew (at most every 250 ms of wall time while playing).
@@ -1032,7 +1035,7 @@ class RaftPlayground extends HTMLElement {
     };
     ui.scrubber.onchange = () => this.#invalidate();
     // Scrolling the log table brings other columns into sight: they come with the next frame.
-    ui.logscroll.addEventListener('scroll', () => (C.logScrolled(ui), this.#invalidate()), { passive: true });
+    ui.logscroll.addEventListener('scroll', () => C.logScrolled(ui) && this.#invalidate(), { passive: true });
     ui.strip.addEventListener('click', (e) => {
       const r = ui.strip.getBoundingClientRect();
       const end = Math.max(this.#pg.end_ms(), this.#pg.time_ms());
