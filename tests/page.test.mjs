@@ -541,6 +541,20 @@ test('no frames are drawn while paused, hidden or scrolled away', async () => {
     let f0 = await frames();
     await page.waitForTimeout(300);
     assert.ok((await frames()) > f0 + 5, 'frames are drawn while playing');
+    // At most ~30 a second, and between two of them the loop waits on a timer: it asks for no
+    // animation frame it would only skip.
+    const rate = await page.evaluate(async () => {
+      const el = document.querySelector('raft-playground');
+      const raf = window.requestAnimationFrame;
+      let asked = 0;
+      window.requestAnimationFrame = (cb) => (asked++, raf.call(window, cb));
+      const f = el.frames;
+      await new Promise((r) => setTimeout(r, 1000));
+      window.requestAnimationFrame = raf;
+      return { frames: el.frames - f, asked };
+    });
+    assert.ok(rate.frames <= 36, `${rate.frames} frames in a second (at most ~30)`);
+    assert.ok(rate.asked <= rate.frames + 3, `${rate.asked} animation frames asked for ${rate.frames} drawn`);
     // Paused: none.
     await onEl(page, (el) => el.pause());
     await page.waitForTimeout(100);
@@ -587,6 +601,44 @@ test('no frames are drawn while paused, hidden or scrolled away', async () => {
     });
     await page.waitForTimeout(300);
     assert.ok((await frames()) > f0, 'frames resume when the tab is shown');
+    assert.deepEqual(page.errors, []);
+  } finally {
+    await page.close();
+  }
+});
+
+test('the log table follows the newest entries, also after a jump while paused, and only columns in sight are in the page', async () => {
+  const page = await load('?seed=1&load=500');
+  try {
+    await onEl(page, async (el) => {
+      el.pause();
+      await el.runUntil(2000);
+    });
+    await page.waitForTimeout(300);
+    const t = await onEl(page, (el) => {
+      const box = el.shadowRoot.querySelector('.logscroll');
+      const heads = [...el.shadowRoot.querySelectorAll('.logs thead th')].slice(1).map((th) => Number(th.textContent));
+      const cells = [...el.shadowRoot.querySelectorAll('.logs tbody tr')[0].querySelectorAll('td')];
+      const r = box.getBoundingClientRect();
+      const last = el.view().servers.map((s) => s.log_last);
+      // The newest column is in sight at the right edge of the box.
+      const newest = [...el.shadowRoot.querySelectorAll('.logs thead th')].find((th) => Number(th.textContent) === Math.max(...last));
+      const nr = newest?.getBoundingClientRect();
+      return { heads, cells: cells.length, last, atEnd: box.scrollLeft + box.clientWidth >= box.scrollWidth - 1, scrolled: box.scrollLeft, inSight: !!nr && nr.left >= r.left && nr.right <= r.right + 1 };
+    });
+    assert.ok(Math.max(...t.last) > 500, `the log grew (${t.last})`);
+    assert.ok(t.atEnd && t.scrolled > 0, 'scrolled to the end');
+    assert.ok(t.inSight, 'the newest entry is in sight');
+    assert.ok(t.heads.length < 80 && t.cells <= t.heads.length, `only the columns in sight are in the page (${t.heads.length})`);
+    assert.deepEqual(t.heads, t.heads.map((_, k) => t.heads[0] + k), 'consecutive columns');
+    // Scrolled back by the reader: it stays there while the log grows, showing those columns.
+    await onEl(page, (el) => (el.shadowRoot.querySelector('.logscroll').scrollLeft = 0));
+    await page.waitForTimeout(100);
+    await onEl(page, (el) => el.runUntil(2300));
+    await page.waitForTimeout(200);
+    const back = await onEl(page, (el) => ({ left: el.shadowRoot.querySelector('.logscroll').scrollLeft, first: Number(el.shadowRoot.querySelectorAll('.logs thead th')[1].textContent) }));
+    assert.equal(back.left, 0, 'the reader\'s position is kept');
+    assert.equal(back.first, 1, 'the first columns are drawn');
     assert.deepEqual(page.errors, []);
   } finally {
     await page.close();

@@ -16,7 +16,8 @@ const PLAY_FRAME_MS = 30;
 export function createLoop(host, frame) {
   let raf = 0;
   let wait = 0; // a timer until the next frame is due (while playing)
-  let last = 0;
+  let last = 0; // the last frame's animation-frame stamp (the simulation advances by their difference)
+  let drawn = 0; // when it was drawn (wall clock)
   let playing = false;
   let dirty = true;
   let stopped = false;
@@ -25,9 +26,10 @@ export function createLoop(host, frame) {
 
   function schedule() {
     if (raf || stopped || !visible || !onscreen || !(playing || dirty)) return;
-    // While playing with nothing asked for, wait until the next frame is nearly due (the animation
-    // frame after the timer then draws it).
-    const early = playing && !dirty && last ? PLAY_FRAME_MS - 12 - (performance.now() - last) : 0;
+    // While playing with nothing asked for, wait until the next frame is due, then ask for the
+    // animation frame that draws it (measured on the wall clock: an animation frame's own stamp
+    // is when its display frame began, which may be well before its callback runs).
+    const early = playing && !dirty && drawn ? drawn + PLAY_FRAME_MS - 4 - performance.now() : 0;
     if (early > 0) {
       if (!wait) wait = setTimeout(() => ((wait = 0), schedule()), early);
       return;
@@ -43,17 +45,19 @@ export function createLoop(host, frame) {
     raf = 0;
     wait = 0;
     last = 0;
+    drawn = 0;
   }
 
   function tick(now) {
     raf = 0;
-    if (playing && !dirty && last && now - last < PLAY_FRAME_MS - 4) {
-      schedule(); // too soon (the timer fired early): wait for the next animation frame
+    if (playing && !dirty && drawn && performance.now() - drawn < PLAY_FRAME_MS - 4) {
+      schedule(); // too soon: wait
       return;
     }
     // Wall time since the previous frame; capped so a stall never jumps the simulation far ahead.
     const dt = playing && last ? Math.min(now - last, 100) : 0;
     last = playing ? now : 0;
+    drawn = playing ? performance.now() : 0;
     dirty = false;
     try {
       frame(dt, playing);
@@ -92,11 +96,13 @@ export function createLoop(host, frame) {
     play() {
       playing = true;
       last = 0;
+      drawn = 0;
       schedule();
     },
     pause() {
       playing = false;
       last = 0;
+      drawn = 0;
       dirty = true; // one last frame to show the paused state
       schedule();
     },
