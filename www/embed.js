@@ -926,6 +926,9 @@ class RaftPlayground extends HTMLElement {
       const dpr = c.width / Math.max(1, w);
       ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
       draw(ctx, v, this.#layout, this.#hover, this.#inspector.selection);
+      // Both canvases are drawn before any panel writes to the page: drawing text makes the
+      // browser bring the page's style up to date, which is free only while nothing changed it.
+      this.#drawStrip(v, sizes);
       C.updateServerButtons(ui, v, this.#layout, this.#kbServer);
       // The canvas's text alternative: the cluster in words, at most once a second.
       const now = performance.now();
@@ -972,24 +975,12 @@ class RaftPlayground extends HTMLElement {
     }
   }
 
-  /** The scrubber, the term strip, the branch notes and the event list. */
-  #updateTimeline(v, sizes) {
+  /** The term strip: refetched when the narration grew (at most every 250 ms of wall time while
+   * playing), redrawn when its cursor moved by a pixel. */
+  #drawStrip(v, sizes) {
     const ui = this.#ui;
     const pg = this.#pg;
     const end = Math.max(pg.end_ms(), v.time_ms);
-    // The scrubber and the strip's cursor move only when they would move by a pixel.
-    const px = Math.round((v.time_ms / Math.max(end, 1e-9)) * sizes.scrubber);
-    const scrubKey = `${px}/${end === v.time_ms}`;
-    if (this.#shadowActive() !== ui.scrubber && (ui.keys.scrub !== scrubKey || !this.#loop.playing)) {
-      ui.keys.scrub = scrubKey;
-      ui.scrubber.max = String(end);
-      ui.scrubber.value = String(v.time_ms);
-    }
-    const endText = `of ${C.fmtMs(end)}`;
-    C.setText(ui.scrubEnd, endText);
-    ui.branch.hidden = !(v.time_ms < end - 1e-9) || this.#loop.playing;
-    ui.forked.hidden = !pg.can_undo();
-    // The strip: refetched when the narration grew (at most every 250 ms of wall time while playing).
     const count = pg.note_count();
     const now = performance.now();
     const stale = this.#strip && this.#strip.count !== count && (!this.#loop.playing || now - this.#strip.at > 250);
@@ -1008,7 +999,27 @@ class RaftPlayground extends HTMLElement {
       this.#strip.drawn = this.#strip.count;
       this.#strip.drawnAt = now;
     }
-    this.#narration.setServers(n);
+  }
+
+  /** The scrubber, the branch notes and the event list. */
+  #updateTimeline(v, sizes) {
+    const ui = this.#ui;
+    const pg = this.#pg;
+    const end = Math.max(pg.end_ms(), v.time_ms);
+    // The scrubber and the strip's cursor move only when they would move by a pixel.
+    const px = Math.round((v.time_ms / Math.max(end, 1e-9)) * sizes.scrubber);
+    const scrubKey = `${px}/${end === v.time_ms}`;
+    if (this.#shadowActive() !== ui.scrubber && (ui.keys.scrub !== scrubKey || !this.#loop.playing)) {
+      ui.keys.scrub = scrubKey;
+      ui.scrubber.max = String(end);
+      ui.scrubber.value = String(v.time_ms);
+    }
+    const endText = `of ${C.fmtMs(end)}`;
+    C.setText(ui.scrubEnd, endText);
+    ui.branch.hidden = !(v.time_ms < end - 1e-9) || this.#loop.playing;
+    ui.forked.hidden = !pg.can_undo();
+    this.#narration.setServers(v.servers.length);
+    const now = performance.now();
     if (!this.#loop.playing || now - (this.#narration.at ?? 0) > 200) {
       this.#narration.at = now;
       this.#narration.update({ events: pg.events(), applied: pg.applied() });
