@@ -609,6 +609,23 @@ export function updateLogs(ui, v) {
     td.style.left = x(i);
     return td;
   };
+  // Following the end, the columns that scroll out on the left come back on the right: the same
+  // elements, moved and rewritten (new elements would each need their style and layout built).
+  while (t.from < from && t.to < to && t.heads.length) {
+    t.from++;
+    t.to++;
+    const th = t.heads.shift();
+    th.style.left = x(t.to);
+    th.textContent = String(t.to);
+    t.heads.push(t.head.appendChild(th)); // last in the page too: assistive technology reads in page order
+    for (const r of t.rows) {
+      const td = r.cells.shift();
+      td.style.left = th.style.left;
+      r.cells.push(r.tr.appendChild(td));
+      r.sigs.shift();
+      r.sigs.push('');
+    }
+  }
   while (t.from < from && t.heads.length) {
     t.heads.shift().remove();
     for (const r of t.rows) (r.cells.shift().remove(), r.sigs.shift());
