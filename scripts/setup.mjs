@@ -60,18 +60,20 @@ export function ensureBindgen() {
  * (`<stem>.js`, the glue, and `<stem>_bg.wasm`). A crate that is not a workspace member (yet) is
  * skipped, so adding one here is one line. */
 export const WASM_CRATES = [
-  { crate: 'raft-wasm', stem: 'raft_wasm' },
-  { crate: 'raft-explore', stem: 'raft_explore' },
+  { crate: 'raft-wasm', stem: 'raft_wasm', profile: 'wasm-release', level: '-Os' },
+  { crate: 'raft-explore', stem: 'raft_explore', profile: 'wasm-explore', level: '-O3' },
 ];
 
 /** wasm-opt's flags. The features are what rustc 1.95 emits for wasm32-unknown-unknown (its
  * target_features section lists them; `wasm-opt --print-features` on the raw module prints them);
  * all are in every browser since 2021. One-caller inlining is off: it inlines every function with a
  * single caller, which makes the module ~4% smaller raw but ~5% *larger* gzipped (the copies stop
- * looking alike). -Os rather than -Oz: the same size gzipped (208.9 KB for both; 214.0 KB before
- * wasm-opt), and -Oz ran the simulator ~10% slower where -Os runs it ~5% faster than no wasm-opt. */
+ * looking alike). The page's module: -Os rather than -Oz: the same size gzipped (208.9 KB for
+ * both; 214.0 KB before wasm-opt), and -Oz ran the simulator ~10% slower where -Os runs it ~5%
+ * faster than no wasm-opt. The explorer's: -O3 (speed over size, like its cargo profile). The
+ * level comes first, from WASM_CRATES. */
 export const WASM_OPT_FLAGS = [
-  '-Os', '--one-caller-inline-max-function-size', '0',
+  '--one-caller-inline-max-function-size', '0',
   '--enable-mutable-globals', '--enable-nontrapping-float-to-int', '--enable-bulk-memory', '--enable-bulk-memory-opt',
   '--enable-sign-ext', '--enable-reference-types', '--enable-multivalue', '--enable-call-indirect-overlong',
   '--strip-debug', '--strip-producers', '--strip-target-features',
@@ -83,33 +85,37 @@ function workspaceCrates() {
   return new Set(meta.packages.map((p) => p.name));
 }
 
-/** Build every crate in WASM_CRATES into www/pkg: cargo (wasm-release profile: opt-level s, LTO),
- * wasm-bindgen (into target/wasm-bindgen, without the name section), then wasm-opt into www/pkg.
- * wasm-opt (~12 s) is skipped when its input and flags are the ones it last optimised. */
+/** Build every crate in WASM_CRATES into www/pkg: cargo (its profile: the page's wasm-release,
+ * opt-level s, or the explorer's wasm-explore, opt-level 3; both LTO), wasm-bindgen (into
+ * target/wasm-bindgen, without the name section), then wasm-opt into www/pkg. wasm-opt (~12 s) is
+ * skipped when its input and flags are the ones it last optimised. */
 export function buildWasm() {
   ensureTarget('wasm32-unknown-unknown');
   ensureNodeModules();
   const bindgen = ensureBindgen();
   const members = workspaceCrates();
   const crates = WASM_CRATES.filter((c) => members.has(c.crate));
-  log(`building the wasm modules (${crates.map((c) => c.crate).join(', ')}; wasm-release profile: opt-level s, LTO)`);
-  run('cargo', ['build', '--profile', 'wasm-release', '--target', 'wasm32-unknown-unknown', ...crates.flatMap((c) => ['-p', c.crate])]);
+  for (const { crate, profile } of crates) {
+    log(`building the wasm module ${crate} (profile ${profile})`);
+    run('cargo', ['build', '--profile', profile, '--target', 'wasm32-unknown-unknown', '-p', crate]);
+  }
   const raw = join(ROOT, 'target', 'wasm-bindgen');
   const pkg = join(ROOT, 'www', 'pkg');
   mkdirSync(pkg, { recursive: true });
-  for (const { stem } of crates) {
+  for (const { stem, profile, level } of crates) {
     run(bindgen, [
       '--target', 'web', '--no-typescript', '--remove-name-section', '--remove-producers-section', '--out-dir', raw,
-      join(ROOT, 'target', 'wasm32-unknown-unknown', 'wasm-release', `${stem}.wasm`),
+      join(ROOT, 'target', 'wasm32-unknown-unknown', profile, `${stem}.wasm`),
     ]);
     copyFileSync(join(raw, `${stem}.js`), join(pkg, `${stem}.js`));
     const input = join(raw, `${stem}_bg.wasm`);
     const output = join(pkg, `${stem}_bg.wasm`);
     const stamp = join(raw, `${stem}_bg.wasm-opt`);
-    const key = createHash('sha256').update(readFileSync(input)).update(WASM_OPT_FLAGS.join(' ')).digest('hex');
+    const flags = [level, ...WASM_OPT_FLAGS];
+    const key = createHash('sha256').update(readFileSync(input)).update(flags.join(' ')).digest('hex');
     if (existsSync(output) && existsSync(stamp) && readFileSync(stamp, 'utf8') === key) continue;
-    log(`wasm-opt ${stem}_bg.wasm`);
-    run(join(ROOT, 'node_modules', '.bin', 'wasm-opt'), [...WASM_OPT_FLAGS, input, '-o', output]);
+    log(`wasm-opt ${level} ${stem}_bg.wasm`);
+    run(join(ROOT, 'node_modules', '.bin', 'wasm-opt'), [...flags, input, '-o', output]);
     writeFileSync(stamp, key);
   }
 }
