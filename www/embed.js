@@ -894,9 +894,15 @@ class RaftPlayground extends HTMLElement {
       }
       C.followLogs(this.#ui);
       this.#narration.beforeFrame();
-      // Only the log columns in sight cross the boundary: a frame costs the same however long the logs.
+      // While playing, the two busiest panels take turns, each redrawn on one frame in three (ten
+      // times a second): the log table, then the client list. The cluster, the status line and
+      // the rest are drawn every frame; paused, everything is.
+      const turn = playing ? this.frames % 3 : -1;
+      const logsDue = turn < 1 || !this.#ui.logTable;
+      // Only the log columns in sight cross the boundary (none when the table waits its turn): a
+      // frame costs the same however long the logs.
       const win = C.logWindow(this.#ui);
-      const v = this.#wasm(() => (win ? this.#pg.view(win.from, win.count) : this.#pg.view()));
+      const v = this.#wasm(() => (!logsDue ? this.#pg.view(0, 0) : win ? this.#pg.view(win.from, win.count) : this.#pg.view()));
       if (!v) return;
       this.#view = v;
       this.#sawLeader ||= v.leader != null || v.time_ms > 2000;
@@ -943,11 +949,13 @@ class RaftPlayground extends HTMLElement {
       C.updateStatus(ui, v, running, next);
       C.updateSafety(ui, v);
       C.updateMembership(ui, v);
-      C.updateClients(ui, v);
-      C.updateLogs(ui, v);
-      // The log grew past the box while following its end: the next frame scrolls to the end and
-      // draws the columns there (while playing, that frame comes anyway).
-      if (ui.logTable?.followPending && !this.#loop.playing) this.#loop.invalidate();
+      if (turn < 0 || turn === 1) C.updateClients(ui, v);
+      if (logsDue) {
+        C.updateLogs(ui, v);
+        // The log grew past the box while following its end: the next frame scrolls to the end
+        // and draws the columns there (while playing, that frame comes anyway).
+        if (ui.logTable?.followPending && !this.#loop.playing) this.#loop.invalidate();
+      }
       // The inspector: every frame while paused; while playing at most every 150 ms (its DOM is
       // rebuilt when what it shows changes, and while playing that is always).
       if (!this.#loop.playing || performance.now() - this.#inspectedAt > 150) {
