@@ -871,37 +871,40 @@ impl Sim {
 
     fn send(&mut self, msg: Message) {
         self.stats.sent += 1;
-        let net = self.cfg.net;
         if self.held.is_some() {
             return self.send_held(msg);
         }
-        let duplicate = self.rng.chance(net.duplicate_ppm);
+        let duplicate = self.rng.chance(self.cfg.net.duplicate_ppm);
         if let raft::Body::AppendEntries { entries, .. } = &msg.body {
             self.meter.used += entries.len() as u64 * (1 + duplicate as u64);
         }
-        let mut msg = Some(msg);
-        for copy in 0..1 + duplicate as u32 {
-            // Clone only for the extra copy of a duplicated message; the last copy takes it.
-            let msg = if duplicate && copy == 0 { msg.clone().unwrap() } else { msg.take().unwrap() };
-            let mut latency = self.rng.range(net.latency_min_us, net.latency_max_us);
-            if self.rng.chance(net.reorder_ppm) {
-                latency += self.rng.range(0, 3 * net.latency_max_us);
-            }
-            let lost = self.rng.chance(net.drop_ppm) || !self.topology.connected(msg.from, msg.to);
-            if self.flights.len() >= MAX_FLIGHTS {
-                // The network is full (a burst of thousands of requests at one instant): like a
-                // real one whose buffers overflow, it drops the message. Nothing else holds memory
-                // this fast, so this bounds a run's memory where the work meter cannot.
-                self.stats.lost += 1;
-                if self.trace {
-                    let line =
-                        format!("{} (dropped: {MAX_FLIGHTS} messages in flight)", crate::narrate::describe(&msg));
-                    self.trace_line(line);
-                }
-                continue;
-            }
-            self.launch(msg, self.time + latency, lost);
+        // The extra copy of a duplicated message goes first; the message itself moves on.
+        if duplicate {
+            self.transmit(msg.clone());
         }
+        self.transmit(msg);
+    }
+
+    /// Put one copy of a message on the wire, its latency and whether it is lost drawn now.
+    fn transmit(&mut self, msg: Message) {
+        let net = self.cfg.net;
+        let mut latency = self.rng.range(net.latency_min_us, net.latency_max_us);
+        if self.rng.chance(net.reorder_ppm) {
+            latency += self.rng.range(0, 3 * net.latency_max_us);
+        }
+        let lost = self.rng.chance(net.drop_ppm) || !self.topology.connected(msg.from, msg.to);
+        if self.flights.len() >= MAX_FLIGHTS {
+            // The network is full (a burst of thousands of requests at one instant): like a
+            // real one whose buffers overflow, it drops the message. Nothing else holds memory
+            // this fast, so this bounds a run's memory where the work meter cannot.
+            self.stats.lost += 1;
+            if self.trace {
+                let line = format!("{} (dropped: {MAX_FLIGHTS} messages in flight)", crate::narrate::describe(&msg));
+                self.trace_line(line);
+            }
+            return;
+        }
+        self.launch(msg, self.time + latency, lost);
     }
 
     /// Put a message in flight, sent now, arriving at `deliver_time`: its id (the next one).
