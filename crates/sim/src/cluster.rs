@@ -728,7 +728,7 @@ impl Sim {
             self.arm(id, true, self.cfg.heartbeat_us);
         }
         // 5. Client replies.
-        for r in std::mem::take(&mut ready.client_replies) {
+        for r in ready.client_replies.drain(..) {
             self.client_reply(id, r.client, r.seq, r.result);
         }
     }
