@@ -262,7 +262,8 @@ mod tests {
         let mut longest = 0;
         for step in 0..20_000u32 {
             x = x.wrapping_mul(1_103_515_245).wrapping_add(12_345);
-            let r = (x >> 8) as usize; // the low bits of this generator cycle quickly
+            // The low bits of this generator cycle quickly: draw from the high ones.
+            let r = (x >> 8) as usize;
             // Mostly pushes; cuts of up to 40 from either end (across chunk edges), now and then
             // of everything.
             match r % 64 {

@@ -397,10 +397,7 @@ impl Sim {
             }
         }
         self.client_ops.chunks().for_each(|(a, b)| chunk(a, b));
-        other
-            + self.flights.len() * size_of::<Flight>()
-            + self.flights.overhead()
-            + self.queue.memory()
+        other + self.flights.len() * size_of::<Flight>() + self.flights.overhead() + self.queue.memory()
     }
 
     /// Where the run is: the clock, events processed, actions carried out.
