@@ -1,7 +1,9 @@
 //! A vector that is cheap to clone: its elements live in fixed-size chunks behind reference
-//! counts, so a clone shares every chunk and a write copies only the chunk it touches. The
+//! counts, so a clone shares every full chunk and a write copies only the chunk it touches. The
 //! simulator keeps checkpoints of whole clusters for seeking; with logs and tables in chunks, a
-//! checkpoint costs what changed since the last one, not the length of the history.
+//! checkpoint costs what changed since the last one, not the length of the history. The last,
+//! partial chunk is owned outright (a clone copies it): that is where pushes go, and a push then
+//! never has to ask whether a clone shares its chunk.
 
 use alloc::sync::Arc;
 use alloc::vec::Vec;
@@ -12,15 +14,19 @@ pub const CHUNK: usize = 256;
 
 #[derive(Clone, Debug)]
 pub struct Chunked<T> {
+    /// Full chunks of CHUNK elements, shared between clones.
     chunks: Vec<Arc<Vec<T>>>,
-    /// Elements removed from the front of the first chunk (see [`Chunked::drop_front`]).
+    /// The elements after the full chunks (fewer than CHUNK).
+    tail: Vec<T>,
+    /// Elements removed from the front of the first chunk, or of the tail while there is no full
+    /// chunk (see [`Chunked::drop_front`]).
     head: usize,
     len: usize,
 }
 
 impl<T> Default for Chunked<T> {
     fn default() -> Self {
-        Chunked { chunks: Vec::new(), head: 0, len: 0 }
+        Chunked { chunks: Vec::new(), tail: Vec::new(), head: 0, len: 0 }
     }
 }
 
@@ -57,8 +63,18 @@ impl<T: Clone> Chunked<T> {
         if i >= self.len {
             return None;
         }
+        Some(self.at(i))
+    }
+
+    /// Element `i` (< len): in a full chunk, or in the tail.
+    fn at(&self, i: usize) -> &T {
         let j = i + self.head;
-        Some(&self.chunks[j / CHUNK][j % CHUNK])
+        let sealed = self.chunks.len() * CHUNK;
+        if j < sealed {
+            &self.chunks[j / CHUNK][j % CHUNK]
+        } else {
+            &self.tail[j - sealed]
+        }
     }
 
     /// Mutable access (copies the chunk if a clone shares it).
@@ -67,7 +83,12 @@ impl<T: Clone> Chunked<T> {
             return None;
         }
         let j = i + self.head;
-        Some(&mut Arc::make_mut(&mut self.chunks[j / CHUNK])[j % CHUNK])
+        let sealed = self.chunks.len() * CHUNK;
+        if j < sealed {
+            Some(&mut Arc::make_mut(&mut self.chunks[j / CHUNK])[j % CHUNK])
+        } else {
+            Some(&mut self.tail[j - sealed])
+        }
     }
 
     pub fn last(&self) -> Option<&T> {
@@ -75,17 +96,21 @@ impl<T: Clone> Chunked<T> {
     }
 
     pub fn push(&mut self, x: T) {
-        let j = self.head + self.len;
-        if j / CHUNK == self.chunks.len() {
-            self.chunks.push(Arc::new(Vec::with_capacity(CHUNK)));
+        if self.tail.capacity() < CHUNK {
+            // A new tail, or a clone's (which has only its length): room for the whole chunk once.
+            self.tail.reserve_exact(CHUNK - self.tail.len());
         }
-        let last = Arc::make_mut(self.chunks.last_mut().expect("a chunk"));
-        if last.capacity() < CHUNK {
-            // A chunk copied on write has only its length: give it the whole chunk once.
-            last.reserve_exact(CHUNK - last.len());
-        }
-        last.push(x);
+        self.tail.push(x);
         self.len += 1;
+        if self.tail.len() == CHUNK {
+            self.seal();
+        }
+    }
+
+    /// The tail is full: it becomes a shared chunk, and a new tail starts (at the next push).
+    fn seal(&mut self) {
+        let full = core::mem::take(&mut self.tail);
+        self.chunks.push(Arc::new(full));
     }
 
     /// Keep the first `n` elements.
@@ -98,11 +123,15 @@ impl<T: Clone> Chunked<T> {
             return;
         }
         let end = self.head + n; // elements kept, counting the dead head
-        self.chunks.truncate(end.div_ceil(CHUNK));
-        let keep = end - (self.chunks.len() - 1) * CHUNK;
-        let last = self.chunks.last_mut().expect("a chunk");
-        if last.len() > keep {
-            Arc::make_mut(last).truncate(keep);
+        let sealed = self.chunks.len() * CHUNK;
+        if end >= sealed {
+            self.tail.truncate(end - sealed);
+        } else {
+            // The chunk the end falls in becomes the tail.
+            self.chunks.truncate(end / CHUNK + 1);
+            let last = self.chunks.pop().expect("a chunk");
+            self.tail = Arc::try_unwrap(last).unwrap_or_else(|shared| (*shared).clone());
+            self.tail.truncate(end % CHUNK);
         }
         self.len = n;
     }
@@ -115,13 +144,21 @@ impl<T: Clone> Chunked<T> {
             return;
         }
         let dead = self.head + n;
-        self.chunks.drain(..dead / CHUNK);
-        self.head = dead % CHUNK;
+        let sealed = self.chunks.len() * CHUNK;
+        if dead >= sealed {
+            self.chunks.clear();
+            self.tail.drain(..dead - sealed);
+            self.head = 0;
+        } else {
+            self.chunks.drain(..dead / CHUNK);
+            self.head = dead % CHUNK;
+        }
         self.len -= n;
     }
 
     pub fn clear(&mut self) {
         self.chunks.clear();
+        self.tail.clear();
         self.head = 0;
         self.len = 0;
     }
@@ -149,10 +186,12 @@ impl<T: Clone> Chunked<T> {
         lo
     }
 
-    /// The chunks' addresses and sizes in bytes, so a caller can count memory shared between
-    /// clones once.
+    /// The chunks' addresses and sizes in bytes (the tail's too: no clone shares it, so its
+    /// address is its own), so a caller can count memory shared between clones once.
     pub fn chunks(&self) -> impl Iterator<Item = (usize, usize)> + '_ {
-        self.chunks.iter().map(|c| (Arc::as_ptr(c) as usize, c.capacity() * core::mem::size_of::<T>()))
+        let size = core::mem::size_of::<T>();
+        let tail = (self.tail.capacity() > 0).then(|| (self.tail.as_ptr() as usize, self.tail.capacity() * size));
+        self.chunks.iter().map(move |c| (Arc::as_ptr(c) as usize, c.capacity() * size)).chain(tail)
     }
 }
 
@@ -163,32 +202,25 @@ pub struct Iter<'a, T> {
     range: core::ops::Range<usize>,
 }
 
-impl<'a, T> Iter<'a, T> {
-    fn at(&self, i: usize) -> &'a T {
-        let j = i + self.c.head;
-        &self.c.chunks[j / CHUNK][j % CHUNK]
-    }
-}
-
-impl<'a, T> Iterator for Iter<'a, T> {
+impl<'a, T: Clone> Iterator for Iter<'a, T> {
     type Item = &'a T;
     fn next(&mut self) -> Option<&'a T> {
         let i = self.range.next()?;
-        Some(self.at(i))
+        Some(self.c.at(i))
     }
     fn size_hint(&self) -> (usize, Option<usize>) {
         self.range.size_hint()
     }
 }
 
-impl<T> DoubleEndedIterator for Iter<'_, T> {
+impl<T: Clone> DoubleEndedIterator for Iter<'_, T> {
     fn next_back(&mut self) -> Option<Self::Item> {
         let i = self.range.next_back()?;
-        Some(self.at(i))
+        Some(self.c.at(i))
     }
 }
 
-impl<T> ExactSizeIterator for Iter<'_, T> {}
+impl<T: Clone> ExactSizeIterator for Iter<'_, T> {}
 
 impl<'a, T: Clone> IntoIterator for &'a Chunked<T> {
     type Item = &'a T;
@@ -224,22 +256,33 @@ mod tests {
     fn behaves_like_a_vector() {
         let mut c: Chunked<u32> = Chunked::new();
         let mut v: Vec<u32> = Vec::new();
+        // A clone taken now and then, so that writes meet shared chunks; it must not change.
+        let (mut kept, mut kept_v) = (c.clone(), v.clone());
         let mut x = 7u32;
+        let mut longest = 0;
         for step in 0..20_000u32 {
             x = x.wrapping_mul(1_103_515_245).wrapping_add(12_345);
-            match x % 11 {
+            // The low bits of this generator cycle quickly: draw from the high ones.
+            let r = (x >> 8) as usize;
+            // Mostly pushes; cuts of up to 40 from either end (across chunk edges), now and then
+            // of everything.
+            match r % 64 {
+                3 if step % 7 == 0 => {
+                    assert!(kept.iter().eq(kept_v.iter()));
+                    (kept, kept_v) = (c.clone(), v.clone());
+                }
                 0 if !v.is_empty() => {
-                    let n = (x as usize / 11) % v.len();
+                    let n = if step % 50 == 0 { 0 } else { v.len().saturating_sub((r / 64) % 40) };
                     c.truncate(n);
                     v.truncate(n);
                 }
                 1 if !v.is_empty() => {
-                    let n = (x as usize / 11) % (v.len() + 1);
+                    let n = ((r / 64) % 40).min(v.len());
                     c.drop_front(n);
                     v.drain(..n);
                 }
                 2 if !v.is_empty() => {
-                    let i = (x as usize / 11) % v.len();
+                    let i = (r / 64) % v.len();
                     *c.get_mut(i).unwrap() = step;
                     v[i] = step;
                 }
@@ -249,12 +292,14 @@ mod tests {
                 }
             }
             assert_eq!(c.len(), v.len());
+            longest = longest.max(v.len());
             if step % 97 == 0 {
                 assert!(c.iter().eq(v.iter()));
                 assert!(c.iter().rev().eq(v.iter().rev()));
                 assert_eq!(c.last(), v.last());
             }
         }
+        assert!(longest > 4 * CHUNK, "the vector spanned several chunks: {longest}");
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! The discrete-event simulator: a cluster of [`raft::Node`]s, a network, timers and the checker.
 //!
-//! Events (message deliveries, timer firings, disk writes completing) sit in a priority queue
-//! keyed by (time, sequence number), so ties break the same way every run. User actions
+//! Events (message deliveries, timer firings, disk writes completing) sit in a queue ordered by
+//! (time, sequence number) ([`crate::queue`]), so ties break the same way every run. User actions
 //! ([`crate::operator`]) happen at the current simulated time; whoever drives the simulator
 //! records them ([`crate::record`]). Same config + same timed actions ⇒ the same run, bit for bit.
 
@@ -12,10 +12,9 @@ use crate::disk::{self, Disk};
 use crate::invariants::{Before, Checker, Property, Violation};
 use crate::narrate::{CurrentEvent, Note, What};
 use crate::network::Topology;
+use crate::queue::{Event, Queue};
 use crate::rng::SimRng;
 use raft::{EntryData, Input, Membership, Message, Node, NodeId, Persistent, Ready, Role, Rule, MAX_NODE_ID};
-use std::cmp::Reverse;
-use std::collections::BinaryHeap;
 
 /// A message on the wire.
 #[derive(Clone, Debug)]
@@ -53,32 +52,6 @@ pub(crate) enum EventKind {
         epoch: u64,
         write: u64,
     },
-}
-
-/// An event in the queue, ordered by (time, sequence number): the sequence number is unique, so
-/// the order never looks at the kind.
-#[derive(Clone, Copy, Debug)]
-struct Event {
-    time: u64,
-    seq: u64,
-    kind: EventKind,
-}
-
-impl PartialEq for Event {
-    fn eq(&self, other: &Self) -> bool {
-        (self.time, self.seq) == (other.time, other.seq)
-    }
-}
-impl Eq for Event {}
-impl PartialOrd for Event {
-    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
-        Some(self.cmp(other))
-    }
-}
-impl Ord for Event {
-    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        (self.time, self.seq).cmp(&(other.time, other.seq))
-    }
 }
 
 /// A timer the simulator runs on a server's behalf. Re-arming bumps `gen`, which makes the firing
@@ -161,8 +134,7 @@ pub struct Sim {
     rng: SimRng,
     /// Every server ever created, by id (S1 is `servers[0]`); servers added later get new ids.
     pub servers: Vec<Server>,
-    queue: BinaryHeap<Reverse<Event>>,
-    seq: u64,
+    queue: Queue<EventKind>,
     pub flights: crate::flights::Flights,
     next_flight: u64,
     pub topology: Topology,
@@ -247,8 +219,7 @@ impl Sim {
             rng: SimRng::new(cfg.seed),
             time: 0,
             servers: Vec::with_capacity(n as usize),
-            queue: BinaryHeap::new(),
-            seq: 0,
+            queue: Queue::default(),
             flights: Default::default(),
             next_flight: 0,
             topology: Topology::new(MAX_NODE_ID),
@@ -355,8 +326,8 @@ impl Sim {
     pub(crate) fn release(&mut self) {
         let Some(since) = self.held.take() else { return };
         let delta = self.time - since;
-        let events = std::mem::take(&mut self.queue).into_vec();
-        self.queue = events.into_iter().map(|Reverse(e)| Reverse(Event { time: e.time + delta, ..e })).collect();
+        let events = self.queue.drain();
+        self.queue.refill(events.into_iter().map(|e| Event { time: e.time + delta, ..e }));
         for f in self.flights.values_mut() {
             f.deliver_time += delta;
         }
@@ -376,7 +347,7 @@ impl Sim {
             return None;
         }
         self.drop_stale_timers();
-        self.queue.peek().map(|e| e.0.time)
+        self.queue.peek().map(|e| e.time)
     }
 
     /// Process every event up to and including `time`, then set the clock to it. Stops early (with
@@ -402,8 +373,8 @@ impl Sim {
         while self.violations.is_empty() && self.held.is_none() && self.stats.events < events && !self.meter.exhausted()
         {
             match self.queue.peek() {
-                Some(e) if e.0.time <= time => {
-                    let Reverse(e) = self.queue.pop().unwrap();
+                Some(e) if e.time <= time => {
+                    let e = self.queue.pop().expect("peeked");
                     self.process(e);
                 }
                 _ => break,
@@ -426,10 +397,7 @@ impl Sim {
             }
         }
         self.client_ops.chunks().for_each(|(a, b)| chunk(a, b));
-        other
-            + self.flights.len() * size_of::<Flight>()
-            + self.flights.overhead()
-            + self.queue.capacity() * size_of::<Event>()
+        other + self.flights.len() * size_of::<Flight>() + self.flights.overhead() + self.queue.memory()
     }
 
     /// Where the run is: the clock, events processed, actions carried out.
@@ -449,7 +417,7 @@ impl Sim {
         }
         self.drop_stale_timers();
         match self.queue.pop() {
-            Some(Reverse(e)) => {
+            Some(e) => {
                 self.process(e);
                 true
             }
@@ -458,7 +426,7 @@ impl Sim {
     }
 
     fn drop_stale_timers(&mut self) {
-        while let Some(&Reverse(e)) = self.queue.peek() {
+        while let Some(&e) = self.queue.peek() {
             if !self.is_live(e.kind) {
                 self.queue.pop();
             } else if self.requeue_early(e) {
@@ -471,7 +439,7 @@ impl Sim {
 
     /// A timer event that fires before its timer's (later) deadline: move it there. True if it did
     /// (the event was the queue's first and is no longer).
-    fn requeue_early(&mut self, e: Event) -> bool {
+    fn requeue_early(&mut self, e: Event<EventKind>) -> bool {
         let (node, heartbeat) = match e.kind {
             EventKind::Election { node, .. } => (node, false),
             EventKind::Heartbeat { node, .. } => (node, true),
@@ -508,15 +476,14 @@ impl Sim {
     }
 
     pub(crate) fn schedule(&mut self, time: u64, kind: EventKind) {
-        self.seq += 1;
-        self.queue.push(Reverse(Event { time, seq: self.seq, kind }));
+        self.queue.push(time, kind);
     }
 
     fn load_interval(&self) -> u64 {
         (1_000_000 / self.cfg.load.max(1) as u64).max(1)
     }
 
-    fn process(&mut self, e: Event) {
+    fn process(&mut self, e: Event<EventKind>) {
         if !self.is_live(e.kind) {
             // Not an event of the run, but work all the same (a busy client load leaves a stale
             // retry timer per answered request in the queue).
@@ -758,7 +725,7 @@ impl Sim {
             self.arm(id, true, self.cfg.heartbeat_us);
         }
         // 5. Client replies.
-        for r in std::mem::take(&mut ready.client_replies) {
+        for r in ready.client_replies.drain(..) {
             self.client_reply(id, r.client, r.seq, r.result);
         }
     }
@@ -901,37 +868,40 @@ impl Sim {
 
     fn send(&mut self, msg: Message) {
         self.stats.sent += 1;
-        let net = self.cfg.net;
         if self.held.is_some() {
             return self.send_held(msg);
         }
-        let duplicate = self.rng.chance(net.duplicate_ppm);
+        let duplicate = self.rng.chance(self.cfg.net.duplicate_ppm);
         if let raft::Body::AppendEntries { entries, .. } = &msg.body {
             self.meter.used += entries.len() as u64 * (1 + duplicate as u64);
         }
-        let mut msg = Some(msg);
-        for copy in 0..1 + duplicate as u32 {
-            // Clone only for the extra copy of a duplicated message; the last copy takes it.
-            let msg = if duplicate && copy == 0 { msg.clone().unwrap() } else { msg.take().unwrap() };
-            let mut latency = self.rng.range(net.latency_min_us, net.latency_max_us);
-            if self.rng.chance(net.reorder_ppm) {
-                latency += self.rng.range(0, 3 * net.latency_max_us);
-            }
-            let lost = self.rng.chance(net.drop_ppm) || !self.topology.connected(msg.from, msg.to);
-            if self.flights.len() >= MAX_FLIGHTS {
-                // The network is full (a burst of thousands of requests at one instant): like a
-                // real one whose buffers overflow, it drops the message. Nothing else holds memory
-                // this fast, so this bounds a run's memory where the work meter cannot.
-                self.stats.lost += 1;
-                if self.trace {
-                    let line =
-                        format!("{} (dropped: {MAX_FLIGHTS} messages in flight)", crate::narrate::describe(&msg));
-                    self.trace_line(line);
-                }
-                continue;
-            }
-            self.launch(msg, self.time + latency, lost);
+        // The extra copy of a duplicated message goes first; the message itself moves on.
+        if duplicate {
+            self.transmit(msg.clone());
         }
+        self.transmit(msg);
+    }
+
+    /// Put one copy of a message on the wire, its latency and whether it is lost drawn now.
+    fn transmit(&mut self, msg: Message) {
+        let net = self.cfg.net;
+        let mut latency = self.rng.range(net.latency_min_us, net.latency_max_us);
+        if self.rng.chance(net.reorder_ppm) {
+            latency += self.rng.range(0, 3 * net.latency_max_us);
+        }
+        let lost = self.rng.chance(net.drop_ppm) || !self.topology.connected(msg.from, msg.to);
+        if self.flights.len() >= MAX_FLIGHTS {
+            // The network is full (a burst of thousands of requests at one instant): like a
+            // real one whose buffers overflow, it drops the message. Nothing else holds memory
+            // this fast, so this bounds a run's memory where the work meter cannot.
+            self.stats.lost += 1;
+            if self.trace {
+                let line = format!("{} (dropped: {MAX_FLIGHTS} messages in flight)", crate::narrate::describe(&msg));
+                self.trace_line(line);
+            }
+            return;
+        }
+        self.launch(msg, self.time + latency, lost);
     }
 
     /// Put a message in flight, sent now, arriving at `deliver_time`: its id (the next one).

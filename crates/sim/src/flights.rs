@@ -54,29 +54,39 @@ impl Flights {
         assert!(id >= end, "flight ids are handed out in order ({id} after {end})");
         if self.slots.is_empty() {
             self.base = id;
-        } else {
+        } else if id > end {
             self.slots.extend((end..id).map(|_| None));
         }
         self.slots.push_back(Some(flight));
         self.live += 1;
-        self.trim();
+        if self.stretched() {
+            self.trim();
+        }
     }
 
     pub fn remove(&mut self, id: &u64) -> Option<Flight> {
         let Some(k) = id.checked_sub(self.base) else { return self.old.remove(id) };
         let f = self.slots.get_mut(k as usize)?.take()?;
         self.live -= 1;
-        self.trim();
+        if k == 0 || self.stretched() {
+            self.trim();
+        }
         Some(f)
     }
 
-    /// Drop the empty slots at the front; while the window is mostly empty, move its oldest
-    /// flights to the side map.
+    /// The window holds too many empty slots for the flights in it.
+    fn stretched(&self) -> bool {
+        self.slots.len() > 4 * self.live + SLACK
+    }
+
+    /// Drop the empty slots at the front; while the window is stretched, move its oldest flights
+    /// to the side map. Afterwards the front slot, if any, is occupied, so only a removal there or
+    /// a stretched window calls for this.
     fn trim(&mut self) {
         loop {
             match self.slots.front() {
                 Some(None) => {}
-                Some(Some(_)) if self.slots.len() > 4 * self.live + SLACK => {
+                Some(Some(_)) if self.stretched() => {
                     let f = self.slots.front_mut().and_then(Option::take).expect("occupied");
                     self.live -= 1;
                     self.old.insert(self.base, f);

@@ -27,6 +27,7 @@ pub mod linearizability;
 pub mod narrate;
 pub mod network;
 pub mod operator;
+mod queue;
 pub mod record;
 pub mod rng;
 pub mod script;

@@ -79,7 +79,7 @@ impl Topology {
     pub fn connected(&self, a: NodeId, b: NodeId) -> bool {
         a == b
             || (self.group[a as usize] == self.group[b as usize]
-                && !self.cut.contains(&pair(a, b))
+                && (self.cut.is_empty() || !self.cut.contains(&pair(a, b)))
                 && (self.one_way.is_empty() || !self.one_way.contains(&(a, b))))
     }
 
