@@ -325,6 +325,17 @@ export function setText(el, text) {
   } else if (el.textContent !== text) el.textContent = text;
 }
 
+/** Show or hide an element, writing only a change: setting an attribute to the value it has
+ * still makes the browser look at the element's style again (each frame, for nothing). */
+export function setHidden(el, hidden) {
+  if (el.hidden !== hidden) el.hidden = hidden;
+}
+
+/** Set an attribute, writing only a change (see `setHidden`). */
+export function setAttr(el, name, value) {
+  if (el.getAttribute(name) !== value) el.setAttribute(name, value);
+}
+
 /** Run `fn` only when `key` differs from the last call with the same `slot`. */
 function changed(ui, slot, key) {
   if (ui.keys[slot] === key) return false;
@@ -359,14 +370,14 @@ export function updateStatus(ui, v, playing, next) {
   ui.leader.classList.toggle('none', v.leader == null);
   setText(ui.seed, v.seed);
   setText(ui.msgs, `${v.stats.delivered} delivered · ${v.stats.lost} lost · ${v.messages.length} in flight`);
-  ui.unsafe.hidden = v.config.break === 'none';
-  ui.held.hidden = !v.held;
+  setHidden(ui.unsafe, v.config.break === 'none');
+  setHidden(ui.held, !v.held);
   setText(ui.hold, v.held ? 'Release the network' : 'Hold the network');
-  ui.hold.setAttribute('aria-pressed', String(v.held));
+  setAttr(ui.hold, 'aria-pressed', String(v.held));
   setText(ui.unsafe, `⚠ broken on purpose: ${v.config.break}`);
   const label = playing ? '❚❚ Pause' : '▶ Play';
   setText(ui.play, label);
-  ui.play.setAttribute('aria-pressed', String(playing));
+  setAttr(ui.play, 'aria-pressed', String(playing));
 }
 
 export function updateSafety(ui, v) {
@@ -399,7 +410,7 @@ export function updateClients(ui, v) {
   }
   // One item per request, newest first, kept from frame to frame (keyed by its number): an item
   // is rewritten only when its request's state changed, and only new requests add items.
-  ui.clientsEmpty.hidden = v.clients.length > 0;
+  setHidden(ui.clientsEmpty, v.clients.length > 0);
   const items = (ui.clientItems ??= new Map());
   // (A request is named by its number, command and first server: after a seek back and a fork,
   // a number may come back as another request.)
@@ -887,11 +898,15 @@ export function updateServerButtons(ui, v, L, current) {
   v.servers.forEach((s, k) => {
     const b = bs[k];
     const p = L.pos[k];
-    b.dataset.id = String(s.id);
-    b.tabIndex = s.id === current ? 0 : -1;
-    b.setAttribute('aria-label', `S${s.id}, ${s.alive ? s.role : 'crashed'}, term ${s.term}`);
-    b.setAttribute('aria-haspopup', 'menu');
+    setAttr(b, 'data-id', String(s.id));
+    setAttr(b, 'tabindex', s.id === current ? '0' : '-1');
+    setAttr(b, 'aria-label', `S${s.id}, ${s.alive ? s.role : 'crashed'}, term ${s.term}`);
+    setAttr(b, 'aria-haspopup', 'menu');
     const size = 2 * L.r + 8;
-    b.style.cssText = `left:${p.x - size / 2}px;top:${p.y - size / 2}px;width:${size}px;height:${size}px`;
+    const place = `${p.x - size / 2}/${p.y - size / 2}/${size}`;
+    if (b.dataset.place !== place) {
+      b.dataset.place = place;
+      b.style.cssText = `left:${p.x - size / 2}px;top:${p.y - size / 2}px;width:${size}px;height:${size}px`;
+    }
   });
 }

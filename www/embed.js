@@ -1024,8 +1024,8 @@ class RaftPlayground extends HTMLElement {
     }
     const endText = `of ${C.fmtMs(end)}`;
     C.setText(ui.scrubEnd, endText);
-    ui.branch.hidden = !(v.time_ms < end - 1e-9) || this.#loop.playing;
-    ui.forked.hidden = !pg.can_undo();
+    C.setHidden(ui.branch, !(v.time_ms < end - 1e-9) || this.#loop.playing);
+    C.setHidden(ui.forked, !pg.can_undo());
     this.#narration.setServers(v.servers.length);
     const now = performance.now();
     if (!this.#loop.playing || now - (this.#narration.at ?? 0) > 200) {
