@@ -899,10 +899,11 @@ class RaftPlayground extends HTMLElement {
       // the rest are drawn every frame; paused, everything is.
       const turn = playing ? this.frames % 3 : -1;
       const logsDue = turn < 1 || !this.#ui.logTable;
+      const clientsDue = turn < 0 || turn === 1;
       // Only the log columns in sight cross the boundary (none when the table waits its turn): a
-      // frame costs the same however long the logs.
+      // frame costs the same however long the logs. The client requests come on their turn.
       const win = C.logWindow(this.#ui);
-      const v = this.#wasm(() => (!logsDue ? this.#pg.view(0, 0) : win ? this.#pg.view(win.from, win.count) : this.#pg.view()));
+      const v = this.#wasm(() => (!logsDue ? this.#pg.view(0, 0, clientsDue) : win ? this.#pg.view(win.from, win.count, clientsDue) : this.#pg.view(undefined, undefined, clientsDue)));
       if (!v) return;
       this.#view = v;
       this.#sawLeader ||= v.leader != null || v.time_ms > 2000;
@@ -949,7 +950,7 @@ class RaftPlayground extends HTMLElement {
       C.updateStatus(ui, v, running, next);
       C.updateSafety(ui, v);
       C.updateMembership(ui, v);
-      if (turn < 0 || turn === 1) C.updateClients(ui, v);
+      if (clientsDue) C.updateClients(ui, v);
       if (logsDue) {
         C.updateLogs(ui, v);
         // The log grew past the box while following its end: the next frame scrolls to the end

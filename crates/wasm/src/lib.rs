@@ -347,10 +347,11 @@ mod bindings {
         }
 
         /// A snapshot of the whole cluster for drawing (see `view.rs` for its fields). Each log
-        /// carries the entries from index `log_from`, `log_count` of them (default: the newest 200).
-        pub fn view(&self, log_from: Option<f64>, log_count: Option<f64>) -> Result<JsValue, JsError> {
+        /// carries the entries from index `log_from`, `log_count` of them (default: the newest 200);
+        /// `clients: false` leaves the client requests out (default: in).
+        pub fn view(&self, log_from: Option<f64>, log_count: Option<f64>, clients: Option<bool>) -> Result<JsValue, JsError> {
             let window = log_window(log_from, log_count);
-            to_js(&build_view(self.tl.sim(), window))
+            to_js(&build_view(self.tl.sim(), window, clients.unwrap_or(true)))
         }
 
         /// A message in flight on one line, as traces print it ("S1→S2 AppendEntries t3 prev=4@2

@@ -110,7 +110,7 @@ fn actions_parse_and_bad_ones_leave_the_cluster_alone() {
     assert_eq!(sim.stats.actions, 0);
 
     sim.act(input::action_from(&js(r#"{"type":"crash","server":2}"#), &sim).unwrap()).unwrap();
-    let v = build_view(&sim, None);
+    let v = build_view(&sim, None, true);
     assert_eq!(v.servers[1].role, "crashed");
     assert!(!v.servers[1].alive);
     assert_eq!(v.servers.len(), 5);
@@ -126,7 +126,7 @@ fn actions_parse_and_bad_ones_leave_the_cluster_alone() {
     sim.act(input::action_from(&js(r#"{"type":"add_server"}"#), &sim).unwrap()).unwrap();
     let one_way = input::action_from(&js(r#"{"type":"cut","a":1,"b":3,"one_way":true}"#), &sim).unwrap();
     assert_eq!(one_way, sim::Action::OneWay { from: 1, to: 3, up: false });
-    let v = build_view(&sim, None);
+    let v = build_view(&sim, None, true);
     assert_eq!(v.servers.len(), 6);
     assert_eq!(v.membership.learners, vec![6]);
 }
@@ -161,13 +161,13 @@ fn notes_and_strip_describe_the_run() {
 fn the_view_carries_only_the_log_window_asked_for() {
     let mut sim = Sim::new(SimConfig { seed: 2, load: 500, ..SimConfig::default() }).unwrap();
     sim.run_until(2_000_000);
-    let v = build_view(&sim, Some((300, 20)));
+    let v = build_view(&sim, Some((300, 20)), true);
     let s = &v.servers[0];
     assert!(s.log_last > 600, "{}", s.log_last);
     assert_eq!(s.log_first, 1);
     assert_eq!(s.log.iter().map(|e| e.index).collect::<Vec<_>>(), (300..320).collect::<Vec<_>>());
     // No window: the newest entries.
-    let v = build_view(&sim, None);
+    let v = build_view(&sim, None, true);
     let s = &v.servers[0];
     assert_eq!(s.log.len(), crate::view::LOG_WINDOW);
     assert_eq!(s.log.last().unwrap().index, s.log_last);
@@ -195,7 +195,7 @@ fn set_up_actions_come_from_objects_and_lines_only_at_time_zero() {
     for line in ["log S1 1", "log S3 1", "commit S2 1"] {
         sim.act(input::action_from_line(line, &sim).unwrap()).unwrap();
     }
-    let v = build_view(&sim, None);
+    let v = build_view(&sim, None, true);
     assert_eq!(v.servers[1].log.iter().map(|e| e.term).collect::<Vec<_>>(), vec![1, 1, 3]);
     assert_eq!((v.servers[1].term, v.servers[1].commit_index), (5, 1));
     for bad in [

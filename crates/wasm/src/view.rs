@@ -251,8 +251,9 @@ pub const LOG_WINDOW: usize = 200;
 
 /// The view of the whole cluster. `window`: the log indices to include, `(from, count)` (the page
 /// asks for the columns it shows, so a frame costs the same however long the logs are); `None`:
-/// the newest [`LOG_WINDOW`] entries of each log.
-pub fn build_view(sim: &Sim, window: Option<(u64, usize)>) -> View {
+/// the newest [`LOG_WINDOW`] entries of each log. `clients`: whether to include the client
+/// requests (the page's client list asks for them on its turn only).
+pub fn build_view(sim: &Sim, window: Option<(u64, usize)>, clients: bool) -> View {
     let entries = |log: &raft::Log| {
         let (from, count) = window.unwrap_or((log.last_index().saturating_sub(LOG_WINDOW as u64) + 1, LOG_WINDOW));
         entries(log, from, count.min(2_000))
@@ -350,7 +351,7 @@ pub fn build_view(sim: &Sim, window: Option<(u64, usize)>) -> View {
             },
         })
         .collect();
-    let skip = sim.client_ops.len().saturating_sub(CLIENT_HISTORY);
+    let skip = if clients { sim.client_ops.len().saturating_sub(CLIENT_HISTORY) } else { sim.client_ops.len() };
     let clients = sim
         .client_ops
         .iter()
