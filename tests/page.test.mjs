@@ -631,6 +631,15 @@ test('the log table follows the newest entries, also after a jump while paused, 
     assert.ok(t.inSight, 'the newest entry is in sight');
     assert.ok(t.heads.length < 80 && t.cells <= t.heads.length, `only the columns in sight are in the page (${t.heads.length})`);
     assert.deepEqual(t.heads, t.heads.map((_, k) => t.heads[0] + k), 'consecutive columns');
+    // A table to assistive technology (its layout is not a table's): a row per server under a head
+    // row, the server's name as the row header, one cell per column in sight, in column order.
+    const table = page.getByRole('table', { name: /every server's log/ });
+    assert.equal(await table.getByRole('row').count(), 6, 'a head row and five server rows');
+    const row = table.getByRole('row').nth(1);
+    assert.equal(await row.getByRole('rowheader').textContent(), 'S1');
+    assert.equal(await row.getByRole('cell').count(), t.heads.length);
+    const order = await row.getByRole('cell').evaluateAll((cells) => cells.map((c) => c.getBoundingClientRect().left));
+    assert.deepEqual(order, [...order].sort((a, b) => a - b), 'cells in the page in column order');
     // Scrolled back by the reader: it stays there while the log grows, showing those columns.
     await onEl(page, (el) => (el.shadowRoot.querySelector('.logscroll').scrollLeft = 0));
     await page.waitForTimeout(100);
