@@ -162,6 +162,9 @@ pub struct Sim {
     pub deliveries: Option<Vec<crate::diagram::Delivery>>,
     /// The buffer each step's output goes into (its vectors keep their capacity from step to step).
     ready: Scratch<Ready>,
+    /// The buffer each recorded action is encoded into for the digest (empty between actions, so
+    /// a clone copies nothing).
+    pub(crate) action_bytes: Vec<u8>,
     /// The event being processed, for violation reports (formatted only when one is found).
     pub(crate) current_event: CurrentEvent,
     /// An action other than set-up has been carried out: set-up is over ([`crate::setup`]).
@@ -258,6 +261,7 @@ impl Sim {
             traced: Vec::new(),
             deliveries: None,
             ready: Scratch::default(),
+            action_bytes: Vec::new(),
             current_event: CurrentEvent::Start,
             acted: false,
             meter: Meter::default(),
