@@ -413,18 +413,20 @@ impl Checker {
         if node.commit_index > before.commit_index {
             for i in before.commit_index.max(self.base + 1)..=node.commit_index {
                 let Some(h) = self.chain_at(id, i) else { break };
-                let term = node.log.term(i).unwrap_or(0);
+                // The entry's term goes only into a report or a newly committed index (most
+                // indices were committed by another server already): looked up only then.
+                let term = || node.log.term(i).unwrap_or(0);
                 match self.committed_at(i) {
                     Some(c) if c.chain != h => report(
                         Property::StateMachineSafety,
                         vec![id],
-                        term,
+                        term(),
                         i,
                         format!("S{id} committed a different entry at index {i} than was committed before"),
                     ),
                     Some(_) => {}
                     None if i == self.committed_upto() + 1 => {
-                        self.committed.push(Committed { chain: h, term, in_term: node.current_term })
+                        self.committed.push(Committed { chain: h, term: term(), in_term: node.current_term })
                     }
                     None => {}
                 }
