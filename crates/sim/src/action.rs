@@ -260,9 +260,11 @@ impl Action {
         }
     }
 
-    /// The servers an action names (for validation and for filtering narration).
-    pub fn servers(&self) -> Vec<NodeId> {
-        match self {
+    /// The servers an action names (for validation and for filtering narration), without
+    /// collecting them: every recorded action asks for its first.
+    pub fn servers(&self) -> impl Iterator<Item = NodeId> + '_ {
+        let none: (&[Vec<NodeId>], &[NodeId]) = (&[], &[]);
+        let (pair, (groups, list)) = match self {
             Action::Crash(id)
             | Action::Restart(id)
             | Action::Timeout(id)
@@ -275,12 +277,12 @@ impl Action {
             | Action::Request { server: id, .. }
             | Action::SetLog { server: id, .. }
             | Action::SetTerm { server: id, .. }
-            | Action::SetCommit { server: id, .. } => vec![*id],
-            Action::Link { a, b, .. } => vec![*a, *b],
-            Action::OneWay { from, to, .. } => vec![*from, *to],
-            Action::Partition(groups) => groups.iter().flatten().copied().collect(),
+            | Action::SetCommit { server: id, .. } => ([Some(*id), None], none),
+            Action::Link { a, b, .. } => ([Some(*a), Some(*b)], none),
+            Action::OneWay { from, to, .. } => ([Some(*from), Some(*to)], none),
+            Action::Partition(groups) => ([None, None], (&groups[..], &[][..])),
             // New servers do not exist yet: only the removed ones must.
-            Action::Change { remove, .. } => remove.clone(),
+            Action::Change { remove, .. } => ([None, None], (&[][..], &remove[..])),
             Action::Heal
             | Action::SetNet(_)
             | Action::SetOptions(_)
@@ -288,8 +290,9 @@ impl Action {
             | Action::DropMessage(_)
             | Action::DuplicateMessage(_)
             | Action::DeliverMessage(_)
-            | Action::Hold(_) => vec![],
-        }
+            | Action::Hold(_) => ([None, None], none),
+        };
+        pair.into_iter().flatten().chain(groups.iter().flatten().copied()).chain(list.iter().copied())
     }
 }
 

@@ -160,7 +160,11 @@ pub struct Sim {
     /// Every message that arrives (or is lost on arrival), for the sequence diagram (off: `None`;
     /// [`crate::diagram`] turns it on in a replay on the side).
     pub deliveries: Option<Vec<crate::diagram::Delivery>>,
-    ready: Ready,
+    /// The buffer each step's output goes into (its vectors keep their capacity from step to step).
+    ready: Scratch<Ready>,
+    /// The buffer each recorded action is encoded into for the digest (empty between actions, so
+    /// a clone copies nothing).
+    pub(crate) action_bytes: Vec<u8>,
     /// The event being processed, for violation reports (formatted only when one is found).
     pub(crate) current_event: CurrentEvent,
     /// An action other than set-up has been carried out: set-up is over ([`crate::setup`]).
@@ -173,6 +177,28 @@ pub struct Sim {
     /// Held (`Action::Hold`) since this time: the network's and the timers' clock stands still
     /// there ([`Sim::clock`]) and no event fires; only actions move the run.
     pub held: Option<u64>,
+}
+
+/// A reusable buffer, no part of the run: taking it out and putting it back moves a pointer, not
+/// the buffer, and a clone starts without one (a checkpoint need not copy scratch space).
+#[derive(Debug, Default)]
+struct Scratch<T>(Option<Box<T>>);
+
+impl<T> Clone for Scratch<T> {
+    fn clone(&self) -> Self {
+        Scratch(None)
+    }
+}
+
+impl<T: Default> Scratch<T> {
+    /// The buffer (a new one if it is out already, or was never made).
+    fn take(&mut self) -> Box<T> {
+        self.0.take().unwrap_or_default()
+    }
+
+    fn put(&mut self, buffer: Box<T>) {
+        self.0 = Some(buffer);
+    }
 }
 
 /// The most messages in flight at once (~450 bytes each); beyond, the network drops what is sent.
@@ -234,7 +260,8 @@ impl Sim {
             trace: false,
             traced: Vec::new(),
             deliveries: None,
-            ready: Ready::default(),
+            ready: Scratch::default(),
+            action_bytes: Vec::new(),
             current_event: CurrentEvent::Start,
             acted: false,
             meter: Meter::default(),
@@ -484,7 +511,13 @@ impl Sim {
     }
 
     fn process(&mut self, e: Event<EventKind>) {
-        if !self.is_live(e.kind) {
+        // A delivery takes its flight out first: finding it is what makes the event live (one
+        // lookup, not two).
+        let flight = match e.kind {
+            EventKind::Deliver(id) => self.flights.remove(&id),
+            _ => None,
+        };
+        if flight.is_none() && !self.is_live(e.kind) {
             // Not an event of the run, but work all the same (a busy client load leaves a stale
             // retry timer per answered request in the queue).
             self.meter.used += 1;
@@ -515,7 +548,7 @@ impl Sim {
         self.digest.u64(e.time);
         match e.kind {
             EventKind::Deliver(id) => {
-                let f = self.flights.remove(&id).expect("flight of a queued delivery");
+                let f = flight.expect("live: in flight");
                 let (from, to) = (f.msg.from, f.msg.to);
                 let up = !f.lost && self.topology.connected(from, to) && self.server(to).node.is_some();
                 self.digest.u64(1);
@@ -611,7 +644,7 @@ impl Sim {
             self.violation(Property::Persistence, vec![id], term, index, detail);
         }
         // Tell the node. What waited for the write leaves first, at the head of that step's output.
-        let mut ready = std::mem::take(&mut self.ready);
+        let mut ready = self.ready.take();
         ready.clear();
         ready.messages.append(&mut w.messages);
         ready.client_replies.append(&mut w.replies);
@@ -624,7 +657,7 @@ impl Sim {
         let before = Before::of(node);
         node.step(now, Input::Persisted(durable), &mut ready);
         self.after_step(id, before, &mut ready, released);
-        self.ready = ready;
+        self.ready.put(ready);
         self.disk_mode(id);
     }
 
@@ -650,7 +683,7 @@ impl Sim {
     /// Run one input through a live node and carry out its Ready: persist, check, send, arm, reply.
     /// Returns the node's refusal of an operator request, if any.
     pub(crate) fn step_node(&mut self, id: NodeId, input: Input) -> Option<&'static str> {
-        let mut ready = std::mem::take(&mut self.ready);
+        let mut ready = self.ready.take();
         ready.clear();
         let now = self.time;
         let before = {
@@ -661,7 +694,7 @@ impl Sim {
         };
         self.after_step(id, before, &mut ready, (0, 0));
         let refused = ready.refused;
-        self.ready = ready;
+        self.ready.put(ready);
         refused
     }
 
@@ -981,13 +1014,13 @@ impl Sim {
     }
 
     pub(crate) fn start_node(&mut self, id: NodeId) {
-        let mut ready = std::mem::take(&mut self.ready);
+        let mut ready = self.ready.take();
         ready.clear();
         let node = self.server_mut(id).node.as_mut().expect("live node");
         let before = Before::of(node);
         node.start(&mut ready);
         self.after_step(id, before, &mut ready, (0, 0));
-        self.ready = ready;
+        self.ready.put(ready);
     }
 }
 

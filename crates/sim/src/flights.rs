@@ -66,12 +66,18 @@ impl Flights {
 
     pub fn remove(&mut self, id: &u64) -> Option<Flight> {
         let Some(k) = id.checked_sub(self.base) else { return self.old.remove(id) };
-        let f = self.slots.get_mut(k as usize)?.take()?;
+        let slot = self.slots.get_mut(k as usize)?;
+        slot.as_ref()?;
         self.live -= 1;
-        if k == 0 || self.stretched() {
+        // Taken straight into the return value: a flight is large, and each move copies it.
+        let f = slot.take();
+        if k == 0 {
+            self.drop_empty_front();
+        }
+        if self.stretched() {
             self.trim();
         }
-        Some(f)
+        f
     }
 
     /// The window holds too many empty slots for the flights in it.
@@ -79,21 +85,27 @@ impl Flights {
         self.slots.len() > 4 * self.live + SLACK
     }
 
-    /// Drop the empty slots at the front; while the window is stretched, move its oldest flights
-    /// to the side map. Afterwards the front slot, if any, is occupied, so only a removal there or
-    /// a stretched window calls for this.
+    /// Drop the empty slots at the front: afterwards the front slot, if any, is occupied, so only
+    /// a removal there calls for this.
+    fn drop_empty_front(&mut self) {
+        while self.slots.front().is_some_and(Option::is_none) {
+            self.slots.pop_front();
+            self.base += 1;
+        }
+    }
+
+    /// While the window is stretched, move its oldest flights to the side map (kept out of line:
+    /// only a straggler calls for it).
+    #[inline(never)]
     fn trim(&mut self) {
         loop {
-            match self.slots.front() {
-                Some(None) => {}
-                Some(Some(_)) if self.stretched() => {
-                    let f = self.slots.front_mut().and_then(Option::take).expect("occupied");
-                    self.live -= 1;
-                    self.old.insert(self.base, f);
-                }
-                _ => return,
+            self.drop_empty_front();
+            if self.slots.is_empty() || !self.stretched() {
+                return;
             }
-            self.slots.pop_front();
+            let f = self.slots.pop_front().flatten().expect("occupied");
+            self.live -= 1;
+            self.old.insert(self.base, f);
             self.base += 1;
         }
     }

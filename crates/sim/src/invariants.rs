@@ -117,8 +117,8 @@ impl Before {
 pub struct Checker {
     /// Election Safety: the leader of each term.
     leaders: BTreeMap<Term, NodeId>,
-    /// Per server id, chain[i - 1] fingerprints log entries 1..=i.
-    chains: Vec<Chunked<u64>>,
+    /// Per server id, chain[i - 1] fingerprints log entries 1..=i (and holds entry i's own hash).
+    chains: Vec<Chunked<Link>>,
     /// Log Matching: the prefix fingerprint of every (index, term) ever seen in any log, and who
     /// had it: `seen[i - 1]` for the first term seen at index i, `seen_more` for any other.
     seen: Chunked<Seen>,
@@ -136,6 +136,17 @@ pub struct Checker {
     base_chain: u64,
     base_term: Term,
 }
+
+/// A server's log at one index: the fingerprint of its prefix through there, and of the entry
+/// itself, kept from when the prefix was fingerprinted so that applying the entry does not hash it
+/// again. `entry == UNHASHED` where the prefix came from the committed one (the entry compacted
+/// away or inside a snapshot): hash the entry itself there.
+#[derive(Clone, Copy, Debug)]
+struct Link {
+    chain: u64,
+    entry: u64,
+}
+const UNHASHED: u64 = 0;
 
 /// The first (term, prefix fingerprint, server) seen at an index; `term == NONE` for a gap.
 #[derive(Clone, Copy, Debug)]
@@ -178,9 +189,18 @@ impl Checker {
     /// Server `id`'s prefix fingerprint at index `i`.
     fn chain_at(&self, id: NodeId, i: Index) -> Option<u64> {
         match self.at(i) {
-            Some(k) => self.chains[id as usize].get(k).copied(),
+            Some(k) => self.chains[id as usize].get(k).map(|l| l.chain),
             None if i == self.base && i > 0 => Some(self.base_chain),
             None => None,
+        }
+    }
+
+    /// The hash of entry `e`, which server `id` holds at index `i`: as kept with its prefix
+    /// fingerprint, or hashed now if it was not.
+    fn entry_hash_at(&self, id: NodeId, i: Index, e: &raft::Entry) -> u64 {
+        match self.at(i).and_then(|k| self.chains[id as usize].get(k)) {
+            Some(l) if l.entry != UNHASHED => l.entry,
+            _ => entry_hash(e),
         }
     }
 
@@ -393,18 +413,20 @@ impl Checker {
         if node.commit_index > before.commit_index {
             for i in before.commit_index.max(self.base + 1)..=node.commit_index {
                 let Some(h) = self.chain_at(id, i) else { break };
-                let term = node.log.term(i).unwrap_or(0);
+                // The entry's term goes only into a report or a newly committed index (most
+                // indices were committed by another server already): looked up only then.
+                let term = || node.log.term(i).unwrap_or(0);
                 match self.committed_at(i) {
                     Some(c) if c.chain != h => report(
                         Property::StateMachineSafety,
                         vec![id],
-                        term,
+                        term(),
                         i,
                         format!("S{id} committed a different entry at index {i} than was committed before"),
                     ),
                     Some(_) => {}
                     None if i == self.committed_upto() + 1 => {
-                        self.committed.push(Committed { chain: h, term, in_term: node.current_term })
+                        self.committed.push(Committed { chain: h, term: term(), in_term: node.current_term })
                     }
                     None => {}
                 }
@@ -421,7 +443,7 @@ impl Checker {
         if node.last_applied > before.last_applied {
             for i in (before.last_applied + 1).max(self.base + 1)..=node.last_applied {
                 let Some(e) = node.log.get(i) else { continue };
-                let h = entry_hash(e);
+                let h = self.entry_hash_at(id, i, e);
                 let k = self.at(i).expect("above the base");
                 match self.applied.get(k) {
                     Some(&(a, first)) if a != h => report(
@@ -473,7 +495,7 @@ impl Checker {
         let chain = &mut self.chains[node.id as usize];
         chain.clear();
         for c in self.committed.iter().take(n) {
-            chain.push(c.chain);
+            chain.push(Link { chain: c.chain, entry: UNHASHED });
         }
         if chain.len() == n {
             self.rechain(node, s.last_index + 1, report);
@@ -492,17 +514,18 @@ impl Checker {
         let base = self.base;
         let from = from.max(base + 1).min(base + chain.len() as Index + 1);
         chain.truncate((from - base - 1) as usize);
-        let mut prev = chain.last().copied().unwrap_or(if base > 0 { self.base_chain } else { 0 });
+        let mut prev = chain.last().map_or(if base > 0 { self.base_chain } else { 0 }, |l| l.chain);
         for i in from..=node.log.last_index() {
             let Some(e) = node.log.get(i) else {
                 // Compacted away on this server: it was committed, so the committed chain stands in.
                 let Some(h) = self.committed_at(i).map(|c| c.chain) else { break };
                 prev = h;
-                chain.push(h);
+                chain.push(Link { chain: h, entry: UNHASHED });
                 continue;
             };
-            prev = Digest::of(&[prev, entry_hash(e)]);
-            chain.push(prev);
+            let entry = entry_hash(e);
+            prev = Digest::of(&[prev, entry]);
+            chain.push(Link { chain: prev, entry });
             match self.seen_at(i, e.term) {
                 Some((h, other)) if h != prev => report(
                     Property::LogMatching,

@@ -131,7 +131,7 @@ impl Note {
     pub fn involves(&self, id: NodeId, action: Option<&Action>) -> bool {
         self.server == id
             || matches!(self.what, What::Vote { candidate } | What::Message { to: candidate, .. } if candidate == id)
-            || action.is_some_and(|a| a.servers().contains(&id))
+            || action.is_some_and(|a| a.servers().any(|s| s == id))
     }
 
     /// The note in words. `action` is the record's action for [`What::Action`]; `violation` the

@@ -240,13 +240,15 @@ impl Sim {
     fn record(&mut self, action: &Action) {
         self.meter.used += 1;
         self.digest.u64(0xAC71_0000 ^ self.time);
-        let mut w = codec::Writer::default();
+        let mut w = codec::Writer(std::mem::take(&mut self.action_bytes));
         codec::put_action(&mut w, action);
         self.digest.bytes(&w.0);
+        w.0.clear();
+        self.action_bytes = w.0;
         let index = self.stats.actions as usize;
         self.stats.actions += 1;
         self.acted |= !action.is_setup();
-        let server = action.servers().first().copied().unwrap_or(0);
+        let server = action.servers().next().unwrap_or(0);
         let term = self.node(server).map_or(0, |n| n.current_term);
         self.note(server, term, What::Action { index });
         self.current_event = CurrentEvent::Action(action.clone());

@@ -54,7 +54,7 @@ impl Sim {
                     .into(),
             );
         }
-        let id = action.servers()[0];
+        let id = action.servers().next().expect("set-up names a server");
         let node = self.node(id).ok_or_else(|| format!("S{id} is crashed"))?;
         match action {
             Action::SetLog { terms, .. } => {
@@ -120,7 +120,7 @@ impl Sim {
 
     /// Carry out a validated set-up action, persist what it changed and check it.
     pub(crate) fn apply_setup(&mut self, action: &Action) {
-        let id = action.servers()[0];
+        let id = action.servers().next().expect("set-up names a server");
         let mut ready = Ready::default();
         let node = self.server_mut(id).node.as_mut().expect("validated: running");
         let before = Before::of(node);

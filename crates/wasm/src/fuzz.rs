@@ -220,7 +220,7 @@ pub fn check_js(tree: &JsIn, sims: &[Sim]) -> Result<Option<String>, String> {
         };
         // The line form cannot write a server above 63 (JS may: the simulator refuses it, naming
         // the servers there are).
-        let high = a.servers().iter().any(|&id| id > raft::MAX_NODE_ID);
+        let high = a.servers().any(|id| id > raft::MAX_NODE_ID);
         if !high && input::action_from_line(&a.to_string(), sim).as_ref() != Ok(&a) {
             return Err(format!("{a:?} prints as {:?}, which does not read back", a.to_string()));
         }
