@@ -79,16 +79,23 @@ const perCpu = (args) => {
   return { messages: Number(m[1]), simSecs: Number(m[2]), peakMb: Number(m[3]), wall: Number(out.match(/= (\d+) messages\/s/)[1]) };
 };
 log('native: a write every 10 ms, 51 servers, an hour with snapshots, ten minutes without');
-const light = perCpu([5, 60000, 10000]);
+// The light workload runs in ~20 ms: on a shared machine one run swings by a third, so it is the
+// median of seven (messages and wall rate taken from the same, median, run).
+const lightRuns = Array.from({ length: 7 }, () => perCpu([5, 60000, 10000])).sort((a, b) => a.messages - b.messages);
+const light = lightRuns[3];
+console.log(`(the median of seven: ${lightRuns.map((r) => (r.messages / 1e6).toFixed(2)).join(', ')} M messages per CPU-second)`);
 const wide = perCpu([51, 10000, 1000]);
 const hour = perCpu([5, 3600000, 1000, '--snapshot-threshold', 1000]);
 const tenMin = perCpu([5, 600000, 1000]);
 log('wasm, in Node: a write every 10 ms');
 Playground.bench(5, 2000, 10000);
-const t10 = performance.now();
-const d10 = Playground.bench(5, 60000, 10000);
-const wasmLight = d10 / ((performance.now() - t10) / 1000);
-console.log(`5 servers, 60 s simulated, a write every 10000 µs: ${(wasmLight / 1e6).toFixed(2)} M messages/s (native wall ${(light.wall / 1e6).toFixed(2)} M/s)`);
+const wasmRuns = Array.from({ length: 7 }, () => {
+  const t10 = performance.now();
+  const d10 = Playground.bench(5, 60000, 10000);
+  return d10 / ((performance.now() - t10) / 1000);
+}).sort((a, b) => a - b);
+const wasmLight = wasmRuns[3];
+console.log(`5 servers, 60 s simulated, a write every 10000 µs: ${(wasmLight / 1e6).toFixed(2)} M messages/s, the median of seven (native wall ${(light.wall / 1e6).toFixed(2)} M/s)`);
 log('the linearizability checker (crates/sim/examples/lin_bench.rs)');
 run('cargo', ['build', '--release', '-q', '-p', 'sim', '--example', 'lin_bench']);
 const lin = execFileSync(join(ROOT, 'target', 'release', 'examples', 'lin_bench'), { encoding: 'utf8' });
