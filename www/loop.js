@@ -6,8 +6,9 @@
 // timer, not on animation frames it would skip (each of those costs the browser a frame of its
 // own). A redraw that was asked for is drawn at the next animation frame.
 
-/** Least wall time between two frames while playing (ms). */
-const PLAY_FRAME_MS = 30;
+/** Least wall time between two frames while playing (ms): the frame is drawn at the animation
+ * frame after it, so ~30 come a second. */
+const PLAY_GAP_MS = 26;
 
 /**
  * `frame(dtWallMs, playing)` draws one frame; it may throw, which stops the loop (the caller shows
@@ -24,12 +25,15 @@ export function createLoop(host, frame) {
   let visible = document.visibilityState !== 'hidden';
   let onscreen = true;
 
+  /** While playing with nothing asked for: how long until the next frame is due (ms; ≤ 0: due).
+   * Measured on the wall clock: an animation frame's own stamp is when its display frame began,
+   * which may be well before its callback runs. */
+  const untilDue = () => (playing && !dirty && drawn ? drawn + PLAY_GAP_MS - performance.now() : 0);
+
   function schedule() {
     if (raf || stopped || !visible || !onscreen || !(playing || dirty)) return;
-    // While playing with nothing asked for, wait until the next frame is due, then ask for the
-    // animation frame that draws it (measured on the wall clock: an animation frame's own stamp
-    // is when its display frame began, which may be well before its callback runs).
-    const early = playing && !dirty && drawn ? drawn + PLAY_FRAME_MS - 4 - performance.now() : 0;
+    // Not yet due: wait on a timer, then ask for the animation frame that draws it.
+    const early = untilDue();
     if (early > 0) {
       if (!wait) wait = setTimeout(() => ((wait = 0), schedule()), early);
       return;
@@ -50,7 +54,7 @@ export function createLoop(host, frame) {
 
   function tick(now) {
     raf = 0;
-    if (playing && !dirty && drawn && performance.now() - drawn < PLAY_FRAME_MS - 4) {
+    if (untilDue() > 0) {
       schedule(); // too soon: wait
       return;
     }
