@@ -555,6 +555,19 @@ test('no frames are drawn while paused, hidden or scrolled away', async () => {
     });
     assert.ok(rate.frames <= 36, `${rate.frames} frames in a second (at most ~30)`);
     assert.ok(rate.asked <= rate.frames + 3, `${rate.asked} animation frames asked for ${rate.frames} drawn`);
+    // Playing with nothing moving (the network held: no message flies, no timer runs): the loop
+    // keeps drawing, ~10 frames a second, not 30.
+    const held = await page.evaluate(async () => {
+      const el = document.querySelector('raft-playground');
+      await el.act({ type: 'hold' });
+      await new Promise((r) => setTimeout(r, 200));
+      const f = el.frames;
+      await new Promise((r) => setTimeout(r, 1000));
+      const n = el.frames - f;
+      await el.act({ type: 'release' });
+      return n;
+    });
+    assert.ok(held >= 5 && held <= 13, `${held} frames in a second with nothing moving`);
     // Paused: none.
     await onEl(page, (el) => el.pause());
     await page.waitForTimeout(100);

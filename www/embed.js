@@ -6,7 +6,7 @@
 // starts a new branch; "copy link" carries the whole record and the moment.
 import init, { Playground } from './pkg/raft_wasm.js';
 import { createLoop } from './loop.js';
-import { draw, layout, hitTest, linkState, INK } from './render.js';
+import { draw, layout, hitTest, linkState, motion, INK } from './render.js';
 import { createNarration } from './narration.js';
 import { createInspector } from './inspector.js';
 import { createSequence } from './sequence.js';
@@ -42,6 +42,9 @@ const DESCRIBE_MS = 1000;
 /** Until the first leader of a run is elected, play at least this fast: something happens within
  * a second or two of opening the page (at 1/50× the first election takes 5–10 s). */
 const FIRST_ELECTION_SPEED = 1 / 8;
+/** While playing, how far (CSS px) the quickest thing on the stage may move between two frames
+ * before the next is drawn (sooner than ~30 a second, never). */
+const STEP_PX = 2;
 const reducedMotion = () => typeof matchMedia === 'function' && matchMedia('(prefers-reduced-motion: reduce)').matches;
 
 let shared; // wasm module + stylesheet, loaded once per page
@@ -887,8 +890,8 @@ class RaftPlayground extends HTMLElement {
     if (this.#dead) return;
     const started = performance.now();
     try {
+      const speed = this.#sawLeader ? this.#speed : Math.max(this.#speed, FIRST_ELECTION_SPEED);
       if (playing && dt > 0) {
-        const speed = this.#sawLeader ? this.#speed : Math.max(this.#speed, FIRST_ELECTION_SPEED);
         // One call's work is bounded (sim::limits): a run that asks for more stops, and says so.
         if (!this.#bounded(() => this.#pg.advance(dt * speed))) this.#loop.pause();
       }
@@ -979,6 +982,10 @@ class RaftPlayground extends HTMLElement {
       ui.root.classList.toggle('violated', v.violations.length > 0);
       this.frames++;
       this.frameTimes[this.frames % 256] = performance.now() - started;
+      // Fewer frames when little moves: the next can wait until the quickest thing on the stage
+      // has moved ~2 px (at the default speed a message in flight moves ~12 px a frame, so while
+      // one flies every frame is drawn; with only timers running, about one in two).
+      return STEP_PX / (motion(v, this.#layout) * speed);
     } catch (e) {
       this.#fatal(e);
     }

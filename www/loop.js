@@ -2,23 +2,29 @@
 // screen: the simulation is playing, or a redraw was asked for (an action, a resize, a step). It is
 // never scheduled while the document is hidden or the widget is scrolled out of view, so a paused
 // or invisible widget costs no CPU at all. While playing it draws at most ~30 frames a second (the
-// dots move smoothly enough, at half the main-thread cost of 60): between two frames it waits on a
-// timer, not on animation frames it would skip (each of those costs the browser a frame of its
-// own). A redraw that was asked for is drawn at the next animation frame.
+// dots move smoothly enough, at half the main-thread cost of 60), and fewer when little moves (the
+// frame says how long the next may wait): between two frames it waits on a timer, not on animation
+// frames it would skip (each of those costs the browser a frame of its own). A redraw that was
+// asked for is drawn at the next animation frame.
 
 /** Least wall time between two frames while playing (ms): the frame is drawn at the animation
- * frame after it, so ~30 come a second. */
+ * frame after it, so at most ~30 come a second. */
 const PLAY_GAP_MS = 26;
+/** Most wall time between two frames while playing (ms), however little moves. */
+const MAX_GAP_MS = 100;
 
 /**
- * `frame(dtWallMs, playing)` draws one frame; it may throw, which stops the loop (the caller shows
- * the error). Returns {play, pause, invalidate, stop, destroy, playing}.
+ * `frame(dtWallMs, playing)` draws one frame and may return how long (wall ms) the next can wait
+ * while playing (between PLAY_GAP_MS and MAX_GAP_MS: the stage decides by how fast what it shows
+ * moves); it may throw, which stops the loop (the caller shows the error). Returns {play, pause,
+ * invalidate, stop, destroy, playing}.
  */
 export function createLoop(host, frame) {
   let raf = 0;
   let wait = 0; // a timer until the next frame is due (while playing)
   let last = 0; // the last frame's animation-frame stamp (the simulation advances by their difference)
   let drawn = 0; // when it was drawn (wall clock)
+  let gap = PLAY_GAP_MS; // the wall time to the next frame while playing, as the last frame asked
   let playing = false;
   let dirty = true;
   let stopped = false;
@@ -28,7 +34,7 @@ export function createLoop(host, frame) {
   /** While playing with nothing asked for: how long until the next frame is due (ms; ≤ 0: due).
    * Measured on the wall clock: an animation frame's own stamp is when its display frame began,
    * which may be well before its callback runs. */
-  const untilDue = () => (playing && !dirty && drawn ? drawn + PLAY_GAP_MS - performance.now() : 0);
+  const untilDue = () => (playing && !dirty && drawn ? drawn + gap - performance.now() : 0);
 
   function schedule() {
     if (raf || stopped || !visible || !onscreen || !(playing || dirty)) return;
@@ -64,7 +70,8 @@ export function createLoop(host, frame) {
     drawn = playing ? performance.now() : 0;
     dirty = false;
     try {
-      frame(dt, playing);
+      const wanted = frame(dt, playing);
+      gap = wanted >= 0 ? Math.min(MAX_GAP_MS, Math.max(PLAY_GAP_MS, wanted)) : PLAY_GAP_MS;
     } catch (e) {
       stopped = true;
       throw e;

@@ -136,6 +136,27 @@ export function messagePoint(L, m, t) {
   return { x: e.x1 + (e.x2 - e.x1) * f - e.uy * side, y: e.y1 + (e.y2 - e.y1) * f + e.ux * side };
 }
 
+/** How fast the quickest thing on the stage moves, in CSS px per simulated ms: a message in
+ * flight along its link, or an election timer's arc. 0 when nothing moves (the network held,
+ * or reduced motion with no timer running). */
+export function motion(view, L) {
+  if (view.held) return 0;
+  let fastest = 0;
+  if (!L.still) {
+    for (const m of view.messages) {
+      if (m.from < 1 || m.to < 1 || m.from > L.n || m.to > L.n || m.deliver_ms <= m.send_ms) continue;
+      const e = edgePoints(L, m.from, m.to);
+      fastest = Math.max(fastest, Math.hypot(e.x2 - e.x1, e.y2 - e.y1) / (m.deliver_ms - m.send_ms));
+    }
+  }
+  const arc = 2 * Math.PI * timerGap(L.r);
+  for (const s of view.servers) {
+    const total = s.election_deadline_ms - s.election_start_ms;
+    if (s.alive && s.election_deadline_ms != null && total > 0) fastest = Math.max(fastest, arc / total);
+  }
+  return fastest;
+}
+
 export function draw(ctx, view, L, hover, selected = null) {
   // Timers and messages run on the network's clock (it stands still while held).
   const t = view.clock_ms ?? view.time_ms;
