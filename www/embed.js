@@ -906,7 +906,8 @@ class RaftPlayground extends HTMLElement {
       // Only the log columns in sight cross the boundary (none when the table waits its turn): a
       // frame costs the same however long the logs. The client requests come on their turn.
       const win = C.logWindow(this.#ui);
-      const v = this.#wasm(() => (!logsDue ? this.#pg.view(0, 0, clientsDue) : win ? this.#pg.view(win.from, win.count, clientsDue) : this.#pg.view(undefined, undefined, clientsDue)));
+      const [from, count] = !logsDue ? [0, 0] : win ? [win.from, win.count] : [undefined, undefined];
+      const v = this.#wasm(() => this.#pg.view(from, count, clientsDue));
       if (!v) return;
       this.#view = v;
       this.#sawLeader ||= v.leader != null || v.time_ms > 2000;

@@ -142,13 +142,8 @@ export function messagePoint(L, m, t) {
 export function motion(view, L) {
   if (view.held) return 0;
   let fastest = 0;
-  if (!L.still) {
-    for (const m of view.messages) {
-      if (m.from < 1 || m.to < 1 || m.from > L.n || m.to > L.n || m.deliver_ms <= m.send_ms) continue;
-      const e = edgePoints(L, m.from, m.to);
-      fastest = Math.max(fastest, Math.hypot(e.x2 - e.x1, e.y2 - e.y1) / (m.deliver_ms - m.send_ms));
-    }
-  }
+  // A message crosses at most the ring's diameter in its flight time (no link is longer).
+  if (!L.still) for (const m of view.messages) if (m.deliver_ms > m.send_ms) fastest = Math.max(fastest, (2 * L.R) / (m.deliver_ms - m.send_ms));
   const arc = 2 * Math.PI * timerGap(L.r);
   for (const s of view.servers) {
     const total = s.election_deadline_ms - s.election_start_ms;
