@@ -22,7 +22,7 @@ await build();
 // Page weight: `gzip -9` of each file the page loads from what ships (dist/), against the target.
 log('page weight (gzip -9 of what ships, dist/)');
 const gz = (f) => execFileSync('gzip', ['-9', '-n', '-c', join(DIST, f)], { maxBuffer: 1 << 26 }).length;
-const loads = ['index.html', 'www/embed.js', 'www/style.css', 'www/pkg/raft_wasm_bg.wasm'];
+const loads = ['index.html', 'www/embed.js', 'www/stage-worker.js', 'www/style.css', 'www/pkg/raft_wasm_bg.wasm'];
 const sizes = loads.map((f) => [f, readFileSync(join(DIST, f)).length, gz(f)]);
 for (const [f, raw, z] of sizes) console.log(`  ${f.padEnd(28)} ${(raw / 1000).toFixed(1).padStart(7)} KB raw ${(z / 1000).toFixed(1).padStart(7)} KB gzipped`);
 const totalGz = sizes.reduce((a, [, , z]) => a + z, 0);

@@ -4,6 +4,7 @@
 import { chromium } from 'playwright-core';
 import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { inflateSync } from 'node:zlib';
 import { serve } from '../scripts/serve.mjs';
 import { ROOT, CHROMIUM, DIST } from '../scripts/setup.mjs';
 
@@ -69,4 +70,48 @@ export async function onWidget(page, fn, arg, crashOk = false) {
   );
   if (crash && !crashOk) throw new Error(`the widget crashed: ${crash}`);
   return out;
+}
+
+/** The pixels of a screenshot (a PNG Chromium wrote: 8-bit RGB or RGBA, not interlaced) as
+ * {width, height, at(x, y) → [r, g, b]}. */
+export function decodePng(buf) {
+  let off = 8;
+  let width = 0;
+  let height = 0;
+  let channels = 0;
+  const idat = [];
+  while (off < buf.length) {
+    const len = buf.readUInt32BE(off);
+    const type = buf.toString('latin1', off + 4, off + 8);
+    const data = buf.subarray(off + 8, off + 8 + len);
+    if (type === 'IHDR') {
+      width = data.readUInt32BE(0);
+      height = data.readUInt32BE(4);
+      if (data[8] !== 8 || data[12] !== 0) throw new Error('only 8-bit, non-interlaced PNGs');
+      channels = { 2: 3, 6: 4 }[data[9]];
+      if (!channels) throw new Error(`PNG colour type ${data[9]} is not RGB or RGBA`);
+    } else if (type === 'IDAT') idat.push(data);
+    off += 12 + len;
+  }
+  const raw = inflateSync(Buffer.concat(idat));
+  const stride = width * channels;
+  const px = Buffer.alloc(stride * height);
+  for (let y = 0; y < height; y++) {
+    const f = raw[y * (stride + 1)];
+    const src = raw.subarray(y * (stride + 1) + 1, (y + 1) * (stride + 1));
+    const row = px.subarray(y * stride, (y + 1) * stride);
+    const up = y ? px.subarray((y - 1) * stride, y * stride) : Buffer.alloc(stride);
+    for (let i = 0; i < stride; i++) {
+      const a = i >= channels ? row[i - channels] : 0;
+      const b = up[i];
+      const c = i >= channels ? up[i - channels] : 0;
+      const p = a + b - c;
+      const pa = Math.abs(p - a);
+      const pb = Math.abs(p - b);
+      const pc = Math.abs(p - c);
+      const pred = [0, a, b, (a + b) >> 1, pa <= pb && pa <= pc ? a : pb <= pc ? b : c][f];
+      row[i] = (src[i] + pred) & 255;
+    }
+  }
+  return { width, height, at: (x, y) => [...px.subarray((y * width + x) * channels, (y * width + x) * channels + 3)] };
 }

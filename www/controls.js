@@ -398,6 +398,14 @@ export function updateSafety(ui, v) {
   );
 }
 
+/** An empty item of the client list: the command, its first server, its outcome, notes. */
+function clientItem() {
+  const li = document.createElement('li');
+  const part = (tag, cls) => Object.assign(document.createElement(tag), cls ? { className: cls } : {});
+  li.append(part('code'), ' ', part('span', 'to'), ' ', part('span', 'out'), part('span', 'notes'));
+  return li;
+}
+
 export function updateClients(ui, v) {
   // The server to send to: "leader" (whoever leads when Send is pressed) or a fixed one.
   const n = v.servers.length;
@@ -416,10 +424,14 @@ export function updateClients(ui, v) {
   // a number may come back as another request.)
   const name = (c) => `${c.seq}|${c.client}|${c.server}|${c.command}`;
   const wanted = new Set(v.clients.map(name));
+  // Items of requests gone from the list are reused for new ones (on a busy run the whole list
+  // turns over between two redraws).
+  const spare = [];
   for (const [k, it] of items) {
     if (!wanted.has(k)) {
       it.li.remove();
       items.delete(k);
+      spare.push(it.li);
     }
   }
   let next = null; // the item that should follow, in newest-first order
@@ -427,9 +439,8 @@ export function updateClients(ui, v) {
     const sig = `${c.outcome}|${c.at}|${c.redirects}|${c.timeouts}|${c.index}|${c.value}|${c.answered_ms}`;
     let it = items.get(name(c));
     if (!it) {
-      const li = document.createElement('li');
+      const li = spare.pop() ?? clientItem();
       li.value = c.seq;
-      li.innerHTML = `<code></code> <span class="to"></span> <span class="out"></span><span class="notes"></span>`;
       li.children[0].textContent = c.command;
       li.children[1].textContent = `→ S${c.server}`;
       it = { li, sig: '' };

@@ -6,7 +6,8 @@
 // starts a new branch; "copy link" carries the whole record and the moment.
 import init, { Playground } from './pkg/raft_wasm.js';
 import { createLoop } from './loop.js';
-import { draw, layout, hitTest, linkState, motion, INK } from './render.js';
+import { layout, hitTest, linkState, motion } from './render.js';
+import { Stage } from './stage.js';
 import { createNarration } from './narration.js';
 import { createInspector } from './inspector.js';
 import { createSequence } from './sequence.js';
@@ -45,6 +46,13 @@ const FIRST_ELECTION_SPEED = 1 / 8;
 /** While playing, how far (CSS px) the quickest thing on the stage may move between two frames
  * before the next is drawn (sooner than ~30 a second, never). */
 const STEP_PX = 2;
+/** While playing, the panels (everything but the stage) are redrawn about ten times a second: on
+ * the first frame at least this long (ms) after the last time (at ~30 frames a second, one in three). */
+const PANEL_MS = 90;
+/** What a panel frame draws of the busiest panels: everything (paused), or one of two turns. */
+const PANELS_ALL = { logs: true, lists: true };
+const PANELS_A = { logs: true, lists: false };
+const PANELS_B = { logs: false, lists: true };
 const reducedMotion = () => typeof matchMedia === 'function' && matchMedia('(prefers-reduced-motion: reduce)').matches;
 
 let shared; // wasm module + stylesheet, loaded once per page
@@ -223,6 +231,8 @@ class RaftPlayground extends HTMLElement {
   #speed = DEFAULT_SPEED;
   #dead = false;
   #hover = null;
+  /** Draws the cluster's canvas (stage.js): in a worker where it can. */
+  #stage = null;
   #cmdCount = 0;
   #started = false;
   #docKey = null;
@@ -248,7 +258,10 @@ class RaftPlayground extends HTMLElement {
   #inspector = null;
   #sequence = null;
   #explorer = null;
-  #inspectedAt = 0;
+  /** When the panels were last brought up to date (performance.now()). */
+  #panelsAt = -Infinity;
+  /** Panel frames drawn while playing (the busiest panels take turns by it). */
+  #panelTurn = 0;
   #strip = null;
   #stripAt = -1;
   #eventsSeen = 0;
@@ -266,6 +279,10 @@ class RaftPlayground extends HTMLElement {
   /** The script time of the last 256 frames, ms (`frameTimes[frames % 256]` is the newest): for
    * benchmarks. */
   frameTimes = new Float64Array(256);
+  /** Where the stage is drawn: 'worker' (off the page's thread), 'page', or 'starting'. */
+  get renderer() {
+    return this.#stage?.mode ?? 'starting';
+  }
 
   constructor() {
     super();
@@ -391,7 +408,6 @@ class RaftPlayground extends HTMLElement {
     if (v && c && (!L || L.w !== c.clientWidth || L.h !== c.clientHeight || L.n !== v.servers.length)) {
       this.#layout = layout(c.clientWidth, c.clientHeight, v.servers.length);
       this.#layout.still = reducedMotion();
-      this.#layout.ink = INK[this.#dark ? 'dark' : 'light'];
     }
     const p = this.#layout?.pos[id - 1];
     return p ? { x: p.x, y: p.y } : null;
@@ -678,6 +694,8 @@ class RaftPlayground extends HTMLElement {
   #startLoop() {
     darkMedia?.addEventListener('change', this.#onScheme);
     this.#loop = createLoop(this, (dt, playing) => this.#frame(dt, playing));
+    // The stage outlives a removal from the page (its canvas is handed to its worker only once).
+    this.#stage ??= new Stage(this.#ui.canvas, () => this.#invalidate(), (e) => this.#fatal(e));
     this.#ro = new ResizeObserver(() => this.#resize());
     this.#ro.observe(this.#ui.canvas);
     // On the standalone page (url-params) the keys work before anything is focused; embedded in
@@ -839,13 +857,8 @@ class RaftPlayground extends HTMLElement {
     this.#loop?.invalidate();
   }
 
+  /** The stage's size changed (its canvas's pixels follow on the next frame it draws). */
   #resize() {
-    const c = this.#ui.canvas;
-    const w = c.clientWidth;
-    const h = c.clientHeight;
-    const dpr = window.devicePixelRatio || 1;
-    c.width = Math.max(1, Math.round(w * dpr));
-    c.height = Math.max(1, Math.round(h * dpr));
     this.#layout = null;
     this.#stripAt = -1;
     this.#ui.logBox = null; // read afresh: the log box may have changed size too
@@ -895,20 +908,23 @@ class RaftPlayground extends HTMLElement {
         // One call's work is bounded (sim::limits): a run that asks for more stops, and says so.
         if (!this.#bounded(() => this.#pg.advance(dt * speed))) this.#loop.pause();
       }
-      C.followLogs(this.#ui);
-      this.#narration.beforeFrame();
-      // While playing, the two busiest panels take turns, each redrawn on one frame in three (ten
-      // times a second): the log table, then the client list. The cluster, the status line and
-      // the rest are drawn every frame; paused, everything is.
-      const turn = playing ? this.frames % 3 : -1;
-      const logsDue = turn < 1 || !this.#ui.logTable;
-      const clientsDue = turn < 0 || turn === 1;
-      // Only the log columns in sight cross the boundary (none when the table waits its turn): a
-      // frame costs the same however long the logs. The client requests come on their turn.
+      // While playing, the page's panels are brought up to date together, about ten times a
+      // second; the frames between draw only the stage (in its worker), so the browser has nothing
+      // on the page to lay out, paint or composite. The busiest panels take turns on those
+      // frames (each five times a second): the log table, then the client list, the event list,
+      // the term strip and the inspector. Paused, every frame draws everything.
+      const panels = !playing || started - this.#panelsAt >= PANEL_MS || !this.#ui.logTable;
+      const turn = !panels ? null : !playing || !this.#ui.logTable ? PANELS_ALL : this.#panelTurn++ % 2 ? PANELS_A : PANELS_B;
+      if (panels) this.#panelsAt = started;
+      if (turn?.logs) C.followLogs(this.#ui);
+      if (turn?.lists) this.#narration.beforeFrame();
+      // Only the log columns in sight cross the boundary, and only on the table's turn (a frame
+      // costs the same however long the logs); the client requests come on theirs.
       const win = C.logWindow(this.#ui);
-      const [from, count] = !logsDue ? [0, 0] : win ? [win.from, win.count] : [undefined, undefined];
-      const v = this.#wasm(() => this.#pg.view(from, count, clientsDue));
-      if (!v) return;
+      const [from, count] = !turn?.logs ? [0, 0] : win ? [win.from, win.count] : [undefined, undefined];
+      const text = this.#wasm(() => this.#pg.view_text(from, count, !!turn?.lists));
+      if (text == null) return;
+      const v = JSON.parse(text);
       this.#view = v;
       this.#sawLeader ||= v.leader != null || v.time_ms > 2000;
       const ui = this.#ui;
@@ -929,58 +945,14 @@ class RaftPlayground extends HTMLElement {
         if (L && L.n !== v.servers.length) C.closeMenu(ui); // the ring moved under it
         this.#layout = layout(w, h, v.servers.length);
         this.#layout.still = reducedMotion();
-        this.#layout.ink = INK[this.#dark ? 'dark' : 'light'];
         this.#stripAt = -1;
         ui.root.dataset.motion = this.#layout.still ? 'reduced' : 'full';
       }
-      const ctx = c.getContext('2d');
-      const dpr = c.width / Math.max(1, w);
-      ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-      draw(ctx, v, this.#layout, this.#hover, this.#inspector.selection);
-      // Both canvases are drawn before any panel writes to the page: drawing text makes the
-      // browser bring the page's style up to date, which is free only while nothing changed it.
-      this.#drawStrip(v, sizes);
-      C.updateServerButtons(ui, v, this.#layout, this.#kbServer);
-      // The canvas's text alternative: the cluster in words, at most once a second.
-      const now = performance.now();
-      if (now - this.#describedAt > DESCRIBE_MS || !this.#loop.playing) {
-        this.#describedAt = now;
-        const text = C.describeCluster(v);
-        if (c.getAttribute('aria-label') !== text) c.setAttribute('aria-label', text);
-      }
-
-      const running = this.#loop.playing;
-      const next = running ? null : this.#wasm(() => this.#pg.next_event_ms());
-      C.updateStatus(ui, v, running, next);
-      C.updateSafety(ui, v);
-      C.updateMembership(ui, v);
-      if (clientsDue) C.updateClients(ui, v);
-      if (logsDue) {
-        C.updateLogs(ui, v);
-        // The log grew past the box while following its end: the next frame scrolls to the end
-        // and draws the columns there (while playing, that frame comes anyway).
-        if (ui.logTable?.followPending && !this.#loop.playing) this.#loop.invalidate();
-      }
-      // The inspector: every frame while paused; while playing at most every 150 ms (its DOM is
-      // rebuilt when what it shows changes, and while playing that is always).
-      if (!this.#loop.playing || performance.now() - this.#inspectedAt > 150) {
-        this.#inspectedAt = performance.now();
-        this.#inspector.update(v, `${v.stats.events}/${this.#pg.applied()}`, !this.#loop.playing);
-      }
-      this.#sequence.update(v, `${v.stats.events}/${this.#pg.applied()}`);
-      this.#explorer.update(this.#pg.applied(), v.servers.length);
-      C.updateNet(ui, v, this.shadowRoot.activeElement);
-      C.updateSwitches(ui, v, this.shadowRoot.activeElement);
-      this.#updateTimeline(v, sizes);
+      const { still } = this.#layout;
+      this.#stage.draw(v, text, { w, h, dpr: window.devicePixelRatio || 1, dark: this.#dark, still, hover: this.#hover, selected: this.#inspector.selection });
+      if (turn) this.#updatePanels(v, sizes, turn);
       this.#checkScenarioEnd();
       this.#emitEvents();
-      // The cluster size the run started with (servers added later do not change it).
-      const size = String(v.config.servers);
-      if (ui.servers.value !== size) {
-        if (![...ui.servers.options].some((o) => o.value === size)) ui.servers.add(new Option(size, size));
-        ui.servers.value = size;
-      }
-      ui.root.classList.toggle('violated', v.violations.length > 0);
       this.frames++;
       this.frameTimes[this.frames % 256] = performance.now() - started;
       // Fewer frames when little moves: the next can wait until the quickest thing on the stage
@@ -990,6 +962,50 @@ class RaftPlayground extends HTMLElement {
     } catch (e) {
       this.#fatal(e);
     }
+  }
+
+  /** Everything on the page but the stage, from view `v` (`sizes`: read before any write); of the
+   * busiest panels, those whose `turn` it is ({logs, lists}). The strip is drawn before any panel
+   * writes to the page: drawing text makes the browser bring the page's style up to date, which
+   * is free only while nothing changed it. */
+  #updatePanels(v, sizes, turn) {
+    const ui = this.#ui;
+    const running = this.#loop.playing;
+    if (turn.lists) this.#drawStrip(v, sizes);
+    C.updateServerButtons(ui, v, this.#layout, this.#kbServer);
+    // The canvas's text alternative: the cluster in words, at most once a second.
+    const now = performance.now();
+    if (now - this.#describedAt > DESCRIBE_MS || !running) {
+      this.#describedAt = now;
+      const text = C.describeCluster(v);
+      if (ui.canvas.getAttribute('aria-label') !== text) ui.canvas.setAttribute('aria-label', text);
+    }
+    const next = running ? null : this.#wasm(() => this.#pg.next_event_ms());
+    C.updateStatus(ui, v, running, next);
+    C.updateSafety(ui, v);
+    C.updateMembership(ui, v);
+    if (turn.lists) C.updateClients(ui, v);
+    if (turn.logs) C.updateLogs(ui, v);
+    // The log grew past the box while following its end: the next frame scrolls to the end and
+    // draws the columns there (while playing, that frame comes anyway).
+    if (ui.logTable?.followPending && !running) this.#loop.invalidate();
+    // The inspector and the sequence diagram: rebuilt when what they show changes (and while
+    // playing that is always), so only on their turn.
+    if (turn.lists) {
+      this.#inspector.update(v, `${v.stats.events}/${this.#pg.applied()}`, !running);
+      this.#sequence.update(v, `${v.stats.events}/${this.#pg.applied()}`);
+    }
+    this.#explorer.update(this.#pg.applied(), v.servers.length);
+    C.updateNet(ui, v, this.shadowRoot.activeElement);
+    C.updateSwitches(ui, v, this.shadowRoot.activeElement);
+    this.#updateTimeline(v, sizes, turn.lists);
+    // The cluster size the run started with (servers added later do not change it).
+    const size = String(v.config.servers);
+    if (ui.servers.value !== size) {
+      if (![...ui.servers.options].some((o) => o.value === size)) ui.servers.add(new Option(size, size));
+      ui.servers.value = size;
+    }
+    ui.root.classList.toggle('violated', v.violations.length > 0);
   }
 
   /** The term strip: refetched when the narration grew (at most every 250 ms of wall time while
@@ -1019,7 +1035,8 @@ class RaftPlayground extends HTMLElement {
   }
 
   /** The scrubber, the branch notes and the event list. */
-  #updateTimeline(v, sizes) {
+  /** The scrubber and its labels; the event list too if `lists`. */
+  #updateTimeline(v, sizes, lists) {
     const ui = this.#ui;
     const pg = this.#pg;
     const end = Math.max(pg.end_ms(), v.time_ms);
@@ -1036,11 +1053,7 @@ class RaftPlayground extends HTMLElement {
     C.setHidden(ui.branch, !(v.time_ms < end - 1e-9) || this.#loop.playing);
     C.setHidden(ui.forked, !pg.can_undo());
     this.#narration.setServers(v.servers.length);
-    const now = performance.now();
-    if (!this.#loop.playing || now - (this.#narration.at ?? 0) > 200) {
-      this.#narration.at = now;
-      this.#narration.update({ events: pg.events(), applied: pg.applied() });
-    }
+    if (lists) this.#narration.update({ events: pg.events(), applied: pg.applied() });
   }
 
   #shadowActive() {

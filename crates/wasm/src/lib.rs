@@ -354,6 +354,13 @@ mod bindings {
             to_js(&build_view(self.tl.sim(), window, clients.unwrap_or(true)))
         }
 
+        /// `view(…)` as its JSON text: the page parses it and hands the same text to the worker
+        /// that draws the stage.
+        pub fn view_text(&self, log_from: Option<f64>, log_count: Option<f64>, clients: Option<bool>) -> Result<String, JsError> {
+            let window = log_window(log_from, log_count);
+            serde_json::to_string(&build_view(self.tl.sim(), window, clients.unwrap_or(true))).map_err(err)
+        }
+
         /// A message in flight on one line, as traces print it ("S1→S2 AppendEntries t3 prev=4@2
         /// entries=[5@3 x <- 3] commit=4"), by its `id` in the view; undefined once delivered.
         /// (Asked on hover, not per frame.)

@@ -1,0 +1,150 @@
+// Browser tests of the stage (the cluster's canvas): drawn in a worker where the browser allows
+// it, on the page where it does not (no OffscreenCanvas, a worker that cannot be made or does not
+// load), the same either way; and while playing, the panels are written about ten times a second
+// while the stage is drawn every frame.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { start, onWidget, decodePng } from './harness.mjs';
+
+let env;
+before(async () => {
+  env = await start();
+});
+after(async () => env?.close());
+
+/** Open the page with `init` run before any of its scripts (null: none), `route` set up on it;
+ * wait until the widget is ready and its stage has started. */
+async function open(init, route) {
+  const page = await env.browser.newPage({ viewport: { width: 1280, height: 800 } });
+  page.errors = [];
+  page.on('console', (m) => m.type() === 'error' && page.errors.push(m.text()));
+  page.on('pageerror', (e) => page.errors.push(String(e)));
+  if (init) await page.addInitScript(init);
+  if (route) await route(page);
+  await page.goto(`${env.url}?seed=1`);
+  await page.waitForSelector('raft-playground[data-ready="1"]', { timeout: 15000 });
+  await page.waitForFunction(() => document.querySelector('raft-playground').renderer !== 'starting', null, { timeout: 15000 });
+  return page;
+}
+
+const FILL = { leader: [0xc6, 0xef, 0xcf], follower: [0xe7, 0xed, 0xf6], crashed: [0xec, 0xee, 0xf0] };
+
+/** How many of the 49 pixels in a 7×7 box left of server `id`'s centre (clear of its term
+ * number) have `rgb` (±2 per channel: the crashed and follower fills differ by 5–6), in a fresh screenshot of the stage. */
+async function fillAt(page, id, rgb) {
+  const canvas = page.locator('raft-playground canvas').first();
+  const png = decodePng(await canvas.screenshot());
+  const p = await onWidget(page, (el, id) => el.serverPosition(id), id);
+  const box = await canvas.boundingBox();
+  const sx = png.width / box.width;
+  let n = 0;
+  for (let dy = -3; dy <= 3; dy++) {
+    for (let dx = -3; dx <= 3; dx++) {
+      const px = png.at(Math.round((p.x - 16 + dx) * sx), Math.round((p.y + 2 + dy) * sx));
+      if (px.every((c, k) => Math.abs(c - rgb[k]) <= 2)) n++;
+    }
+  }
+  return n;
+}
+
+/** The stage shows the cluster as it is, and follows it: the leader and a follower in their
+ * colours, and the follower in the crashed colour once crashed. */
+async function assertDrawn(page) {
+  const { leader, follower } = await onWidget(page, async (el) => {
+    el.pause();
+    await el.runUntil(3000);
+    const v = el.view();
+    return { leader: v.leader, follower: v.servers.find((s) => s.id !== v.leader).id };
+  });
+  assert.ok(leader, 'a leader by 3 s');
+  await page.waitForTimeout(150);
+  assert.ok((await fillAt(page, leader, FILL.leader)) >= 40, `S${leader} drawn as the leader`);
+  assert.ok((await fillAt(page, follower, FILL.follower)) >= 40, `S${follower} drawn as a follower`);
+  await onWidget(page, (el, id) => el.act({ type: 'crash', server: id }), follower);
+  await page.waitForTimeout(150);
+  assert.ok((await fillAt(page, follower, FILL.crashed)) >= 40, `S${follower} drawn as crashed once crashed`);
+  assert.equal((await fillAt(page, follower, FILL.follower)), 0, `S${follower} no longer drawn as a follower`);
+  assert.deepEqual(page.errors, []);
+}
+
+test('the stage is drawn in a worker: the canvas is handed over, and what it shows follows the cluster', async () => {
+  const page = await open(null);
+  try {
+    assert.equal(await onWidget(page, (el) => el.renderer), 'worker');
+    // A canvas handed to a worker has no context on the page any more.
+    const handed = await onWidget(page, (el) => {
+      try {
+        el.shadowRoot.querySelector('canvas').getContext('2d');
+        return false;
+      } catch (e) {
+        return e.name === 'InvalidStateError';
+      }
+    });
+    assert.ok(handed, 'the canvas was handed to the worker');
+    await assertDrawn(page);
+  } finally {
+    await page.close();
+  }
+});
+
+test('without a worker the stage is drawn on the page, the same: no OffscreenCanvas, no Worker, a worker that does not load', async () => {
+  const cases = {
+    'no OffscreenCanvas': [() => delete window.OffscreenCanvas],
+    'a Worker that cannot be made': [
+      () => {
+        window.Worker = function () {
+          throw new DOMException('workers are not allowed here', 'SecurityError');
+        };
+      },
+    ],
+    // The worker's script fails to load (the page's own import of it, the fallback, then works).
+    'a worker script that does not load': [
+      null,
+      async (page) => {
+        let first = true;
+        await page.route('**/stage-worker.js', (r) => (first ? ((first = false), r.fulfill({ status: 404, body: '' })) : r.continue()));
+      },
+    ],
+  };
+  for (const [name, [init, route]] of Object.entries(cases)) {
+    const page = await open(init, route);
+    try {
+      assert.equal(await onWidget(page, (el) => el.renderer), 'page', name);
+      page.errors = page.errors.filter((e) => !/404|Failed to load resource/.test(e)); // the refused worker script
+      await assertDrawn(page);
+    } finally {
+      await page.close();
+    }
+  }
+});
+
+test('while playing, the panels are written about ten times a second and the stage every frame between', async () => {
+  const page = await open(null);
+  try {
+    const out = await onWidget(page, async (el) => {
+      el.play();
+      await new Promise((r) => setTimeout(r, 300));
+      let writes = 0;
+      const mo = new MutationObserver((ms) => (writes += ms.length));
+      mo.observe(el.shadowRoot.querySelector('.st-time'), { subtree: true, characterData: true, childList: true });
+      const f0 = el.frames;
+      const t0 = performance.now();
+      await new Promise((r) => setTimeout(r, 2000));
+      mo.disconnect();
+      const secs = (performance.now() - t0) / 1000;
+      el.pause();
+      return { writes: writes / secs, frames: (el.frames - f0) / secs };
+    });
+    assert.ok(out.writes >= 4 && out.writes <= 11.5, `the clock written ${out.writes.toFixed(1)} times a second`);
+    assert.ok(out.frames >= 2 * out.writes, `${out.frames.toFixed(1)} frames a second against ${out.writes.toFixed(1)} panel writes`);
+    // Paused, a frame writes the panels at once: a step shows its time in the status line.
+    const shown = await onWidget(page, async (el) => {
+      el.shadowRoot.querySelector('[data-cmd=step]').click();
+      await new Promise((r) => setTimeout(r, 100));
+      return [el.shadowRoot.querySelector('.st-time').textContent, el.view().time_ms];
+    });
+    assert.match(shown[0], new RegExp(shown[1].toFixed(3).replace('.', '\\.')), `the status line shows the step's time: ${shown[0]}`);
+  } finally {
+    await page.close();
+  }
+});

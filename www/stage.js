@@ -1,0 +1,55 @@
+// The cluster's canvas, drawn off the page's thread where the browser allows it: the canvas is
+// handed to a worker (stage-worker.js) as an OffscreenCanvas, and each frame crosses as the
+// view's JSON text. Drawing and compositing the stage then cost the page's thread nothing (it
+// still runs the simulation, reads the view and updates the panels). Without OffscreenCanvas, or
+// where the worker cannot start (a page that embeds the widget from another origin, a policy
+// that forbids workers), the same painter runs on the page.
+const WORKER = new URL('./stage-worker.js', import.meta.url);
+
+export class Stage {
+  /** Where frames are drawn: 'starting' (none yet), 'worker' or 'page'. */
+  mode = 'starting';
+  #worker = null;
+  #paint = null;
+
+  /** `onReady()`: frames can be drawn (draw the current one); `onError(e)`: the stage failed. */
+  constructor(canvas, onReady, onError) {
+    const onPage = () => {
+      this.#worker?.terminate();
+      this.#worker = null;
+      import(WORKER.href).then(({ painter }) => {
+        this.#paint = painter(canvas);
+        this.mode = 'page';
+        onReady();
+      }, onError);
+    };
+    if (typeof OffscreenCanvas !== 'function' || !canvas.transferControlToOffscreen) return void onPage();
+    try {
+      this.#worker = new Worker(WORKER, { type: 'module' });
+    } catch {
+      return void onPage();
+    }
+    // The canvas is handed over only once the worker has loaded: until then it can still be
+    // drawn on the page if the worker never starts.
+    this.#worker.onmessage = ({ data }) => {
+      if (data.type === 'ready' && this.mode === 'starting') {
+        const off = canvas.transferControlToOffscreen();
+        this.#worker.postMessage({ canvas: off }, [off]);
+        this.mode = 'worker';
+        onReady();
+      } else if (data.type === 'error') onError(new Error(`the cluster could not be drawn: ${data.message}`));
+    };
+    this.#worker.onerror = (e) => {
+      e.preventDefault();
+      if (this.mode === 'starting') onPage();
+      else onError(new Error(`the stage's worker failed: ${e.message || 'unknown error'}`));
+    };
+  }
+
+  /** Draw a frame: `view` and its JSON `text`; `frame`: {w, h (CSS px), dpr, dark, still,
+   * hover, selected}. Dropped while the stage is starting (onReady asks for the frame again). */
+  draw(view, text, frame) {
+    if (this.mode === 'worker') this.#worker.postMessage({ ...frame, view: text });
+    else if (this.mode === 'page') this.#paint(frame, view);
+  }
+}
