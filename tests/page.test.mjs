@@ -537,10 +537,14 @@ test('no frames are drawn while paused, hidden or scrolled away', async () => {
   const page = await load();
   try {
     const frames = () => onEl(page, (el) => el.frames);
+    // The stage's own frames (in its worker it moves on between the page's frames).
+    const staged = () => onEl(page, (el) => el.stageFrames);
     // Playing: frames keep coming.
     let f0 = await frames();
-    await page.waitForTimeout(300);
-    assert.ok((await frames()) > f0 + 5, 'frames are drawn while playing');
+    let s0 = await staged();
+    await page.waitForTimeout(400);
+    assert.ok((await frames()) > f0 + 2, 'the page draws frames while playing');
+    assert.ok((await staged()) > s0 + 5, 'the stage is drawn while playing');
     // At most ~30 a second, and between two of them the loop waits on a timer: it asks for no
     // animation frame it would only skip.
     const rate = await page.evaluate(async () => {
@@ -590,10 +594,12 @@ test('no frames are drawn while paused, hidden or scrolled away', async () => {
       s.style.height = '5000px';
       document.body.prepend(s);
     });
-    await page.waitForTimeout(200);
+    await page.waitForTimeout(300);
     f0 = await frames();
+    s0 = await staged();
     await page.waitForTimeout(500);
     assert.equal(await frames(), f0, 'no frames while offscreen');
+    assert.equal(await staged(), s0, 'the stage is not drawn while offscreen');
     assert.equal(await onEl(page, (el) => el.paused), false, 'still playing');
     await page.evaluate(() => document.getElementById('spacer').remove());
     await page.waitForTimeout(300);
@@ -604,10 +610,12 @@ test('no frames are drawn while paused, hidden or scrolled away', async () => {
       Object.defineProperty(document, 'visibilityState', { value: 'hidden', configurable: true });
       document.dispatchEvent(new Event('visibilitychange'));
     });
-    await page.waitForTimeout(100);
+    await page.waitForTimeout(300);
     f0 = await frames();
+    s0 = await staged();
     await page.waitForTimeout(500);
     assert.equal(await frames(), f0, 'no frames while the document is hidden');
+    assert.equal(await staged(), s0, 'the stage is not drawn while the document is hidden');
     await page.evaluate(() => {
       delete document.visibilityState;
       document.dispatchEvent(new Event('visibilitychange'));
@@ -653,6 +661,30 @@ test('the log table follows the newest entries, also after a jump while paused, 
     assert.equal(await row.getByRole('cell').count(), t.heads.length);
     const order = await row.getByRole('cell').evaluateAll((cells) => cells.map((c) => c.getBoundingClientRect().left));
     assert.deepEqual(order, [...order].sort((a, b) => a - b), 'cells in the page in column order');
+    // Each entry in its term's colour: a committed one filled with it, one not yet committed
+    // outlined (dashed) in its darker shade.
+    const colours = await onEl(page, (el) => {
+      const rgb = (css) => {
+        const d = document.createElement('div');
+        d.style.color = css;
+        document.body.append(d);
+        const c = getComputedStyle(d).color;
+        d.remove();
+        return c;
+      };
+      const hue = (t) => ((t * 137.508 + 205) % 360).toFixed(0);
+      const cells = [...el.shadowRoot.querySelectorAll('.logs td.ent')];
+      const term = (td) => Number(td.firstChild?.textContent);
+      const done = cells.find((td) => td.classList.contains('committed'));
+      const open = cells.find((td) => !td.classList.contains('committed'));
+      return {
+        fill: [getComputedStyle(done).backgroundColor, rgb(`hsl(${hue(term(done))} 70% 78%)`)],
+        border: open && [getComputedStyle(open).borderTopColor, rgb(`hsl(${hue(term(open))} 55% 32%)`), getComputedStyle(open).borderTopStyle],
+      };
+    });
+    assert.equal(colours.fill[0], colours.fill[1], 'a committed entry is filled with its term\'s colour');
+    assert.ok(colours.border, 'an entry not yet committed');
+    assert.deepEqual(colours.border, [colours.border[1], colours.border[1], 'dashed'], 'an entry not yet committed is outlined in its term\'s darker shade');
     // Scrolled back by the reader: it stays there while the log grows, showing those columns.
     await onEl(page, (el) => (el.shadowRoot.querySelector('.logscroll').scrollLeft = 0));
     await page.waitForTimeout(100);

@@ -1,6 +1,6 @@
 // The DOM around the canvas: toolbar, status line, server menu, side panels and the log table.
 // Each `update*` function only touches the DOM when what it shows has changed.
-import { termColor, memberState, linkState } from './render.js';
+import { termHue, memberState, linkState } from './render.js';
 
 export const PROPERTIES = ['Election Safety', 'Leader Append-Only', 'Log Matching', 'Leader Completeness', 'State Machine Safety', 'Committed entries kept', 'Linearizability'];
 
@@ -349,6 +349,17 @@ export function fmtMs(t, precise = false) {
   return t >= 10000 ? `${(t / 1000).toFixed(2)} s` : `${t.toFixed(1)} ms`;
 }
 
+/** The clock while playing at `speed` (simulated ms per wall ms): `t` rounded down to a step it
+ * crosses about four times a second (at 1/50×, 10 ms). Digits that change faster blur, and each
+ * change costs the page a layout; paused, the clock is shown to the microsecond (fmtMs). */
+export function fmtClock(t, speed) {
+  const step = CLOCK_STEPS.find((s) => s >= speed * 250) ?? CLOCK_STEPS.at(-1);
+  const q = Math.floor(t / step + 1e-9) * step;
+  if (q < 10000) return `${q.toFixed(step < 1 ? 1 : 0)} ms`;
+  return `${(q / 1000).toFixed(Math.max(0, Math.min(3, 3 - Math.round(Math.log10(step)))))} s`;
+}
+const CLOCK_STEPS = [0.1, 1, 10, 100, 1000];
+
 export function fmtSpeed(x) {
   if (x >= 0.995) return '1×';
   const d = 1 / x;
@@ -362,8 +373,9 @@ export function describeCluster(v) {
   return `${v.servers.length} servers, ${lead}, term ${v.term}: ${who}.`;
 }
 
-export function updateStatus(ui, v, playing, next) {
-  setText(ui.time, `t = ${fmtMs(v.time_ms, !playing)}`);
+/** The status line; `speed`: the speed played at (the clock's precision follows it). */
+export function updateStatus(ui, v, playing, next, speed) {
+  setText(ui.time, `t = ${playing ? fmtClock(v.time_ms, speed) : fmtMs(v.time_ms, true)}`);
   setText(ui.next, !playing && next != null ? `next event at ${fmtMs(next, true)}` : '');
   setText(ui.term, `term ${v.term}`);
   setText(ui.leader, v.leader != null ? `leader S${v.leader}` : 'no leader');
@@ -731,7 +743,6 @@ export function updateLogs(ui, v) {
       const td = r.cells[c];
       if (i <= si) {
         td.className = 'compacted';
-        paintCell(td, '', '');
         td.title = `index ${i}: compacted into S${s.id}'s snapshot`;
         td.textContent = '';
         continue;
@@ -762,7 +773,7 @@ export function updateLogs(ui, v) {
         title += `${title ? '\n' : ''}leader's nextIndex[S${s.id}] = ${i}`;
       }
       td.className = cl.join(' ');
-      paintCell(td, e && committed ? termColor(e.term) : '', e && !committed ? termColor(e.term, false) : '');
+      if (e) paintCell(td, e.term);
       td.title = title;
       // The term and the marks (C, m, n), built without the HTML parser.
       td.textContent = text;
@@ -782,11 +793,13 @@ export function updateLogs(ui, v) {
   }
 }
 
-/** A log cell's term colour: the fill of a committed entry, the dashed border of one that is not
- * (the cell keeps its place: only these two properties of its style change). */
-function paintCell(td, background, border) {
-  td.style.background = background;
-  td.style.borderColor = border;
+/** A log cell's term colour (the style sheet makes from it the fill of a committed entry and the
+ * dashed border of one that is not): written only when the cell's term changes, so a commit
+ * changes only the cell's class. */
+function paintCell(td, term) {
+  if (td.raftTerm === term) return;
+  td.raftTerm = term;
+  td.style.setProperty('--h', termHue(term));
 }
 
 function esc(s) {

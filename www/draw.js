@@ -37,10 +37,10 @@ const surface = () => (typeof OffscreenCanvas === 'function' ? new OffscreenCanv
 
 /** Draw the cluster `view` onto `ctx` (its transform set to CSS pixels) with layout `L` (from
  * render.js's layout(), plus `ink`, the theme's colours, and `still`, reduced motion); `hover`:
- * what the pointer is over (a hitTest() answer), `selected`: what the inspector shows. */
-export function draw(ctx, view, L, hover, selected = null) {
-  // Timers and messages run on the network's clock (it stands still while held).
-  const t = view.clock_ms ?? view.time_ms;
+ * what the pointer is over (a hitTest() answer), `selected`: what the inspector shows; `t`: the
+ * network's clock (ms) to draw timers and messages at, by default the view's own (it stands still
+ * while the network is held). */
+export function draw(ctx, view, L, hover, selected = null, t = view.clock_ms ?? view.time_ms) {
   const ink = L.ink || INK.light;
   // An explicit direction: the default ("inherit") makes every fillText read the canvas's
   // computed style, which brings the whole page's style up to date first.

@@ -6,7 +6,7 @@
 // starts a new branch; "copy link" carries the whole record and the moment.
 import init, { Playground } from './pkg/raft_wasm.js';
 import { createLoop } from './loop.js';
-import { layout, hitTest, linkState, motion } from './render.js';
+import { layout, hitTest, linkState, stepGap } from './render.js';
 import { Stage } from './stage.js';
 import { createNarration } from './narration.js';
 import { createInspector } from './inspector.js';
@@ -43,9 +43,6 @@ const DESCRIBE_MS = 1000;
 /** Until the first leader of a run is elected, play at least this fast: something happens within
  * a second or two of opening the page (at 1/50× the first election takes 5–10 s). */
 const FIRST_ELECTION_SPEED = 1 / 8;
-/** While playing, how far (CSS px) the quickest thing on the stage may move between two frames
- * before the next is drawn (sooner than ~30 a second, never). */
-const STEP_PX = 2;
 /** While playing, the panels (everything but the stage) are redrawn about ten times a second: on
  * the first frame at least this long (ms) after the last time (at ~30 frames a second, one in three). */
 const PANEL_MS = 90;
@@ -282,6 +279,11 @@ class RaftPlayground extends HTMLElement {
   /** Where the stage is drawn: 'worker' (off the page's thread), 'page', or 'starting'. */
   get renderer() {
     return this.#stage?.mode ?? 'starting';
+  }
+  /** Frames of the stage drawn so far (in its worker: as it last said, a few times a second):
+   * for benchmarks. `frames` counts the page's own. */
+  get stageFrames() {
+    return this.#stage?.drawn ?? 0;
   }
 
   constructor() {
@@ -693,9 +695,9 @@ class RaftPlayground extends HTMLElement {
 
   #startLoop() {
     darkMedia?.addEventListener('change', this.#onScheme);
-    this.#loop = createLoop(this, (dt, playing) => this.#frame(dt, playing));
     // The stage outlives a removal from the page (its canvas is handed to its worker only once).
     this.#stage ??= new Stage(this.#ui.canvas, () => this.#invalidate(), (e) => this.#fatal(e));
+    this.#loop = createLoop(this, (dt, playing) => this.#frame(dt, playing), () => this.#stage.still());
     this.#ro = new ResizeObserver(() => this.#resize());
     this.#ro.observe(this.#ui.canvas);
     // On the standalone page (url-params) the keys work before anything is focused; embedded in
@@ -899,11 +901,16 @@ class RaftPlayground extends HTMLElement {
     this.#announcedAt = now;
   }
 
+  /** The speed the run plays at: the chosen one, or faster until the first leader. */
+  #playSpeed() {
+    return this.#sawLeader ? this.#speed : Math.max(this.#speed, FIRST_ELECTION_SPEED);
+  }
+
   #frame(dt, playing) {
     if (this.#dead) return;
     const started = performance.now();
     try {
-      const speed = this.#sawLeader ? this.#speed : Math.max(this.#speed, FIRST_ELECTION_SPEED);
+      const speed = this.#playSpeed();
       if (playing && dt > 0) {
         // One call's work is bounded (sim::limits): a run that asks for more stops, and says so.
         if (!this.#bounded(() => this.#pg.advance(dt * speed))) this.#loop.pause();
@@ -949,16 +956,22 @@ class RaftPlayground extends HTMLElement {
         ui.root.dataset.motion = this.#layout.still ? 'reduced' : 'full';
       }
       const { still } = this.#layout;
-      this.#stage.draw(v, text, { w, h, dpr: window.devicePixelRatio || 1, dark: this.#dark, still, hover: this.#hover, selected: this.#inspector.selection });
+      // While playing, the clock of the next event: the stage's worker moves the clock on up to it.
+      const until = playing ? this.#wasm(() => this.#pg.next_event_ms()) ?? null : null;
+      const wall = performance.timeOrigin + performance.now();
+      this.#stage.draw(v, text, { w, h, dpr: window.devicePixelRatio || 1, dark: this.#dark, still, hover: this.#hover, selected: this.#inspector.selection, playing, speed, wall, until });
       if (turn) this.#updatePanels(v, sizes, turn);
       this.#checkScenarioEnd();
       this.#emitEvents();
       this.frames++;
       this.frameTimes[this.frames % 256] = performance.now() - started;
-      // Fewer frames when little moves: the next can wait until the quickest thing on the stage
-      // has moved ~2 px (at the default speed a message in flight moves ~12 px a frame, so while
-      // one flies every frame is drawn; with only timers running, about one in two).
-      return STEP_PX / (motion(v, this.#layout) * speed);
+      // The next frame: where the stage moves on by itself (its worker), when the next event is
+      // due or the panels are, whichever is first; where it does not, when the quickest thing on
+      // the stage has moved a step (at the default speed a message in flight moves ~12 px a
+      // frame, so while one flies every frame is drawn; with only timers running, about one in
+      // two).
+      if (!this.#stage.animates) return stepGap(v, this.#layout, speed);
+      return until == null ? PANEL_MS : Math.min(PANEL_MS, Math.max(0, until - v.time_ms) / speed);
     } catch (e) {
       this.#fatal(e);
     }
@@ -981,7 +994,7 @@ class RaftPlayground extends HTMLElement {
       if (ui.canvas.getAttribute('aria-label') !== text) ui.canvas.setAttribute('aria-label', text);
     }
     const next = running ? null : this.#wasm(() => this.#pg.next_event_ms());
-    C.updateStatus(ui, v, running, next);
+    C.updateStatus(ui, v, running, next, this.#playSpeed());
     C.updateSafety(ui, v);
     C.updateMembership(ui, v);
     if (turn.lists) C.updateClients(ui, v);
@@ -1048,12 +1061,12 @@ class RaftPlayground extends HTMLElement {
       ui.scrubber.max = String(end);
       ui.scrubber.value = String(v.time_ms);
     }
-    const endText = `of ${C.fmtMs(end)}`;
+    const endText = `of ${this.#loop.playing ? C.fmtClock(end, this.#playSpeed()) : C.fmtMs(end)}`;
     C.setText(ui.scrubEnd, endText);
     C.setHidden(ui.branch, !(v.time_ms < end - 1e-9) || this.#loop.playing);
     C.setHidden(ui.forked, !pg.can_undo());
     this.#narration.setServers(v.servers.length);
-    if (lists) this.#narration.update({ events: pg.events(), applied: pg.applied() });
+    if (lists) this.#narration.update({ events: pg.events(), applied: pg.applied(), notes: pg.note_count(), end: pg.end_ms() });
   }
 
   #shadowActive() {

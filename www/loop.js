@@ -12,14 +12,23 @@
 const PLAY_GAP_MS = 26;
 /** Most wall time between two frames while playing (ms), however little moves. */
 const MAX_GAP_MS = 100;
+/** The most wall time one frame advances the simulation by (ms): a stall (a busy page, a slow
+ * device) never jumps the simulation far ahead. Above MAX_GAP_MS and an animation frame's
+ * lateness, so frames that come as late as asked advance it by all the time that passed. */
+const MAX_DT_MS = 250;
+
+/** The wall time (ms) a frame may wait after the last one while playing, for a wanted wait. */
+export const frameGap = (wanted) => (wanted >= 0 ? Math.min(MAX_GAP_MS, Math.max(PLAY_GAP_MS, wanted)) : PLAY_GAP_MS);
 
 /**
  * `frame(dtWallMs, playing)` draws one frame and may return how long (wall ms) the next can wait
  * while playing (between PLAY_GAP_MS and MAX_GAP_MS: the stage decides by how fast what it shows
- * moves); it may throw, which stops the loop (the caller shows the error). Returns {play, pause,
- * invalidate, stop, destroy, playing}.
+ * moves); it may throw, which stops the loop (the caller shows the error). `stopped()` is called
+ * when frames stop coming while playing may go on (hidden, scrolled away, stopped): whatever the
+ * caller animates by itself should stop too. Returns {play, pause, invalidate, stop, destroy,
+ * playing}.
  */
-export function createLoop(host, frame) {
+export function createLoop(host, frame, stopped = () => {}) {
   let raf = 0;
   let wait = 0; // a timer until the next frame is due (while playing)
   let last = 0; // the last frame's animation-frame stamp (the simulation advances by their difference)
@@ -27,7 +36,7 @@ export function createLoop(host, frame) {
   let gap = PLAY_GAP_MS; // the wall time to the next frame while playing, as the last frame asked
   let playing = false;
   let dirty = true;
-  let stopped = false;
+  let halted = false;
   let visible = document.visibilityState !== 'hidden';
   let onscreen = true;
 
@@ -37,7 +46,7 @@ export function createLoop(host, frame) {
   const untilDue = () => (playing && !dirty && drawn ? drawn + gap - performance.now() : 0);
 
   function schedule() {
-    if (raf || stopped || !visible || !onscreen || !(playing || dirty)) return;
+    if (raf || halted || !visible || !onscreen || !(playing || dirty)) return;
     // Not yet due: wait on a timer, then ask for the animation frame that draws it.
     const early = untilDue();
     if (early > 0) {
@@ -56,6 +65,7 @@ export function createLoop(host, frame) {
     wait = 0;
     last = 0;
     drawn = 0;
+    stopped();
   }
 
   function tick(now) {
@@ -64,16 +74,15 @@ export function createLoop(host, frame) {
       schedule(); // too soon: wait
       return;
     }
-    // Wall time since the previous frame; capped so a stall never jumps the simulation far ahead.
-    const dt = playing && last ? Math.min(now - last, 100) : 0;
+    // Wall time since the previous frame (capped).
+    const dt = playing && last ? Math.min(now - last, MAX_DT_MS) : 0;
     last = playing ? now : 0;
     drawn = playing ? performance.now() : 0;
     dirty = false;
     try {
-      const wanted = frame(dt, playing);
-      gap = wanted >= 0 ? Math.min(MAX_GAP_MS, Math.max(PLAY_GAP_MS, wanted)) : PLAY_GAP_MS;
+      gap = frameGap(frame(dt, playing));
     } catch (e) {
-      stopped = true;
+      halted = true;
       throw e;
     }
     schedule();
@@ -122,7 +131,7 @@ export function createLoop(host, frame) {
       schedule();
     },
     stop() {
-      stopped = true;
+      halted = true;
       playing = false;
       cancel();
     },

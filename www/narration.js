@@ -36,15 +36,24 @@ export function createNarration(box, { fetch, kinds, onSeek }) {
   new ResizeObserver(() => (height = list.clientHeight)).observe(list);
 
   const filter = () => [Number(kind.value), Number(server.value)];
+  let page = null;
+  let asked = ''; // what `page` was fetched for
+  const isFuture = (note, position) => note.events > position.events || (note.events === position.events && note.applied > position.applied);
   function render(force, position) {
     const [k, s] = filter();
     if (height == null) height = list.clientHeight;
     const first = Math.max(0, Math.floor(top / ROW) - 2);
     const n = Math.ceil(height / ROW) + 5;
-    const page = fetch(follow ? 0xffffffff : first, n, k, s);
+    // The same rows as last time unless the filter, the scroll or the run's notes changed (a new
+    // note, or a fork that dropped some: the count or the run's end moved).
+    const ask = `${k}/${s}/${follow ? 'end' : first}/${n}/${position.notes}/${position.end}`;
+    if (force || ask !== asked || !page) page = fetch(follow ? 0xffffffff : first, n, k, s);
+    asked = ask;
     const total = page.matching;
     const start = page.start;
-    const here = `${k}/${s}/${start}/${total}/${page.total}/${position.events}/${position.applied}`;
+    // Notes are in run order: the ones after the moment shown are a suffix of the rows.
+    const future = page.notes.filter((note) => isFuture(note, position)).length;
+    const here = `${k}/${s}/${start}/${total}/${page.total}/${future}`;
     if (!force && here === key) return;
     key = here;
     spacer.style.height = `${total * ROW}px`;
@@ -57,8 +66,7 @@ export function createNarration(box, { fetch, kinds, onSeek }) {
     rows = page.notes.map((note, j) => {
       const div = document.createElement('div');
       div.className = `ev ${note.kind}`;
-      const future = note.events > position.events || (note.events === position.events && note.applied > position.applied);
-      if (future) div.classList.add('future');
+      if (isFuture(note, position)) div.classList.add('future');
       div.setAttribute('role', 'listitem');
       div.style.top = `${(start + j) * ROW}px`;
       div.title = `${note.text} — click to go to this moment`;
@@ -80,7 +88,7 @@ export function createNarration(box, { fetch, kinds, onSeek }) {
     follow = true;
     render(true, last);
   };
-  let last = { events: 0, applied: 0 };
+  let last = { events: 0, applied: 0, notes: 0, end: 0 };
   return {
     element: box,
     /** At the start of a frame (layout still clean): scroll to the newest entry if following. */

@@ -112,6 +112,14 @@ export function messagePoint(L, m, t) {
 /** How fast the quickest thing on the stage moves, in CSS px per simulated ms: a message in
  * flight along its link, or an election timer's arc. 0 when nothing moves (the network held,
  * or reduced motion with no timer running). */
+/** While playing, how far (CSS px) the quickest thing on the stage may move between two frames
+ * before the next is drawn (at most ~30 frames a second all the same: loop.js's frameGap). */
+export const STEP_PX = 2;
+
+/** The wall time (ms) until the quickest thing on the stage has moved STEP_PX, playing at `speed`
+ * (simulated ms per wall ms): how long the next frame of the stage may wait. */
+export const stepGap = (view, L, speed) => STEP_PX / (motion(view, L) * speed);
+
 export function motion(view, L) {
   if (view.held) return 0;
   let fastest = 0;
@@ -160,6 +168,10 @@ function segDist(px, py, x1, y1, x2, y2) {
 
 /** A stable colour per term for the log table. */
 export function termColor(term, light = true) {
-  const h = (term * 137.508 + 205) % 360;
-  return light ? `hsl(${h.toFixed(0)} 70% 78%)` : `hsl(${h.toFixed(0)} 55% 32%)`;
+  const h = termHue(term);
+  return light ? `hsl(${h} 70% 78%)` : `hsl(${h} 55% 32%)`;
 }
+
+/** The hue (degrees) of a term's colour. The log table's cells take it as `--h` and the style
+ * sheet makes both shades of termColor from it. */
+export const termHue = (term) => ((term * 137.508 + 205) % 360).toFixed(0);

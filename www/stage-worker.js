@@ -1,18 +1,27 @@
 // The stage's painter. In a worker (stage.js starts it), it draws the cluster onto the page's
 // canvas, handed over as an OffscreenCanvas, so the page's thread neither draws nor composites
-// the stage. Messages in: {canvas} once, then frames {view: the view as JSON text, w, h, dpr,
-// dark, still, hover, selected}; when frames come faster than they are drawn, only the newest is.
-// Out: {type: 'ready'} once loaded, {type: 'error', message} when a frame could not be drawn.
+// the stage, and it animates the stage between the page's frames: between two events of the
+// simulation nothing changes but the clock, so the worker moves the clock on by itself (messages
+// fly, election timers run down) up to the next event, and the page needs a frame only when an
+// event is due or its panels are.
+//
+// Messages in: {canvas} once; frames {view: the view as JSON text, w, h, dpr, dark, still, hover,
+// selected, playing, speed (simulated ms per wall ms), wall (the wall time, ms since the epoch,
+// the view's clock belongs to), until (the clock of the next event, or null)}; {still: true}: stop
+// animating (the page stopped drawing: hidden, scrolled away). Out: {type: 'ready'} once loaded,
+// {type: 'drawn', count} now and then while drawing, {type: 'error', message}.
 // Where the page cannot have the worker, it loads this module itself and uses painter().
 import { draw, INK } from './draw.js';
-import { layout } from './render.js';
+import { layout, stepGap } from './render.js';
+import { frameGap } from './loop.js';
 
-/** A function that draws one frame (as posted to the worker, with `view` parsed) onto `canvas`, an
- * OffscreenCanvas or a canvas element: it sizes the canvas's pixels to the frame's CSS size
- * times its pixel ratio, and keeps the layout (and its sprites) while they fit. */
+/** A function `(f, view, t) → layout` that draws one frame (as posted to the worker, with `view`
+ * parsed) onto `canvas`, an OffscreenCanvas or a canvas element, at network clock `t` (default the
+ * view's): it sizes the canvas's pixels to the frame's CSS size times its pixel ratio, and keeps
+ * the layout (and its sprites) while they fit. */
 export function painter(canvas) {
   let L = null;
-  return (f, view) => {
+  return (f, view, t) => {
     const bw = Math.max(1, Math.round(f.w * f.dpr));
     const bh = Math.max(1, Math.round(f.h * f.dpr));
     if (canvas.width !== bw || canvas.height !== bh) {
@@ -25,23 +34,61 @@ export function painter(canvas) {
     }
     const ctx = canvas.getContext('2d');
     ctx.setTransform(f.dpr, 0, 0, f.dpr, 0, 0);
-    draw(ctx, view, L, f.hover, f.selected);
+    draw(ctx, view, L, f.hover, f.selected, t);
+    return L;
   };
 }
 
+/** Wall time now, comparable across the page and its workers (ms since the epoch). */
+const wallNow = () => performance.timeOrigin + performance.now();
+
 if (typeof WorkerGlobalScope === 'function' && self instanceof WorkerGlobalScope) {
   let paint = null;
-  let next = null;
-  // Frames are drawn on the worker's animation frames: a burst of them is drawn once, the newest.
-  const later = (fn) => (self.requestAnimationFrame ? self.requestAnimationFrame(fn) : setTimeout(fn, 0));
-  const flush = () => {
-    const f = next;
-    next = null;
+  let f = null; // the newest frame
+  let view = null; // its view, parsed
+  let fresh = false; // not drawn yet
+  let raf = 0;
+  let drawnAt = 0; // wall time of the last drawing
+  let gap = 0; // how long the next may wait
+  let count = 0; // frames drawn
+  let reported = 0; // the count last told to the page
+  let reportedAt = 0;
+  const later = (fn) => (self.requestAnimationFrame ? self.requestAnimationFrame(fn) : setTimeout(fn, 16));
+  const stop = () => {
+    if (raf) (self.cancelAnimationFrame ?? clearTimeout)(raf);
+    raf = 0;
+  };
+  /** The network's clock at wall time `now`: the view's, moved on while playing, never past the
+   * next event (the page brings the state after it). */
+  const clock = (now) => {
+    const t = view.clock_ms ?? view.time_ms;
+    if (!f.playing || view.held) return t;
+    return Math.min(f.until ?? Infinity, t + Math.max(0, now - f.wall) * f.speed);
+  };
+  const tick = () => {
+    raf = 0;
     if (!f || !paint) return;
-    try {
-      paint(f, JSON.parse(f.view));
-    } catch (e) {
-      self.postMessage({ type: 'error', message: String(e?.message ?? e) });
+    const now = wallNow();
+    const t = clock(now);
+    if (fresh || now - drawnAt >= gap) {
+      try {
+        const L = paint(f, view, t);
+        gap = frameGap(stepGap(view, L, f.speed));
+      } catch (e) {
+        self.postMessage({ type: 'error', message: String(e?.message ?? e) });
+        return;
+      }
+      fresh = false;
+      drawnAt = now;
+      count++;
+    }
+    // Animate while the clock moves; it stops at the next event until the page brings it.
+    if (f.playing && !view.held && t < (f.until ?? Infinity)) raf = later(tick);
+    // How many frames it drew, now and then (and when it stops).
+    if (count !== reported && (!raf || now - reportedAt > 250)) {
+      reported = count;
+      reportedAt = now;
+      self.postMessage({ type: 'drawn', count });
     }
   };
   self.onmessage = ({ data }) => {
@@ -49,8 +96,15 @@ if (typeof WorkerGlobalScope === 'function' && self instanceof WorkerGlobalScope
       paint = painter(data.canvas);
       return;
     }
-    if (!next) later(flush);
-    next = data;
+    if (data.still) {
+      stop();
+      if (count !== reported) self.postMessage({ type: 'drawn', count: (reported = count) });
+      return;
+    }
+    f = data;
+    view = JSON.parse(data.view);
+    fresh = true;
+    if (!raf) raf = later(tick);
   };
   self.postMessage({ type: 'ready' });
 }

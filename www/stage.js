@@ -9,6 +9,8 @@ const WORKER = new URL('./stage-worker.js', import.meta.url);
 export class Stage {
   /** Where frames are drawn: 'starting' (none yet), 'worker' or 'page'. */
   mode = 'starting';
+  /** Frames of the stage drawn so far (from the worker: as it last said, a few times a second). */
+  drawn = 0;
   #worker = null;
   #paint = null;
 
@@ -37,7 +39,8 @@ export class Stage {
         this.#worker.postMessage({ canvas: off }, [off]);
         this.mode = 'worker';
         onReady();
-      } else if (data.type === 'error') onError(new Error(`the cluster could not be drawn: ${data.message}`));
+      } else if (data.type === 'drawn') this.drawn = data.count;
+      else if (data.type === 'error') onError(new Error(`the cluster could not be drawn: ${data.message}`));
     };
     this.#worker.onerror = (e) => {
       e.preventDefault();
@@ -46,10 +49,26 @@ export class Stage {
     };
   }
 
-  /** Draw a frame: `view` and its JSON `text`; `frame`: {w, h (CSS px), dpr, dark, still,
-   * hover, selected}. Dropped while the stage is starting (onReady asks for the frame again). */
+  /** Draw a frame: `view` and its JSON `text`; `frame`: {w, h (CSS px), dpr, dark, still, hover,
+   * selected, playing, speed, wall, until} (see stage-worker.js). In the worker the stage then
+   * moves on by itself while playing, up to the next event; on the page it is drawn as it is (the
+   * page draws a frame whenever something moved). Dropped while the stage is starting (onReady
+   * asks for the frame again). */
   draw(view, text, frame) {
     if (this.mode === 'worker') this.#worker.postMessage({ ...frame, view: text });
-    else if (this.mode === 'page') this.#paint(frame, view);
+    else if (this.mode === 'page') {
+      this.#paint(frame, view);
+      this.drawn++;
+    }
+  }
+
+  /** True if the stage moves on by itself between the page's frames (in its worker). */
+  get animates() {
+    return this.mode === 'worker';
+  }
+
+  /** Stop moving the stage on (the page stopped drawing: hidden, scrolled away). */
+  still() {
+    if (this.mode === 'worker') this.#worker.postMessage({ still: true });
   }
 }
