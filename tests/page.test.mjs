@@ -685,6 +685,28 @@ test('the log table follows the newest entries, also after a jump while paused, 
     assert.equal(colours.fill[0], colours.fill[1], 'a committed entry is filled with its term\'s colour');
     assert.ok(colours.border, 'an entry not yet committed');
     assert.deepEqual(colours.border, [colours.border[1], colours.border[1], 'dashed'], 'an entry not yet committed is outlined in its term\'s darker shade');
+    // Tooltips: paused, every cell has its column's; while playing a rewritten cell drops its
+    // stale one (they are written again once paused).
+    const titles = (el) => [...el.shadowRoot.querySelectorAll('.logs tbody tr')].flatMap((tr, k) => {
+      const heads = [...el.shadowRoot.querySelectorAll('.logs thead th')].slice(1);
+      return [...tr.querySelectorAll('td')].map((td, c) => ({ row: k, col: Number(heads[c].textContent), title: td.title, entry: td.classList.contains('ent') }));
+    });
+    const right = (cells) => cells.every((x) => !x.title || x.title.startsWith(`index ${x.col}`) || x.title.startsWith('commitIndex') || x.title.startsWith('leader'));
+    const titled = (cells) => cells.filter((x) => x.entry).every((x) => x.title.startsWith(`index ${x.col}`));
+    const paused = await onEl(page, titles);
+    assert.ok(titled(paused), 'paused: every entry has its tooltip');
+    assert.ok(right(paused), 'paused: each tooltip is its column\'s');
+    const playing = await onEl(page, async (el, src) => {
+      el.play();
+      await new Promise((r) => setTimeout(r, 700));
+      const out = new Function(`return (${src})`)()(el);
+      el.pause();
+      return out;
+    }, titles.toString());
+    assert.ok(right(playing), 'playing: no cell keeps another column\'s tooltip');
+    assert.ok(playing.some((x) => x.entry && !x.title), 'playing: rewritten cells wait for their tooltip');
+    await page.waitForTimeout(100);
+    assert.ok(titled(await onEl(page, titles)), 'paused again: every entry has its tooltip');
     // Scrolled back by the reader: it stays there while the log grows, showing those columns.
     await onEl(page, (el) => (el.shadowRoot.querySelector('.logscroll').scrollLeft = 0));
     await page.waitForTimeout(100);

@@ -593,7 +593,8 @@ export function logWindow(ui) {
   return { from: Math.max(1, from), count: visible + 6 };
 }
 
-export function updateLogs(ui, v) {
+/** The log table; `playing`: tooltips wait until the run is paused. */
+export function updateLogs(ui, v, playing = false) {
   const leader = v.servers.find((s) => s.alive && s.role === 'leader' && s.id === v.leader);
   // Columns are log indexes, aligned across rows, from `lo` (the first index some server still
   // stores) to `width`; only the ones in sight are drawn (the view carries only those entries).
@@ -738,49 +739,22 @@ export function updateLogs(ui, v) {
       const committed = e != null && i <= s.commit_index;
       const unwritten = e != null && s.durable_index != null && i > s.durable_index;
       const sig = i <= si ? 'x' : `${e ? `${e.term}|${e.text}` : ''}|${committed}|${unwritten}|${i === s.commit_index}|${mi === i && i > 0}|${ni === i}`;
-      if (r.sigs[c] === sig) continue;
-      r.sigs[c] = sig;
       const td = r.cells[c];
-      if (i <= si) {
-        td.className = 'compacted';
-        td.title = `index ${i}: compacted into S${s.id}'s snapshot`;
-        td.textContent = '';
-        continue;
+      // Tooltips are written only while paused: while playing nobody reads a cell's (and on a
+      // busy run they were most of the table's cost), and a rewritten cell drops its stale one.
+      const titleDue = !playing && !td.raftTitled;
+      if (r.sigs[c] === sig && !titleDue) continue;
+      if (r.sigs[c] !== sig) {
+        r.sigs[c] = sig;
+        paintEntry(td, i, e, committed, unwritten, i === s.commit_index, mi === i && i > 0, ni === i, i <= si);
+        if (playing && td.raftTitled) {
+          td.removeAttribute('title');
+          td.raftTitled = false;
+        }
       }
-      const cl = [];
-      let title = '';
-      let text = '';
-      const marks = [];
-      if (e) {
-        const conf = CONFIG_ENTRY.test(e.text);
-        cl.push(committed ? 'ent committed' : 'ent');
-        if (conf) cl.push('cfg');
-        if (unwritten) cl.push('unwritten');
-        title = `index ${i}, term ${e.term}: ${conf ? 'configuration ' : ''}${e.text}${committed ? ' (committed)' : ' (not committed)'}${unwritten ? ', not yet on disk' : ''}`;
-        text = String(e.term);
-        if (conf) marks.push('C');
-      }
-      if (i === s.commit_index) {
-        cl.push('ci');
-        title += `${title ? '\n' : ''}commitIndex = ${i}`;
-      }
-      if (mi === i && i > 0) {
-        marks.push('m');
-        title += `${title ? '\n' : ''}leader's matchIndex[S${s.id}] = ${i}`;
-      }
-      if (ni === i) {
-        marks.push('n');
-        title += `${title ? '\n' : ''}leader's nextIndex[S${s.id}] = ${i}`;
-      }
-      td.className = cl.join(' ');
-      if (e) paintCell(td, e.term);
-      td.title = title;
-      // The term and the marks (C, m, n), built without the HTML parser.
-      td.textContent = text;
-      for (const k of marks) {
-        const b = td.appendChild(document.createElement('b'));
-        b.className = `mk ${k.toLowerCase()}`;
-        b.textContent = k;
+      if (!playing) {
+        td.title = i <= si ? `index ${i}: compacted into S${s.id}'s snapshot` : entryTitle(s, i, e, committed, unwritten, mi, ni);
+        td.raftTitled = true;
       }
     }
   });
@@ -791,6 +765,47 @@ export function updateLogs(ui, v) {
     ui.table.style.width = `${total}px`;
     if (follow) t.followPending = true;
   }
+}
+
+/** A log cell: an entry (its term, in its term's colour, solid once committed; C on a configuration
+ * entry), or an empty or compacted slot; the commit index, and the leader's matchIndex (m) and
+ * nextIndex (n) for this server, as classes (the style sheet draws m and n). */
+function paintEntry(td, i, e, committed, unwritten, ci, m, n, compacted) {
+  const conf = e != null && CONFIG_ENTRY.test(e.text);
+  const cl = compacted ? ['compacted'] : [];
+  if (e) {
+    cl.push(committed ? 'ent committed' : 'ent');
+    if (conf) cl.push('cfg');
+    if (unwritten) cl.push('unwritten');
+    paintCell(td, e.term);
+  }
+  if (ci && !compacted) cl.push('ci');
+  if (m && !compacted) cl.push('mm');
+  if (n && !compacted) cl.push('mn');
+  td.className = cl.join(' ');
+  // The term (and the C mark), built without the HTML parser, rewritten only when it changes.
+  const text = e ? `${e.term}${conf ? 'C' : ''}` : '';
+  if (td.raftText === text) return;
+  td.raftText = text;
+  td.textContent = e ? String(e.term) : '';
+  if (conf) {
+    const b = td.appendChild(document.createElement('b'));
+    b.className = 'mk c';
+    b.textContent = 'C';
+  }
+}
+
+/** A log cell's tooltip: the entry, whether it is committed and on disk, and the marks. */
+function entryTitle(s, i, e, committed, unwritten, mi, ni) {
+  const lines = [];
+  if (e) {
+    const conf = CONFIG_ENTRY.test(e.text);
+    lines.push(`index ${i}, term ${e.term}: ${conf ? 'configuration ' : ''}${e.text}${committed ? ' (committed)' : ' (not committed)'}${unwritten ? ', not yet on disk' : ''}`);
+  }
+  if (i === s.commit_index) lines.push(`commitIndex = ${i}`);
+  if (mi === i && i > 0) lines.push(`leader's matchIndex[S${s.id}] = ${i}`);
+  if (ni === i) lines.push(`leader's nextIndex[S${s.id}] = ${i}`);
+  return lines.join('\n');
 }
 
 /** A log cell's term colour (the style sheet makes from it the fill of a committed entry and the

@@ -998,7 +998,7 @@ class RaftPlayground extends HTMLElement {
     C.updateSafety(ui, v);
     C.updateMembership(ui, v);
     if (turn.lists) C.updateClients(ui, v);
-    if (turn.logs) C.updateLogs(ui, v);
+    if (turn.logs) C.updateLogs(ui, v, running);
     // The log grew past the box while following its end: the next frame scrolls to the end and
     // draws the columns there (while playing, that frame comes anyway).
     if (ui.logTable?.followPending && !running) this.#loop.invalidate();
