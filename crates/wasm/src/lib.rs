@@ -348,15 +348,26 @@ mod bindings {
 
         /// A snapshot of the whole cluster for drawing (see `view.rs` for its fields). Each log
         /// carries the entries from index `log_from`, `log_count` of them (default: the newest 200);
-        /// `clients: false` leaves the client requests out (default: in).
-        pub fn view(&self, log_from: Option<f64>, log_count: Option<f64>, clients: Option<bool>) -> Result<JsValue, JsError> {
+        /// `clients: false` leaves the client requests and each server's key-value state out
+        /// (default: in).
+        pub fn view(
+            &self,
+            log_from: Option<f64>,
+            log_count: Option<f64>,
+            clients: Option<bool>,
+        ) -> Result<JsValue, JsError> {
             let window = log_window(log_from, log_count);
             to_js(&build_view(self.tl.sim(), window, clients.unwrap_or(true)))
         }
 
         /// `view(…)` as its JSON text: the page parses it and hands the same text to the worker
         /// that draws the stage.
-        pub fn view_text(&self, log_from: Option<f64>, log_count: Option<f64>, clients: Option<bool>) -> Result<String, JsError> {
+        pub fn view_text(
+            &self,
+            log_from: Option<f64>,
+            log_count: Option<f64>,
+            clients: Option<bool>,
+        ) -> Result<String, JsError> {
             let window = log_window(log_from, log_count);
             serde_json::to_string(&build_view(self.tl.sim(), window, clients.unwrap_or(true))).map_err(err)
         }

@@ -171,6 +171,16 @@ fn the_view_carries_only_the_log_window_asked_for() {
     let s = &v.servers[0];
     assert_eq!(s.log.len(), crate::view::LOG_WINDOW);
     assert_eq!(s.log.last().unwrap().index, s.log_last);
+    assert!(!s.kv.is_empty() && !v.clients.is_empty(), "the whole view has the state machine and the requests");
+    // Without the lists (the page's frames between their turns): no client requests and no
+    // key-value state, the rest the same.
+    let bare = build_view(&sim, Some((0, 0)), false);
+    assert!(bare.clients.is_empty() && bare.servers.iter().all(|s| s.kv.is_empty() && s.log.is_empty()));
+    assert_eq!(bare.messages.len(), v.messages.len());
+    assert_eq!(
+        bare.servers.iter().map(|s| (s.term, s.commit_index, s.log_last)).collect::<Vec<_>>(),
+        v.servers.iter().map(|s| (s.term, s.commit_index, s.log_last)).collect::<Vec<_>>()
+    );
 }
 
 #[test]

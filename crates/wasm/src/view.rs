@@ -251,9 +251,9 @@ pub const LOG_WINDOW: usize = 200;
 
 /// The view of the whole cluster. `window`: the log indices to include, `(from, count)` (the page
 /// asks for the columns it shows, so a frame costs the same however long the logs are); `None`:
-/// the newest [`LOG_WINDOW`] entries of each log. `clients`: whether to include the client
-/// requests (the page's client list asks for them on its turn only).
-pub fn build_view(sim: &Sim, window: Option<(u64, usize)>, clients: bool) -> View {
+/// the newest [`LOG_WINDOW`] entries of each log. `lists`: whether to include the client requests
+/// and each server's key-value state (the page's frames ask for them on the lists' turn only).
+pub fn build_view(sim: &Sim, window: Option<(u64, usize)>, lists: bool) -> View {
     let entries = |log: &raft::Log| {
         let (from, count) = window.unwrap_or((log.last_index().saturating_sub(LOG_WINDOW as u64) + 1, LOG_WINDOW));
         entries(log, from, count.min(2_000))
@@ -286,7 +286,11 @@ pub fn build_view(sim: &Sim, window: Option<(u64, usize)>, clients: bool) -> Vie
                     } else {
                         vec![]
                     },
-                    kv: node.state_machine.iter().map(|(k, v)| ((k as char).to_string(), v)).collect(),
+                    kv: if lists {
+                        node.state_machine.iter().map(|(k, v)| ((k as char).to_string(), v)).collect()
+                    } else {
+                        vec![]
+                    },
                     membership: membership(&node.config),
                     config_index: node.config_index,
                     snapshot_index: node.snapshot.last_index,
@@ -351,7 +355,7 @@ pub fn build_view(sim: &Sim, window: Option<(u64, usize)>, clients: bool) -> Vie
             },
         })
         .collect();
-    let skip = if clients { sim.client_ops.len().saturating_sub(CLIENT_HISTORY) } else { sim.client_ops.len() };
+    let skip = if lists { sim.client_ops.len().saturating_sub(CLIENT_HISTORY) } else { sim.client_ops.len() };
     let clients = sim
         .client_ops
         .iter()
