@@ -158,3 +158,30 @@ test('while playing, the worker moves the stage on between the page\'s frames: t
     await page.close();
   }
 });
+
+test('a stage that fails says so on the page and stops, like a crash of the simulator', async () => {
+  // Every frame handed to the worker from the switch on is unreadable.
+  const page = await open(() => {
+    const post = Worker.prototype.postMessage;
+    Worker.prototype.postMessage = function (m, t) {
+      return post.call(this, window.corruptStage && m && typeof m.view === 'string' ? { ...m, view: '{' } : m, t);
+    };
+  });
+  try {
+    assert.equal(await onWidget(page, (el) => el.renderer), 'worker');
+    await onWidget(page, async (el) => {
+      window.corruptStage = true;
+      await el.step(1);
+      await new Promise((r) => setTimeout(r, 300));
+    }, null, true);
+    const banner = await onWidget(page, (el) => [el.hasAttribute('data-crashed'), el.shadowRoot.querySelector('.banner').hidden, el.shadowRoot.querySelector('.banner').textContent], null, true);
+    assert.equal(banner[0], true, 'the widget says it crashed');
+    assert.equal(banner[1], false, 'the banner shows');
+    assert.match(banner[2], /The cluster could not be drawn: .*a frame it could not read/);
+    const frames = await onWidget(page, (el) => el.frames, null, true);
+    await page.waitForTimeout(300);
+    assert.equal(await onWidget(page, (el) => el.frames, null, true), frames, 'no frames after it');
+  } finally {
+    await page.close();
+  }
+});

@@ -696,7 +696,7 @@ class RaftPlayground extends HTMLElement {
   #startLoop() {
     darkMedia?.addEventListener('change', this.#onScheme);
     // The stage outlives a removal from the page (its canvas is handed to its worker only once).
-    this.#stage ??= new Stage(this.#ui.canvas, () => this.#invalidate(), (e) => this.#fatal(e));
+    this.#stage ??= new Stage(this.#ui.canvas, () => this.#invalidate(), (e) => this.#fatal(e, 'The cluster could not be drawn'));
     this.#loop = createLoop(this, (dt, playing) => this.#frame(dt, playing), () => this.#stage.still());
     this.#ro = new ResizeObserver(() => this.#resize());
     this.#ro.observe(this.#ui.canvas);
@@ -796,14 +796,15 @@ class RaftPlayground extends HTMLElement {
     return true;
   }
 
-  #fatal(e) {
+  /** Stop for good and say why (`what`: the headline). */
+  #fatal(e, what = 'The simulator crashed') {
     if (this.#dead) return;
     this.#dead = true;
     this.#loop?.stop();
     const ui = this.#ui;
     const msg = message(e);
     if (!ui) {
-      this.shadowRoot.textContent = `The simulator crashed: ${msg}`;
+      this.shadowRoot.textContent = `${what}: ${msg}`;
       return;
     }
     console.error('raft-playground:', e);
@@ -819,7 +820,8 @@ class RaftPlayground extends HTMLElement {
       }
     }
     const why = wasm ? ' (a panic in the Rust code, not a Raft failure)' : '';
-    ui.banner.innerHTML = `<b>The simulator crashed</b>${why}: <code></code> <button>Reload page</button>`;
+    ui.banner.innerHTML = `<b></b>${why}: <code></code> <button>Reload page</button>`;
+    ui.banner.querySelector('b').textContent = what;
     ui.banner.querySelector('code').textContent = panic ?? `${e && e.name ? e.name + ': ' : ''}${msg}`;
     ui.banner.querySelector('button').onclick = () => location.reload();
     C.closeMenu(ui);

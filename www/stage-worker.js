@@ -101,8 +101,13 @@ if (typeof WorkerGlobalScope === 'function' && self instanceof WorkerGlobalScope
       if (count !== reported) self.postMessage({ type: 'drawn', count: (reported = count) });
       return;
     }
+    try {
+      view = JSON.parse(data.view);
+    } catch (e) {
+      self.postMessage({ type: 'error', message: `a frame it could not read: ${e?.message ?? e}` });
+      return;
+    }
     f = data;
-    view = JSON.parse(data.view);
     fresh = true;
     if (!raf) raf = later(tick);
   };

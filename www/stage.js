@@ -40,12 +40,12 @@ export class Stage {
         this.mode = 'worker';
         onReady();
       } else if (data.type === 'drawn') this.drawn = data.count;
-      else if (data.type === 'error') onError(new Error(`the cluster could not be drawn: ${data.message}`));
+      else if (data.type === 'error') onError(new Error(data.message));
     };
     this.#worker.onerror = (e) => {
       e.preventDefault();
       if (this.mode === 'starting') onPage();
-      else onError(new Error(`the stage's worker failed: ${e.message || 'unknown error'}`));
+      else onError(new Error(`its worker stopped: ${e.message || 'an unknown error'}`));
     };
   }
 
