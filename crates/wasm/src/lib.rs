@@ -356,8 +356,8 @@ mod bindings {
             log_count: Option<f64>,
             clients: Option<bool>,
         ) -> Result<JsValue, JsError> {
-            let window = log_window(log_from, log_count);
-            to_js(&build_view(self.tl.sim(), window, clients.unwrap_or(true)))
+            let text = self.view_text(log_from, log_count, clients)?;
+            js_sys::JSON::parse(&text).map_err(|e| err(thrown(e)))
         }
 
         /// `view(…)` as its JSON text: the page parses it and hands the same text to the worker
