@@ -14,8 +14,8 @@ after(async () => env?.close());
 
 /** Open the page with `init` run before any of its scripts (null: none), `route` set up on it;
  * wait until the widget is ready and its stage has started. */
-async function open(init, route) {
-  const page = await env.browser.newPage({ viewport: { width: 1280, height: 800 } });
+async function open(init, route, options = {}) {
+  const page = await env.browser.newPage({ viewport: { width: 1280, height: 800 }, ...options });
   page.errors = [];
   page.on('console', (m) => m.type() === 'error' && page.errors.push(m.text()));
   page.on('pageerror', (e) => page.errors.push(String(e)));
@@ -84,6 +84,17 @@ test('the stage is drawn in a worker: the canvas is handed over, and what it sho
     await assertDrawn(page);
   } finally {
     await page.close();
+  }
+  // With reduced motion (nothing flies: a message shows by its sender, then by its receiver), on a
+  // phone, and in the dark theme: the same.
+  for (const options of [{ reducedMotion: 'reduce' }, { viewport: { width: 390, height: 844 } }, { colorScheme: 'dark' }]) {
+    const other = await open(null, null, options);
+    try {
+      assert.equal(await onWidget(other, (el) => el.renderer), 'worker', JSON.stringify(options));
+      await assertDrawn(other);
+    } finally {
+      await other.close();
+    }
   }
 });
 

@@ -7,7 +7,7 @@
 //
 // Messages in: {canvas} once; frames {view: the view as JSON text, w, h, dpr, dark, still, hover,
 // selected, playing, speed (simulated ms per wall ms), wall (the wall time, ms since the epoch,
-// the view's clock belongs to), until (the clock of the next event, or null)}; {still: true}: stop
+// the view's clock belongs to), until (the clock of the next event, or null)}; {stop: true}: stop
 // animating (the page stopped drawing: hidden, scrolled away). Out: {type: 'ready'} once loaded,
 // {type: 'drawn', count} now and then while drawing, {type: 'error', message}.
 // Where the page cannot have the worker, it loads this module itself and uses painter().
@@ -96,7 +96,7 @@ if (typeof WorkerGlobalScope === 'function' && self instanceof WorkerGlobalScope
       paint = painter(data.canvas);
       return;
     }
-    if (data.still) {
+    if (data.stop) {
       stop();
       if (count !== reported) self.postMessage({ type: 'drawn', count: (reported = count) });
       return;

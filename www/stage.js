@@ -69,6 +69,6 @@ export class Stage {
 
   /** Stop moving the stage on (the page stopped drawing: hidden, scrolled away). */
   still() {
-    if (this.mode === 'worker') this.#worker.postMessage({ still: true });
+    if (this.mode === 'worker') this.#worker.postMessage({ stop: true });
   }
 }
