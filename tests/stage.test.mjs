@@ -140,17 +140,19 @@ test('while playing, the worker moves the stage on between the page\'s frames: t
       let writes = 0;
       const mo = new MutationObserver((ms) => (writes += ms.length));
       mo.observe(el.shadowRoot.querySelector('.st-time'), { subtree: true, characterData: true, childList: true });
-      const [f0, s0, t0, w0] = [el.frames, el.stageFrames, el.view().time_ms, performance.now()];
+      const [f0, s0, t0, w0, b0] = [el.frames, el.stageFrames, el.view().time_ms, performance.now(), el.stageTime];
       await new Promise((r) => setTimeout(r, 2000));
-      const [f1, s1, t1, w1] = [el.frames, el.stageFrames, el.view().time_ms, performance.now()];
+      const [f1, s1, t1, w1, b1] = [el.frames, el.stageFrames, el.view().time_ms, performance.now(), el.stageTime];
       mo.disconnect();
       el.pause();
       await new Promise((r) => setTimeout(r, 400));
       const s2 = el.stageFrames;
       await new Promise((r) => setTimeout(r, 400));
       const secs = (w1 - w0) / 1000;
-      return { page: (f1 - f0) / secs, stage: (s1 - s0) / secs, writes: writes / secs, simPerWall: (t1 - t0) / (w1 - w0), speed: el.speed, still: el.stageFrames - s2 };
+      return { page: (f1 - f0) / secs, stage: (s1 - s0) / secs, writes: writes / secs, simPerWall: (t1 - t0) / (w1 - w0), speed: el.speed, still: el.stageFrames - s2, stageMs: (b1 - b0) / Math.max(1, s1 - s0) };
     });
+    // The worker says what its frames cost (on its own thread): something, and well under a frame.
+    assert.ok(out.stageMs > 0 && out.stageMs < 30, `${out.stageMs.toFixed(2)} ms a stage frame`);
     assert.ok(out.page <= 16, `${out.page.toFixed(1)} page frames a second (the panels ~10, events between)`);
     assert.ok(out.stage >= 15 && out.stage >= 1.5 * out.page, `the stage drawn ${out.stage.toFixed(1)} times a second against ${out.page.toFixed(1)} page frames`);
     // The simulation keeps real time at its speed though the page's frames are far apart.

@@ -285,6 +285,10 @@ class RaftPlayground extends HTMLElement {
   get stageFrames() {
     return this.#stage?.drawn ?? 0;
   }
+  /** The ms those frames took to read and draw (in the worker, on its own thread). */
+  get stageTime() {
+    return this.#stage?.drawnMs ?? 0;
+  }
 
   constructor() {
     super();

@@ -9,7 +9,7 @@
 // selected, playing, speed (simulated ms per wall ms), wall (the wall time, ms since the epoch,
 // the view's clock belongs to), until (the clock of the next event, or null)}; {stop: true}: stop
 // animating (the page stopped drawing: hidden, scrolled away). Out: {type: 'ready'} once loaded,
-// {type: 'drawn', count} now and then while drawing, {type: 'error', message}.
+// {type: 'drawn', count, ms (reading and drawing so far)} now and then while drawing, {type: 'error', message}.
 // Where the page cannot have the worker, it loads this module itself and uses painter().
 import { draw, INK } from './draw.js';
 import { layout, stepGap } from './render.js';
@@ -51,6 +51,7 @@ if (typeof WorkerGlobalScope === 'function' && self instanceof WorkerGlobalScope
   let drawnAt = 0; // wall time of the last drawing
   let gap = 0; // how long the next may wait
   let count = 0; // frames drawn
+  let busy = 0; // ms spent reading frames and drawing them
   let reported = 0; // the count last told to the page
   let reportedAt = 0;
   const later = (fn) => (self.requestAnimationFrame ? self.requestAnimationFrame(fn) : setTimeout(fn, 16));
@@ -71,9 +72,11 @@ if (typeof WorkerGlobalScope === 'function' && self instanceof WorkerGlobalScope
     const now = wallNow();
     const t = clock(now);
     if (fresh || now - drawnAt >= gap) {
+      const t0 = performance.now();
       try {
         const L = paint(f, view, t);
         gap = frameGap(stepGap(view, L, f.speed));
+        busy += performance.now() - t0;
       } catch (e) {
         self.postMessage({ type: 'error', message: String(e?.message ?? e) });
         return;
@@ -88,7 +91,7 @@ if (typeof WorkerGlobalScope === 'function' && self instanceof WorkerGlobalScope
     if (count !== reported && (!raf || now - reportedAt > 250)) {
       reported = count;
       reportedAt = now;
-      self.postMessage({ type: 'drawn', count });
+      self.postMessage({ type: 'drawn', count, ms: busy });
     }
   };
   self.onmessage = ({ data }) => {
@@ -98,11 +101,13 @@ if (typeof WorkerGlobalScope === 'function' && self instanceof WorkerGlobalScope
     }
     if (data.stop) {
       stop();
-      if (count !== reported) self.postMessage({ type: 'drawn', count: (reported = count) });
+      if (count !== reported) self.postMessage({ type: 'drawn', count: (reported = count), ms: busy });
       return;
     }
+    const t0 = performance.now();
     try {
       view = JSON.parse(data.view);
+      busy += performance.now() - t0;
     } catch (e) {
       self.postMessage({ type: 'error', message: `a frame it could not read: ${e?.message ?? e}` });
       return;

@@ -9,8 +9,10 @@ const WORKER = new URL('./stage-worker.js', import.meta.url);
 export class Stage {
   /** Where frames are drawn: 'starting' (none yet), 'worker' or 'page'. */
   mode = 'starting';
-  /** Frames of the stage drawn so far (from the worker: as it last said, a few times a second). */
+  /** Frames of the stage drawn so far, and the ms spent on them (from the worker: as it last said,
+   * a few times a second). */
   drawn = 0;
+  drawnMs = 0;
   #worker = null;
   #paint = null;
 
@@ -39,7 +41,7 @@ export class Stage {
         this.#worker.postMessage({ canvas: off }, [off]);
         this.mode = 'worker';
         onReady();
-      } else if (data.type === 'drawn') this.drawn = data.count;
+      } else if (data.type === 'drawn') [this.drawn, this.drawnMs] = [data.count, data.ms];
       else if (data.type === 'error') onError(new Error(data.message));
     };
     this.#worker.onerror = (e) => {
@@ -57,7 +59,9 @@ export class Stage {
   draw(view, text, frame) {
     if (this.mode === 'worker') this.#worker.postMessage({ ...frame, view: text });
     else if (this.mode === 'page') {
+      const t0 = performance.now();
       this.#paint(frame, view);
+      this.drawnMs += performance.now() - t0;
       this.drawn++;
     }
   }
