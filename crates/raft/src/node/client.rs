@@ -79,6 +79,9 @@ impl Node {
     }
 
     pub(super) fn answer_reads(&mut self, out: &mut Ready) {
+        if self.reads.is_empty() {
+            return; // the usual case, after every acknowledgement and every apply
+        }
         let (config, applied, state) = (self.quorum(), self.last_applied, &self.state_machine);
         self.reads.retain(|r| {
             if config.has_quorum(r.acks) && applied >= r.read_index {
