@@ -174,6 +174,9 @@ pub struct Sim {
     pub meter: Meter,
     /// The live linearizability check's window of each key `a`–`z` (see [`crate::clients`]).
     pub(crate) live: Vec<crate::linearizability::Window>,
+    /// The buffer an answer's window is read into for the live check (empty between answers, so
+    /// a clone copies nothing).
+    pub(crate) live_calls: Vec<crate::linearizability::Call>,
     /// Held (`Action::Hold`) since this time: the network's and the timers' clock stands still
     /// there ([`Sim::clock`]) and no event fires; only actions move the run.
     pub held: Option<u64>,
@@ -267,6 +270,7 @@ impl Sim {
             meter: Meter::default(),
             held: None,
             live: vec![crate::linearizability::Window::default(); 26],
+            live_calls: Vec::new(),
             cfg,
         };
         for _ in 0..n {
@@ -399,12 +403,9 @@ impl Sim {
     pub fn process_until(&mut self, time: u64, events: u64) {
         while self.violations.is_empty() && self.held.is_none() && self.stats.events < events && !self.meter.exhausted()
         {
-            match self.queue.peek() {
-                Some(e) if e.time <= time => {
-                    let e = self.queue.pop().expect("peeked");
-                    self.process(e);
-                }
-                _ => break,
+            match self.queue.pop_due(time) {
+                Some(e) => self.process(e),
+                None => break,
             }
         }
     }
