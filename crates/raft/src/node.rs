@@ -165,6 +165,7 @@ impl Ready {
     fn log_changed(&mut self, from: Index) {
         self.persist_log_from = Some(self.persist_log_from.map_or(from, |f| f.min(from)));
     }
+    #[inline]
     pub fn clear(&mut self) {
         self.persist_hard_state = false;
         self.persist_log_from = None;
