@@ -549,7 +549,8 @@ impl Sim {
         self.digest.u64(e.time);
         match e.kind {
             EventKind::Deliver(id) => {
-                let f = flight.expect("live: in flight");
+                // Read in place; only the message moves on, into the step.
+                let f = flight.as_ref().expect("live: in flight");
                 let (from, to) = (f.msg.from, f.msg.to);
                 let up = !f.lost && self.topology.connected(from, to) && self.server(to).node.is_some();
                 self.digest.u64(1);
@@ -574,7 +575,7 @@ impl Sim {
                 }
                 self.stats.delivered += 1;
                 self.current_event = CurrentEvent::Deliver { kind: f.msg.body.kind(), from, to, term: f.msg.term };
-                self.step_node(to, Input::Message(f.msg));
+                self.step_node(to, Input::Message(flight.expect("in flight").msg));
             }
             EventKind::Election { node, .. } => {
                 self.digest.u64(2);
@@ -731,7 +732,7 @@ impl Sim {
             }
         }
         // 2. Check the safety properties against what the step changed.
-        self.check(id, before, ready);
+        self.check(id, &before, ready);
         if ready.persist_snapshot {
             // Log compaction: the checker can forget what every server has compacted away.
             let floor = self
@@ -746,7 +747,10 @@ impl Sim {
         if !self.servers[id as usize - 1].disk.is_idle() && !self.cfg.raft.broken.has(Rule::ReplyBeforePersist) {
             self.servers[id as usize - 1].disk.hold(&mut ready.messages, &mut ready.client_replies, released);
         }
-        for m in ready.messages.drain(..) {
+        // In order: reversed once, then popped (for the usual one or two messages a `Drain` costs
+        // more than the sends around it).
+        ready.messages.reverse();
+        while let Some(m) = ready.messages.pop() {
             self.send(m);
         }
         // 4. Timers.
@@ -759,9 +763,10 @@ impl Sim {
             self.arm(id, true, self.cfg.heartbeat_us);
         }
         // 5. Client replies.
-        for r in ready.client_replies.drain(..) {
+        for r in &ready.client_replies {
             self.client_reply(id, r.client, r.seq, r.result);
         }
+        ready.client_replies.clear();
     }
 
     pub(crate) fn note(&mut self, server: NodeId, term: u64, what: What) {
@@ -842,7 +847,7 @@ impl Sim {
         }
     }
 
-    pub(crate) fn check(&mut self, id: NodeId, before: Before, ready: &Ready) {
+    pub(crate) fn check(&mut self, id: NodeId, before: &Before, ready: &Ready) {
         // A server back from a crash that lost writes holds what was on disk, not the log the
         // checker last saw: it is fingerprinted afresh, as after a snapshot install.
         let restarted_behind = std::mem::take(&mut self.servers[id as usize - 1].lost_writes);
@@ -854,7 +859,7 @@ impl Sim {
             let others = self.servers.iter().filter_map(|s| s.node.as_ref()).filter(|n| n.id != id);
             self.checker.after_step(
                 node,
-                before,
+                *before,
                 log_from,
                 snapshot,
                 others,
