@@ -879,6 +879,9 @@ impl Sim {
                 ));
             }
         }
+        if found.is_empty() {
+            return; // every step but a broken one: no iterator to make and drop
+        }
         for (property, servers, term, index, detail) in found {
             self.violation(property, servers, term, index, detail);
         }
