@@ -57,6 +57,14 @@ impl Set {
         }
     }
 
+    /// Is [`Set::committed_index`] above `index`? As a count, without the selection: the
+    /// (n/2+1)-th largest match index is above `index` exactly when a majority's are (an empty
+    /// set's is `Index::MAX`).
+    pub fn committed_above(self, index: Index, match_index: &impl Fn(NodeId) -> Index) -> bool {
+        let above = self.iter().filter(|&id| match_index(id) > index).count() as u32;
+        self.is_empty() || above * 2 > self.len()
+    }
+
     /// [`Set::committed_index`] with room for `N` members.
     fn nth_largest<const N: usize>(self, match_index: &impl Fn(NodeId) -> Index) -> Index {
         let mut v = [0 as Index; N];
@@ -109,6 +117,11 @@ impl Membership {
     /// `votes` holds a majority of C_new and, while joint, of C_old too.
     pub fn has_quorum(&self, votes: Set) -> bool {
         self.voters.has_majority(votes) && (!self.is_joint() || self.outgoing.has_majority(votes))
+    }
+    /// Is [`Membership::committed_index`] above `index`? (Cheaper: a count per configuration.)
+    pub fn committed_above(&self, index: Index, match_index: impl Fn(NodeId) -> Index) -> bool {
+        self.voters.committed_above(index, &match_index)
+            && (!self.is_joint() || self.outgoing.committed_above(index, &match_index))
     }
     /// The highest index replicated on a quorum (of both configurations while joint).
     pub fn committed_index(&self, match_index: impl Fn(NodeId) -> Index) -> Index {
@@ -174,8 +187,12 @@ mod tests {
                 // A majority has at least that index; no larger index has a majority.
                 let c = set.committed_index(&|id| m[id as usize]);
                 assert!(set.iter().filter(|&id| m[id as usize] >= c).count() * 2 > n as usize);
+                for index in [0, c.saturating_sub(1), c, c + 1, 63] {
+                    assert_eq!(set.committed_above(index, &|id| m[id as usize]), c > index);
+                }
             }
         }
         assert_eq!(Set::EMPTY.committed_index(&|_| 3), Index::MAX);
+        assert!(Set::EMPTY.committed_above(Index::MAX - 1, &|_| 3));
     }
 }

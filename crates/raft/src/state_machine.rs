@@ -83,7 +83,12 @@ impl KvStore {
         match found {
             Ok(at) => self.sessions[at] = entry,
             Err(at) => {
-                self.sessions.insert(at, entry);
+                // A new client (the usual case) goes at the back: a push, not an insert's shifting.
+                if newest {
+                    self.sessions.push_back(entry);
+                } else {
+                    self.sessions.insert(at, entry);
+                }
                 if self.sessions.len() > MAX_SESSIONS {
                     if let Some((old, _, _)) = self.sessions.pop_front() {
                         self.expired_upto = self.expired_upto.max(old);

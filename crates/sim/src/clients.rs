@@ -98,32 +98,34 @@ impl Sim {
         let Some(key) = self.client_op(op).map(|c| c.op.key()) else { return };
         let k = key.wrapping_sub(b'a') as usize;
         let Some(w) = self.live.get(k).filter(|w| !w.off) else { return };
-        // The window's requests as the checker reads them (borrowing the window, not taking it).
-        let calls: Option<Vec<crate::linearizability::Call>> = w
-            .ops
-            .iter()
-            .map(|&n| {
-                self.client_op(n).map(|c| crate::linearizability::Call {
-                    op: c.op,
-                    invoke: c.sent,
-                    response: match (c.outcome, c.answered) {
-                        (Outcome::Ok { value, .. }, Some(t)) => Some((t, value)),
-                        _ => None,
-                    },
-                })
-            })
-            .collect();
+        // The window's requests as the checker reads them (borrowing the window, not taking it),
+        // into the buffer kept for them; whole unless a request was dropped from the history.
+        let mut calls = std::mem::take(&mut self.live_calls);
+        let mut whole = true;
+        for &n in &w.ops {
+            let Some(c) = self.client_op(n) else {
+                whole = false;
+                break;
+            };
+            let response = match (c.outcome, c.answered) {
+                (Outcome::Ok { value, .. }, Some(t)) => Some((t, value)),
+                _ => None,
+            };
+            calls.push(crate::linearizability::Call { op: c.op, invoke: c.sent, response });
+        }
         let just = w.ops.iter().position(|&n| n == op);
         let w = &mut self.live[k];
-        let found = match (calls, just) {
-            (Some(calls), Some(just)) => w.answered(&calls, just, from, key),
+        let found = match (whole, just) {
+            (true, Some(just)) => w.answered(&calls, just, from, key),
             // A request dropped from the history: the window is no longer whole.
-            (None, _) => {
+            (false, _) => {
                 w.off = true;
                 None
             }
-            (Some(_), None) => None,
+            (true, None) => None,
         };
+        calls.clear();
+        self.live_calls = calls;
         if let Some(detail) = found {
             let index = self.client_ops.iter().rev().find_map(|c| match c.outcome {
                 Outcome::Ok { index, .. } if c.op.key() == key => Some(index),

@@ -411,7 +411,13 @@ impl Checker {
 
         // Committed entries agree everywhere; newly committed ones must be in every later-term leader.
         if node.commit_index > before.commit_index {
-            for i in before.commit_index.max(self.base + 1)..=node.commit_index {
+            // Where this server's prefix agrees with the committed one at the last index both
+            // have, it agrees at every index before (prefix fingerprints): start after it.
+            let from = before.commit_index.max(self.base + 1);
+            let both =
+                node.commit_index.min(self.committed_upto()).min(self.base + self.chains[id as usize].len() as Index);
+            let agreed = both >= from && self.chain_at(id, both) == self.committed_at(both).map(|c| c.chain);
+            for i in if agreed { both + 1 } else { from }..=node.commit_index {
                 let Some(h) = self.chain_at(id, i) else { break };
                 // The entry's term goes only into a report or a newly committed index (most
                 // indices were committed by another server already): looked up only then.

@@ -189,7 +189,11 @@ impl Window {
                 Ok(values) => {
                     let at = calls.iter().filter_map(|c| c.response).map(|r| r.0).max().unwrap_or(0);
                     let opened = std::mem::replace(&mut self.start, values);
-                    self.closed = Some((opened, std::mem::take(&mut self.ops), at));
+                    // The window closed before gives up its vector of requests for the next one.
+                    let spare = self.closed.take().map(|(_, ops, _)| ops).unwrap_or_default();
+                    let ops = std::mem::replace(&mut self.ops, spare);
+                    self.ops.clear();
+                    self.closed = Some((opened, ops, at));
                     None
                 }
                 Err(Verdict::Violation(why)) => say(why),

@@ -123,12 +123,21 @@ impl<K: Copy> Queue<K> {
     }
 
     pub fn pop(&mut self) -> Option<Event<K>> {
+        self.pop_due(u64::MAX)
+    }
+
+    /// The earliest event, if it is due by `time` (one look at the front: not a peek, then a pop).
+    pub fn pop_due(&mut self, time: u64) -> Option<Event<K>> {
         if !self.settle() {
             return None;
         }
         let b = self.front as usize % BUCKETS;
-        let e = self.buckets[b].pop();
-        if self.buckets[b].is_empty() {
+        let bucket = &mut self.buckets[b];
+        if bucket.last()?.time > time {
+            return None;
+        }
+        let e = bucket.pop();
+        if bucket.is_empty() {
             self.occupied[b / 64] &= !(1 << (b % 64));
         }
         self.len -= 1;
@@ -244,7 +253,8 @@ mod tests {
             } else {
                 let Reverse((time, _, step)) = heap.pop().unwrap();
                 assert_eq!(q.peek().map(|e| (e.time, e.kind)), Some((time, step)));
-                assert_eq!(q.pop().map(|e| (e.time, e.kind)), Some((time, step)));
+                assert!(time == 0 || q.pop_due(time - 1).is_none(), "not due before its time");
+                assert_eq!(q.pop_due(time).map(|e| (e.time, e.kind)), Some((time, step)));
                 now = now.max(time);
             }
             assert_eq!(q.len, heap.len());

@@ -148,7 +148,7 @@ impl Sim {
         }
         let stored = node.persistent();
         self.server_mut(id).storage = stored;
-        self.check(id, before, &ready);
+        self.check(id, &before, &ready);
     }
 
     /// A committed entry survives every election: a server without it must not be able to collect

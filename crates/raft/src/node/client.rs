@@ -78,7 +78,16 @@ impl Node {
         self.answer_reads(out);
     }
 
+    /// Answer the reads whose round a quorum confirmed and whose index is applied. (Asked after
+    /// every acknowledgement and every apply, mostly with no read waiting: that test is inlined.)
+    #[inline]
     pub(super) fn answer_reads(&mut self, out: &mut Ready) {
+        if !self.reads.is_empty() {
+            self.answer_waiting_reads(out);
+        }
+    }
+
+    fn answer_waiting_reads(&mut self, out: &mut Ready) {
         let (config, applied, state) = (self.quorum(), self.last_applied, &self.state_machine);
         self.reads.retain(|r| {
             if config.has_quorum(r.acks) && applied >= r.read_index {

@@ -99,8 +99,8 @@ impl Node {
     pub(super) fn maybe_promote(&mut self, id: NodeId, out: &mut Ready) {
         // Not while handing over leadership: the target must stay up to date (thesis §3.10).
         let promote = Set(self.promote.0 & self.config.learners.0);
-        let caught_up = promote.iter().all(|l| self.progress[l as usize].match_index >= self.commit_index);
-        if !promote.contains(id) || self.change_pending() || !caught_up || self.transferee.is_some() {
+        let caught_up = || promote.iter().all(|l| self.progress[l as usize].match_index >= self.commit_index);
+        if !promote.contains(id) || self.change_pending() || !caught_up() || self.transferee.is_some() {
             return;
         }
         self.promote = Set::EMPTY;

@@ -332,7 +332,13 @@ impl Node {
             return;
         }
         let progress = &self.progress;
-        let n = self.quorum().committed_index(|id| progress[id as usize].match_index).min(self.log.last_index());
+        let match_index = |id: NodeId| progress[id as usize].match_index;
+        // Most calls (an acknowledgement after the quorum's, a heartbeat's) find nothing new to
+        // commit: a count tells so without selecting the quorum's index.
+        if !self.quorum().committed_above(self.commit_index, match_index) {
+            return;
+        }
+        let n = self.quorum().committed_index(match_index).min(self.log.last_index());
         if n > self.commit_index
             && (self.log.term(n) == Some(self.current_term) || self.opts.broken.has(Rule::CommitOldTerm))
         {
