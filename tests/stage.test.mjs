@@ -198,3 +198,33 @@ test('a stage that fails says so on the page and stops, like a crash of the simu
     await page.close();
   }
 });
+
+test('a widget taken off the page ends its stage\'s worker; put back, it draws on a new canvas in a new one', async () => {
+  const page = await open(null);
+  try {
+    const stages = () => page.workers().filter((w) => w.url().endsWith('/stage-worker.js'));
+    assert.equal(stages().length, 1, 'one stage worker');
+    const ended = new Promise((resolve) => stages()[0].once('close', resolve));
+    const spare = await onWidget(page, async (el) => {
+      const canvas = el.shadowRoot.querySelector('canvas');
+      const parent = el.parentNode;
+      el.remove();
+      await new Promise((r) => setTimeout(r, 200));
+      parent.append(el);
+      await new Promise((r) => setTimeout(r, 50));
+      return canvas.isConnected;
+    });
+    await Promise.race([ended, new Promise((_, reject) => setTimeout(() => reject(new Error('the stage worker was not ended')), 3000))]);
+    assert.equal(spare, false, 'the spent canvas left the page');
+    await page.waitForFunction(() => document.querySelector('raft-playground').renderer === 'worker');
+    assert.equal(stages().length, 1, 'one stage worker again');
+    await assertDrawn(page);
+    // Clicks on the new canvas still reach the widget: a server opens its menu.
+    const { x, y } = await onWidget(page, (el) => el.serverPosition(1));
+    const box = await page.locator('raft-playground canvas').first().boundingBox();
+    await page.mouse.click(box.x + x, box.y + y);
+    await page.waitForFunction(() => !document.querySelector('raft-playground').shadowRoot.querySelector('.menu').hidden);
+  } finally {
+    await page.close();
+  }
+});

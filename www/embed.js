@@ -230,6 +230,9 @@ class RaftPlayground extends HTMLElement {
   #hover = null;
   /** Draws the cluster's canvas (stage.js): in a worker where it can. */
   #stage = null;
+  /** The canvas was handed to a worker that has ended, or drawn on by the page: the next stage
+   * needs a new one (a canvas can be handed to a worker only before anything drew on it). */
+  #canvasSpent = false;
   #cmdCount = 0;
   #started = false;
   #docKey = null;
@@ -468,6 +471,11 @@ class RaftPlayground extends HTMLElement {
     this.#announceTimer = 0;
     this.#loop?.destroy();
     this.#loop = null;
+    // The stage's worker ends with the widget's time on the page (a widget removed for good must
+    // not keep a thread); a canvas it had is spent.
+    this.#canvasSpent ||= this.#stage?.mode === 'worker' || this.#stage?.mode === 'page';
+    this.#stage?.close();
+    this.#stage = null;
     this.#ro?.disconnect();
     this.#explorer?.cancel();
     if (this.#docKey) document.removeEventListener('keydown', this.#docKey);
@@ -699,9 +707,19 @@ class RaftPlayground extends HTMLElement {
 
   #startLoop() {
     darkMedia?.addEventListener('change', this.#onScheme);
-    // The stage outlives a removal from the page (its canvas is handed to its worker only once).
-    this.#stage ??= new Stage(this.#ui.canvas, () => this.#invalidate(), (e) => this.#fatal(e, 'The cluster could not be drawn'));
-    this.#loop = createLoop(this, (dt, playing) => this.#frame(dt, playing), () => this.#stage.still());
+    // A canvas is handed to a worker only once: after a removal from the page (which ended that
+    // worker) the stage starts on a new canvas in its place.
+    if (!this.#stage) {
+      if (this.#canvasSpent) {
+        const fresh = this.#ui.canvas.cloneNode(false);
+        this.#ui.canvas.replaceWith(fresh);
+        this.#ui.canvas = fresh;
+        this.#canvasSpent = false;
+        this.#wireCanvas();
+      }
+      this.#stage = new Stage(this.#ui.canvas, () => this.#invalidate(), (e) => this.#fatal(e, 'The cluster could not be drawn'));
+    }
+    this.#loop = createLoop(this, (dt, playing) => this.#frame(dt, playing), () => this.#stage?.still());
     this.#ro = new ResizeObserver(() => this.#resize());
     this.#ro.observe(this.#ui.canvas);
     // On the standalone page (url-params) the keys work before anything is focused; embedded in
@@ -1027,6 +1045,56 @@ class RaftPlayground extends HTMLElement {
     ui.root.classList.toggle('violated', v.violations.length > 0);
   }
 
+  /** The stage's canvas: click a server for its menu, a message to inspect it, a link to cut or
+   * repair it; hover for details. A finger is less precise than a mouse: touches hit links and
+   * servers from further away. (Again for a new canvas: see #startLoop.) */
+  #wireCanvas() {
+    const ui = this.#ui;
+    let touch = false;
+    ui.canvas.addEventListener('pointerdown', (e) => (touch = e.pointerType === 'touch' || e.pointerType === 'pen'), { passive: true });
+    const at = (e, messages = true) => {
+      const r = ui.canvas.getBoundingClientRect();
+      const slop = touch ? TOUCH_SLOP : 6;
+      return this.#view && this.#layout ? hitTest(this.#view, this.#layout, e.clientX - r.left, e.clientY - r.top, messages, slop) : null;
+    };
+    ui.canvas.addEventListener('click', (e) => {
+      const hit = at(e);
+      if (hit && hit.type === 'server') {
+        this.#kbServer = hit.id;
+        this.#inspector.select({ server: hit.id });
+        if (ui.menu.dataset.server === String(hit.id)) return C.closeMenu(ui);
+        this.#openMenuFor(hit.id, false);
+      } else if (hit && hit.type === 'message') {
+        C.closeMenu(ui);
+        this.#inspector.select({ message: hit.m.id });
+      } else if (hit && hit.type === 'link') {
+        C.closeMenu(ui);
+        const state = linkState(this.#view, hit.a, hit.b);
+        if (state === 'partition') this.#notice(`S${hit.a} and S${hit.b} are in different partitions: use "Heal network".`, 'info');
+        else this.#act({ type: state === 'up' ? 'cut' : 'repair', a: hit.a, b: hit.b });
+      } else C.closeMenu(ui);
+    });
+    ui.canvas.addEventListener('mousemove', (e) => {
+      const hit = at(e);
+      const key = hit ? `${hit.type}${hit.id ?? ''}${hit.a ?? ''}-${hit.b ?? ''}${hit.m ? hit.m.id : ''}` : '';
+      if (key === (this.#hover?.key ?? '')) return;
+      this.#hover = hit ? { ...hit, key } : null;
+      ui.canvas.style.cursor = hit ? 'pointer' : '';
+      let title = '';
+      if (hit?.type === 'message') title = (this.#wasm(() => this.#pg.message_text(hit.m.id)) ?? hit.m.kind) + (hit.m.lost ? ' — will be lost' : '') + ': click to inspect';
+      else if (hit?.type === 'link') title = `S${hit.a}–S${hit.b}: click to ${linkState(this.#view, hit.a, hit.b) === 'up' ? 'cut' : 'repair'} this link`;
+      else if (hit?.type === 'server') title = `S${hit.id}: click to inspect it and for actions`;
+      ui.canvas.title = title;
+      this.#invalidate();
+    });
+    ui.canvas.addEventListener('mouseleave', () => {
+      if (this.#hover) {
+        this.#hover = null;
+        this.#invalidate();
+      }
+    });
+  }
+
   /** The term strip: refetched when the narration grew (at most every 250 ms of wall time while
    * playing), redrawn when its cursor moved by a pixel. */
   #drawStrip(v, sizes) {
@@ -1208,51 +1276,7 @@ class RaftPlayground extends HTMLElement {
     };
     ui.ccmd.addEventListener('input', () => (ui.sendErr.textContent = ''));
 
-    // Canvas: click a server for its menu, a link to cut/repair it; hover for details.
-    // A finger is less precise than a mouse: touches hit links and servers from further away.
-    let touch = false;
-    ui.canvas.addEventListener('pointerdown', (e) => (touch = e.pointerType === 'touch' || e.pointerType === 'pen'), { passive: true });
-    const at = (e, messages = true) => {
-      const r = ui.canvas.getBoundingClientRect();
-      const slop = touch ? TOUCH_SLOP : 6;
-      return this.#view && this.#layout ? hitTest(this.#view, this.#layout, e.clientX - r.left, e.clientY - r.top, messages, slop) : null;
-    };
-    ui.canvas.addEventListener('click', (e) => {
-      const hit = at(e);
-      if (hit && hit.type === 'server') {
-        this.#kbServer = hit.id;
-        this.#inspector.select({ server: hit.id });
-        if (ui.menu.dataset.server === String(hit.id)) return C.closeMenu(ui);
-        this.#openMenuFor(hit.id, false);
-      } else if (hit && hit.type === 'message') {
-        C.closeMenu(ui);
-        this.#inspector.select({ message: hit.m.id });
-      } else if (hit && hit.type === 'link') {
-        C.closeMenu(ui);
-        const state = linkState(this.#view, hit.a, hit.b);
-        if (state === 'partition') this.#notice(`S${hit.a} and S${hit.b} are in different partitions: use "Heal network".`, 'info');
-        else this.#act({ type: state === 'up' ? 'cut' : 'repair', a: hit.a, b: hit.b });
-      } else C.closeMenu(ui);
-    });
-    ui.canvas.addEventListener('mousemove', (e) => {
-      const hit = at(e);
-      const key = hit ? `${hit.type}${hit.id ?? ''}${hit.a ?? ''}-${hit.b ?? ''}${hit.m ? hit.m.id : ''}` : '';
-      if (key === (this.#hover?.key ?? '')) return;
-      this.#hover = hit ? { ...hit, key } : null;
-      ui.canvas.style.cursor = hit ? 'pointer' : '';
-      let title = '';
-      if (hit?.type === 'message') title = (this.#wasm(() => this.#pg.message_text(hit.m.id)) ?? hit.m.kind) + (hit.m.lost ? ' — will be lost' : '') + ': click to inspect';
-      else if (hit?.type === 'link') title = `S${hit.a}–S${hit.b}: click to ${linkState(this.#view, hit.a, hit.b) === 'up' ? 'cut' : 'repair'} this link`;
-      else if (hit?.type === 'server') title = `S${hit.id}: click to inspect it and for actions`;
-      ui.canvas.title = title;
-      this.#invalidate();
-    });
-    ui.canvas.addEventListener('mouseleave', () => {
-      if (this.#hover) {
-        this.#hover = null;
-        this.#invalidate();
-      }
-    });
+    this.#wireCanvas();
 
     // Server menu.
     ui.menu.addEventListener('click', (e) => {

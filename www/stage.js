@@ -7,7 +7,7 @@
 const WORKER = new URL('./stage-worker.js', import.meta.url);
 
 export class Stage {
-  /** Where frames are drawn: 'starting' (none yet), 'worker' or 'page'. */
+  /** Where frames are drawn: 'starting' (none yet), 'worker', 'page', or 'closed'. */
   mode = 'starting';
   /** Frames of the stage drawn so far, and the ms spent on them (from the worker: as it last said,
    * a few times a second). */
@@ -22,6 +22,7 @@ export class Stage {
       this.#worker?.terminate();
       this.#worker = null;
       import(WORKER.href).then(({ painter }) => {
+        if (this.mode === 'closed') return;
         this.#paint = painter(canvas);
         this.mode = 'page';
         onReady();
@@ -36,8 +37,14 @@ export class Stage {
     // The canvas is handed over only once the worker has loaded: until then it can still be
     // drawn on the page if the worker never starts.
     this.#worker.onmessage = ({ data }) => {
+      if (this.mode === 'closed') return;
       if (data.type === 'ready' && this.mode === 'starting') {
-        const off = canvas.transferControlToOffscreen();
+        let off;
+        try {
+          off = canvas.transferControlToOffscreen();
+        } catch {
+          return void onPage(); // (a canvas drawn on already cannot be handed over)
+        }
         this.#worker.postMessage({ canvas: off }, [off]);
         this.mode = 'worker';
         onReady();
@@ -69,6 +76,15 @@ export class Stage {
   /** True if the stage moves on by itself between the page's frames (in its worker). */
   get animates() {
     return this.mode === 'worker';
+  }
+
+  /** End the stage: its worker stops (a canvas it had cannot be drawn on again), nothing more is
+   * drawn or reported. */
+  close() {
+    this.#worker?.terminate();
+    this.#worker = null;
+    this.#paint = null;
+    this.mode = 'closed';
   }
 
   /** Stop moving the stage on (the page stopped drawing: hidden, scrolled away). */
