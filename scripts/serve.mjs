@@ -32,7 +32,9 @@ export function serve(port = 8080, host = '127.0.0.1') {
     }
     try {
       const body = await readFile(join(root, rel));
-      res.writeHead(200, { 'content-type': TYPES[extname(rel)] ?? 'application/octet-stream', 'cache-control': 'no-cache' });
+      // Open to other origins, as a CDN serves module scripts and wasm: a page elsewhere (a blog)
+      // may embed the widget from here.
+      res.writeHead(200, { 'content-type': TYPES[extname(rel)] ?? 'application/octet-stream', 'cache-control': 'no-cache', 'access-control-allow-origin': '*' });
       res.end(body);
     } catch {
       res.writeHead(404).end('not found');

@@ -4,6 +4,7 @@
 // page's frames, which come only when an event or the panels are due.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
 import { start, onWidget, decodePng } from './harness.mjs';
 
 let env;
@@ -226,5 +227,32 @@ test('a widget taken off the page ends its stage\'s worker; put back, it draws o
     await page.waitForFunction(() => !document.querySelector('raft-playground').shadowRoot.querySelector('.menu').hidden);
   } finally {
     await page.close();
+  }
+});
+
+test('embedded from another origin (a blog loading embed.js from elsewhere), the stage and Explore from here still run in workers', async () => {
+  // A post on another site (another port: another origin): only the script tag and the element.
+  const blog = createServer((req, res) => {
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+    res.end(`<!doctype html><title>post</title><script type="module" src="${env.url}www/embed.js"></script><raft-playground seed="1"></raft-playground>`);
+  });
+  await new Promise((resolve) => blog.listen(0, '127.0.0.1', resolve));
+  const page = await env.browser.newPage({ viewport: { width: 1280, height: 800 } });
+  page.errors = [];
+  page.on('pageerror', (e) => page.errors.push(String(e)));
+  page.on('console', (m) => m.type() === 'error' && page.errors.push(m.text()));
+  try {
+    await page.goto(`http://127.0.0.1:${blog.address().port}/post.html`);
+    await page.waitForSelector('raft-playground[data-ready="1"]', { timeout: 15000 });
+    await page.waitForFunction(() => document.querySelector('raft-playground').renderer !== 'starting');
+    assert.notEqual(await page.evaluate(() => location.origin), new URL(env.url).origin);
+    assert.equal(await onWidget(page, (el) => el.renderer), 'worker');
+    await assertDrawn(page);
+    const report = await onWidget(page, (el) => el.explore({ depth: 3 }).then((r) => ({ states: r.states, violation: r.violation })));
+    assert.ok(report.states > 1 && report.violation === null, JSON.stringify(report));
+    assert.deepEqual(page.errors, []);
+  } finally {
+    await page.close();
+    blog.close();
   }
 });

@@ -2,6 +2,7 @@
 // shown, in a Web Worker so the page stays responsive, with live progress and cancel. A
 // counterexample comes back carried into the run (the network held, then one recorded action per
 // step); "Step through it" opens that run at its start, and each step in the list seeks to it.
+import { moduleWorker } from './workers.js';
 
 const DEPTHS = [4, 5, 6, 7, 8, 10, 12, 14, 16, 20];
 /** The depth offered by cluster size, until the user picks one: each server more multiplies the
@@ -89,7 +90,7 @@ export function createExplorer(section, { permalink, open, seek }) {
       ui.cancel.hidden = true;
     };
     const p = new Promise((resolve, reject) => {
-      const worker = new Worker(WORKER, { type: 'module' });
+      const worker = moduleWorker(WORKER);
       job = { worker, reject };
       worker.onmessage = ({ data: m }) => {
         if (m.type === 'progress') {

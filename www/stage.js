@@ -2,8 +2,10 @@
 // handed to a worker (stage-worker.js) as an OffscreenCanvas, and each frame crosses as the
 // view's JSON text. Drawing and compositing the stage then cost the page's thread nothing (it
 // still runs the simulation, reads the view and updates the panels). Without OffscreenCanvas, or
-// where the worker cannot start (a page that embeds the widget from another origin, a policy
-// that forbids workers), the same painter runs on the page.
+// where the worker cannot start (a policy that forbids workers, a script that does not load), the
+// same painter runs on the page.
+import { moduleWorker } from './workers.js';
+
 const WORKER = new URL('./stage-worker.js', import.meta.url);
 
 export class Stage {
@@ -30,7 +32,7 @@ export class Stage {
     };
     if (typeof OffscreenCanvas !== 'function' || !canvas.transferControlToOffscreen) return void onPage();
     try {
-      this.#worker = new Worker(WORKER, { type: 'module' });
+      this.#worker = moduleWorker(WORKER);
     } catch {
       return void onPage();
     }
