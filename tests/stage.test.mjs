@@ -256,3 +256,24 @@ test('embedded from another origin (a blog loading embed.js from elsewhere), the
     blog.close();
   }
 });
+
+test('a widget out of sight when its worker starts still shows its cluster once (a full-page screenshot, a print), and draws nothing more until it comes into sight', async () => {
+  const page = await env.browser.newPage({ viewport: { width: 900, height: 700 } });
+  try {
+    await page.goto(`${env.url}www/example-post.html`);
+    await page.waitForFunction(() => [...document.querySelectorAll('raft-playground')].every((el) => el.getAttribute('data-ready') === '1' && el.renderer === 'worker'), null, { timeout: 20000 });
+    await page.waitForTimeout(500);
+    const last = () => page.evaluate(() => {
+      const el = [...document.querySelectorAll('raft-playground')].at(-1);
+      return { drawn: el.stageFrames, frames: el.frames, top: el.getBoundingClientRect().top };
+    });
+    const a = await last();
+    assert.ok(a.top > 700, `the last widget is out of sight (top ${a.top})`);
+    assert.ok(a.drawn >= 1, `its cluster was drawn once (${a.drawn})`);
+    await page.waitForTimeout(500);
+    const b = await last();
+    assert.deepEqual([b.drawn, b.frames], [a.drawn, a.frames], 'nothing more while out of sight');
+  } finally {
+    await page.close();
+  }
+});

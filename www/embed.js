@@ -230,6 +230,8 @@ class RaftPlayground extends HTMLElement {
   #hover = null;
   /** Draws the cluster's canvas (stage.js): in a worker where it can. */
   #stage = null;
+  /** The last frame handed to the stage: [view, its text, the frame's stage settings]. */
+  #lastStage = null;
   /** The canvas was handed to a worker that has ended, or drawn on by the page: the next stage
    * needs a new one (a canvas can be handed to a worker only before anything drew on it). */
   #canvasSpent = false;
@@ -717,7 +719,13 @@ class RaftPlayground extends HTMLElement {
         this.#canvasSpent = false;
         this.#wireCanvas();
       }
-      this.#stage = new Stage(this.#ui.canvas, () => this.#invalidate(), (e) => this.#fatal(e, 'The cluster could not be drawn'));
+      // Once it can draw: the last frame the page made meanwhile (a widget out of sight gets no
+      // new frame until it comes into sight), then the next.
+      const ready = () => {
+        if (this.#lastStage) this.#stage.draw(this.#lastStage[0], this.#lastStage[1], { ...this.#lastStage[2], playing: false });
+        this.#invalidate();
+      };
+      this.#stage = new Stage(this.#ui.canvas, ready, (e) => this.#fatal(e, 'The cluster could not be drawn'));
     }
     this.#loop = createLoop(this, (dt, playing) => this.#frame(dt, playing), () => this.#stage?.still());
     this.#ro = new ResizeObserver(() => this.#resize());
@@ -983,7 +991,9 @@ class RaftPlayground extends HTMLElement {
       // While playing, the clock of the next event: the stage's worker moves the clock on up to it.
       const until = playing ? this.#wasm(() => this.#pg.next_event_ms()) ?? null : null;
       const wall = performance.timeOrigin + performance.now();
-      this.#stage.draw(v, text, { w, h, dpr: window.devicePixelRatio || 1, dark: this.#dark, still, hover: this.#hover, selected: this.#inspector.selection, playing, speed, wall, until });
+      const stage = { w, h, dpr: window.devicePixelRatio || 1, dark: this.#dark, still, hover: this.#hover, selected: this.#inspector.selection, playing, speed, wall, until };
+      this.#stage.draw(v, text, stage);
+      this.#lastStage = [v, text, stage];
       if (turn) this.#updatePanels(v, sizes, turn);
       this.#checkScenarioEnd();
       this.#emitEvents();

@@ -7,7 +7,8 @@
 //
 // Messages in: {canvas} once; frames {view: the view as JSON text, w, h, dpr, dark, still, hover,
 // selected, playing, speed (simulated ms per wall ms), wall (the wall time, ms since the epoch,
-// the view's clock belongs to), until (the clock of the next event, or null)}; {stop: true}: stop
+// the view's clock belongs to), until (the clock of the next event, or null)}, each drawn at once
+// (while animating, at the next animation frame: of a burst, the newest); {stop: true}: stop
 // animating (the page stopped drawing: hidden, scrolled away). Out: {type: 'ready'} once loaded,
 // {type: 'drawn', count, ms (reading and drawing so far)} now and then while drawing, {type: 'error', message}.
 // Where the page cannot have the worker, it loads this module itself and uses painter().
@@ -87,8 +88,8 @@ if (typeof WorkerGlobalScope === 'function' && self instanceof WorkerGlobalScope
     }
     // Animate while the clock moves; it stops at the next event until the page brings it.
     if (f.playing && !view.held && t < (f.until ?? Infinity)) raf = later(tick);
-    // How many frames it drew, now and then (and when it stops).
-    if (count !== reported && (!raf || now - reportedAt > 250)) {
+    // How many frames it drew, now and then (and once paused, or stopped: see onmessage).
+    if (count !== reported && (!f.playing || now - reportedAt > 250)) {
       reported = count;
       reportedAt = now;
       self.postMessage({ type: 'drawn', count, ms: busy });
@@ -114,7 +115,9 @@ if (typeof WorkerGlobalScope === 'function' && self instanceof WorkerGlobalScope
     }
     f = data;
     fresh = true;
-    if (!raf) raf = later(tick);
+    // Not animating: drawn now (an animation frame may never come for a canvas out of sight,
+    // and a paused stage must show what the page asked for). Animating: at its next frame.
+    if (!raf) tick();
   };
   self.postMessage({ type: 'ready' });
 }
