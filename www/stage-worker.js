@@ -7,8 +7,8 @@
 //
 // Messages in: {canvas} once; frames {view: the view as JSON text, w, h, dpr, dark, still, hover,
 // selected, playing, speed (simulated ms per wall ms), wall (the wall time, ms since the epoch,
-// the view's clock belongs to), until (the clock of the next event, or null)}, each drawn at once
-// (while animating, at the next animation frame: of a burst, the newest); {stop: true}: stop
+// the view's clock belongs to), until (the clock of the next event, or null)}, drawn at the next
+// animation frame while playing (of a burst, the newest), at once while paused; {stop: true}: stop
 // animating (the page stopped drawing: hidden, scrolled away). Out: {type: 'ready'} once loaded,
 // {type: 'drawn', count, ms (reading and drawing so far)} now and then while drawing, {type: 'error', message}.
 // Where the page cannot have the worker, it loads this module itself and uses painter().
@@ -115,9 +115,13 @@ if (typeof WorkerGlobalScope === 'function' && self instanceof WorkerGlobalScope
     }
     f = data;
     fresh = true;
-    // Not animating: drawn now (an animation frame may never come for a canvas out of sight,
-    // and a paused stage must show what the page asked for). Animating: at its next frame.
-    if (!raf) tick();
+    // Playing: drawn at the next animation frame (after the page's frame, not competing with it
+    // for the cores; of a burst, the newest). Paused: now (an animation frame may never come for
+    // a canvas out of sight, and a paused stage must show what the page asked for).
+    if (!raf) {
+      if (f.playing) raf = later(tick);
+      else tick();
+    }
   };
   self.postMessage({ type: 'ready' });
 }
