@@ -746,7 +746,7 @@ export function updateLogs(ui, v, playing = false) {
       if (r.sigs[c] === sig && !titleDue) continue;
       if (r.sigs[c] !== sig) {
         r.sigs[c] = sig;
-        paintEntry(td, i, e, committed, unwritten, i === s.commit_index, mi === i && i > 0, ni === i, i <= si);
+        paintEntry(td, e, committed, unwritten, i === s.commit_index, mi === i && i > 0, ni === i, i <= si);
         if (playing && td.raftTitled) {
           td.removeAttribute('title');
           td.raftTitled = false;
@@ -770,18 +770,21 @@ export function updateLogs(ui, v, playing = false) {
 /** A log cell: an entry (its term, in its term's colour, solid once committed; C on a configuration
  * entry), or an empty or compacted slot; the commit index, and the leader's matchIndex (m) and
  * nextIndex (n) for this server, as classes (the style sheet draws m and n). */
-function paintEntry(td, i, e, committed, unwritten, ci, m, n, compacted) {
+function paintEntry(td, e, committed, unwritten, ci, m, n, compacted) {
   const conf = e != null && CONFIG_ENTRY.test(e.text);
-  const cl = compacted ? ['compacted'] : [];
-  if (e) {
-    cl.push(committed ? 'ent committed' : 'ent');
-    if (conf) cl.push('cfg');
-    if (unwritten) cl.push('unwritten');
-    paintCell(td, e.term);
+  const cl = [];
+  if (compacted) cl.push('compacted');
+  else {
+    if (e) {
+      cl.push(committed ? 'ent committed' : 'ent');
+      if (conf) cl.push('cfg');
+      if (unwritten) cl.push('unwritten');
+      paintCell(td, e.term);
+    }
+    if (ci) cl.push('ci');
+    if (m) cl.push('mm');
+    if (n) cl.push('mn');
   }
-  if (ci && !compacted) cl.push('ci');
-  if (m && !compacted) cl.push('mm');
-  if (n && !compacted) cl.push('mn');
   td.className = cl.join(' ');
   // The term (and the C mark), built without the HTML parser, rewritten only when it changes.
   const text = e ? `${e.term}${conf ? 'C' : ''}` : '';

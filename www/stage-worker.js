@@ -46,7 +46,7 @@ const wallNow = () => performance.timeOrigin + performance.now();
 if (typeof WorkerGlobalScope === 'function' && self instanceof WorkerGlobalScope) {
   let paint = null;
   let f = null; // the newest frame
-  let view = null; // its view, parsed
+  let view = null; // its view, parsed when it is drawn (of a burst, only the newest is)
   let fresh = false; // not drawn yet
   let raf = 0;
   let drawnAt = 0; // wall time of the last drawing
@@ -67,9 +67,26 @@ if (typeof WorkerGlobalScope === 'function' && self instanceof WorkerGlobalScope
     if (!f.playing || view.held) return t;
     return Math.min(f.until ?? Infinity, t + Math.max(0, now - f.wall) * f.speed);
   };
+  /** Tell the page how many frames it drew and what they cost. */
+  const report = (now) => {
+    reported = count;
+    reportedAt = now;
+    self.postMessage({ type: 'drawn', count, ms: busy });
+  };
   const tick = () => {
     raf = 0;
     if (!f || !paint) return;
+    if (fresh) {
+      const t0 = performance.now();
+      try {
+        view = JSON.parse(f.view);
+      } catch (e) {
+        f = null;
+        self.postMessage({ type: 'error', message: `a frame it could not read: ${e?.message ?? e}` });
+        return;
+      }
+      busy += performance.now() - t0;
+    }
     const now = wallNow();
     const t = clock(now);
     if (fresh || now - drawnAt >= gap) {
@@ -89,11 +106,7 @@ if (typeof WorkerGlobalScope === 'function' && self instanceof WorkerGlobalScope
     // Animate while the clock moves; it stops at the next event until the page brings it.
     if (f.playing && !view.held && t < (f.until ?? Infinity)) raf = later(tick);
     // How many frames it drew, now and then (and once paused, or stopped: see onmessage).
-    if (count !== reported && (!f.playing || now - reportedAt > 250)) {
-      reported = count;
-      reportedAt = now;
-      self.postMessage({ type: 'drawn', count, ms: busy });
-    }
+    if (count !== reported && (!f.playing || now - reportedAt > 250)) report(now);
   };
   self.onmessage = ({ data }) => {
     if (data.canvas) {
@@ -102,15 +115,7 @@ if (typeof WorkerGlobalScope === 'function' && self instanceof WorkerGlobalScope
     }
     if (data.stop) {
       stop();
-      if (count !== reported) self.postMessage({ type: 'drawn', count: (reported = count), ms: busy });
-      return;
-    }
-    const t0 = performance.now();
-    try {
-      view = JSON.parse(data.view);
-      busy += performance.now() - t0;
-    } catch (e) {
-      self.postMessage({ type: 'error', message: `a frame it could not read: ${e?.message ?? e}` });
+      if (count !== reported) report(wallNow());
       return;
     }
     f = data;
