@@ -46,6 +46,9 @@ const FIRST_ELECTION_SPEED = 1 / 8;
 /** While playing, the panels (everything but the stage) are redrawn about ten times a second: on
  * the first frame at least this long (ms) after the last time (at ~30 frames a second, one in three). */
 const PANEL_MS = 90;
+/** …and while nothing happened since they last were (no event, no action: only the clock, the
+ * scrubber and the timers moved on), four times a second. */
+const PANEL_IDLE_MS = 250;
 /** What a panel frame draws of the busiest panels: everything (paused), or one of two turns. */
 const PANELS_ALL = { logs: true, lists: true };
 const PANELS_A = { logs: true, lists: false };
@@ -264,6 +267,8 @@ class RaftPlayground extends HTMLElement {
   #panelsAt = -Infinity;
   /** Panel frames drawn while playing (the busiest panels take turns by it). */
   #panelTurn = 0;
+  /** The run's events and actions when the panels were last drawn (see PANEL_IDLE_MS). */
+  #panelsFor = -1;
   #strip = null;
   #stripAt = -1;
   #eventsSeen = 0;
@@ -952,9 +957,9 @@ class RaftPlayground extends HTMLElement {
       // on the page to lay out, paint or composite. The busiest panels take turns on those
       // frames (each five times a second): the log table, then the client list, the event list,
       // the term strip and the inspector. Paused, every frame draws everything.
-      const panels = !playing || started - this.#panelsAt >= PANEL_MS || !this.#ui.logTable;
+      const panels = !playing || started - this.#panelsAt >= this.#panelGap() || !this.#ui.logTable;
       const turn = !panels ? null : !playing || !this.#ui.logTable ? PANELS_ALL : this.#panelTurn++ % 2 ? PANELS_A : PANELS_B;
-      if (panels) this.#panelsAt = started;
+      if (panels) [this.#panelsAt, this.#panelsFor] = [started, this.#runStep()];
       if (turn?.logs) C.followLogs(this.#ui);
       if (turn?.lists) this.#narration.beforeFrame();
       // Only the log columns in sight cross the boundary, and only on the table's turn (a frame
@@ -1005,10 +1010,22 @@ class RaftPlayground extends HTMLElement {
       // frame, so while one flies every frame is drawn; with only timers running, about one in
       // two).
       if (!this.#stage.animates) return stepGap(v, this.#layout, speed);
-      return until == null ? PANEL_MS : Math.min(PANEL_MS, Math.max(0, until - v.time_ms) / speed);
+      const panelsDue = Math.max(0, this.#panelsAt + this.#panelGap() - performance.now());
+      return until == null ? panelsDue : Math.min(panelsDue, Math.max(0, until - v.time_ms) / speed);
     } catch (e) {
       this.#fatal(e);
     }
+  }
+
+  /** Where the run is, as the count of its events and actions (it changes when anything happened). */
+  #runStep() {
+    return this.#pg.events() + this.#pg.applied() * 2 ** 32;
+  }
+
+  /** How long after the panels were last drawn they are due again while playing (PANEL_MS, or
+   * PANEL_IDLE_MS if nothing happened since). */
+  #panelGap() {
+    return this.#runStep() === this.#panelsFor ? PANEL_IDLE_MS : PANEL_MS;
   }
 
   /** Everything on the page but the stage, from view `v` (`sizes`: read before any write); of the

@@ -10,12 +10,13 @@
 /** Least wall time between two frames while playing (ms): the frame is drawn at the animation
  * frame after it, so at most ~30 come a second. */
 const PLAY_GAP_MS = 26;
-/** Most wall time between two frames while playing (ms), however little moves. */
-const MAX_GAP_MS = 100;
+/** Most wall time between two frames while playing (ms), however little moves: four a second
+ * (the panels' pace when nothing happens, embed.js's PANEL_IDLE_MS). */
+const MAX_GAP_MS = 250;
 /** The most wall time one frame advances the simulation by (ms): a stall (a busy page, a slow
  * device) never jumps the simulation far ahead. Above MAX_GAP_MS and an animation frame's
  * lateness, so frames that come as late as asked advance it by all the time that passed. */
-const MAX_DT_MS = 250;
+const MAX_DT_MS = 400;
 
 /** The wall time (ms) a frame may wait after the last one while playing, for a wanted wait. */
 export const frameGap = (wanted) => (wanted >= 0 ? Math.min(MAX_GAP_MS, Math.max(PLAY_GAP_MS, wanted)) : PLAY_GAP_MS);
