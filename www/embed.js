@@ -49,10 +49,17 @@ const PANEL_MS = 90;
 /** …and while nothing happened since they last were (no event, no action: only the clock, the
  * scrubber and the timers moved on), four times a second. */
 const PANEL_IDLE_MS = 250;
-/** What a panel frame draws of the busiest panels: everything (paused), or one of two turns. */
-const PANELS_ALL = { logs: true, lists: true };
-const PANELS_A = { logs: true, lists: false };
-const PANELS_B = { logs: false, lists: true };
+/** What a panel frame draws of the busiest panels (`logs`: the log table; `lists`: the client
+ * list; `timeline`: the term strip and the event list; the inspector and the sequence diagram
+ * come with either of the last two): everything (paused), or while playing each in its turn, the
+ * log table every other panel frame (five times a second), the others every fourth. */
+const PANELS_ALL = { logs: true, lists: true, timeline: true };
+const PANEL_TURNS = [
+  { logs: true, lists: false, timeline: false },
+  { logs: false, lists: true, timeline: false },
+  { logs: true, lists: false, timeline: false },
+  { logs: false, lists: false, timeline: true },
+];
 const reducedMotion = () => typeof matchMedia === 'function' && matchMedia('(prefers-reduced-motion: reduce)').matches;
 
 let shared; // wasm module + stylesheet, loaded once per page
@@ -223,7 +230,17 @@ class RaftPlayground extends HTMLElement {
   #pg = null;
   /** The attributes the page's URL set (url-params), for messages that name them as `?k=v`. */
   #fromUrl = new Set();
-  #view = null;
+  /** The view last drawn: its JSON text, parsed when first asked for (while playing, most frames
+   * only hand the text to the stage's worker). */
+  #shown = { text: null, v: null };
+  get #view() {
+    const s = this.#shown;
+    if (!s.v && s.text) s.v = JSON.parse(s.text);
+    return s.v;
+  }
+  set #view(v) {
+    this.#shown = { text: null, v };
+  }
   #ui = null;
   #loop = null;
   #layout = null;
@@ -727,7 +744,7 @@ class RaftPlayground extends HTMLElement {
       // Once it can draw: the last frame the page made meanwhile (a widget out of sight gets no
       // new frame until it comes into sight), then the next.
       const ready = () => {
-        if (this.#lastStage) this.#stage.draw(this.#lastStage[0], this.#lastStage[1], { ...this.#lastStage[2], playing: false });
+        if (this.#lastStage) this.#stage.draw(this.#lastStage[0], { ...this.#lastStage[1], playing: false });
         this.#invalidate();
       };
       this.#stage = new Stage(this.#ui.canvas, ready, (e) => this.#fatal(e, 'The cluster could not be drawn'));
@@ -955,39 +972,41 @@ class RaftPlayground extends HTMLElement {
       // While playing, the page's panels are brought up to date together, about ten times a
       // second; the frames between draw only the stage (in its worker), so the browser has nothing
       // on the page to lay out, paint or composite. The busiest panels take turns on those
-      // frames (each five times a second): the log table, then the client list, the event list,
-      // the term strip and the inspector. Paused, every frame draws everything.
+      // frames (PANEL_TURNS). Paused, every frame draws everything.
       const panels = !playing || started - this.#panelsAt >= this.#panelGap() || !this.#ui.logTable;
-      const turn = !panels ? null : !playing || !this.#ui.logTable ? PANELS_ALL : this.#panelTurn++ % 2 ? PANELS_A : PANELS_B;
+      const turn = !panels ? null : !playing || !this.#ui.logTable ? PANELS_ALL : PANEL_TURNS[this.#panelTurn++ % PANEL_TURNS.length];
       if (panels) [this.#panelsAt, this.#panelsFor] = [started, this.#runStep()];
       if (turn?.logs) C.followLogs(this.#ui);
-      if (turn?.lists) this.#narration.beforeFrame();
+      if (turn?.timeline) this.#narration.beforeFrame();
       // Only the log columns in sight cross the boundary, and only on the table's turn (a frame
       // costs the same however long the logs); the client requests come on theirs.
       const win = C.logWindow(this.#ui);
       const [from, count] = !turn?.logs ? [0, 0] : win ? [win.from, win.count] : [undefined, undefined];
       const text = this.#wasm(() => this.#pg.view_text(from, count, !!turn?.lists));
       if (text == null) return;
-      const v = JSON.parse(text);
-      this.#view = v;
-      this.#sawLeader ||= v.leader != null || v.time_ms > 2000;
+      this.#shown = { text, v: null };
+      // The page reads the view only to draw its panels or the stage itself; the frames between
+      // ask the few numbers they need.
+      const v = turn || !this.#stage.animates ? this.#view : null;
+      const n = v ? v.servers.length : this.#pg.server_count();
+      if (!this.#sawLeader) this.#sawLeader = this.#pg.leader() != null || this.#pg.time_ms() > 2000;
       const ui = this.#ui;
-      if (v.violations.length && this.#loop.playing) {
+      if ((v ? v.violations.length : this.#pg.violation_count()) && this.#loop.playing) {
         this.#loop.pause();
         this.#notice('A safety property was violated: the simulation stopped. Go back in time to see how it happened.', 'error');
       }
       const c = ui.canvas;
       // The strip's height follows the number of servers (set before the sizes are read).
-      const hh = `${stripHeight(v.servers.length)}px`;
+      const hh = `${stripHeight(n)}px`;
       if (ui.strip.style.height !== hh) ui.strip.style.height = hh;
       // Every size this frame needs, read before anything else is written (no forced layout).
       const w = c.clientWidth;
       const h = c.clientHeight;
       const sizes = { scrubber: ui.scrubber.clientWidth, strip: ui.strip.clientWidth, stripH: ui.strip.clientHeight };
       const L = this.#layout;
-      if (!L || L.w !== w || L.h !== h || L.n !== v.servers.length) {
-        if (L && L.n !== v.servers.length) C.closeMenu(ui); // the ring moved under it
-        this.#layout = layout(w, h, v.servers.length);
+      if (!L || L.w !== w || L.h !== h || L.n !== n) {
+        if (L && L.n !== n) C.closeMenu(ui); // the ring moved under it
+        this.#layout = layout(w, h, n);
         this.#layout.still = reducedMotion();
         this.#stripAt = -1;
         ui.root.dataset.motion = this.#layout.still ? 'reduced' : 'full';
@@ -997,8 +1016,8 @@ class RaftPlayground extends HTMLElement {
       const until = playing ? this.#wasm(() => this.#pg.next_event_ms()) ?? null : null;
       const wall = performance.timeOrigin + performance.now();
       const stage = { w, h, dpr: window.devicePixelRatio || 1, dark: this.#dark, still, hover: this.#hover, selected: this.#inspector.selection, playing, speed, wall, until };
-      this.#stage.draw(v, text, stage);
-      this.#lastStage = [v, text, stage];
+      this.#stage.draw(text, stage, v);
+      this.#lastStage = [text, stage];
       if (turn) this.#updatePanels(v, sizes, turn);
       this.#checkScenarioEnd();
       this.#emitEvents();
@@ -1011,7 +1030,7 @@ class RaftPlayground extends HTMLElement {
       // two).
       if (!this.#stage.animates) return stepGap(v, this.#layout, speed);
       const panelsDue = Math.max(0, this.#panelsAt + this.#panelGap() - performance.now());
-      return until == null ? panelsDue : Math.min(panelsDue, Math.max(0, until - v.time_ms) / speed);
+      return until == null ? panelsDue : Math.min(panelsDue, Math.max(0, until - this.#pg.time_ms()) / speed);
     } catch (e) {
       this.#fatal(e);
     }
@@ -1035,7 +1054,7 @@ class RaftPlayground extends HTMLElement {
   #updatePanels(v, sizes, turn) {
     const ui = this.#ui;
     const running = this.#loop.playing;
-    if (turn.lists) this.#drawStrip(v, sizes);
+    if (turn.timeline) this.#drawStrip(v, sizes);
     C.updateServerButtons(ui, v, this.#layout, this.#kbServer);
     // The canvas's text alternative: the cluster in words, at most once a second.
     const now = performance.now();
@@ -1055,14 +1074,14 @@ class RaftPlayground extends HTMLElement {
     if (ui.logTable?.followPending && !running) this.#loop.invalidate();
     // The inspector and the sequence diagram: rebuilt when what they show changes (and while
     // playing that is always), so only on their turn.
-    if (turn.lists) {
+    if (turn.lists || turn.timeline) {
       this.#inspector.update(v, `${v.stats.events}/${this.#pg.applied()}`, !running);
       this.#sequence.update(v, `${v.stats.events}/${this.#pg.applied()}`);
     }
     this.#explorer.update(this.#pg.applied(), v.servers.length);
     C.updateNet(ui, v, this.shadowRoot.activeElement);
     C.updateSwitches(ui, v, this.shadowRoot.activeElement);
-    this.#updateTimeline(v, sizes, turn.lists);
+    this.#updateTimeline(v, sizes, turn.timeline);
     // The cluster size the run started with (servers added later do not change it).
     const size = String(v.config.servers);
     if (ui.servers.value !== size) {
@@ -1148,9 +1167,8 @@ class RaftPlayground extends HTMLElement {
     }
   }
 
-  /** The scrubber, the branch notes and the event list. */
-  /** The scrubber and its labels; the event list too if `lists`. */
-  #updateTimeline(v, sizes, lists) {
+  /** The scrubber and its labels; the event list too if `events`. */
+  #updateTimeline(v, sizes, events) {
     const ui = this.#ui;
     const pg = this.#pg;
     const end = Math.max(pg.end_ms(), v.time_ms);
@@ -1167,7 +1185,7 @@ class RaftPlayground extends HTMLElement {
     C.setHidden(ui.branch, !(v.time_ms < end - 1e-9) || this.#loop.playing);
     C.setHidden(ui.forked, !pg.can_undo());
     this.#narration.setServers(v.servers.length);
-    if (lists) this.#narration.update({ events: pg.events(), applied: pg.applied(), notes: pg.note_count(), end: pg.end_ms() });
+    if (events) this.#narration.update({ events: pg.events(), applied: pg.applied(), notes: pg.note_count(), end: pg.end_ms() });
   }
 
   #shadowActive() {

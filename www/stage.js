@@ -60,16 +60,17 @@ export class Stage {
     };
   }
 
-  /** Draw a frame: `view` and its JSON `text`; `frame`: {w, h (CSS px), dpr, dark, still, hover,
-   * selected, playing, speed, wall, until} (see stage-worker.js). In the worker the stage then
+  /** Draw a frame: the view's JSON `text` (and the view, if the caller has parsed it already);
+   * `frame`: {w, h (CSS px), dpr, dark, still, hover, selected, playing, speed, wall, until} (see
+   * stage-worker.js). In the worker the stage then
    * moves on by itself while playing, up to the next event; on the page it is drawn as it is (the
    * page draws a frame whenever something moved). Dropped while the stage is starting (onReady
    * asks for the frame again). */
-  draw(view, text, frame) {
+  draw(text, frame, view = null) {
     if (this.mode === 'worker') this.#worker.postMessage({ ...frame, view: text });
     else if (this.mode === 'page') {
       const t0 = performance.now();
-      this.#paint(frame, view);
+      this.#paint(frame, view ?? JSON.parse(text));
       this.drawnMs += performance.now() - t0;
       this.drawn++;
     }

@@ -465,6 +465,21 @@ mod bindings {
             self.tl.sim().time as f64 / 1000.0
         }
 
+        /// Servers in the cluster now (the view's `servers.length`), safety violations seen (its
+        /// `violations.length`) and the leader: what a frame that does not read the view asks.
+        pub fn server_count(&self) -> usize {
+            self.tl.sim().servers.len()
+        }
+
+        pub fn violation_count(&self) -> usize {
+            self.tl.sim().violations.len()
+        }
+
+        /// The live leader of the highest term (the view's `leader`).
+        pub fn leader(&self) -> Option<u32> {
+            self.tl.sim().leader()
+        }
+
         /// The end of what is known of this run (ms): the furthest point reached or recorded.
         pub fn end_ms(&self) -> f64 {
             self.tl.end_time() as f64 / 1000.0
