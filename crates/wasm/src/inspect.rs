@@ -2,9 +2,11 @@
 //! field it carries. Asked for one server or message at a time (not per server per frame), with the
 //! log windowed to the rows in sight, so a 10,000-entry log costs what the panel shows.
 
+use crate::json_struct;
 use crate::view::{entries, membership, ms, role_name, EntryView, MembershipView};
 use raft::progress::State;
 use raft::{Body, Node, Role};
+#[cfg(test)]
 use serde::Serialize;
 use sim::cluster::Timer;
 use sim::Sim;
@@ -18,72 +20,84 @@ pub const SESSION_ROWS: usize = 16;
 /// How many entries of an AppendEntries a message inspection lists (the first ones).
 pub const MESSAGE_ENTRIES: usize = 50;
 
-#[derive(Serialize, Debug)]
-pub struct ServerInspect {
-    pub id: u32,
-    /// False: the server is crashed and this is what its stable storage holds (the persistent
-    /// state survived; everything volatile is gone, so those fields are null).
-    pub alive: bool,
-    /// "follower" | "precandidate" | "candidate" | "leader" | "crashed"
-    pub role: &'static str,
-    // Persistent state on all servers (Figure 2).
-    pub term: u64,
-    pub voted_for: Option<u32>,
-    /// The whole log's extent (the first index still stored as an entry, the last index) and the
-    /// entries of the window asked for.
-    pub log_first: u64,
-    pub log_last: u64,
-    pub log: Vec<EntryView>,
-    /// Log compaction: the snapshot's last included index and term (0, 0: none).
-    pub snapshot_index: u64,
-    pub snapshot_term: u64,
-    // Volatile state on all servers (null while crashed).
-    pub commit_index: Option<u64>,
-    pub last_applied: Option<u64>,
-    /// The leader this server knows of in its term.
-    pub leader: Option<u32>,
-    /// The timers the simulator runs for it: when armed and when they fire.
-    pub election: Option<TimerView>,
-    pub heartbeat: Option<TimerView>,
-    /// The configuration in force (the newest in its log, committed or not) and its entry's index.
-    pub config: MembershipView,
-    pub config_index: u64,
-    /// Volatile state on leaders: nextIndex[] and matchIndex[] with flow control, per other server.
-    pub progress: Vec<ProgressView>,
-    /// Candidates: who granted a vote (or a pre-vote) this round.
-    pub votes: Vec<u32>,
-    pub transferee: Option<u32>,
-    pub pending_reads: usize,
-    /// The state machine's session table (client → last sequence number applied, its answer): the
-    /// newest [`SESSION_ROWS`] of `sessions_total`. Crashed: the stored snapshot's table.
-    pub sessions: Vec<SessionView>,
-    pub sessions_total: usize,
-    /// The applied key-value state.
-    pub kv: Vec<(String, i64)>,
+json_struct! {
+    #[cfg_attr(test, derive(Serialize))]
+    #[derive(Debug)]
+    pub struct ServerInspect {
+        pub id: u32,
+        /// False: the server is crashed and this is what its stable storage holds (the persistent
+        /// state survived; everything volatile is gone, so those fields are null).
+        pub alive: bool,
+        /// "follower" | "precandidate" | "candidate" | "leader" | "crashed"
+        pub role: &'static str,
+        // Persistent state on all servers (Figure 2).
+        pub term: u64,
+        pub voted_for: Option<u32>,
+        /// The whole log's extent (the first index still stored as an entry, the last index) and the
+        /// entries of the window asked for.
+        pub log_first: u64,
+        pub log_last: u64,
+        pub log: Vec<EntryView>,
+        /// Log compaction: the snapshot's last included index and term (0, 0: none).
+        pub snapshot_index: u64,
+        pub snapshot_term: u64,
+        // Volatile state on all servers (null while crashed).
+        pub commit_index: Option<u64>,
+        pub last_applied: Option<u64>,
+        /// The leader this server knows of in its term.
+        pub leader: Option<u32>,
+        /// The timers the simulator runs for it: when armed and when they fire.
+        pub election: Option<TimerView>,
+        pub heartbeat: Option<TimerView>,
+        /// The configuration in force (the newest in its log, committed or not) and its entry's index.
+        pub config: MembershipView,
+        pub config_index: u64,
+        /// Volatile state on leaders: nextIndex[] and matchIndex[] with flow control, per other server.
+        pub progress: Vec<ProgressView>,
+        /// Candidates: who granted a vote (or a pre-vote) this round.
+        pub votes: Vec<u32>,
+        pub transferee: Option<u32>,
+        pub pending_reads: usize,
+        /// The state machine's session table (client → last sequence number applied, its answer): the
+        /// newest [`SESSION_ROWS`] of `sessions_total`. Crashed: the stored snapshot's table.
+        pub sessions: Vec<SessionView>,
+        pub sessions_total: usize,
+        /// The applied key-value state.
+        pub kv: Vec<(String, i64)>,
+    }
 }
 
-#[derive(Serialize, Debug)]
-pub struct TimerView {
-    pub start_ms: f64,
-    pub deadline_ms: f64,
+json_struct! {
+    #[cfg_attr(test, derive(Serialize))]
+    #[derive(Debug)]
+    pub struct TimerView {
+        pub start_ms: f64,
+        pub deadline_ms: f64,
+    }
 }
 
-#[derive(Serialize, Debug)]
-pub struct ProgressView {
-    pub id: u32,
-    pub next_index: u64,
-    pub match_index: u64,
-    /// "probe" | "replicate" | "snapshot" (flow control, after etcd raft)
-    pub state: &'static str,
-    /// Probe / Snapshot: a request is outstanding, the leader waits for its answer.
-    pub paused: bool,
+json_struct! {
+    #[cfg_attr(test, derive(Serialize))]
+    #[derive(Debug)]
+    pub struct ProgressView {
+        pub id: u32,
+        pub next_index: u64,
+        pub match_index: u64,
+        /// "probe" | "replicate" | "snapshot" (flow control, after etcd raft)
+        pub state: &'static str,
+        /// Probe / Snapshot: a request is outstanding, the leader waits for its answer.
+        pub paused: bool,
+    }
 }
 
-#[derive(Serialize, Debug)]
-pub struct SessionView {
-    pub client: u32,
-    pub seq: u32,
-    pub answer: Option<i64>,
+json_struct! {
+    #[cfg_attr(test, derive(Serialize))]
+    #[derive(Debug)]
+    pub struct SessionView {
+        pub client: u32,
+        pub seq: u32,
+        pub answer: Option<i64>,
+    }
 }
 
 fn timer(t: &Timer) -> Option<TimerView> {
@@ -157,25 +171,28 @@ pub fn inspect_server(sim: &Sim, id: u32, window: Option<(u64, usize)>) -> Resul
     })
 }
 
-#[derive(Serialize, Debug)]
-pub struct MessageInspect {
-    pub id: u64,
-    /// As the view names kinds: "AppendEntries", "Heartbeat", "RequestVote", "PreVote", …
-    pub kind: &'static str,
-    pub from: u32,
-    pub to: u32,
-    pub term: u64,
-    pub send_ms: f64,
-    pub deliver_ms: f64,
-    /// It will vanish on arrival (lost to the network's loss draw, or sent across a cut).
-    pub lost: bool,
-    /// The body's fields as the paper names them, in order: `[name, value]`.
-    pub fields: Vec<(&'static str, String)>,
-    /// AppendEntries: its entries (the first [`MESSAGE_ENTRIES`] of `entries_total`).
-    pub entries: Vec<EntryView>,
-    pub entries_total: usize,
-    /// The message in one line (as the canvas's tooltip says it).
-    pub text: String,
+json_struct! {
+    #[cfg_attr(test, derive(Serialize))]
+    #[derive(Debug)]
+    pub struct MessageInspect {
+        pub id: u64,
+        /// As the view names kinds: "AppendEntries", "Heartbeat", "RequestVote", "PreVote", …
+        pub kind: &'static str,
+        pub from: u32,
+        pub to: u32,
+        pub term: u64,
+        pub send_ms: f64,
+        pub deliver_ms: f64,
+        /// It will vanish on arrival (lost to the network's loss draw, or sent across a cut).
+        pub lost: bool,
+        /// The body's fields as the paper names them, in order: `[name, value]`.
+        pub fields: Vec<(&'static str, String)>,
+        /// AppendEntries: its entries (the first [`MESSAGE_ENTRIES`] of `entries_total`).
+        pub entries: Vec<EntryView>,
+        pub entries_total: usize,
+        /// The message in one line (as the canvas's tooltip says it).
+        pub text: String,
+    }
 }
 
 /// Message `id` in flight with every field it carries; `None` once it has arrived (or was dropped).

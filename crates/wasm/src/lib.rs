@@ -1,25 +1,31 @@
 //! The wasm-bindgen surface of the playground. One [`Playground`] per widget: all state lives in the
 //! instance, nothing global. A playground is a [`sim::Timeline`]: a run record (config + seed +
 //! timed actions) with the simulator at the position being shown, seekable back and forth.
-//! Plain data crosses the boundary as serde values ([`input`] in, [`view`] out).
+//! Plain data crosses the boundary as JS values read into a tree ([`input`] in) and as JSON text
+//! ([`json`], [`view`] out).
 
 #[cfg(not(target_arch = "wasm32"))]
 pub mod fuzz;
 pub mod input;
 pub mod inspect;
+pub mod json;
 pub mod scenarios;
 pub mod view;
 
 /// The longest simulated time one call may advance by (an hour): input cannot hang the page.
 pub const MAX_ADVANCE_MS: f64 = 3_600_000.0;
 
+/// Room made for a frame's view text at once (bytes): a busy 9-server frame's is ~45 KB.
+#[cfg(target_arch = "wasm32")]
+const VIEW_BYTES: usize = 1 << 16;
+
 #[cfg(target_arch = "wasm32")]
 mod bindings {
     use crate::input::{self, JsIn};
     use crate::inspect::{inspect_message, inspect_server};
+    use crate::json::{to_json, Json};
     use crate::scenarios::{scenarios, scripted};
     use crate::view::{build_view, note_kinds, notes_view, settings_view, strip_view};
-    use serde::Serialize;
     use sim::limits::MAX_WORK_PER_CALL;
     use sim::{codec, Position, Record, Timeline};
     use wasm_bindgen::prelude::*;
@@ -29,12 +35,11 @@ mod bindings {
     }
 
     /// Data for JS (the view, the inspector, the narration, the strip, the settings): one JSON
-    /// text, parsed by the engine's `JSON.parse`, instead of a call across the boundary per field
-    /// and per object as serde-wasm-bindgen makes (a 9-server view with 174 messages in flight:
-    /// 1.3 ms → 0.6 ms). None is null, maps are objects.
-    fn to_js<T: Serialize>(v: &T) -> Result<JsValue, JsError> {
-        let text = serde_json::to_string(v).map_err(err)?;
-        js_sys::JSON::parse(&text).map_err(|e| err(thrown(e)))
+    /// text (`json.rs`), parsed by the engine's `JSON.parse`, instead of a call across the
+    /// boundary per field and per object as serde-wasm-bindgen makes (a 9-server view with 174
+    /// messages in flight: 1.3 ms → 0.6 ms). None is null, maps are objects.
+    fn to_js<T: Json + ?Sized>(v: &T) -> Result<JsValue, JsError> {
+        js_sys::JSON::parse(&to_json(v, 0)).map_err(|e| err(thrown(e)))
     }
 
     #[wasm_bindgen]
@@ -356,20 +361,15 @@ mod bindings {
             log_count: Option<f64>,
             clients: Option<bool>,
         ) -> Result<JsValue, JsError> {
-            let text = self.view_text(log_from, log_count, clients)?;
+            let text = self.view_text(log_from, log_count, clients);
             js_sys::JSON::parse(&text).map_err(|e| err(thrown(e)))
         }
 
         /// `view(…)` as its JSON text: the page parses it and hands the same text to the worker
         /// that draws the stage.
-        pub fn view_text(
-            &self,
-            log_from: Option<f64>,
-            log_count: Option<f64>,
-            clients: Option<bool>,
-        ) -> Result<String, JsError> {
+        pub fn view_text(&self, log_from: Option<f64>, log_count: Option<f64>, clients: Option<bool>) -> String {
             let window = log_window(log_from, log_count);
-            serde_json::to_string(&build_view(self.tl.sim(), window, clients.unwrap_or(true))).map_err(err)
+            to_json(&build_view(self.tl.sim(), window, clients.unwrap_or(true)), crate::VIEW_BYTES)
         }
 
         /// A message in flight on one line, as traces print it ("S1→S2 AppendEntries t3 prev=4@2

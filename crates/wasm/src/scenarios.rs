@@ -1,15 +1,20 @@
 //! The built-in scenarios: scripts from tests/scenarios, played live on the page as run records.
 
+use crate::json_struct;
+#[cfg(test)]
 use serde::Serialize;
 use sim::{Record, SimConfig};
 
-/// A built-in scenario: a script from tests/scenarios, played live on the page.
-#[derive(Serialize, Debug)]
-pub struct ScenarioView {
-    pub name: &'static str,
-    /// The script's leading comment, as prose.
-    pub description: String,
-    pub text: &'static str,
+json_struct! {
+    /// A built-in scenario: a script from tests/scenarios, played live on the page.
+    #[cfg_attr(test, derive(Serialize))]
+    #[derive(Debug)]
+    pub struct ScenarioView {
+        pub name: &'static str,
+        /// The script's leading comment, as prose.
+        pub description: String,
+        pub text: &'static str,
+    }
 }
 
 macro_rules! scenarios {
@@ -79,16 +84,19 @@ pub fn scripted(text: &str) -> Result<Record, String> {
     Ok(Record { config: SimConfig { check_persistence: false, ..rec.record.config }, actions: rec.record.actions })
 }
 
-/// A rule of the catalogue (`raft::rules`) as the page's "Break a rule" panel shows it.
-#[derive(Serialize, Debug)]
-pub struct RuleView {
-    pub id: &'static str,
-    pub source: &'static str,
-    pub rule: &'static str,
-    pub explanation: &'static str,
-    pub caught_by: &'static str,
-    /// The built-in scenario that shows the failure: the one whose `config` breaks this rule.
-    pub scenario: Option<&'static str>,
+json_struct! {
+    /// A rule of the catalogue (`raft::rules`) as the page's "Break a rule" panel shows it.
+    #[cfg_attr(test, derive(Serialize))]
+    #[derive(Debug)]
+    pub struct RuleView {
+        pub id: &'static str,
+        pub source: &'static str,
+        pub rule: &'static str,
+        pub explanation: &'static str,
+        pub caught_by: &'static str,
+        /// The built-in scenario that shows the failure: the one whose `config` breaks this rule.
+        pub scenario: Option<&'static str>,
+    }
 }
 
 pub fn rules() -> Vec<RuleView> {

@@ -227,7 +227,8 @@ fn set_up_actions_come_from_objects_and_lines_only_at_time_zero() {
 
 /// An inspection as JS parses it.
 fn inspect(sim: &Sim, id: u32, window: Option<(u64, usize)>) -> Result<serde_json::Value, String> {
-    crate::inspect::inspect_server(sim, id, window).map(|v| serde_json::to_value(v).unwrap())
+    // Read back from the text the page gets.
+    crate::inspect::inspect_server(sim, id, window).map(|v| serde_json::from_str(&crate::json::to_json(&v, 0)).unwrap())
 }
 
 #[test]
@@ -297,7 +298,7 @@ fn the_inspector_shows_a_servers_whole_state_with_its_log_windowed() {
 #[test]
 fn the_inspector_shows_every_field_of_a_message_in_flight() {
     let message = |sim: &Sim, id: u64| -> Option<serde_json::Value> {
-        crate::inspect::inspect_message(sim, id).map(|v| serde_json::to_value(v).unwrap())
+        crate::inspect::inspect_message(sim, id).map(|v| serde_json::from_str(&crate::json::to_json(&v, 0)).unwrap())
     };
     let field = |m: &serde_json::Value, k: &str| -> Option<String> {
         m["fields"].as_array().unwrap().iter().find(|p| p[0] == k).map(|p| p[1].as_str().unwrap().to_string())
@@ -406,4 +407,61 @@ fn fuzz_js_input() {
     assert!(r.failures.is_empty(), "{}", r.failures.join("\n"));
     // It reaches past the parser: some actions are carried out, some refused by the simulator.
     assert!(r.errors.iter().any(|(e, _)| e.starts_with("no server S")), "{:?}", r.errors);
+}
+
+#[test]
+fn the_json_the_page_gets_is_the_text_serde_writes() {
+    use crate::json::{to_json, Json};
+    // Every scenario (crashes, partitions, membership changes, snapshots, broken rules and their
+    // violations, client sessions) at several moments, with and without the lists and the log
+    // windows the page asks for, and a busy 9-server run.
+    let mut runs: Vec<Timeline> =
+        scenarios().iter().map(|sc| Timeline::from_record(scripted(sc.text).unwrap()).unwrap()).collect();
+    let busy =
+        sim::Record { config: SimConfig { servers: 9, seed: 3, load: 1000, ..SimConfig::default() }, actions: vec![] };
+    runs.push(Timeline::from_record(busy).unwrap());
+    let mut compared = 0;
+    for t in &mut runs {
+        for until in [0, 150_000, 400_000, 1_000_000, 3_000_000] {
+            t.run_until(until);
+            let sim = t.sim();
+            for (window, lists) in [(None, true), (Some((0, 0)), false), (Some((2, 40)), false), (Some((1, 5)), true)] {
+                let v = build_view(sim, window, lists);
+                assert_eq!(to_json(&v, 0), serde_json::to_string(&v).unwrap());
+                compared += 1;
+            }
+        }
+    }
+    assert!(compared > 200, "{compared}");
+    // The other data the page asks for: the settings, scenarios and rules, the event list, the
+    // strip, and every server and message inspected.
+    let check = |json: String, serde: String| assert_eq!(json, serde);
+    check(to_json(&crate::view::settings_view(), 0), serde_json::to_string(&crate::view::settings_view()).unwrap());
+    check(to_json(&scenarios(), 0), serde_json::to_string(&scenarios()).unwrap());
+    check(to_json(&crate::scenarios::rules(), 0), serde_json::to_string(&crate::scenarios::rules()).unwrap());
+    check(to_json(&crate::view::note_kinds(), 0), serde_json::to_string(&crate::view::note_kinds()).unwrap());
+    for t in &runs {
+        let n = notes_view(t, usize::MAX, 100, 0, 0);
+        check(to_json(&n, 0), serde_json::to_string(&n).unwrap());
+        check(to_json(&strip_view(t), 0), serde_json::to_string(&strip_view(t)).unwrap());
+        let sim = t.sim();
+        for s in &sim.servers {
+            let i = crate::inspect::inspect_server(sim, s.id, None).unwrap();
+            check(to_json(&i, 0), serde_json::to_string(&i).unwrap());
+        }
+        for id in sim.flights.keys().take(20) {
+            let m = crate::inspect::inspect_message(sim, id).unwrap();
+            check(to_json(&m, 0), serde_json::to_string(&m).unwrap());
+        }
+    }
+    // Text that needs escaping, and numbers at their edges.
+    for s in ["", "x <- 3", "a\"b\\c", "tab\tnew\nline\r\u{8}\u{c}", "\u{0}\u{1f}\u{7f}", "é → ✓"] {
+        assert_eq!(to_json(s, 0), serde_json::to_string(s).unwrap());
+    }
+    for x in [0.0, -0.0, 1.5, 10515.262, 1e21, 1e-7, f64::NAN, f64::INFINITY, u64::MAX as f64] {
+        assert_eq!(to_json(&x, 0), serde_json::to_string(&x).unwrap());
+    }
+    let mut out = String::new();
+    (u64::MAX, i64::MIN).write_json(&mut out);
+    assert_eq!(out, serde_json::to_string(&(u64::MAX, i64::MIN)).unwrap());
 }

@@ -1,7 +1,11 @@
 //! The plain data handed to JavaScript each frame: the view of a cluster (servers, messages in
-//! flight, clients, settings). Pure Rust (serde), so it is tested natively.
+//! flight, clients, settings), and the other plain data the page asks for, as JSON (`json.rs`). Pure
+//! Rust, so it is tested natively.
 
+use crate::json::Json;
+use crate::json_struct;
 use raft::{Body, Role};
+#[cfg(test)]
 use serde::Serialize;
 use sim::narrate::{Category, Note};
 use sim::settings::{to_js, Group, Unit};
@@ -10,86 +14,95 @@ use std::collections::BTreeMap;
 
 const MS: f64 = 1000.0;
 
-#[derive(Serialize, Debug)]
-pub struct View {
-    pub time_ms: f64,
-    /// The clock the network and the timers run on: `time_ms`, except while held, when it stands
-    /// where the hold began (timers and messages in flight are drawn against it).
-    pub clock_ms: f64,
-    /// The network and the timers are held (`hold`): nothing happens until an action.
-    pub held: bool,
-    pub seed: String,
-    pub digest: String,
-    /// Highest term of any live server, and the live leader of the highest term.
-    pub term: u64,
-    pub leader: Option<u32>,
-    pub servers: Vec<ServerView>,
-    pub messages: Vec<MessageView>,
-    /// Partition group of each server (index 0 is S1); all equal when healed.
-    pub groups: Vec<u32>,
-    pub cut: Vec<[u32; 2]>,
-    /// One-way cuts: messages from the first server to the second are lost.
-    pub one_way: Vec<[u32; 2]>,
-    pub violations: Vec<ViolationView>,
-    pub clients: Vec<ClientView>,
-    /// The cluster configuration as the leader (or the most advanced server) sees it.
-    pub membership: MembershipView,
-    /// Every setting now (durations in ms, probabilities in %), by its one name.
-    pub config: BTreeMap<&'static str, OutValue>,
-    pub stats: StatsView,
+json_struct! {
+    #[cfg_attr(test, derive(Serialize))]
+    #[derive(Debug)]
+    pub struct View {
+        pub time_ms: f64,
+        /// The clock the network and the timers run on: `time_ms`, except while held, when it stands
+        /// where the hold began (timers and messages in flight are drawn against it).
+        pub clock_ms: f64,
+        /// The network and the timers are held (`hold`): nothing happens until an action.
+        pub held: bool,
+        pub seed: String,
+        pub digest: String,
+        /// Highest term of any live server, and the live leader of the highest term.
+        pub term: u64,
+        pub leader: Option<u32>,
+        pub servers: Vec<ServerView>,
+        pub messages: Vec<MessageView>,
+        /// Partition group of each server (index 0 is S1); all equal when healed.
+        pub groups: Vec<u32>,
+        pub cut: Vec<[u32; 2]>,
+        /// One-way cuts: messages from the first server to the second are lost.
+        pub one_way: Vec<[u32; 2]>,
+        pub violations: Vec<ViolationView>,
+        pub clients: Vec<ClientView>,
+        /// The cluster configuration as the leader (or the most advanced server) sees it.
+        pub membership: MembershipView,
+        /// Every setting now (durations in ms, probabilities in %), by its one name.
+        pub config: BTreeMap<&'static str, OutValue>,
+        pub stats: StatsView,
+    }
 }
 
-#[derive(Serialize, Debug)]
-pub struct ServerView {
-    pub id: u32,
-    pub alive: bool,
-    /// "follower" | "precandidate" | "candidate" | "leader" (a crashed server shows its last role as "crashed").
-    pub role: &'static str,
-    pub term: u64,
-    pub voted_for: Option<u32>,
-    pub leader: Option<u32>,
-    pub commit_index: u64,
-    pub last_applied: u64,
-    /// The entries with indices in the window the caller asked for (see [`build_view`]).
-    pub log: Vec<EntryView>,
-    /// The first index still stored as an entry and the last index (the whole log's extent).
-    pub log_first: u64,
-    pub log_last: u64,
-    pub election_start_ms: Option<f64>,
-    pub election_deadline_ms: Option<f64>,
-    /// Leader only: per server S1..Sn (index 0 is S1).
-    pub next_index: Vec<u64>,
-    pub match_index: Vec<u64>,
-    /// Candidates: who granted a vote this round.
-    pub votes: Vec<u32>,
-    /// The applied key-value state.
-    pub kv: Vec<(String, i64)>,
-    /// The configuration this server uses (the newest in its log) and the index of its entry.
-    pub membership: MembershipView,
-    pub config_index: u64,
-    /// Log compaction: the snapshot's last included index and term (0, 0: none). The log view
-    /// starts after it.
-    pub snapshot_index: u64,
-    pub snapshot_term: u64,
-    /// Leader: a leadership transfer in progress, and ReadIndex reads waiting.
-    pub transferee: Option<u32>,
-    pub pending_reads: usize,
-    /// A disk that takes time (`fsync`): the log is on disk through this index while writes are in
-    /// flight (`None`: all of it is), how many writes those are, and how many messages and client
-    /// replies wait for them.
-    pub durable_index: Option<u64>,
-    pub disk_writes: usize,
-    pub disk_held: usize,
+json_struct! {
+    #[cfg_attr(test, derive(Serialize))]
+    #[derive(Debug)]
+    pub struct ServerView {
+        pub id: u32,
+        pub alive: bool,
+        /// "follower" | "precandidate" | "candidate" | "leader" (a crashed server shows its last role as "crashed").
+        pub role: &'static str,
+        pub term: u64,
+        pub voted_for: Option<u32>,
+        pub leader: Option<u32>,
+        pub commit_index: u64,
+        pub last_applied: u64,
+        /// The entries with indices in the window the caller asked for (see [`build_view`]).
+        pub log: Vec<EntryView>,
+        /// The first index still stored as an entry and the last index (the whole log's extent).
+        pub log_first: u64,
+        pub log_last: u64,
+        pub election_start_ms: Option<f64>,
+        pub election_deadline_ms: Option<f64>,
+        /// Leader only: per server S1..Sn (index 0 is S1).
+        pub next_index: Vec<u64>,
+        pub match_index: Vec<u64>,
+        /// Candidates: who granted a vote this round.
+        pub votes: Vec<u32>,
+        /// The applied key-value state.
+        pub kv: Vec<(String, i64)>,
+        /// The configuration this server uses (the newest in its log) and the index of its entry.
+        pub membership: MembershipView,
+        pub config_index: u64,
+        /// Log compaction: the snapshot's last included index and term (0, 0: none). The log view
+        /// starts after it.
+        pub snapshot_index: u64,
+        pub snapshot_term: u64,
+        /// Leader: a leadership transfer in progress, and ReadIndex reads waiting.
+        pub transferee: Option<u32>,
+        pub pending_reads: usize,
+        /// A disk that takes time (`fsync`): the log is on disk through this index while writes are in
+        /// flight (`None`: all of it is), how many writes those are, and how many messages and client
+        /// replies wait for them.
+        pub durable_index: Option<u64>,
+        pub disk_writes: usize,
+        pub disk_held: usize,
+    }
 }
 
-#[derive(Serialize, Debug, Default)]
-pub struct MembershipView {
-    pub voters: Vec<u32>,
-    /// C_old while joint (empty otherwise).
-    pub outgoing: Vec<u32>,
-    pub learners: Vec<u32>,
-    pub joint: bool,
-    pub text: String,
+json_struct! {
+    #[cfg_attr(test, derive(Serialize))]
+    #[derive(Debug, Default)]
+    pub struct MembershipView {
+        pub voters: Vec<u32>,
+        /// C_old while joint (empty otherwise).
+        pub outgoing: Vec<u32>,
+        pub learners: Vec<u32>,
+        pub joint: bool,
+        pub text: String,
+    }
 }
 
 pub(crate) fn membership(m: &raft::Membership) -> MembershipView {
@@ -102,72 +115,94 @@ pub(crate) fn membership(m: &raft::Membership) -> MembershipView {
     }
 }
 
-#[derive(Serialize, Debug)]
-pub struct EntryView {
-    pub index: u64,
-    pub term: u64,
-    pub text: String,
+json_struct! {
+    #[cfg_attr(test, derive(Serialize))]
+    #[derive(Debug)]
+    pub struct EntryView {
+        pub index: u64,
+        pub term: u64,
+        pub text: String,
+    }
 }
 
-#[derive(Serialize, Debug)]
-pub struct MessageView {
-    pub id: u64,
-    pub from: u32,
-    pub to: u32,
-    /// "RequestVote" | "RequestVoteReply" | "PreVote" | "PreVoteReply" | "AppendEntries" |
-    /// "Heartbeat" | "AppendEntriesReply"
-    pub kind: &'static str,
-    pub term: u64,
-    pub send_ms: f64,
-    pub deliver_ms: f64,
-    pub lost: bool,
-    /// Replies: granted / success.
-    pub ok: Option<bool>,
-    pub entries: usize,
+json_struct! {
+    #[cfg_attr(test, derive(Serialize))]
+    #[derive(Debug)]
+    pub struct MessageView {
+        pub id: u64,
+        pub from: u32,
+        pub to: u32,
+        /// "RequestVote" | "RequestVoteReply" | "PreVote" | "PreVoteReply" | "AppendEntries" |
+        /// "Heartbeat" | "AppendEntriesReply"
+        pub kind: &'static str,
+        pub term: u64,
+        pub send_ms: f64,
+        pub deliver_ms: f64,
+        pub lost: bool,
+        /// Replies: granted / success.
+        pub ok: Option<bool>,
+        pub entries: usize,
+    }
 }
 
-#[derive(Serialize, Debug)]
-pub struct ViolationView {
-    pub property: &'static str,
-    pub time_ms: f64,
-    pub event: String,
-    pub servers: Vec<u32>,
-    pub term: u64,
-    pub index: u64,
-    pub detail: String,
-    pub text: String,
+json_struct! {
+    #[cfg_attr(test, derive(Serialize))]
+    #[derive(Debug)]
+    pub struct ViolationView {
+        pub property: &'static str,
+        pub time_ms: f64,
+        pub event: String,
+        pub servers: Vec<u32>,
+        pub term: u64,
+        pub index: u64,
+        pub detail: String,
+        pub text: String,
+    }
 }
 
-#[derive(Serialize, Debug)]
-pub struct ClientView {
-    /// Position in the history (1 = first request).
-    pub seq: u32,
-    /// The client session (id) and sequence number the request carries.
-    pub client: u32,
-    /// The server it was sent to first, and the one it is (or was last) waiting on.
-    pub server: u32,
-    pub at: u32,
-    pub command: String,
-    pub sent_ms: f64,
-    /// "pending" | "ok" | "failed" (gave up; it may still have taken effect) | "expired" (its
-    /// session was evicted: not applied then)
-    pub outcome: &'static str,
-    pub index: Option<u64>,
-    pub value: Option<i64>,
-    /// How often it was redirected by a follower, and timed out and retried elsewhere.
-    pub redirects: u32,
-    pub timeouts: u32,
-    pub answered_ms: Option<f64>,
+json_struct! {
+    #[cfg_attr(test, derive(Serialize))]
+    #[derive(Debug)]
+    pub struct ClientView {
+        /// Position in the history (1 = first request).
+        pub seq: u32,
+        /// The client session (id) and sequence number the request carries.
+        pub client: u32,
+        /// The server it was sent to first, and the one it is (or was last) waiting on.
+        pub server: u32,
+        pub at: u32,
+        pub command: String,
+        pub sent_ms: f64,
+        /// "pending" | "ok" | "failed" (gave up; it may still have taken effect) | "expired" (its
+        /// session was evicted: not applied then)
+        pub outcome: &'static str,
+        pub index: Option<u64>,
+        pub value: Option<i64>,
+        /// How often it was redirected by a follower, and timed out and retried elsewhere.
+        pub redirects: u32,
+        pub timeouts: u32,
+        pub answered_ms: Option<f64>,
+    }
 }
 
 /// A setting's value as JS reads it: a boolean, or a number (ms for durations, % for probabilities).
-#[derive(Serialize, Debug, Clone, PartialEq)]
-#[serde(untagged)]
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(test, derive(Serialize), serde(untagged))]
 pub enum OutValue {
     Bool(bool),
     Number(f64),
     /// Broken rules: their ids separated by commas, or "none".
     Text(String),
+}
+
+impl Json for OutValue {
+    fn write_json(&self, out: &mut String) {
+        match self {
+            OutValue::Bool(b) => b.write_json(out),
+            OutValue::Number(x) => x.write_json(out),
+            OutValue::Text(t) => t.write_json(out),
+        }
+    }
 }
 
 /// Every setting now, by its name.
@@ -187,16 +222,19 @@ pub fn config_view(c: &SimConfig) -> BTreeMap<&'static str, OutValue> {
     out
 }
 
-/// A setting as the page lists it.
-#[derive(Serialize, Debug)]
-pub struct SettingView {
-    pub name: &'static str,
-    /// "bool" | "count" | "ms" | "percent"
-    pub unit: &'static str,
-    /// "run" (fixed for a run) | "protocol" | "network" (change live)
-    pub group: &'static str,
-    pub max: f64,
-    pub doc: &'static str,
+json_struct! {
+    /// A setting as the page lists it.
+    #[cfg_attr(test, derive(Serialize))]
+    #[derive(Debug)]
+    pub struct SettingView {
+        pub name: &'static str,
+        /// "bool" | "count" | "ms" | "percent"
+        pub unit: &'static str,
+        /// "run" (fixed for a run) | "protocol" | "network" (change live)
+        pub group: &'static str,
+        pub max: f64,
+        pub doc: &'static str,
+    }
 }
 
 pub fn settings_view() -> Vec<SettingView> {
@@ -222,12 +260,15 @@ pub fn settings_view() -> Vec<SettingView> {
         .collect()
 }
 
-#[derive(Serialize, Debug)]
-pub struct StatsView {
-    pub events: u64,
-    pub sent: u64,
-    pub delivered: u64,
-    pub lost: u64,
+json_struct! {
+    #[cfg_attr(test, derive(Serialize))]
+    #[derive(Debug)]
+    pub struct StatsView {
+        pub events: u64,
+        pub sent: u64,
+        pub delivered: u64,
+        pub lost: u64,
+    }
 }
 
 pub(crate) fn role_name(r: Role) -> &'static str {
@@ -433,29 +474,35 @@ pub(crate) fn entries(log: &raft::Log, from: u64, count: usize) -> Vec<EntryView
         .collect()
 }
 
-/// One entry of the event list.
-#[derive(Serialize, Debug)]
-pub struct NoteView {
-    /// Position in the whole list (before filtering).
-    pub i: usize,
-    pub time_ms: f64,
-    pub events: u64,
-    pub applied: u32,
-    pub server: u32,
-    pub term: u64,
-    /// "election" | "vote" | "term" | "commit" | "client" | "membership" | "snapshot" | "action" | "violation"
-    pub kind: &'static str,
-    pub text: String,
+json_struct! {
+    /// One entry of the event list.
+    #[cfg_attr(test, derive(Serialize))]
+    #[derive(Debug)]
+    pub struct NoteView {
+        /// Position in the whole list (before filtering).
+        pub i: usize,
+        pub time_ms: f64,
+        pub events: u64,
+        pub applied: u32,
+        pub server: u32,
+        pub term: u64,
+        /// "election" | "vote" | "term" | "commit" | "client" | "membership" | "snapshot" | "action" | "violation"
+        pub kind: &'static str,
+        pub text: String,
+    }
 }
 
-/// A window of the event list: the entries that pass the filter, `count` of them from the
-/// `start`-th match, and how many match in all (the list is virtualised: only what is shown crosses).
-#[derive(Serialize, Debug)]
-pub struct NotesView {
-    pub total: usize,
-    pub matching: usize,
-    pub start: usize,
-    pub notes: Vec<NoteView>,
+json_struct! {
+    /// A window of the event list: the entries that pass the filter, `count` of them from the
+    /// `start`-th match, and how many match in all (the list is virtualised: only what is shown crosses).
+    #[cfg_attr(test, derive(Serialize))]
+    #[derive(Debug)]
+    pub struct NotesView {
+        pub total: usize,
+        pub matching: usize,
+        pub start: usize,
+        pub notes: Vec<NoteView>,
+    }
 }
 
 /// `kinds`: a bit per category (`Category::bit`; 0 = all); `server`: 0 = all; `start` past the
@@ -500,13 +547,16 @@ pub fn note_kinds() -> Vec<(&'static str, u32)> {
     Category::ALL.iter().map(|c| (c.name(), c.bit())).collect()
 }
 
-/// The term strip as flat numbers: bands `[server, from_ms, to_ms, term, up]…` and marks
-/// `[server, time_ms, what]…` (0 election started, 1 won, 2 split vote).
-#[derive(Serialize, Debug)]
-pub struct StripView {
-    pub end_ms: f64,
-    pub bands: Vec<f64>,
-    pub marks: Vec<f64>,
+json_struct! {
+    /// The term strip as flat numbers: bands `[server, from_ms, to_ms, term, up]…` and marks
+    /// `[server, time_ms, what]…` (0 election started, 1 won, 2 split vote).
+    #[cfg_attr(test, derive(Serialize))]
+    #[derive(Debug)]
+    pub struct StripView {
+        pub end_ms: f64,
+        pub bands: Vec<f64>,
+        pub marks: Vec<f64>,
+    }
 }
 
 pub fn strip_view(tl: &Timeline) -> StripView {
