@@ -178,7 +178,7 @@ test('a stage that fails says so on the page and stops, like a crash of the simu
   const page = await open(() => {
     const post = Worker.prototype.postMessage;
     Worker.prototype.postMessage = function (m, t) {
-      return post.call(this, window.corruptStage && m && typeof m.view === 'string' ? { ...m, view: '{' } : m, t);
+      return post.call(this, window.corruptStage && m?.view instanceof Uint8Array ? { ...m, view: new TextEncoder().encode('{') } : m, t);
     };
   });
   try {

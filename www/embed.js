@@ -34,6 +34,7 @@ const STRIP_THEME = {
   dark: { ink: '#ced4da', bad: '#ff8787', down: '#4a5058', cursor: '#74b3ff' },
 };
 const THEMES = ['auto', 'light', 'dark'];
+const UTF8 = new TextDecoder();
 const darkMedia = typeof matchMedia === 'function' ? matchMedia('(prefers-color-scheme: dark)') : null;
 /** Which narrated events a screen reader hears (the rest are in the event list), and how often. */
 const ANNOUNCE = /wins the election|steps down|^you: (crash|restart|partition|isolate|heal|cut|repair|add-server|remove|transfer|drop-message|duplicate-message)|answered by|refused by|gives up|violated/;
@@ -49,6 +50,9 @@ const PANEL_MS = 90;
 /** …and while nothing happened since they last were (no event, no action: only the clock, the
  * scrubber and the timers moved on), four times a second. */
 const PANEL_IDLE_MS = 250;
+/** A frame that comes this little (ms) before the panels are due draws them (timers and animation
+ * frames are not exact: it would otherwise ask for another frame just after). */
+const PANEL_SLACK_MS = 10;
 /** What a panel frame draws of the busiest panels (`logs`: the log table; `lists`: the client
  * list; `timeline`: the term strip and the event list; the inspector and the sequence diagram
  * come with either of the last two): everything (paused), or while playing each in its turn, the
@@ -230,16 +234,16 @@ class RaftPlayground extends HTMLElement {
   #pg = null;
   /** The attributes the page's URL set (url-params), for messages that name them as `?k=v`. */
   #fromUrl = new Set();
-  /** The view last drawn: its JSON text, parsed when first asked for (while playing, most frames
-   * only hand the text to the stage's worker). */
-  #shown = { text: null, v: null };
+  /** The view last drawn: its JSON (UTF-8 bytes), read when first asked for (while playing, most
+   * frames only hand the bytes to the stage's worker). */
+  #shown = { json: null, v: null };
   get #view() {
     const s = this.#shown;
-    if (!s.v && s.text) s.v = JSON.parse(s.text);
+    if (!s.v && s.json) s.v = JSON.parse(UTF8.decode(s.json));
     return s.v;
   }
   set #view(v) {
-    this.#shown = { text: null, v };
+    this.#shown = { json: null, v };
   }
   #ui = null;
   #loop = null;
@@ -262,13 +266,17 @@ class RaftPlayground extends HTMLElement {
   #scenario = null;
   /** 'auto' | 'light' | 'dark' (the theme attribute). */
   #theme = 'auto';
+  /** Whether the dark theme is in use: known until the theme attribute or the system's scheme
+   * changes (#onScheme). */
+  #darkNow = null;
   #onScheme = () => {
+    this.#darkNow = null;
     this.#layout = null;
     this.#stripAt = -1;
     this.#invalidate();
   };
   get #dark() {
-    return this.#theme === 'dark' || (this.#theme === 'auto' && !!darkMedia?.matches);
+    return (this.#darkNow ??= this.#theme === 'dark' || (this.#theme === 'auto' && !!darkMedia?.matches));
   }
   /** The author's inline scenario, if any ({name, description, text}). */
   #inline = null;
@@ -973,18 +981,19 @@ class RaftPlayground extends HTMLElement {
       // second; the frames between draw only the stage (in its worker), so the browser has nothing
       // on the page to lay out, paint or composite. The busiest panels take turns on those
       // frames (PANEL_TURNS). Paused, every frame draws everything.
-      const panels = !playing || started - this.#panelsAt >= this.#panelGap() || !this.#ui.logTable;
+      const step = this.#runStep();
+      const panels = !playing || started - this.#panelsAt >= this.#panelGap(step) - PANEL_SLACK_MS || !this.#ui.logTable;
       const turn = !panels ? null : !playing || !this.#ui.logTable ? PANELS_ALL : PANEL_TURNS[this.#panelTurn++ % PANEL_TURNS.length];
-      if (panels) [this.#panelsAt, this.#panelsFor] = [started, this.#runStep()];
+      if (panels) [this.#panelsAt, this.#panelsFor] = [started, step];
       if (turn?.logs) C.followLogs(this.#ui);
       if (turn?.timeline) this.#narration.beforeFrame();
       // Only the log columns in sight cross the boundary, and only on the table's turn (a frame
       // costs the same however long the logs); the client requests come on theirs.
       const win = C.logWindow(this.#ui);
       const [from, count] = !turn?.logs ? [0, 0] : win ? [win.from, win.count] : [undefined, undefined];
-      const text = this.#wasm(() => this.#pg.view_text(from, count, !!turn?.lists));
-      if (text == null) return;
-      this.#shown = { text, v: null };
+      const json = this.#wasm(() => this.#pg.view_json(from, count, !!turn?.lists));
+      if (json == null) return;
+      this.#shown = { json, v: null };
       // The page reads the view only to draw its panels or the stage itself; the frames between
       // ask the few numbers they need.
       const v = turn || !this.#stage.animates ? this.#view : null;
@@ -1016,8 +1025,8 @@ class RaftPlayground extends HTMLElement {
       const until = playing ? this.#wasm(() => this.#pg.next_event_ms()) ?? null : null;
       const wall = performance.timeOrigin + performance.now();
       const stage = { w, h, dpr: window.devicePixelRatio || 1, dark: this.#dark, still, hover: this.#hover, selected: this.#inspector.selection, playing, speed, wall, until };
-      this.#stage.draw(text, stage, v);
-      this.#lastStage = [text, stage];
+      this.#stage.draw(json, stage, v);
+      this.#lastStage = [json, stage];
       if (turn) this.#updatePanels(v, sizes, turn);
       this.#checkScenarioEnd();
       this.#emitEvents();
@@ -1029,7 +1038,7 @@ class RaftPlayground extends HTMLElement {
       // frame, so while one flies every frame is drawn; with only timers running, about one in
       // two).
       if (!this.#stage.animates) return stepGap(v, this.#layout, speed);
-      const panelsDue = Math.max(0, this.#panelsAt + this.#panelGap() - performance.now());
+      const panelsDue = Math.max(0, this.#panelsAt + this.#panelGap(step) - performance.now());
       return until == null ? panelsDue : Math.min(panelsDue, Math.max(0, until - this.#pg.time_ms()) / speed);
     } catch (e) {
       this.#fatal(e);
@@ -1041,10 +1050,10 @@ class RaftPlayground extends HTMLElement {
     return this.#pg.events() + this.#pg.applied() * 2 ** 32;
   }
 
-  /** How long after the panels were last drawn they are due again while playing (PANEL_MS, or
-   * PANEL_IDLE_MS if nothing happened since). */
-  #panelGap() {
-    return this.#runStep() === this.#panelsFor ? PANEL_IDLE_MS : PANEL_MS;
+  /** How long after the panels were last drawn they are due again while playing, the run being
+   * at `step` (#runStep): PANEL_MS, or PANEL_IDLE_MS if nothing happened since. */
+  #panelGap(step) {
+    return step === this.#panelsFor ? PANEL_IDLE_MS : PANEL_MS;
   }
 
   /** Everything on the page but the stage, from view `v` (`sizes`: read before any write); of the

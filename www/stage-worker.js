@@ -5,7 +5,7 @@
 // fly, election timers run down) up to the next event, and the page needs a frame only when an
 // event is due or its panels are.
 //
-// Messages in: {canvas} once; frames {view: the view as JSON text, w, h, dpr, dark, still, hover,
+// Messages in: {canvas} once; frames {view: the view's JSON as UTF-8 bytes, w, h, dpr, dark, still, hover,
 // selected, playing, speed (simulated ms per wall ms), wall (the wall time, ms since the epoch,
 // the view's clock belongs to), until (the clock of the next event, or null)}, drawn at the next
 // animation frame while playing (of a burst, the newest), at once while paused; {stop: true}: stop
@@ -39,6 +39,8 @@ export function painter(canvas) {
     return L;
   };
 }
+
+const UTF8 = new TextDecoder();
 
 /** Wall time now, comparable across the page and its workers (ms since the epoch). */
 const wallNow = () => performance.timeOrigin + performance.now();
@@ -79,7 +81,7 @@ if (typeof WorkerGlobalScope === 'function' && self instanceof WorkerGlobalScope
     if (fresh) {
       const t0 = performance.now();
       try {
-        view = JSON.parse(f.view);
+        view = JSON.parse(UTF8.decode(f.view));
       } catch (e) {
         f = null;
         self.postMessage({ type: 'error', message: `a frame it could not read: ${e?.message ?? e}` });

@@ -1,6 +1,6 @@
 // The cluster's canvas, drawn off the page's thread where the browser allows it: the canvas is
 // handed to a worker (stage-worker.js) as an OffscreenCanvas, and each frame crosses as the
-// view's JSON text. Drawing and compositing the stage then cost the page's thread nothing (it
+// view's JSON (UTF-8 bytes). Drawing and compositing the stage then cost the page's thread nothing (it
 // still runs the simulation, reads the view and updates the panels). Without OffscreenCanvas, or
 // where the worker cannot start (a policy that forbids workers, a script that does not load), the
 // same painter runs on the page.
@@ -60,17 +60,17 @@ export class Stage {
     };
   }
 
-  /** Draw a frame: the view's JSON `text` (and the view, if the caller has parsed it already);
+  /** Draw a frame: the view's `json` (UTF-8 bytes; and the view, if the caller has read it already);
    * `frame`: {w, h (CSS px), dpr, dark, still, hover, selected, playing, speed, wall, until} (see
    * stage-worker.js). In the worker the stage then
    * moves on by itself while playing, up to the next event; on the page it is drawn as it is (the
    * page draws a frame whenever something moved). Dropped while the stage is starting (onReady
    * asks for the frame again). */
-  draw(text, frame, view = null) {
-    if (this.mode === 'worker') this.#worker.postMessage({ ...frame, view: text });
+  draw(json, frame, view = null) {
+    if (this.mode === 'worker') this.#worker.postMessage({ ...frame, view: json });
     else if (this.mode === 'page') {
       const t0 = performance.now();
-      this.#paint(frame, view ?? JSON.parse(text));
+      this.#paint(frame, view ?? JSON.parse(new TextDecoder().decode(json)));
       this.drawnMs += performance.now() - t0;
       this.drawn++;
     }

@@ -361,15 +361,15 @@ mod bindings {
             log_count: Option<f64>,
             clients: Option<bool>,
         ) -> Result<JsValue, JsError> {
-            let text = self.view_text(log_from, log_count, clients);
-            js_sys::JSON::parse(&text).map_err(|e| err(thrown(e)))
+            let window = log_window(log_from, log_count);
+            to_js(&build_view(self.tl.sim(), window, clients.unwrap_or(true)))
         }
 
-        /// `view(…)` as its JSON text: the page parses it and hands the same text to the worker
-        /// that draws the stage.
-        pub fn view_text(&self, log_from: Option<f64>, log_count: Option<f64>, clients: Option<bool>) -> String {
+        /// `view(…)` as its JSON text in UTF-8: the page hands the bytes to the worker that draws
+        /// the stage, and decodes and parses them only if it reads the view itself.
+        pub fn view_json(&self, log_from: Option<f64>, log_count: Option<f64>, clients: Option<bool>) -> Vec<u8> {
             let window = log_window(log_from, log_count);
-            to_json(&build_view(self.tl.sim(), window, clients.unwrap_or(true)), crate::VIEW_BYTES)
+            to_json(&build_view(self.tl.sim(), window, clients.unwrap_or(true)), crate::VIEW_BYTES).into_bytes()
         }
 
         /// A message in flight on one line, as traces print it ("S1→S2 AppendEntries t3 prev=4@2
