@@ -624,7 +624,7 @@ export function updateLogs(ui, v, playing = false) {
       tr.style.top = `${HEAD_ROW + k * ROW}px`;
       const snap = snaps ? tr.appendChild(document.createElement('td')) : null;
       if (snap) snap.setAttribute('role', 'cell');
-      return { tr, th: tr.firstChild, snap, cells: [], sigs: [], sig: '', snapSig: '' };
+      return { tr, th: tr.firstChild, snap, cells: [], sig: '', snapSig: '' };
     });
     ui.table.style.height = `${HEAD_ROW + n * ROW}px`;
     t = ui.logTable = { n, snaps, lo, from, to: from - 1, head, heads: [], rows, width: 0 };
@@ -657,18 +657,17 @@ export function updateLogs(ui, v, playing = false) {
       const td = r.cells.shift();
       td.style.left = th.style.left;
       r.cells.push(r.tr.appendChild(td));
-      r.sigs.shift();
-      r.sigs.push('');
+      td.raftFlags = -1; // shows another index now: rewritten below
     }
   }
   while (t.from < from && t.heads.length) {
     t.heads.shift().remove();
-    for (const r of t.rows) (r.cells.shift().remove(), r.sigs.shift());
+    for (const r of t.rows) r.cells.shift().remove();
     t.from++;
   }
   while (t.to > to && t.heads.length) {
     t.heads.pop().remove();
-    for (const r of t.rows) (r.cells.pop().remove(), r.sigs.pop());
+    for (const r of t.rows) r.cells.pop().remove();
     t.to--;
   }
   if (!t.heads.length) [t.from, t.to] = [from, from - 1];
@@ -689,7 +688,6 @@ export function updateLogs(ui, v, playing = false) {
       const td = cell(t.from);
       r.tr.insertBefore(td, r.cells[0] ?? null);
       r.cells.unshift(td);
-      r.sigs.unshift('');
     }
   }
   while (t.to < to) {
@@ -697,7 +695,6 @@ export function updateLogs(ui, v, playing = false) {
     t.heads.push(t.head.appendChild(column(t.to)));
     for (const r of t.rows) {
       r.cells.push(r.tr.appendChild(cell(t.to)));
-      r.sigs.push('');
     }
   }
   v.servers.forEach((s, k) => {
@@ -730,30 +727,42 @@ export function updateLogs(ui, v, playing = false) {
         }
       }
     }
-    const byIndex = new Map(s.log.map((e) => [e.index, e]));
+    // The view's entries are the window's, in order from the first one this log has there.
+    const base = s.log.length ? s.log[0].index : 0;
     const mi = leader && s.id !== leader.id ? leader.match_index[s.id - 1] : null;
     const ni = leader && s.id !== leader.id ? leader.next_index[s.id - 1] : null;
     for (let i = from; i <= to; i++) {
-      const c = i - from;
-      const e = i <= si ? null : byIndex.get(i);
+      const td = r.cells[i - from];
+      const compacted = i <= si;
+      const at = s.log[i - base];
+      const e = !compacted && at?.index === i ? at : null;
       const committed = e != null && i <= s.commit_index;
       const unwritten = e != null && s.durable_index != null && i > s.durable_index;
-      const sig = i <= si ? 'x' : `${e ? `${e.term}|${e.text}` : ''}|${committed}|${unwritten}|${i === s.commit_index}|${mi === i && i > 0}|${ni === i}`;
-      const td = r.cells[c];
+      const ci = !compacted && i === s.commit_index;
+      const m = !compacted && mi === i && i > 0;
+      const n = !compacted && ni === i;
+      // What the cell shows: the entry (by its term and command: an index and a term name one
+      // entry within a run, not across a fork) and its marks. Compared, not built into a string.
+      const flags = (compacted ? 32 : 0) | (committed ? 1 : 0) | (unwritten ? 2 : 0) | (ci ? 4 : 0) | (m ? 8 : 0) | (n ? 16 : 0);
+      const term = e ? e.term : -1;
+      const text = e ? e.text : null;
+      const same = td.raftFlags === flags && td.raftShownTerm === term && td.raftData === text;
       // Tooltips are written only while paused: while playing nobody reads a cell's (and on a
       // busy run they were most of the table's cost), and a rewritten cell drops its stale one.
       const titleDue = !playing && !td.raftTitled;
-      if (r.sigs[c] === sig && !titleDue) continue;
-      if (r.sigs[c] !== sig) {
-        r.sigs[c] = sig;
-        paintEntry(td, e, committed, unwritten, i === s.commit_index, mi === i && i > 0, ni === i, i <= si);
+      if (same && !titleDue) continue;
+      if (!same) {
+        td.raftFlags = flags;
+        td.raftShownTerm = term;
+        td.raftData = text;
+        paintEntry(td, e, committed, unwritten, ci, m, n, compacted);
         if (playing && td.raftTitled) {
           td.removeAttribute('title');
           td.raftTitled = false;
         }
       }
       if (!playing) {
-        td.title = i <= si ? `index ${i}: compacted into S${s.id}'s snapshot` : entryTitle(s, i, e, committed, unwritten, mi, ni);
+        td.title = compacted ? `index ${i}: compacted into S${s.id}'s snapshot` : entryTitle(s, i, e, committed, unwritten, mi, ni);
         td.raftTitled = true;
       }
     }
