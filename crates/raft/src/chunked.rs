@@ -113,11 +113,16 @@ impl<T: Clone> Chunked<T> {
         self.chunks.push(Arc::new(full));
     }
 
-    /// Keep the first `n` elements.
+    /// Keep the first `n` elements. (Mostly asked with nothing to cut, as when a log is rewritten
+    /// from just past its end: the test is inlined.)
+    #[inline]
     pub fn truncate(&mut self, n: usize) {
-        if n >= self.len {
-            return;
+        if n < self.len {
+            self.cut(n);
         }
+    }
+
+    fn cut(&mut self, n: usize) {
         if n == 0 {
             self.clear();
             return;
