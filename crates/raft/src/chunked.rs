@@ -60,10 +60,14 @@ impl<T: Clone> Chunked<T> {
     }
 
     pub fn get(&self, i: usize) -> Option<&T> {
-        if i >= self.len {
-            return None;
+        // Past the full chunks the tail's own bound is the length's (len = sealed + tail - head):
+        // one test, not two, for the elements most reads are of.
+        let j = i.checked_add(self.head)?;
+        let sealed = self.chunks.len() * CHUNK;
+        match j.checked_sub(sealed) {
+            Some(t) => self.tail.get(t),
+            None => Some(&self.chunks[j / CHUNK][j % CHUNK]),
         }
-        Some(self.at(i))
     }
 
     /// Element `i` (< len): in a full chunk, or in the tail.
