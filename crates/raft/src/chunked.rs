@@ -60,10 +60,14 @@ impl<T: Clone> Chunked<T> {
     }
 
     pub fn get(&self, i: usize) -> Option<&T> {
-        if i >= self.len {
-            return None;
+        // Past the full chunks the tail's own bound is the length's (len = sealed + tail - head):
+        // one test, not two, for the elements most reads are of.
+        let j = i.checked_add(self.head)?;
+        let sealed = self.chunks.len() * CHUNK;
+        match j.checked_sub(sealed) {
+            Some(t) => self.tail.get(t),
+            None => Some(&self.chunks[j / CHUNK][j % CHUNK]),
         }
-        Some(self.at(i))
     }
 
     /// Element `i` (< len): in a full chunk, or in the tail.
@@ -113,11 +117,16 @@ impl<T: Clone> Chunked<T> {
         self.chunks.push(Arc::new(full));
     }
 
-    /// Keep the first `n` elements.
+    /// Keep the first `n` elements. (Mostly asked with nothing to cut, as when a log is rewritten
+    /// from just past its end: the test is inlined.)
+    #[inline]
     pub fn truncate(&mut self, n: usize) {
-        if n >= self.len {
-            return;
+        if n < self.len {
+            self.cut(n);
         }
+    }
+
+    fn cut(&mut self, n: usize) {
         if n == 0 {
             self.clear();
             return;

@@ -17,29 +17,34 @@ pub struct Log {
     fingerprint: u64,
 }
 
-/// A well-mixed 64-bit value of an entry at an index (splitmix64 over its fields).
+/// A well-mixed 64-bit value of an entry at an index. Each field goes in with one multiply and
+/// fold (for a fixed state a bijection in the field, so two entries that differ at the same index
+/// always differ here), and one splitmix64 finalizer spreads the result: every entry a server
+/// writes is mixed twice (its log and its stable storage's copy), so this is cheaper than a full
+/// splitmix64 round per field (a command: ~80 instructions with five rounds, ~55 now).
 fn mix(index: Index, e: &Entry) -> u64 {
     use crate::types::{EntryData, Op};
-    let step = |h: u64, v: u64| {
-        let mut z = (h ^ v).wrapping_add(0x9E37_79B9_7F4A_7C15);
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
+    let fold = |h: u64, v: u64| {
+        let z = (h ^ v).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        z ^ (z >> 32)
     };
-    let mut h = step(step(0, index), e.term);
+    let mut h = fold(fold(0x243F_6A88_85A3_08D3, index), e.term);
     h = match e.data {
-        EntryData::Noop => step(h, 1),
+        EntryData::Noop => fold(h, 1),
         EntryData::Command(c) => {
             let op = match c.op {
-                Op::Set { key, value } => step(step(h, 2 | (key as u64) << 8), value as u64),
-                Op::Get { key } => step(h, 3 | (key as u64) << 8),
-                Op::Add { key, delta } => step(step(h, 4 | (key as u64) << 8), delta as u64),
+                Op::Set { key, value } => fold(fold(h, 2 | (key as u64) << 8), value as u64),
+                Op::Get { key } => fold(h, 3 | (key as u64) << 8),
+                Op::Add { key, delta } => fold(fold(h, 4 | (key as u64) << 8), delta as u64),
             };
-            step(op, (c.client as u64) << 32 | c.seq as u64)
+            fold(op, (c.client as u64) << 32 | c.seq as u64)
         }
-        EntryData::Config(m) => step(step(step(step(h, 5), m.voters.0), m.outgoing.0), m.learners.0),
+        EntryData::Config(m) => fold(fold(fold(fold(h, 5), m.voters.0), m.outgoing.0), m.learners.0),
     };
-    h
+    let mut z = h;
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
 }
 
 impl Log {

@@ -159,7 +159,15 @@ pub struct Ready {
     pub client_replies: Vec<ClientReply>,
     /// An operator request (membership change, leadership transfer) was refused, and why.
     pub refused: Option<&'static str>,
+    /// Scratch, no part of what the step asks for: the emptied entry vectors of AppendEntries
+    /// handled, which later AppendEntries are built in (a driver that reuses one `Ready` for all
+    /// its servers hands a follower's spent vector to the leader's next send: no allocation per
+    /// message). Kept by [`Ready::clear`]; a few at most.
+    pub spare_entries: Vec<Vec<Entry>>,
 }
+
+/// How many spent entry vectors a [`Ready`] keeps.
+const SPARE_ENTRY_VECTORS: usize = 8;
 
 impl Ready {
     fn log_changed(&mut self, from: Index) {
@@ -176,6 +184,19 @@ impl Ready {
         self.arm_heartbeat = false;
         self.client_replies.clear();
         self.refused = None;
+    }
+
+    /// An empty vector to build an AppendEntries' entries in: a spent one if there is one.
+    fn entries_buffer(&mut self) -> Vec<Entry> {
+        self.spare_entries.pop().unwrap_or_default()
+    }
+
+    /// Keep the vector of an AppendEntries handled, emptied, for a later one.
+    fn recycle_entries(&mut self, mut entries: Vec<Entry>) {
+        if self.spare_entries.len() < SPARE_ENTRY_VECTORS && entries.capacity() > 0 {
+            entries.clear();
+            self.spare_entries.push(entries);
+        }
     }
 }
 
@@ -458,8 +479,8 @@ impl Node {
             Body::RequestVoteReply { granted, pre_vote } => {
                 self.handle_vote_reply(m.from, m.term, granted, pre_vote, out)
             }
-            Body::AppendEntries { prev_log_index, prev_log_term, entries, leader_commit, ctx } => self
-                .handle_append_entries(
+            Body::AppendEntries { prev_log_index, prev_log_term, entries, leader_commit, ctx } => {
+                self.handle_append_entries(
                     m.from,
                     m.term,
                     prev_log_index,
@@ -468,7 +489,9 @@ impl Node {
                     leader_commit,
                     ctx,
                     out,
-                ),
+                );
+                out.recycle_entries(entries);
+            }
             Body::AppendEntriesReply { success, index, hint, ctx, commit } => {
                 if commit >= self.config_index {
                     // It knows the configuration is committed: a removed server needs no more news.

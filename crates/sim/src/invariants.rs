@@ -120,9 +120,8 @@ pub struct Checker {
     /// Per server id, chain[i - 1] fingerprints log entries 1..=i (and holds entry i's own hash).
     chains: Vec<Chunked<Link>>,
     /// Log Matching: the prefix fingerprint of every (index, term) ever seen in any log, and who
-    /// had it: `seen[i - 1]` for the first term seen at index i, `seen_more` for any other.
-    seen: Chunked<Seen>,
-    seen_more: BTreeMap<(Index, Term), (u64, NodeId)>,
+    /// had it.
+    seen: SeenTable,
     /// Committed prefix: for each committed index, the chain fingerprint, the entry's term, and
     /// the term in which it was (first seen) committed.
     committed: Chunked<Committed>,
@@ -157,6 +156,39 @@ struct Seen {
 }
 const NONE: Term = Term::MAX;
 
+/// Every (index, term) seen in any log, with its prefix fingerprint and who had it first: `first`
+/// for the first term seen at an index (by its slot, as the checker's other per-index tables),
+/// `more` for any other. A table of its own, apart from the servers' chains, so that a rechain
+/// reads and fills it while it extends a chain in place.
+#[derive(Clone, Debug, Default)]
+struct SeenTable {
+    first: Chunked<Seen>,
+    more: BTreeMap<(Index, Term), (u64, NodeId)>,
+}
+
+impl SeenTable {
+    /// (prefix fingerprint, server) first seen for index `i` (in slot `k`) with `term`.
+    fn get(&self, k: usize, i: Index, term: Term) -> Option<(u64, NodeId)> {
+        match self.first.get(k) {
+            Some(s) if s.term == term => Some((s.chain, s.by)),
+            Some(s) if s.term != NONE => self.more.get(&(i, term)).copied(),
+            _ => None,
+        }
+    }
+
+    fn insert(&mut self, k: usize, i: Index, term: Term, chain: u64, by: NodeId) {
+        while self.first.len() <= k {
+            self.first.push(Seen { term: NONE, chain: 0, by: 0 });
+        }
+        let slot = self.first.get_mut(k).expect("padded");
+        if slot.term == NONE {
+            *slot = Seen { term, chain, by };
+        } else {
+            self.more.insert((i, term), (chain, by));
+        }
+    }
+}
+
 impl Checker {
     pub fn new(max_id: NodeId) -> Self {
         Checker { chains: vec![Chunked::new(); max_id as usize + 1], ..Default::default() }
@@ -168,8 +200,9 @@ impl Checker {
         for c in &self.chains {
             c.chunks().for_each(|(a, b)| chunk(a, b));
         }
-        self.seen.chunks().chain(self.committed.chunks()).chain(self.applied.chunks()).for_each(|(a, b)| chunk(a, b));
-        (self.seen_more.len() + self.leaders.len()) * 48 + self.chains.len() * 64
+        let tables = self.seen.first.chunks().chain(self.committed.chunks()).chain(self.applied.chunks());
+        tables.for_each(|(a, b)| chunk(a, b));
+        (self.seen.more.len() + self.leaders.len()) * 48 + self.chains.len() * 64
     }
 
     /// The slot of index `i` in the per-index tables (none at or below `base`).
@@ -217,33 +250,12 @@ impl Checker {
         (self.base_chain, self.base_term) = (last.chain, last.term);
         self.committed.drop_front(n);
         self.applied.drop_front(n.min(self.applied.len()));
-        self.seen.drop_front(n.min(self.seen.len()));
-        self.seen_more.retain(|&(i, _), _| i > upto);
+        self.seen.first.drop_front(n.min(self.seen.first.len()));
+        self.seen.more.retain(|&(i, _), _| i > upto);
         for c in &mut self.chains {
             c.drop_front(n.min(c.len()));
         }
         self.base = upto;
-    }
-
-    fn seen_at(&self, i: Index, term: Term) -> Option<(u64, NodeId)> {
-        match self.at(i).and_then(|k| self.seen.get(k)) {
-            Some(s) if s.term == term => Some((s.chain, s.by)),
-            Some(s) if s.term != NONE => self.seen_more.get(&(i, term)).copied(),
-            _ => None,
-        }
-    }
-
-    fn see(&mut self, i: Index, term: Term, chain: u64, by: NodeId) {
-        let Some(k) = self.at(i) else { return };
-        while self.seen.len() <= k {
-            self.seen.push(Seen { term: NONE, chain: 0, by: 0 });
-        }
-        let slot = self.seen.get_mut(k).expect("padded");
-        if slot.term == NONE {
-            *slot = Seen { term, chain, by };
-        } else {
-            self.seen_more.insert((i, term), (chain, by));
-        }
     }
 
     /// Does [`Checker::after_step`] for this step look at or change what the checker remembers?
@@ -271,12 +283,12 @@ impl Checker {
     /// are sets, so equal memories give equal fingerprints however they were filled.
     pub fn memory_fingerprint(&self) -> u64 {
         let mut seen = 0u64;
-        for (k, s) in self.seen.iter().enumerate() {
+        for (k, s) in self.seen.first.iter().enumerate() {
             if s.term != NONE {
                 seen = seen.wrapping_add(Digest::of(&[self.base + k as Index + 1, s.term, s.chain]));
             }
         }
-        for (&(i, t), &(chain, _)) in &self.seen_more {
+        for (&(i, t), &(chain, _)) in &self.seen.more {
             seen = seen.wrapping_add(Digest::of(&[i, t, chain]));
         }
         let mut d = Digest::default();
@@ -515,16 +527,18 @@ impl Checker {
         from: Index,
         report: &mut impl FnMut(Property, Vec<NodeId>, Term, Index, String),
     ) {
-        let mut chain = std::mem::take(&mut self.chains[node.id as usize]);
+        // The chain is extended in place; the tables it is checked against are other fields.
+        let (base, base_chain) = (self.base, self.base_chain);
+        let chain = &mut self.chains[node.id as usize];
         // Never skip entries the checker has not fingerprinted yet.
-        let base = self.base;
         let from = from.max(base + 1).min(base + chain.len() as Index + 1);
         chain.truncate((from - base - 1) as usize);
-        let mut prev = chain.last().map_or(if base > 0 { self.base_chain } else { 0 }, |l| l.chain);
+        let mut prev = chain.last().map_or(if base > 0 { base_chain } else { 0 }, |l| l.chain);
         for i in from..=node.log.last_index() {
+            let k = (i - base - 1) as usize; // the slot of `i` in the per-index tables
             let Some(e) = node.log.get(i) else {
                 // Compacted away on this server: it was committed, so the committed chain stands in.
-                let Some(h) = self.committed_at(i).map(|c| c.chain) else { break };
+                let Some(h) = self.committed.get(k).map(|c| c.chain) else { break };
                 prev = h;
                 chain.push(Link { chain: h, entry: UNHASHED });
                 continue;
@@ -532,7 +546,7 @@ impl Checker {
             let entry = entry_hash(e);
             prev = Digest::of(&[prev, entry]);
             chain.push(Link { chain: prev, entry });
-            match self.seen_at(i, e.term) {
+            match self.seen.get(k, i, e.term) {
                 Some((h, other)) if h != prev => report(
                     Property::LogMatching,
                     vec![other, node.id],
@@ -544,10 +558,9 @@ impl Checker {
                     ),
                 ),
                 Some(_) => {}
-                None => self.see(i, e.term, prev, node.id),
+                None => self.seen.insert(k, i, e.term, prev, node.id),
             }
         }
-        self.chains[node.id as usize] = chain;
     }
 
     fn check_complete(

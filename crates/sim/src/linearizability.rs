@@ -253,19 +253,15 @@ pub fn breadth_first_from(calls: &[Call], start: &[Option<i64>], budget: usize) 
 /// Every value the register may hold after `calls` (each answered), from any of `start`: the
 /// exact breadth-first search, segment by segment. A violation if there is no legal order.
 pub fn values_after(calls: &[Call], start: &[Option<i64>], budget: usize) -> Result<Vec<Option<i64>>, Verdict> {
-    // One request alone (most windows): what it returned must follow from one of the values.
-    let configs = match calls {
+    // One request alone (most windows): what it returned must follow from one of the values
+    // (collected as values at once: no search configurations to build and drop).
+    let mut values: Vec<Option<i64>> = match calls {
         [c] if c
             .response
             .is_some_and(|(t, returned)| t >= c.invoke && start.iter().any(|&v| apply(v, c.op).1 == returned)) =>
         {
             let returned = c.response.expect("answered").1;
-            start
-                .iter()
-                .map(|&v| apply(v, c.op))
-                .filter(|&(_, out)| out == returned)
-                .map(|(v, _)| (v, Vec::new()))
-                .collect()
+            start.iter().map(|&v| apply(v, c.op)).filter(|&(_, out)| out == returned).map(|(v, _)| v).collect()
         }
         _ => search_from(
             calls,
@@ -273,9 +269,11 @@ pub fn values_after(calls: &[Call], start: &[Option<i64>], budget: usize) -> Res
             budget,
             |key, start| key.breadth_first(start, budget, false, &mut Stats::default()),
             |s| s,
-        )?,
+        )?
+        .into_iter()
+        .map(|(v, _)| v)
+        .collect(),
     };
-    let mut values: Vec<Option<i64>> = configs.into_iter().map(|(v, _)| v).collect();
     values.sort_unstable();
     values.dedup();
     Ok(values)

@@ -307,8 +307,8 @@ impl Node {
             let body = Body::InstallSnapshot { snapshot: Box::new(self.snapshot.clone()) };
             return self.send(out, to, self.current_term, body);
         };
-        let entries: alloc::vec::Vec<Entry> =
-            self.log.slice(pr.next_index, self.opts.max_entries_per_append).copied().collect();
+        let mut entries = out.entries_buffer();
+        entries.extend(self.log.slice(pr.next_index, self.opts.max_entries_per_append).copied());
         let pr = &mut self.progress[to as usize];
         match pr.state {
             ProgressState::Replicate => pr.next_index += entries.len() as Index,
