@@ -7,6 +7,7 @@
 pub mod fuzz;
 pub mod input;
 pub mod inspect;
+pub mod names;
 pub mod scenarios;
 pub mod view;
 

@@ -1,12 +1,12 @@
 //! The plain data handed to JavaScript each frame: the view of a cluster (servers, messages in
 //! flight, clients, settings). Pure Rust (serde), so it is tested natively.
 
+use crate::names::Names;
 use raft::{Body, Role};
 use serde::Serialize;
 use sim::narrate::{Category, Note};
 use sim::settings::{to_js, Group, Unit};
 use sim::{Outcome, Sim, SimConfig, Timeline};
-use std::collections::BTreeMap;
 
 const MS: f64 = 1000.0;
 
@@ -35,7 +35,7 @@ pub struct View {
     /// The cluster configuration as the leader (or the most advanced server) sees it.
     pub membership: MembershipView,
     /// Every setting now (durations in ms, probabilities in %), by its one name.
-    pub config: BTreeMap<&'static str, OutValue>,
+    pub config: Names<&'static str, OutValue>,
     pub stats: StatsView,
 }
 
@@ -171,9 +171,8 @@ pub enum OutValue {
 }
 
 /// Every setting now, by its name.
-pub fn config_view(c: &SimConfig) -> BTreeMap<&'static str, OutValue> {
-    // Inserted one by one: collecting into a BTreeMap instantiates a stable sort (~5 KB of wasm).
-    let mut out = BTreeMap::new();
+pub fn config_view(c: &SimConfig) -> Names<&'static str, OutValue> {
+    let mut out = Names::new();
     for (m, v) in c.values() {
         let value = match m.unit {
             // Seeds are text: JS numbers cannot hold every u64 (the view has the seed on its own).
