@@ -417,17 +417,23 @@ const DOMINANCE_STEPS: usize = 256;
 
 impl Unanswered {
     fn new(calls: &[Call]) -> Self {
-        let mut by_op: HashMap<Op, Vec<u64>> = HashMap::new();
-        for c in calls.iter().filter(|c| c.response.is_none() && !matches!(c.op, Op::Get { .. })) {
-            by_op.entry(c.op).or_default().push(c.invoke);
+        // Identical operations next to each other, each one's invocations in order: grouped by
+        // one sort (a `HashMap` of classes and a sort of each class's times instantiated code of
+        // their own, ~4 KB of wasm).
+        let writes: Vec<&Call> =
+            calls.iter().filter(|c| c.response.is_none() && !matches!(c.op, Op::Get { .. })).collect();
+        let by_op = sorted_order(writes.iter().map(|c| {
+            let (kind, value) = op_order(c.op);
+            [(kind as u64) << 8 | c.op.key() as u64, (value as u64) ^ (1 << 63), c.invoke]
+        }));
+        let mut classes: Vec<Option<Class>> = Vec::new();
+        for &i in &by_op {
+            let c = writes[i as usize];
+            match classes.last_mut() {
+                Some(Some(class)) if class.op == c.op => class.invokes.push(c.invoke),
+                _ => classes.push(Some(Class { op: c.op, invokes: vec![c.invoke] })),
+            }
         }
-        let mut classes: Vec<Option<Class>> = by_op
-            .into_iter()
-            .map(|(op, mut invokes)| {
-                invokes.sort_unstable();
-                Some(Class { op, invokes })
-            })
-            .collect();
         let order = sorted_order(classes.iter().flatten().map(|c| {
             let (kind, value) = op_order(c.op);
             // i64 → u64 keeping the order.
