@@ -275,10 +275,7 @@ pub fn values_after(calls: &[Call], start: &[Option<i64>], budget: usize) -> Res
             |s| s,
         )?,
     };
-    let mut values: Vec<Option<i64>> = configs.into_iter().map(|(v, _)| v).collect();
-    values.sort_unstable();
-    values.dedup();
-    Ok(values)
+    Ok(sorted_values(configs.into_iter().map(|(v, _)| v)))
 }
 
 /// Search states the live check of one answer may visit (its histories are short).
@@ -362,6 +359,17 @@ fn sorted_order(keys: impl Iterator<Item = [u64; 3]>) -> Vec<u32> {
     let mut keyed: Vec<([u64; 3], u32)> = keys.enumerate().map(|(i, k)| (k, i as u32)).collect();
     keyed.sort_unstable();
     keyed.into_iter().map(|(_, i)| i).collect()
+}
+
+/// `values` in order, each once (through [`sorted_order`]: a sort of `Option<i64>` of its own
+/// was ~4 KB of wasm).
+fn sorted_values(values: impl Iterator<Item = Option<i64>>) -> Vec<Option<i64>> {
+    let values: Vec<Option<i64>> = values.collect();
+    // None first, then by value (i64 → u64 keeping the order).
+    let order = sorted_order(values.iter().map(|v| [v.is_some() as u64, v.map_or(0, |x| (x as u64) ^ (1 << 63)), 0]));
+    let mut out: Vec<Option<i64>> = order.into_iter().map(|i| values[i as usize]).collect();
+    out.dedup();
+    out
 }
 
 /// Sort and segment the answered operations, and group the unanswered ones.
@@ -1026,9 +1034,7 @@ fn describe_failure(segment: &Segment, before: &[Config], unanswered: &Unanswere
     if segment.ops.len() > SHOWN {
         let _ = write!(s, " … ({} operations)", segment.ops.len());
     }
-    let mut values: Vec<Option<i64>> = before.iter().map(|c| c.0).collect();
-    values.sort_unstable();
-    values.dedup();
+    let values = sorted_values(before.iter().map(|c| c.0));
     let shown: Vec<String> = values.iter().take(SHOWN).map(|v| format!("{v:?}")).collect();
     let _ = write!(s, "; the value before them: {}", shown.join(" or "));
     if values.len() > SHOWN {
