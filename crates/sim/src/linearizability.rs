@@ -361,15 +361,26 @@ fn sorted_order(keys: impl Iterator<Item = [u64; 3]>) -> Vec<u32> {
     keyed.into_iter().map(|(_, i)| i).collect()
 }
 
-/// `values` in order, each once (through [`sorted_order`]: a sort of `Option<i64>` of its own
-/// was ~4 KB of wasm).
+/// `values` in order, each once. Without a sort of `Option<i64>` of its own (~4 KB of wasm): a
+/// few values (what the live check sees) by insertion, in place, more through [`sorted_order`].
 fn sorted_values(values: impl Iterator<Item = Option<i64>>) -> Vec<Option<i64>> {
-    let values: Vec<Option<i64>> = values.collect();
-    // None first, then by value (i64 → u64 keeping the order).
-    let order = sorted_order(values.iter().map(|v| [v.is_some() as u64, v.map_or(0, |x| (x as u64) ^ (1 << 63)), 0]));
-    let mut out: Vec<Option<i64>> = order.into_iter().map(|i| values[i as usize]).collect();
-    out.dedup();
-    out
+    let mut values: Vec<Option<i64>> = values.collect();
+    if values.len() <= 16 {
+        for i in 1..values.len() {
+            let mut j = i;
+            while j > 0 && values[j - 1] > values[j] {
+                values.swap(j - 1, j);
+                j -= 1;
+            }
+        }
+    } else {
+        // None first, then by value (i64 → u64 keeping the order).
+        let order =
+            sorted_order(values.iter().map(|v| [v.is_some() as u64, v.map_or(0, |x| (x as u64) ^ (1 << 63)), 0]));
+        values = order.into_iter().map(|i| values[i as usize]).collect();
+    }
+    values.dedup();
+    values
 }
 
 /// Sort and segment the answered operations, and group the unanswered ones.
