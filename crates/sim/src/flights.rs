@@ -2,10 +2,11 @@
 //! the order they were sent, so the map is a window of slots from the oldest id still in flight to
 //! the newest: insert, find and remove are O(1), with no tree and no hashing. A straggler (a
 //! message that stays in flight while many newer ones come and go) would stretch the window, so
-//! once the window is mostly empty its oldest slots move to a small ordered map on the side.
+//! once the window is mostly empty its oldest slots move to a short sorted list on the side (a
+//! `Vec`, not a `BTreeMap`: stragglers are few, and the B-tree's code was ~10 KB of the page's wasm).
 
 use crate::cluster::Flight;
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
 
 #[derive(Clone, Debug, Default)]
 pub struct Flights {
@@ -14,8 +15,8 @@ pub struct Flights {
     slots: VecDeque<Option<Flight>>,
     /// Occupied slots.
     live: usize,
-    /// Stragglers older than `base`.
-    old: BTreeMap<u64, Flight>,
+    /// Stragglers older than `base`, by id (each flight holds its id).
+    old: Vec<Flight>,
 }
 
 /// The window may hold this many empty slots beyond four per message in it.
@@ -33,14 +34,17 @@ impl Flights {
     pub fn get(&self, id: &u64) -> Option<&Flight> {
         match id.checked_sub(self.base) {
             Some(k) => self.slots.get(k as usize).and_then(Option::as_ref),
-            None => self.old.get(id),
+            None => self.old.get(self.old_at(*id).ok()?),
         }
     }
 
     pub fn get_mut(&mut self, id: &u64) -> Option<&mut Flight> {
         match id.checked_sub(self.base) {
             Some(k) => self.slots.get_mut(k as usize).and_then(Option::as_mut),
-            None => self.old.get_mut(id),
+            None => {
+                let at = self.old_at(*id).ok()?;
+                self.old.get_mut(at)
+            }
         }
     }
 
@@ -65,7 +69,7 @@ impl Flights {
     }
 
     pub fn remove(&mut self, id: &u64) -> Option<Flight> {
-        let Some(k) = id.checked_sub(self.base) else { return self.old.remove(id) };
+        let Some(k) = id.checked_sub(self.base) else { return Some(self.old.remove(self.old_at(*id).ok()?)) };
         let slot = self.slots.get_mut(k as usize)?;
         slot.as_ref()?;
         self.live -= 1;
@@ -78,6 +82,11 @@ impl Flights {
             self.trim();
         }
         f
+    }
+
+    /// Where flight `id` is, or would be, in `old`.
+    fn old_at(&self, id: u64) -> Result<usize, usize> {
+        self.old.binary_search_by_key(&id, |f| f.id)
     }
 
     /// The window holds too many empty slots for the flights in it.
@@ -107,18 +116,19 @@ impl Flights {
             }
             let f = self.slots.pop_front().flatten().expect("occupied");
             self.live -= 1;
-            self.old.insert(self.base, f);
+            // (Every id in `old` is below `base`: the list stays sorted.)
+            self.old.push(f);
             self.base += 1;
         }
     }
 
     /// Every flight, oldest id first.
     pub fn values(&self) -> impl Iterator<Item = &Flight> {
-        self.old.values().chain(self.slots.iter().flatten())
+        self.old.iter().chain(self.slots.iter().flatten())
     }
 
     pub fn values_mut(&mut self) -> impl Iterator<Item = &mut Flight> {
-        self.old.values_mut().chain(self.slots.iter_mut().flatten())
+        self.old.iter_mut().chain(self.slots.iter_mut().flatten())
     }
 
     pub fn keys(&self) -> impl Iterator<Item = u64> + '_ {
@@ -141,6 +151,7 @@ impl std::ops::Index<&u64> for Flights {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::BTreeMap;
 
     fn flight(id: u64) -> Flight {
         Flight {

@@ -5,9 +5,9 @@
 //! reports as rewritten. Two logs agree up to `i` exactly when their chain hashes at `i` agree.
 
 use crate::digest::{entry_hash, Digest};
+use crate::sorted::SortedMap;
 use raft::chunked::Chunked;
 use raft::{Index, Node, NodeId, Role, Term};
-use std::collections::BTreeMap;
 use std::fmt;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -116,7 +116,7 @@ impl Before {
 #[derive(Clone, Debug, Default)]
 pub struct Checker {
     /// Election Safety: the leader of each term.
-    leaders: BTreeMap<Term, NodeId>,
+    leaders: SortedMap<Term, NodeId>,
     /// Per server id, chain[i - 1] fingerprints log entries 1..=i (and holds entry i's own hash).
     chains: Vec<Chunked<Link>>,
     /// Log Matching: the prefix fingerprint of every (index, term) ever seen in any log, and who
@@ -163,7 +163,7 @@ const NONE: Term = Term::MAX;
 #[derive(Clone, Debug, Default)]
 struct SeenTable {
     first: Chunked<Seen>,
-    more: BTreeMap<(Index, Term), (u64, NodeId)>,
+    more: SortedMap<(Index, Term), (u64, NodeId)>,
 }
 
 impl SeenTable {

@@ -33,6 +33,7 @@ pub mod rng;
 pub mod script;
 pub mod settings;
 pub mod setup;
+pub mod sorted;
 pub mod testenv;
 pub mod timeline;
 

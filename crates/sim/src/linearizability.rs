@@ -255,7 +255,7 @@ pub fn breadth_first_from(calls: &[Call], start: &[Option<i64>], budget: usize) 
 pub fn values_after(calls: &[Call], start: &[Option<i64>], budget: usize) -> Result<Vec<Option<i64>>, Verdict> {
     // One request alone (most windows): what it returned must follow from one of the values
     // (collected as values at once: no search configurations to build and drop).
-    let mut values: Vec<Option<i64>> = match calls {
+    let values: Vec<Option<i64>> = match calls {
         [c] if c
             .response
             .is_some_and(|(t, returned)| t >= c.invoke && start.iter().any(|&v| apply(v, c.op).1 == returned)) =>
@@ -274,9 +274,7 @@ pub fn values_after(calls: &[Call], start: &[Option<i64>], budget: usize) -> Res
         .map(|(v, _)| v)
         .collect(),
     };
-    values.sort_unstable();
-    values.dedup();
-    Ok(values)
+    Ok(sorted_values(values.into_iter()))
 }
 
 /// Search states the live check of one answer may visit (its histories are short).
@@ -362,6 +360,28 @@ fn sorted_order(keys: impl Iterator<Item = [u64; 3]>) -> Vec<u32> {
     keyed.into_iter().map(|(_, i)| i).collect()
 }
 
+/// `values` in order, each once. Without a sort of `Option<i64>` of its own (~4 KB of wasm): a
+/// few values (what the live check sees) by insertion, in place, more through [`sorted_order`].
+fn sorted_values(values: impl Iterator<Item = Option<i64>>) -> Vec<Option<i64>> {
+    let mut values: Vec<Option<i64>> = values.collect();
+    if values.len() <= 16 {
+        for i in 1..values.len() {
+            let mut j = i;
+            while j > 0 && values[j - 1] > values[j] {
+                values.swap(j - 1, j);
+                j -= 1;
+            }
+        }
+    } else {
+        // None first, then by value (i64 → u64 keeping the order).
+        let order =
+            sorted_order(values.iter().map(|v| [v.is_some() as u64, v.map_or(0, |x| (x as u64) ^ (1 << 63)), 0]));
+        values = order.into_iter().map(|i| values[i as usize]).collect();
+    }
+    values.dedup();
+    values
+}
+
 /// Sort and segment the answered operations, and group the unanswered ones.
 fn prepare(calls: &[Call], budget: usize) -> Result<(Segments, Unanswered), Verdict> {
     let answered: Vec<Call> = calls.iter().copied().filter(|c| c.response.is_some()).collect();
@@ -415,17 +435,23 @@ const DOMINANCE_STEPS: usize = 256;
 
 impl Unanswered {
     fn new(calls: &[Call]) -> Self {
-        let mut by_op: HashMap<Op, Vec<u64>> = HashMap::new();
-        for c in calls.iter().filter(|c| c.response.is_none() && !matches!(c.op, Op::Get { .. })) {
-            by_op.entry(c.op).or_default().push(c.invoke);
+        // Identical operations next to each other, each one's invocations in order: grouped by
+        // one sort (a `HashMap` of classes and a sort of each class's times instantiated code of
+        // their own, ~4 KB of wasm).
+        let writes: Vec<&Call> =
+            calls.iter().filter(|c| c.response.is_none() && !matches!(c.op, Op::Get { .. })).collect();
+        let by_op = sorted_order(writes.iter().map(|c| {
+            let (kind, value) = op_order(c.op);
+            [(kind as u64) << 8 | c.op.key() as u64, (value as u64) ^ (1 << 63), c.invoke]
+        }));
+        let mut classes: Vec<Option<Class>> = Vec::new();
+        for &i in &by_op {
+            let c = writes[i as usize];
+            match classes.last_mut() {
+                Some(Some(class)) if class.op == c.op => class.invokes.push(c.invoke),
+                _ => classes.push(Some(Class { op: c.op, invokes: vec![c.invoke] })),
+            }
         }
-        let mut classes: Vec<Option<Class>> = by_op
-            .into_iter()
-            .map(|(op, mut invokes)| {
-                invokes.sort_unstable();
-                Some(Class { op, invokes })
-            })
-            .collect();
         let order = sorted_order(classes.iter().flatten().map(|c| {
             let (kind, value) = op_order(c.op);
             // i64 → u64 keeping the order.
@@ -1018,9 +1044,7 @@ fn describe_failure(segment: &Segment, before: &[Config], unanswered: &Unanswere
     if segment.ops.len() > SHOWN {
         let _ = write!(s, " … ({} operations)", segment.ops.len());
     }
-    let mut values: Vec<Option<i64>> = before.iter().map(|c| c.0).collect();
-    values.sort_unstable();
-    values.dedup();
+    let values = sorted_values(before.iter().map(|c| c.0));
     let shown: Vec<String> = values.iter().take(SHOWN).map(|v| format!("{v:?}")).collect();
     let _ = write!(s, "; the value before them: {}", shown.join(" or "));
     if values.len() > SHOWN {

@@ -2,7 +2,6 @@
 //! and, with the network's dials, how long the servers' disks take to make a write durable.
 
 use raft::NodeId;
-use std::collections::BTreeSet;
 
 /// Per-message behaviour. Probabilities are in parts per million so that every draw is integer math.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -65,14 +64,61 @@ pub struct Topology {
     /// Partition group of each server (index = id); all 0 when healed.
     pub group: Vec<u32>,
     /// Cut links, as (low id, high id): both directions are cut.
-    pub cut: BTreeSet<(NodeId, NodeId)>,
+    pub cut: Links,
     /// One-way cuts, as (from, to): messages that way are lost, the other way flows.
-    pub one_way: BTreeSet<(NodeId, NodeId)>,
+    pub one_way: Links,
+}
+
+/// A set of links, sorted: what a `BTreeSet<(NodeId, NodeId)>` did here, as a sorted `Vec` (a
+/// handful of links at most; the B-tree's code for this one key type was ~7 KB of the page's wasm).
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Links(Vec<(NodeId, NodeId)>);
+
+impl Links {
+    pub fn contains(&self, link: &(NodeId, NodeId)) -> bool {
+        self.0.binary_search(link).is_ok()
+    }
+
+    pub fn insert(&mut self, link: (NodeId, NodeId)) {
+        if let Err(at) = self.0.binary_search(&link) {
+            self.0.insert(at, link);
+        }
+    }
+
+    pub fn remove(&mut self, link: &(NodeId, NodeId)) {
+        if let Ok(at) = self.0.binary_search(link) {
+            self.0.remove(at);
+        }
+    }
+
+    pub fn clear(&mut self) {
+        self.0.clear();
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// In order.
+    pub fn iter(&self) -> std::slice::Iter<'_, (NodeId, NodeId)> {
+        self.0.iter()
+    }
+}
+
+impl std::fmt::Debug for Links {
+    /// As the `BTreeSet` printed.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_set().entries(&self.0).finish()
+    }
 }
 
 impl Topology {
     pub fn new(max_id: NodeId) -> Self {
-        Topology { group: vec![0; max_id as usize + 1], cut: BTreeSet::new(), one_way: BTreeSet::new() }
+        Topology { group: vec![0; max_id as usize + 1], cut: Links::default(), one_way: Links::default() }
     }
 
     /// Can a message from `a` reach `b`? (Asked twice per message, when sent and when it arrives:

@@ -34,9 +34,31 @@ struct Checkpoint {
     cost: usize,
 }
 
+/// A set of chunk addresses. Its hasher is a multiply (the standard one, SipHash with random keys,
+/// was ~1.5 KB of the page's wasm, here only): the addresses are the program's own, and the set is
+/// only asked what it holds, never iterated.
+type Addresses = std::collections::HashSet<usize, std::hash::BuildHasherDefault<AddressHash>>;
+
+#[derive(Default)]
+struct AddressHash(u64);
+
+impl std::hash::Hasher for AddressHash {
+    fn finish(&self) -> u64 {
+        // The high half of the product, where every bit of the address has had its say (the
+        // table indexes by the low bits; aligned addresses share their low bits).
+        self.0 ^ self.0 >> 32
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        bytes.iter().for_each(|&b| self.write_usize(b as usize));
+    }
+    fn write_usize(&mut self, x: usize) {
+        self.0 = (self.0 ^ x as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+}
+
 /// Bytes `old` holds that `next` does not share.
 fn cost(old: &Sim, next: &Sim) -> usize {
-    let mut shared = std::collections::HashSet::new();
+    let mut shared = Addresses::default();
     next.memory(&mut |a, _| {
         shared.insert(a);
     });
@@ -671,7 +693,7 @@ impl Timeline {
 
 /// Bytes held by these simulators together, counting the chunks they share once.
 pub fn shared_bytes<'a>(sims: impl IntoIterator<Item = &'a Sim>) -> usize {
-    let mut seen = std::collections::HashSet::new();
+    let mut seen = Addresses::default();
     let (mut chunks, mut other) = (0, 0);
     for s in sims {
         other += s.memory(&mut |addr, bytes| {

@@ -6,9 +6,9 @@
 //! are what JS writes: `true`/`false`, numbers in milliseconds for durations and percent for
 //! probabilities, or the script's own text (`"150ms"`, `"on"`, `"5%"`).
 
+use crate::names::Names;
 use sim::settings::{self, Group};
 use sim::{parse_op, Action, Sim, SimConfig};
-use std::collections::BTreeMap;
 
 /// A plain JS value, as much of it as input needs.
 #[derive(Clone, Debug, PartialEq)]
@@ -155,7 +155,7 @@ pub enum InValue {
 }
 
 /// `{servers: 5, seed: "42", pre_vote: true, drop: 5, election_timeout: 150, …}`: every key a setting.
-pub type Settings = BTreeMap<String, InValue>;
+pub type Settings = Names<String, InValue>;
 
 /// The settings in a JS object (`null` or `undefined`: none).
 pub fn settings_from(v: &JsIn) -> Result<Settings, String> {
@@ -164,7 +164,6 @@ pub fn settings_from(v: &JsIn) -> Result<Settings, String> {
         JsIn::Object(f) => f,
         other => return Err(format!("expected an object of settings, got {}", other.kind())),
     };
-    // Inserted one by one: collecting into a BTreeMap instantiates a stable sort (~5 KB of wasm).
     let mut out = Settings::new();
     for (k, v) in fields {
         let value = match v {

@@ -4,8 +4,6 @@
 //! [`json_struct!`], which also writes its fields in the order declared, named as declared: the
 //! same text `serde_json` writes for the same struct (tests compare the two byte for byte).
 
-use std::collections::BTreeMap;
-
 /// A value as JSON text, appended to `out`.
 pub trait Json {
     fn write_json(&self, out: &mut String);
@@ -157,21 +155,5 @@ impl<A: Json, B: Json> Json for (A, B) {
         out.push(',');
         self.1.write_json(out);
         out.push(']');
-    }
-}
-
-/// A map with text keys: an object.
-impl<V: Json> Json for BTreeMap<&'static str, V> {
-    fn write_json(&self, out: &mut String) {
-        out.push('{');
-        for (i, (k, v)) in self.iter().enumerate() {
-            if i > 0 {
-                out.push(',');
-            }
-            k.write_json(out);
-            out.push(':');
-            v.write_json(out);
-        }
-        out.push('}');
     }
 }

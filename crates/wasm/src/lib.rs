@@ -9,6 +9,7 @@ pub mod fuzz;
 pub mod input;
 pub mod inspect;
 pub mod json;
+pub mod names;
 pub mod scenarios;
 pub mod view;
 

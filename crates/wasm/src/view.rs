@@ -4,13 +4,13 @@
 
 use crate::json::Json;
 use crate::json_struct;
+use crate::names::Names;
 use raft::{Body, Role};
 #[cfg(test)]
 use serde::Serialize;
 use sim::narrate::{Category, Note};
 use sim::settings::{to_js, Group, Unit};
 use sim::{Outcome, Sim, SimConfig, Timeline};
-use std::collections::BTreeMap;
 
 const MS: f64 = 1000.0;
 
@@ -41,7 +41,7 @@ json_struct! {
         /// The cluster configuration as the leader (or the most advanced server) sees it.
         pub membership: MembershipView,
         /// Every setting now (durations in ms, probabilities in %), by its one name.
-        pub config: BTreeMap<&'static str, OutValue>,
+        pub config: Names<&'static str, OutValue>,
         pub stats: StatsView,
     }
 }
@@ -206,9 +206,8 @@ impl Json for OutValue {
 }
 
 /// Every setting now, by its name.
-pub fn config_view(c: &SimConfig) -> BTreeMap<&'static str, OutValue> {
-    // Inserted one by one: collecting into a BTreeMap instantiates a stable sort (~5 KB of wasm).
-    let mut out = BTreeMap::new();
+pub fn config_view(c: &SimConfig) -> Names<&'static str, OutValue> {
+    let mut out = Names::new();
     for (m, v) in c.values() {
         let value = match m.unit {
             // Seeds are text: JS numbers cannot hold every u64 (the view has the seed on its own).
