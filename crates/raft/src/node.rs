@@ -140,7 +140,7 @@ pub enum ClientResult {
 /// What the driver must do after a step, in this order: persist, then send, arm timers, reply.
 /// A driver whose disk writes finish later ([`Node::durable`]) keeps the messages and replies until
 /// the write is durable, and then says so with [`Input::Persisted`].
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default)]
 pub struct Ready {
     /// `current_term` or `voted_for` changed: write them to stable storage before sending anything.
     pub persist_hard_state: bool,
@@ -165,6 +165,36 @@ pub struct Ready {
     /// message). Kept by [`Ready::clear`]; a few at most.
     pub spare_entries: Vec<Vec<Entry>>,
 }
+
+/// Two steps asked for the same if every field but the scratch `spare_entries` is equal (written
+/// out: a field added to `Ready` must say here whether it counts).
+impl PartialEq for Ready {
+    fn eq(&self, other: &Ready) -> bool {
+        let Ready {
+            persist_hard_state,
+            persist_log_from,
+            persist_snapshot,
+            installed_snapshot,
+            messages,
+            reset_election_timer,
+            arm_heartbeat,
+            client_replies,
+            refused,
+            spare_entries: _,
+        } = self;
+        *persist_hard_state == other.persist_hard_state
+            && *persist_log_from == other.persist_log_from
+            && *persist_snapshot == other.persist_snapshot
+            && *installed_snapshot == other.installed_snapshot
+            && *messages == other.messages
+            && *reset_election_timer == other.reset_election_timer
+            && *arm_heartbeat == other.arm_heartbeat
+            && *client_replies == other.client_replies
+            && *refused == other.refused
+    }
+}
+
+impl Eq for Ready {}
 
 /// How many spent entry vectors a [`Ready`] keeps.
 const SPARE_ENTRY_VECTORS: usize = 8;

@@ -607,3 +607,13 @@ fn a_higher_term_alone_does_not_restart_the_election_timer() {
     assert_eq!(l.role, Role::Follower);
     assert!(r.reset_election_timer);
 }
+
+#[test]
+fn readys_compare_by_what_the_step_asks_for_not_their_spare_vectors() {
+    let mut a = Ready { reset_election_timer: true, ..Ready::default() };
+    let b = a.clone();
+    a.spare_entries.push(Vec::with_capacity(4));
+    assert_eq!(a, b, "the spare vectors are scratch");
+    a.arm_heartbeat = true;
+    assert_ne!(a, b);
+}
