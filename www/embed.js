@@ -254,7 +254,7 @@ class RaftPlayground extends HTMLElement {
   #hover = null;
   /** Draws the cluster's canvas (stage.js): in a worker where it can. */
   #stage = null;
-  /** The last frame handed to the stage: [view, its text, the frame's stage settings]. */
+  /** The last frame handed to the stage: [the view's JSON bytes, the frame's stage settings]. */
   #lastStage = null;
   /** The canvas was handed to a worker that has ended, or drawn on by the page: the next stage
    * needs a new one (a canvas can be handed to a worker only before anything drew on it). */
