@@ -994,13 +994,13 @@ class RaftPlayground extends HTMLElement {
       const json = this.#wasm(() => this.#pg.view_json(from, count, !!turn?.lists));
       if (json == null) return;
       this.#shown = { json, v: null };
-      // The page reads the view only to draw its panels or the stage itself; the frames between
-      // ask the few numbers they need.
+      // The page reads the view only to draw its panels or the stage itself; what every frame
+      // needs it asks the wasm for.
       const v = turn || !this.#stage.animates ? this.#view : null;
-      const n = v ? v.servers.length : this.#pg.server_count();
+      const n = this.#pg.server_count();
       if (!this.#sawLeader) this.#sawLeader = this.#pg.leader() != null || this.#pg.time_ms() > 2000;
       const ui = this.#ui;
-      if ((v ? v.violations.length : this.#pg.violation_count()) && this.#loop.playing) {
+      if (this.#pg.violation_count() && this.#loop.playing) {
         this.#loop.pause();
         this.#notice('A safety property was violated: the simulation stopped. Go back in time to see how it happened.', 'error');
       }

@@ -7,6 +7,7 @@
 import { moduleWorker } from './workers.js';
 
 const WORKER = new URL('./stage-worker.js', import.meta.url);
+const UTF8 = new TextDecoder();
 
 export class Stage {
   /** Where frames are drawn: 'starting' (none yet), 'worker', 'page', or 'closed'. */
@@ -70,7 +71,7 @@ export class Stage {
     if (this.mode === 'worker') this.#worker.postMessage({ ...frame, view: json });
     else if (this.mode === 'page') {
       const t0 = performance.now();
-      this.#paint(frame, view ?? JSON.parse(new TextDecoder().decode(json)));
+      this.#paint(frame, view ?? JSON.parse(UTF8.decode(json)));
       this.drawnMs += performance.now() - t0;
       this.drawn++;
     }
