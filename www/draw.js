@@ -1,6 +1,6 @@
 // Canvas drawing of the cluster: servers on a ring, links, messages in flight, election timers.
-// Pure functions of (view, layout) onto a 2D context; the only state is the sprite cache the
-// layout carries. Runs in the stage's worker (stage-worker.js), or on the page without one.
+// Pure functions of (view, layout) onto a 2D context; the only state is the sprites the layout
+// carries (one per message look, one per server's body and labels). Runs in the stage's worker (stage-worker.js), or on the page without one.
 import { memberState, linkState, edgePoints, messagePoint, labelHeight, timerGap } from './render.js';
 
 export const ROLE = {
@@ -36,7 +36,8 @@ const GROUP_TINTS = ['#4dabf7', '#f783ac', '#69db7c', '#ffa94d', '#9775fa', '#3b
 const surface = () => (typeof OffscreenCanvas === 'function' ? new OffscreenCanvas(1, 1) : document.createElement('canvas'));
 
 /** Draw the cluster `view` onto `ctx` (its transform set to CSS pixels) with layout `L` (from
- * render.js's layout(), plus `ink`, the theme's colours, and `still`, reduced motion); `hover`:
+ * render.js's layout(), plus `ink`, the theme's colours, `still`, reduced motion, and `plain`,
+ * servers drawn directly rather than from their sprites, which the tests compare); `hover`:
  * what the pointer is over (a hitTest() answer), `selected`: what the inspector shows; `t`: the
  * network's clock (ms) to draw timers and messages at, by default the view's own (it stands still
  * while the network is held). */
@@ -289,32 +290,114 @@ function mark(ctx, x, y, s, ok, color) {
   ctx.stroke();
 }
 
+/** Server `s`: its election timer, drawn live (it runs down with the clock), then its body and
+ * labels, which change only with its state: drawn once into a sprite per server and copied while
+ * that state lasts (the servers' text and paths were ~70 % of drawing a 9-server stage). */
 function drawServer(ctx, L, view, s, t, hot) {
   const p = L.pos[s.id - 1];
   if (!p) return;
+  const member = memberState(view, s.id);
+  if (s.alive && s.election_deadline_ms != null && s.election_start_ms != null) {
+    if (member === 'removed') ctx.globalAlpha = 0.4;
+    drawTimer(ctx, L, p, s, t);
+    ctx.globalAlpha = 1;
+  }
+  const look = serverLook(L, s, member, hot);
+  if (L.plain) {
+    drawBody(ctx, L, p, s, look);
+    return;
+  }
+  const dpr = ctx.getTransform().a;
+  const key = `${look.role}|${s.term}|${s.alive}|${member}|${look.votes}|${look.lines}|${hot}|${dpr}`;
+  const bodies = (L.bodies ??= []);
+  let sprite = bodies[s.id];
+  if (!sprite || sprite.key !== key) {
+    // The sprite's corner sits on a whole device pixel and its content keeps the fractional
+    // offset it has on the stage, so the copy lands on the pixels drawing it directly would.
+    const b = bodyBox(ctx, L, p, look);
+    const x = Math.floor((p.x + b.x0) * dpr) / dpr;
+    const y = Math.floor((p.y + b.y0) * dpr) / dpr;
+    const canvas = sprite?.canvas ?? surface();
+    canvas.width = Math.ceil((p.x + b.x1 - x) * dpr) + 1;
+    canvas.height = Math.ceil((p.y + b.y1 - y) * dpr) + 1;
+    const c = canvas.getContext('2d');
+    c.direction = 'ltr';
+    c.setTransform(dpr, 0, 0, dpr, -x * dpr, -y * dpr);
+    drawBody(c, L, p, s, look);
+    sprite = bodies[s.id] = { key, canvas, x, y };
+  }
+  ctx.drawImage(sprite.canvas, sprite.x, sprite.y, sprite.canvas.width / dpr, sprite.canvas.height / dpr);
+}
+
+/** The arc of server `s`'s election timer that is left at clock `t`, on its track. */
+function drawTimer(ctx, L, p, s, t) {
   const r = L.r;
   const ink = L.ink || INK.light;
-  const style = ROLE[s.role] || ROLE.follower;
-  const member = memberState(view, s.id);
+  const total = s.election_deadline_ms - s.election_start_ms;
+  const left = total > 0 ? Math.max(0, Math.min(1, (s.election_deadline_ms - t) / total)) : 0;
+  const rr = timerGap(r) - Math.max(2.5, r * 0.12) / 2;
+  ctx.lineWidth = Math.max(2.5, r * 0.12);
+  ctx.strokeStyle = ink.timerBg;
+  ctx.beginPath();
+  ctx.arc(p.x, p.y, rr, 0, 2 * Math.PI);
+  ctx.stroke();
+  ctx.strokeStyle = left < 0.25 ? '#e8590c' : ink.timer;
+  ctx.beginPath();
+  ctx.arc(p.x, p.y, rr, -Math.PI / 2, -Math.PI / 2 + 2 * Math.PI * left);
+  ctx.stroke();
+}
+
+/** What server `s`'s body and labels show besides its term and liveness: with those, all its
+ * sprite depends on (the sprite's key). */
+function serverLook(L, s, member, hot) {
+  const lines = [`S${s.id}`];
+  const role = subLabel(s);
+  const sub = member === 'voter' ? role : s.role === 'leader' || !s.alive ? `${member} · ${role}` : member;
+  if (sub && L.n <= 12) lines.push(sub);
+  const votes = s.role === 'candidate' || s.role === 'precandidate' ? s.votes.length : 0;
+  return { role: ROLE[s.role] ? s.role : 'follower', member, hot, votes, lines };
+}
+
+/** Where server `s`'s labels go: the first line's anchor (x, y), its alignment, the line height. */
+function labelPlace(L, p, lines) {
+  const c = Math.cos(p.a);
+  const sn = Math.sin(p.a);
+  const gap = timerGap(L.r) + 3;
+  const lh = labelHeight(L.r);
+  // Beside the server, vertically centred.
+  if (L.side && Math.abs(sn) < 0.5) return { x: p.x + Math.sign(c) * gap, y: p.y - (lh * (lines.length - 1)) / 2, align: c > 0 ? 'left' : 'right', lh };
+  if (sn < -0.01 && L.n > 1) return { x: p.x, y: p.y - gap - lh * (lines.length - 0.5), align: 'center', lh };
+  return { x: p.x, y: p.y + gap + lh * 0.5, align: 'center', lh };
+}
+
+const labelFont = (k, lh) => (k === 0 ? `bold ${Math.round(lh)}px ${FONT}` : `${Math.round(lh * 0.82)}px ${FONT}`);
+
+/** The box (from the server's centre) its body, hover ring and labels cover. */
+function bodyBox(ctx, L, p, look) {
+  const e = L.r + Math.max(9, L.r * 0.3) + 2;
+  let x0 = -e, x1 = e, y0 = -e, y1 = e;
+  const at = labelPlace(L, p, look.lines);
+  look.lines.forEach((text, k) => {
+    ctx.font = labelFont(k, at.lh);
+    const w = ctx.measureText(text).width + 2;
+    const left = at.align === 'left' ? at.x : at.align === 'right' ? at.x - w : at.x - w / 2;
+    x0 = Math.min(x0, left - 1 - p.x);
+    x1 = Math.max(x1, left + w - p.x);
+    y0 = Math.min(y0, at.y + (k - 1) * at.lh - p.y);
+    y1 = Math.max(y1, at.y + (k + 1) * at.lh - p.y);
+  });
+  return { x0, x1, y0, y1 };
+}
+
+/** Server `s`'s body (its role's colours, the leader's crown, its term, a crashed server's cross,
+ * a candidate's votes) and its labels. */
+function drawBody(ctx, L, p, s, look) {
+  const r = L.r;
+  const ink = L.ink || INK.light;
+  const style = ROLE[look.role];
+  const { member, hot } = look;
   ctx.save();
   if (member === 'removed') ctx.globalAlpha = 0.4;
-
-  // Election timer: the arc that is left until this server times out.
-  if (s.alive && s.election_deadline_ms != null && s.election_start_ms != null) {
-    const total = s.election_deadline_ms - s.election_start_ms;
-    const left = total > 0 ? Math.max(0, Math.min(1, (s.election_deadline_ms - t) / total)) : 0;
-    const rr = timerGap(r) - Math.max(2.5, r * 0.12) / 2;
-    ctx.lineWidth = Math.max(2.5, r * 0.12);
-    ctx.strokeStyle = ink.timerBg;
-    ctx.beginPath();
-    ctx.arc(p.x, p.y, rr, 0, 2 * Math.PI);
-    ctx.stroke();
-    ctx.strokeStyle = left < 0.25 ? '#e8590c' : ink.timer;
-    ctx.beginPath();
-    ctx.arc(p.x, p.y, rr, -Math.PI / 2, -Math.PI / 2 + 2 * Math.PI * left);
-    ctx.stroke();
-  }
-
   ctx.fillStyle = style.fill;
   ctx.strokeStyle = style.stroke;
   ctx.lineWidth = s.role === 'leader' ? Math.max(3, r * 0.14) : hot ? 3 : 2;
@@ -348,37 +431,19 @@ function drawServer(ctx, L, view, s, t, hot) {
   if (!s.alive) cross(ctx, p.x, p.y, r * 0.6, '#adb5bdcc', Math.max(2, r * 0.09));
 
   // Candidates: one small dot per vote granted so far, on the circle.
-  if ((s.role === 'candidate' || s.role === 'precandidate') && s.votes.length) {
-    s.votes.forEach((v, k) => {
-      const a = -Math.PI / 2 + ((k - (s.votes.length - 1) / 2) * 0.45);
-      dot(ctx, p.x + Math.cos(a) * r, p.y + Math.sin(a) * r, Math.max(2.5, r * 0.11), s.role === 'candidate' ? MSG.RequestVote : MSG.PreVote);
-    });
+  for (let k = 0; k < look.votes; k++) {
+    const a = -Math.PI / 2 + ((k - (look.votes - 1) / 2) * 0.45);
+    dot(ctx, p.x + Math.cos(a) * r, p.y + Math.sin(a) * r, Math.max(2.5, r * 0.11), s.role === 'candidate' ? MSG.RequestVote : MSG.PreVote);
   }
 
   // Labels outside the ring: the name and who it voted for / how many votes it has.
-  const lines = [`S${s.id}`];
-  const role = subLabel(s);
-  const sub = member === 'voter' ? role : s.role === 'leader' || !s.alive ? `${member} · ${role}` : member;
-  if (sub && L.n <= 12) lines.push(sub);
-  const c = Math.cos(p.a);
-  const sn = Math.sin(p.a);
-  const gap = timerGap(r) + 3;
-  const lh = labelHeight(r);
-  let x = p.x;
-  let y;
-  ctx.textAlign = 'center';
-  if (L.side && Math.abs(sn) < 0.5) {
-    // Beside the server, vertically centred.
-    ctx.textAlign = c > 0 ? 'left' : 'right';
-    x = p.x + Math.sign(c) * gap;
-    y = p.y - (lh * (lines.length - 1)) / 2;
-  } else if (sn < -0.01 && L.n > 1) y = p.y - gap - lh * (lines.length - 0.5);
-  else y = p.y + gap + lh * 0.5;
+  const at = labelPlace(L, p, look.lines);
+  ctx.textAlign = at.align;
   ctx.textBaseline = 'middle';
-  lines.forEach((text, k) => {
-    ctx.font = k === 0 ? `bold ${Math.round(lh)}px ${FONT}` : `${Math.round(lh * 0.82)}px ${FONT}`;
+  look.lines.forEach((text, k) => {
+    ctx.font = labelFont(k, at.lh);
     ctx.fillStyle = k === 0 ? (s.alive ? ink.label : ink.dead) : ink.sub;
-    ctx.fillText(text, x, y + k * lh);
+    ctx.fillText(text, at.x, at.y + k * at.lh);
   });
   ctx.restore();
 }
