@@ -61,8 +61,15 @@ impl Set {
     /// (n/2+1)-th largest match index is above `index` exactly when a majority's are (an empty
     /// set's is `Index::MAX`).
     pub fn committed_above(self, index: Index, match_index: &impl Fn(NodeId) -> Index) -> bool {
-        let above = self.iter().filter(|&id| match_index(id) > index).count() as u32;
-        self.is_empty() || above * 2 > self.len()
+        // The members counted in the same loop: `len` (a popcount) is ~20 instructions on the
+        // baseline x86-64 target, which has no popcount instruction, and this runs at every
+        // acknowledgement.
+        let (mut members, mut above) = (0u32, 0u32);
+        for id in self.iter() {
+            members += 1;
+            above += (match_index(id) > index) as u32;
+        }
+        members == 0 || above * 2 > members
     }
 
     /// [`Set::committed_index`] with room for `N` members.
