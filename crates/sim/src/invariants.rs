@@ -167,13 +167,21 @@ struct SeenTable {
 }
 
 impl SeenTable {
-    /// (prefix fingerprint, server) first seen for index `i` (in slot `k`) with `term`.
+    /// (prefix fingerprint, server) first seen for index `i` (in slot `k`) with `term`. (Asked for
+    /// every entry a server writes, almost always of the first term seen there or of none: that
+    /// is inlined, the search among other terms not.)
+    #[inline]
     fn get(&self, k: usize, i: Index, term: Term) -> Option<(u64, NodeId)> {
         match self.first.get(k) {
             Some(s) if s.term == term => Some((s.chain, s.by)),
-            Some(s) if s.term != NONE => self.more.get(&(i, term)).copied(),
+            Some(s) if s.term != NONE => self.get_more(i, term),
             _ => None,
         }
+    }
+
+    #[inline(never)]
+    fn get_more(&self, i: Index, term: Term) -> Option<(u64, NodeId)> {
+        self.more.get(&(i, term)).copied()
     }
 
     fn insert(&mut self, k: usize, i: Index, term: Term, chain: u64, by: NodeId) {
