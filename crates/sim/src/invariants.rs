@@ -228,6 +228,7 @@ impl Checker {
     }
 
     /// Server `id`'s prefix fingerprint at index `i`.
+    #[inline]
     fn chain_at(&self, id: NodeId, i: Index) -> Option<u64> {
         match self.at(i) {
             Some(k) => self.chains[id as usize].get(k).map(|l| l.chain),
