@@ -239,6 +239,7 @@ impl Checker {
 
     /// The hash of entry `e`, which server `id` holds at index `i`: as kept with its prefix
     /// fingerprint, or hashed now if it was not.
+    #[inline]
     fn entry_hash_at(&self, id: NodeId, i: Index, e: &raft::Entry) -> u64 {
         match self.at(i).and_then(|k| self.chains[id as usize].get(k)) {
             Some(l) if l.entry != UNHASHED => l.entry,
