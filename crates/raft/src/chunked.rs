@@ -99,7 +99,21 @@ impl<T: Clone> Chunked<T> {
         self.len.checked_sub(1).and_then(|i| self.get(i))
     }
 
+    /// (The usual push, into a tail with room that it does not fill, is inlined; a new tail and
+    /// a full one are not.)
+    #[inline]
     pub fn push(&mut self, x: T) {
+        if self.tail.capacity() >= CHUNK && self.tail.len() + 1 < CHUNK {
+            self.tail.push(x);
+            self.len += 1;
+        } else {
+            self.push_at_edge(x);
+        }
+    }
+
+    /// [`Chunked::push`] into a tail that is new, a clone's, or one short of full.
+    #[inline(never)]
+    fn push_at_edge(&mut self, x: T) {
         if self.tail.capacity() < CHUNK {
             // A new tail, or a clone's (which has only its length): room for the whole chunk once.
             self.tail.reserve_exact(CHUNK - self.tail.len());
