@@ -308,7 +308,15 @@ impl Node {
             return self.send(out, to, self.current_term, body);
         };
         let mut entries = out.entries_buffer();
-        entries.extend(self.log.slice(pr.next_index, self.opts.max_entries_per_append).copied());
+        // Most AppendEntries carry the leader's last entry alone, or nothing (a heartbeat, or
+        // nextIndex in the compacted prefix: as the slice, none): those without the slice loop,
+        // whose set-up cost more than the copy.
+        let max = self.opts.max_entries_per_append;
+        match self.log.get(pr.next_index) {
+            Some(e) if max > 0 && pr.next_index == self.log.last_index() => entries.push(*e),
+            Some(_) => entries.extend(self.log.slice(pr.next_index, max).copied()),
+            None => {}
+        }
         let pr = &mut self.progress[to as usize];
         match pr.state {
             ProgressState::Replicate => pr.next_index += entries.len() as Index,
