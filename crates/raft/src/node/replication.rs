@@ -87,23 +87,30 @@ impl Node {
             out.log_changed(prev_log_index + 1);
             config_changed |= self.config_index > prev_log_index;
         }
-        for (k, entry) in entries.iter().enumerate() {
-            let index = prev_log_index + 1 + k as Index;
-            match self.log.term(index) {
-                Some(t) if t == entry.term => continue,
-                Some(_) => {
-                    self.log.truncate_from(index);
-                    out.log_changed(index);
-                    config_changed |= self.config_index >= index;
+        // The first new entry, past those the log holds already. (A follower that is up to date
+        // holds none of them: nothing to compare.)
+        let mut k = 0;
+        if prev_log_index < self.log.last_index() {
+            while let Some(entry) = entries.get(k) {
+                let index = prev_log_index + 1 + k as Index;
+                match self.log.term(index) {
+                    Some(t) if t == entry.term => k += 1,
+                    Some(_) => {
+                        self.log.truncate_from(index);
+                        out.log_changed(index);
+                        config_changed |= self.config_index >= index;
+                        break;
+                    }
+                    None => break,
                 }
-                None => {}
             }
+        }
+        if k < entries.len() {
             for e in &entries[k..] {
                 self.log.append(*e);
                 config_changed |= matches!(e.data, EntryData::Config(_));
             }
-            out.log_changed(index);
-            break;
+            out.log_changed(prev_log_index + 1 + k as Index);
         }
         if config_changed {
             // §6: a server uses the newest configuration in its log, committed or not.
