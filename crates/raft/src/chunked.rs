@@ -81,7 +81,9 @@ impl<T: Clone> Chunked<T> {
         }
     }
 
-    /// Mutable access (copies the chunk if a clone shares it).
+    /// Mutable access (copies the chunk if a clone shares it). (Most writes are to the newest
+    /// elements, in the tail: that case is inlined, a full chunk's is not.)
+    #[inline]
     pub fn get_mut(&mut self, i: usize) -> Option<&mut T> {
         if i >= self.len {
             return None;
@@ -89,10 +91,16 @@ impl<T: Clone> Chunked<T> {
         let j = i + self.head;
         let sealed = self.chunks.len() * CHUNK;
         if j < sealed {
-            Some(&mut Arc::make_mut(&mut self.chunks[j / CHUNK])[j % CHUNK])
+            Some(self.in_chunk_mut(j))
         } else {
             Some(&mut self.tail[j - sealed])
         }
+    }
+
+    /// Element `j` (counting the dead head) of a full chunk, which is copied first if shared.
+    #[inline(never)]
+    fn in_chunk_mut(&mut self, j: usize) -> &mut T {
+        &mut Arc::make_mut(&mut self.chunks[j / CHUNK])[j % CHUNK]
     }
 
     pub fn last(&self) -> Option<&T> {
