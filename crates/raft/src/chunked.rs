@@ -81,7 +81,9 @@ impl<T: Clone> Chunked<T> {
         }
     }
 
-    /// Mutable access (copies the chunk if a clone shares it).
+    /// Mutable access (copies the chunk if a clone shares it). (Most writes are to the newest
+    /// elements, in the tail: that case is inlined, a full chunk's is not.)
+    #[inline]
     pub fn get_mut(&mut self, i: usize) -> Option<&mut T> {
         if i >= self.len {
             return None;
@@ -89,17 +91,37 @@ impl<T: Clone> Chunked<T> {
         let j = i + self.head;
         let sealed = self.chunks.len() * CHUNK;
         if j < sealed {
-            Some(&mut Arc::make_mut(&mut self.chunks[j / CHUNK])[j % CHUNK])
+            Some(self.in_chunk_mut(j))
         } else {
             Some(&mut self.tail[j - sealed])
         }
+    }
+
+    /// Element `j` (counting the dead head) of a full chunk, which is copied first if shared.
+    #[inline(never)]
+    fn in_chunk_mut(&mut self, j: usize) -> &mut T {
+        &mut Arc::make_mut(&mut self.chunks[j / CHUNK])[j % CHUNK]
     }
 
     pub fn last(&self) -> Option<&T> {
         self.len.checked_sub(1).and_then(|i| self.get(i))
     }
 
+    /// (The usual push, into a tail with room that it does not fill, is inlined; a new tail and
+    /// a full one are not.)
+    #[inline]
     pub fn push(&mut self, x: T) {
+        if self.tail.capacity() >= CHUNK && self.tail.len() + 1 < CHUNK {
+            self.tail.push(x);
+            self.len += 1;
+        } else {
+            self.push_at_edge(x);
+        }
+    }
+
+    /// [`Chunked::push`] into a tail that is new, a clone's, or one short of full.
+    #[inline(never)]
+    fn push_at_edge(&mut self, x: T) {
         if self.tail.capacity() < CHUNK {
             // A new tail, or a clone's (which has only its length): room for the whole chunk once.
             self.tail.reserve_exact(CHUNK - self.tail.len());

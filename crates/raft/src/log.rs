@@ -22,6 +22,7 @@ pub struct Log {
 /// always differ here), and one splitmix64 finalizer spreads the result: every entry a server
 /// writes is mixed twice (its log and its stable storage's copy), so this is cheaper than a full
 /// splitmix64 round per field (a command: ~80 instructions with five rounds, ~55 now).
+#[inline]
 fn mix(index: Index, e: &Entry) -> u64 {
     use crate::types::{EntryData, Op};
     let fold = |h: u64, v: u64| {

@@ -45,36 +45,55 @@ impl Set {
         (self.0 & votes.0).count_ones() * 2 > self.len()
     }
     /// The highest index that a majority of this set has reached, given each member's match index:
-    /// the (n/2+1)-th largest of the members' indices (§5.3 commit rule), found by selection in
-    /// O(n), not by sorting.
+    /// the (n/2+1)-th largest of the members' indices (§5.3 commit rule): for up to eight members
+    /// by insertion into a sorted buffer, for more by selection in O(n) (no sort of 51 indices).
     pub fn committed_index(self, match_index: &impl Fn(NodeId) -> Index) -> Index {
-        // A buffer as small as the usual handful of servers allows: zeroing all 64 slots for five
-        // servers cost more than the selection.
-        if self.len() <= 8 {
-            self.nth_largest::<8>(match_index)
-        } else {
-            self.nth_largest::<64>(match_index)
+        // A buffer as small as the usual handful of servers allows (zeroing all 64 slots for five
+        // servers cost more than the selection), sorted by insertion: for so few, cheaper than
+        // the library's selection, and no popcount to ask the size first.
+        let mut v = [0 as Index; 8];
+        let mut n = 0;
+        for id in self.iter() {
+            if n == v.len() {
+                return self.committed_index_of_many(match_index);
+            }
+            let m = match_index(id);
+            let mut j = n;
+            while j > 0 && v[j - 1] < m {
+                v[j] = v[j - 1];
+                j -= 1;
+            }
+            v[j] = m;
+            n += 1;
         }
+        if n == 0 {
+            return Index::MAX;
+        }
+        v[n / 2]
     }
 
     /// Is [`Set::committed_index`] above `index`? As a count, without the selection: the
     /// (n/2+1)-th largest match index is above `index` exactly when a majority's are (an empty
     /// set's is `Index::MAX`).
     pub fn committed_above(self, index: Index, match_index: &impl Fn(NodeId) -> Index) -> bool {
-        let above = self.iter().filter(|&id| match_index(id) > index).count() as u32;
-        self.is_empty() || above * 2 > self.len()
+        // The members counted in the same loop: `len` (a popcount) is ~20 instructions on the
+        // baseline x86-64 target, which has no popcount instruction, and this runs at every
+        // acknowledgement.
+        let (mut members, mut above) = (0u32, 0u32);
+        for id in self.iter() {
+            members += 1;
+            above += (match_index(id) > index) as u32;
+        }
+        members == 0 || above * 2 > members
     }
 
-    /// [`Set::committed_index`] with room for `N` members.
-    fn nth_largest<const N: usize>(self, match_index: &impl Fn(NodeId) -> Index) -> Index {
-        let mut v = [0 as Index; N];
+    /// [`Set::committed_index`] of more than eight members: by selection, in O(n).
+    fn committed_index_of_many(self, match_index: &impl Fn(NodeId) -> Index) -> Index {
+        let mut v = [0 as Index; 64];
         let mut n = 0;
         for id in self.iter() {
             v[n] = match_index(id);
             n += 1;
-        }
-        if n == 0 {
-            return Index::MAX;
         }
         let v = &mut v[..n];
         *v.select_nth_unstable_by(n / 2, |a, b| b.cmp(a)).1

@@ -70,10 +70,17 @@ impl Flights {
 
     pub fn remove(&mut self, id: &u64) -> Option<Flight> {
         let Some(k) = id.checked_sub(self.base) else { return Some(self.old.remove(self.old_at(*id).ok()?)) };
+        let window = self.slots.len();
         let slot = self.slots.get_mut(k as usize)?;
         slot.as_ref()?;
         self.live -= 1;
-        // Taken straight into the return value: a flight is large, and each move copies it.
+        // Taken straight into the return value: a flight is large, and each move copies it. The
+        // usual removal, behind the front of a window that is not stretched (`stretched`, with
+        // the window as long as before), returns as it takes: anything done after the take kept
+        // the flight in a copy of its own until the return.
+        if k != 0 && window <= 4 * self.live + SLACK {
+            return slot.take();
+        }
         let f = slot.take();
         if k == 0 {
             self.drop_empty_front();

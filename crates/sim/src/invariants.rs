@@ -167,13 +167,21 @@ struct SeenTable {
 }
 
 impl SeenTable {
-    /// (prefix fingerprint, server) first seen for index `i` (in slot `k`) with `term`.
+    /// (prefix fingerprint, server) first seen for index `i` (in slot `k`) with `term`. (Asked for
+    /// every entry a server writes, almost always of the first term seen there or of none: that
+    /// is inlined, the search among other terms not.)
+    #[inline]
     fn get(&self, k: usize, i: Index, term: Term) -> Option<(u64, NodeId)> {
         match self.first.get(k) {
             Some(s) if s.term == term => Some((s.chain, s.by)),
-            Some(s) if s.term != NONE => self.more.get(&(i, term)).copied(),
+            Some(s) if s.term != NONE => self.get_more(i, term),
             _ => None,
         }
+    }
+
+    #[inline(never)]
+    fn get_more(&self, i: Index, term: Term) -> Option<(u64, NodeId)> {
+        self.more.get(&(i, term)).copied()
     }
 
     fn insert(&mut self, k: usize, i: Index, term: Term, chain: u64, by: NodeId) {
@@ -220,6 +228,7 @@ impl Checker {
     }
 
     /// Server `id`'s prefix fingerprint at index `i`.
+    #[inline]
     fn chain_at(&self, id: NodeId, i: Index) -> Option<u64> {
         match self.at(i) {
             Some(k) => self.chains[id as usize].get(k).map(|l| l.chain),
@@ -230,6 +239,7 @@ impl Checker {
 
     /// The hash of entry `e`, which server `id` holds at index `i`: as kept with its prefix
     /// fingerprint, or hashed now if it was not.
+    #[inline]
     fn entry_hash_at(&self, id: NodeId, i: Index, e: &raft::Entry) -> u64 {
         match self.at(i).and_then(|k| self.chains[id as usize].get(k)) {
             Some(l) if l.entry != UNHASHED => l.entry,
@@ -534,32 +544,24 @@ impl Checker {
         let from = from.max(base + 1).min(base + chain.len() as Index + 1);
         chain.truncate((from - base - 1) as usize);
         let mut prev = chain.last().map_or(if base > 0 { base_chain } else { 0 }, |l| l.chain);
-        for i in from..=node.log.last_index() {
-            let k = (i - base - 1) as usize; // the slot of `i` in the per-index tables
+        let last = node.log.last_index();
+        // The usual rewrite is one entry appended: linked without the loop (whose set-up, for one
+        // pass, cost as much as the link).
+        if from == last {
+            if let Some(e) = node.log.get(from) {
+                link(&mut self.seen, chain, prev, base, from, e, node.id, report);
+                return;
+            }
+        }
+        for i in from..=last {
             let Some(e) = node.log.get(i) else {
                 // Compacted away on this server: it was committed, so the committed chain stands in.
-                let Some(h) = self.committed.get(k).map(|c| c.chain) else { break };
+                let Some(h) = self.committed.get((i - base - 1) as usize).map(|c| c.chain) else { break };
                 prev = h;
                 chain.push(Link { chain: h, entry: UNHASHED });
                 continue;
             };
-            let entry = entry_hash(e);
-            prev = Digest::of(&[prev, entry]);
-            chain.push(Link { chain: prev, entry });
-            match self.seen.get(k, i, e.term) {
-                Some((h, other)) if h != prev => report(
-                    Property::LogMatching,
-                    vec![other, node.id],
-                    e.term,
-                    i,
-                    format!(
-                        "S{other} and S{} both hold an entry of term {} at index {i}, but their logs differ up to it",
-                        node.id, e.term
-                    ),
-                ),
-                Some(_) => {}
-                None => self.seen.insert(k, i, e.term, prev, node.id),
-            }
+            prev = link(&mut self.seen, chain, prev, base, i, e, node.id, report);
         }
     }
 
@@ -589,6 +591,42 @@ impl Checker {
             );
         }
     }
+}
+
+/// Extend server `id`'s chain (ending in `prev`) with entry `e` at index `i`, and check Log Matching
+/// there: the prefix fingerprint it makes (returned) must be the one first seen with its term at
+/// that index, if any.
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn link(
+    seen: &mut SeenTable,
+    chain: &mut Chunked<Link>,
+    prev: u64,
+    base: Index,
+    i: Index,
+    e: &raft::Entry,
+    id: NodeId,
+    report: &mut impl FnMut(Property, Vec<NodeId>, Term, Index, String),
+) -> u64 {
+    let k = (i - base - 1) as usize; // the slot of `i` in the per-index tables
+    let entry = entry_hash(e);
+    let chained = Digest::of(&[prev, entry]);
+    chain.push(Link { chain: chained, entry });
+    match seen.get(k, i, e.term) {
+        Some((h, other)) if h != chained => report(
+            Property::LogMatching,
+            vec![other, id],
+            e.term,
+            i,
+            format!(
+                "S{other} and S{id} both hold an entry of term {} at index {i}, but their logs differ up to it",
+                e.term
+            ),
+        ),
+        Some(_) => {}
+        None => seen.insert(k, i, e.term, chained, id),
+    }
+    chained
 }
 
 #[cfg(test)]

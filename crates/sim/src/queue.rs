@@ -199,7 +199,7 @@ impl<K: Copy> Queue<K> {
         }
         let bucket = &mut self.buckets[self.front as usize % BUCKETS];
         if bucket.len() > 1 {
-            bucket.sort_unstable_by(|x, y| y.cmp(x));
+            sort_latest_first(bucket);
         }
         self.sorted = true;
         true
@@ -223,6 +223,24 @@ impl<K: Copy> Queue<K> {
             }
         }
         None
+    }
+}
+
+/// Sort a bucket latest first. The usual bucket holds two or three events: a plain insertion sort
+/// over their (time, sequence) keys, cheaper there than the library sort's general machinery; a
+/// larger one (a burst at one instant) goes to the library sort.
+fn sort_latest_first<K: Copy>(v: &mut [Event<K>]) {
+    if v.len() > 8 {
+        return v.sort_unstable_by(|x, y| y.cmp(x));
+    }
+    for i in 1..v.len() {
+        let e = v[i];
+        let mut j = i;
+        while j > 0 && v[j - 1].key() < e.key() {
+            v[j] = v[j - 1];
+            j -= 1;
+        }
+        v[j] = e;
     }
 }
 

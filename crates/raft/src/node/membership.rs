@@ -95,12 +95,20 @@ impl Node {
     }
 
     /// Once every learner waiting for promotion has caught up, promote them all in one joint step
-    /// (C_old,new), which also drops the voters they replace.
+    /// (C_old,new), which also drops the voters they replace. (Asked at every acknowledgement,
+    /// almost always from a server that is no learner waiting: that test is inlined.)
+    #[inline]
     pub(super) fn maybe_promote(&mut self, id: NodeId, out: &mut Ready) {
+        if Set(self.promote.0 & self.config.learners.0).contains(id) {
+            self.promote_caught_up(out);
+        }
+    }
+
+    fn promote_caught_up(&mut self, out: &mut Ready) {
         // Not while handing over leadership: the target must stay up to date (thesis §3.10).
         let promote = Set(self.promote.0 & self.config.learners.0);
         let caught_up = || promote.iter().all(|l| self.progress[l as usize].match_index >= self.commit_index);
-        if !promote.contains(id) || self.change_pending() || !caught_up() || self.transferee.is_some() {
+        if self.change_pending() || !caught_up() || self.transferee.is_some() {
             return;
         }
         self.promote = Set::EMPTY;

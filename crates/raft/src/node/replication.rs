@@ -87,23 +87,30 @@ impl Node {
             out.log_changed(prev_log_index + 1);
             config_changed |= self.config_index > prev_log_index;
         }
-        for (k, entry) in entries.iter().enumerate() {
-            let index = prev_log_index + 1 + k as Index;
-            match self.log.term(index) {
-                Some(t) if t == entry.term => continue,
-                Some(_) => {
-                    self.log.truncate_from(index);
-                    out.log_changed(index);
-                    config_changed |= self.config_index >= index;
+        // The first new entry, past those the log holds already. (A follower that is up to date
+        // holds none of them: nothing to compare.)
+        let mut k = 0;
+        if prev_log_index < self.log.last_index() {
+            while let Some(entry) = entries.get(k) {
+                let index = prev_log_index + 1 + k as Index;
+                match self.log.term(index) {
+                    Some(t) if t == entry.term => k += 1,
+                    Some(_) => {
+                        self.log.truncate_from(index);
+                        out.log_changed(index);
+                        config_changed |= self.config_index >= index;
+                        break;
+                    }
+                    None => break,
                 }
-                None => {}
             }
+        }
+        if k < entries.len() {
             for e in &entries[k..] {
                 self.log.append(*e);
                 config_changed |= matches!(e.data, EntryData::Config(_));
             }
-            out.log_changed(index);
-            break;
+            out.log_changed(prev_log_index + 1 + k as Index);
         }
         if config_changed {
             // §6: a server uses the newest configuration in its log, committed or not.
@@ -308,7 +315,15 @@ impl Node {
             return self.send(out, to, self.current_term, body);
         };
         let mut entries = out.entries_buffer();
-        entries.extend(self.log.slice(pr.next_index, self.opts.max_entries_per_append).copied());
+        // Most AppendEntries carry the leader's last entry alone, or nothing (a heartbeat, or
+        // nextIndex in the compacted prefix: as the slice, none): those without the slice loop,
+        // whose set-up cost more than the copy.
+        let max = self.opts.max_entries_per_append;
+        match self.log.get(pr.next_index) {
+            Some(e) if max > 0 && pr.next_index == self.log.last_index() => entries.push(*e),
+            Some(_) => entries.extend(self.log.slice(pr.next_index, max).copied()),
+            None => {}
+        }
         let pr = &mut self.progress[to as usize];
         match pr.state {
             ProgressState::Replicate => pr.next_index += entries.len() as Index,
