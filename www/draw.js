@@ -1,6 +1,7 @@
 // Canvas drawing of the cluster: servers on a ring, links, messages in flight, election timers.
 // Pure functions of (view, layout) onto a 2D context; the only state is the sprites the layout
-// carries (one per message look, one per server's body and labels). Runs in the stage's worker (stage-worker.js), or on the page without one.
+// carries (one per message look, one per server's body and labels). Runs in the stage's worker
+// (stage-worker.js), or on the page without one.
 import { memberState, linkState, edgePoints, messagePoint, labelHeight, timerGap } from './render.js';
 
 export const ROLE = {
@@ -308,7 +309,7 @@ function drawServer(ctx, L, view, s, t, hot) {
     return;
   }
   const dpr = ctx.getTransform().a;
-  const key = `${look.role}|${s.term}|${s.alive}|${member}|${look.votes}|${look.lines}|${hot}|${dpr}`;
+  const key = `${look.key}|${dpr}`;
   const bodies = (L.bodies ??= []);
   let sprite = bodies[s.id];
   if (!sprite || sprite.key !== key) {
@@ -347,15 +348,16 @@ function drawTimer(ctx, L, p, s, t) {
   ctx.stroke();
 }
 
-/** What server `s`'s body and labels show besides its term and liveness: with those, all its
- * sprite depends on (the sprite's key). */
+/** What server `s`'s body and labels show besides its term and liveness, and `key`: all of that
+ * in one string, what its sprite depends on (with the pixel ratio). */
 function serverLook(L, s, member, hot) {
   const lines = [`S${s.id}`];
-  const role = subLabel(s);
-  const sub = member === 'voter' ? role : s.role === 'leader' || !s.alive ? `${member} · ${role}` : member;
+  const label = subLabel(s);
+  const sub = member === 'voter' ? label : s.role === 'leader' || !s.alive ? `${member} · ${label}` : member;
   if (sub && L.n <= 12) lines.push(sub);
   const votes = s.role === 'candidate' || s.role === 'precandidate' ? s.votes.length : 0;
-  return { role: ROLE[s.role] ? s.role : 'follower', member, hot, votes, lines };
+  const role = ROLE[s.role] ? s.role : 'follower';
+  return { role, member, hot, votes, lines, key: `${role}|${s.term}|${s.alive}|${member}|${votes}|${lines}|${hot}` };
 }
 
 /** Where server `s`'s labels go: the first line's anchor (x, y), its alignment, the line height. */
