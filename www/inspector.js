@@ -205,7 +205,7 @@ export function createInspector(box, { inspect, inspectBefore, message, act, onC
     for (const p of s.progress) {
       vals.set(`next${p.id}`, String(p.next_index));
       vals.set(`match${p.id}`, String(p.match_index));
-      vals.set(`state${p.id}`, p.state + (p.paused ? ' (waiting)' : ''));
+      vals.set(`state${p.id}`, p.state + (p.paused ? ' (waiting)' : p.throttled ? ` (window full: ${p.in_flight} in flight)` : p.in_flight ? ` (${p.in_flight} in flight)` : ''));
     }
     for (const x of s.sessions) vals.set(`s${x.client}`, `${x.seq}/${x.answer}`);
     vals.set('kv', s.kv.map(([k, x]) => `${k}=${x}`).join(' '));

@@ -434,8 +434,7 @@ impl Node {
             }
             Role::Leader => {
                 let own = self.own_match();
-                let pr = &mut self.progress[self.id as usize];
-                pr.match_index = pr.match_index.max(own);
+                self.progress[self.id as usize].own_durable(own);
                 self.maybe_commit(out);
             }
             _ => {}

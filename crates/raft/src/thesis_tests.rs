@@ -17,6 +17,8 @@ fn set(ids: &[u32]) -> Set {
     s
 }
 
+use crate::progress::MAX_INFLIGHT;
+
 fn step(n: &mut Node, now: u64, input: Input) -> Ready {
     let mut r = Ready::default();
     n.step(now, input, &mut r);
@@ -342,6 +344,18 @@ fn a_retried_command_is_answered_from_the_session_table_or_left_to_its_log_entry
     assert_eq!(l.state_machine.get(b'n'), Some(1));
 }
 
+/// The entries of each AppendEntries `r` sends to `to`, by first index and count.
+fn appends_to(r: &Ready, to: u32) -> Vec<(u64, usize)> {
+    r.messages
+        .iter()
+        .filter(|m| m.to == to)
+        .filter_map(|m| match &m.body {
+            Body::AppendEntries { prev_log_index, entries, .. } => Some((prev_log_index + 1, entries.len())),
+            _ => None,
+        })
+        .collect()
+}
+
 #[test]
 fn the_leader_streams_a_backlog_up_to_the_inflight_window() {
     let o = Options { max_entries_per_append: 1, ..Options::default() };
@@ -350,11 +364,46 @@ fn the_leader_streams_a_backlog_up_to_the_inflight_window() {
     for v in 0..40 {
         step(&mut l, 0, Input::Propose(cmd(v + 1, Op::Set { key: b'q', value: v as i64 })));
     }
-    l.progress[3].next_index = 2;
-    l.progress[3].match_index = 1;
+    l.progress[3].become_probe(2);
     let r = deliver(&mut l, 0, 3, 1, ok_reply(1));
-    let to3 = r.messages.iter().filter(|m| m.to == 3).count() as u64;
-    assert_eq!(to3, crate::progress::MAX_INFLIGHT, "one acknowledgement opens the whole window");
+    let to3 = appends_to(&r, 3);
+    assert_eq!(to3.len() as u64, MAX_INFLIGHT, "one acknowledgement opens the whole window: {to3:?}");
+    assert!(to3.iter().enumerate().all(|(k, &(first, n))| first == 2 + k as u64 && n == 1), "{to3:?}");
+}
+
+#[test]
+fn a_burst_of_proposals_keeps_at_most_the_window_in_flight_and_the_rest_goes_out_batched() {
+    let o = Options { max_entries_per_append: 4, ..Options::default() };
+    let mut l = leader(3, o);
+    // 40 proposals at once (indexes 2..=41): each goes to S3 by itself only while fewer than
+    // MAX_INFLIGHT messages of entries are unacknowledged; the rest wait.
+    let mut sent = vec![];
+    for v in 0..40 {
+        let r = step(&mut l, 0, Input::Propose(cmd(v + 1, Op::Set { key: b'q', value: v as i64 })));
+        sent.extend(appends_to(&r, 3));
+    }
+    assert_eq!(sent, (2..2 + MAX_INFLIGHT).map(|i| (i, 1)).collect::<Vec<_>>());
+    assert!(l.progress[3].is_throttled());
+    // A heartbeat meanwhile still reaches S3 (its election timer), but carries no entries.
+    let r = step(&mut l, 0, Input::HeartbeatTimeout);
+    assert_eq!(appends_to(&r, 3), vec![(2 + MAX_INFLIGHT, 0)]);
+    // S3 acknowledges the first two: two places free up and the backlog fills them, four entries
+    // a message.
+    let r = deliver(&mut l, 0, 3, 1, ok_reply(3));
+    assert_eq!(appends_to(&r, 3), vec![(10, 4), (14, 4)]);
+    // A stale (reordered) acknowledgement frees nothing.
+    assert_eq!(appends_to(&deliver(&mut l, 0, 3, 1, ok_reply(2)), 3), vec![]);
+    // Everything acknowledged: the rest of the backlog, 24 entries in six messages.
+    let r = deliver(&mut l, 0, 3, 1, ok_reply(17));
+    assert_eq!(appends_to(&r, 3), (0..6).map(|k| (18 + 4 * k, 4)).collect::<Vec<_>>());
+    assert_eq!(l.progress[3].inflight.lasts(), &[21, 25, 29, 33, 37, 41]);
+    // Lost answers: a heartbeat interval with no acknowledgement sends S3 back to Probe, which
+    // forgets the window and re-sends from matchIndex + 1.
+    step(&mut l, 0, Input::HeartbeatTimeout);
+    let r = step(&mut l, 0, Input::HeartbeatTimeout);
+    assert_eq!(l.progress[3].state, crate::progress::State::Probe);
+    assert!(l.progress[3].inflight.lasts().is_empty());
+    assert_eq!(appends_to(&r, 3), vec![(18, 4)]);
 }
 
 // ---- Asynchronous disks (thesis §10.2.1) --------------------------------------------------------------

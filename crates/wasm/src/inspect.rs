@@ -87,6 +87,10 @@ json_struct! {
         pub state: &'static str,
         /// Probe / Snapshot: a request is outstanding, the leader waits for its answer.
         pub paused: bool,
+        /// Replicate: messages of entries not yet acknowledged (at most `raft::progress::MAX_INFLIGHT`).
+        pub in_flight: u32,
+        /// No entries may go now: paused, or the in-flight window is full.
+        pub throttled: bool,
     }
 }
 
@@ -155,7 +159,15 @@ pub fn inspect_server(sim: &Sim, id: u32, window: Option<(u64, usize)>) -> Resul
                     State::Replicate => "replicate",
                     State::Snapshot => "snapshot",
                 };
-                ProgressView { id: p, next_index: g.next_index, match_index: g.match_index, state, paused: g.paused }
+                ProgressView {
+                    id: p,
+                    next_index: g.next_index,
+                    match_index: g.match_index,
+                    state,
+                    paused: g.paused,
+                    in_flight: g.inflight.lasts().len() as u32,
+                    throttled: g.is_throttled(),
+                }
             })
             .collect(),
         votes: node.votes.iter().filter(|_| candidate).collect(),

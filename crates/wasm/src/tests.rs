@@ -258,6 +258,17 @@ fn the_inspector_shows_a_servers_whole_state_with_its_log_windowed() {
         assert!(["probe", "replicate", "snapshot"].contains(&p["state"].as_str().unwrap()));
     }
     assert!(progress.iter().any(|p| p["state"] == "replicate"), "{progress:?}");
+    // The flow-control window, as the leader's progress holds it.
+    for p in progress {
+        let g = &sim.node(l).unwrap().progress[p["id"].as_u64().unwrap() as usize];
+        assert_eq!(p["in_flight"], g.inflight.lasts().len(), "{p}");
+        assert_eq!(p["throttled"], g.is_throttled(), "{p}");
+        assert!(p["in_flight"].as_u64().unwrap() <= raft::progress::MAX_INFLIGHT, "{p}");
+    }
+    assert!(
+        progress.iter().any(|p| p["in_flight"].as_u64() > Some(0)),
+        "a write every 2 ms keeps entries in flight: {progress:?}"
+    );
     let now = sim.time as f64 / 1000.0;
     let hb = &lead["heartbeat"];
     assert!(hb["deadline_ms"].as_f64().unwrap() > now && hb["start_ms"].as_f64().unwrap() <= now);

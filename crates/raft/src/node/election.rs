@@ -110,7 +110,8 @@ impl Node {
         if self.opts.leader_noop {
             self.append(EntryData::Noop, out);
         }
-        self.progress[self.id as usize].match_index = self.own_match();
+        let own = self.own_match();
+        self.progress[self.id as usize].own_durable(own);
         self.maybe_commit(out);
         self.broadcast_append(out);
         out.arm_heartbeat = true;

@@ -3,7 +3,7 @@
 
 use super::{Node, Ready, Role};
 use crate::message::Body;
-use crate::progress::{State as ProgressState, MAX_INFLIGHT};
+use crate::progress::State as ProgressState;
 use crate::quorum::Set;
 use crate::rules::Rule;
 use crate::snapshot::Snapshot;
@@ -155,27 +155,17 @@ impl Node {
         let pr = &mut self.progress[from as usize];
         if success {
             // If successful: update nextIndex and matchIndex for follower (§5.3).
-            if index > pr.match_index {
-                pr.match_index = index;
-            }
-            pr.next_index = pr.next_index.max(index + 1);
-            pr.state = ProgressState::Replicate;
-            pr.paused = false;
+            pr.become_replicate(index);
             self.maybe_commit(out);
             self.maybe_promote(from, out);
             self.maybe_finish_transfer(from, out);
-            self.progress[from as usize].acked = true;
+            self.progress[from as usize].ack();
             // More to send: a backlog goes out max_entries_per_append at a time, up to
             // MAX_INFLIGHT messages in flight.
             self.fill_pipeline(from, out);
         } else {
             // A rejection of an older request (reordered, duplicated) says nothing new.
-            let stale = match pr.state {
-                ProgressState::Replicate => index <= pr.match_index,
-                ProgressState::Probe => index + 1 != pr.next_index,
-                ProgressState::Snapshot => true,
-            };
-            if stale {
+            if pr.is_stale_rejection(index) {
                 return;
             }
             // If AppendEntries fails because of log inconsistency: decrement nextIndex and retry
@@ -188,9 +178,7 @@ impl Node {
                 Some((None, len_plus_one)) => len_plus_one,
                 None => index,
             };
-            pr.next_index = next.min(index).max(pr.match_index + 1);
-            pr.state = ProgressState::Probe;
-            pr.paused = false;
+            self.progress[from as usize].become_probe(next.min(index));
             self.send_append(from, out);
         }
         self.answer_reads(out);
@@ -229,11 +217,7 @@ impl Node {
         if self.role != Role::Leader || term != self.current_term {
             return;
         }
-        let pr = &mut self.progress[from as usize];
-        pr.match_index = pr.match_index.max(last_index);
-        pr.next_index = pr.match_index + 1;
-        pr.state = ProgressState::Probe;
-        pr.paused = false;
+        self.progress[from as usize].snapshot_installed(last_index);
         self.maybe_commit(out);
         self.maybe_promote(from, out);
         self.send_append(from, out);
@@ -245,7 +229,8 @@ impl Node {
             self.config = m;
             self.config_index = index;
         }
-        self.progress[self.id as usize].match_index = self.own_match();
+        let own = self.own_match();
+        self.progress[self.id as usize].own_durable(own);
         out.log_changed(index);
         self.maybe_commit(out);
     }
@@ -256,11 +241,14 @@ impl Node {
         Set(self.config.members().0 | self.notify.0)
     }
 
-    /// AppendEntries to every replica.
+    /// New entries to every replica that has room for them: one whose window is full gets them
+    /// with the backlog once an acknowledgement frees a place ([`Node::fill_pipeline`]).
     pub(super) fn broadcast_append(&mut self, out: &mut Ready) {
         let (replicas, me) = (self.replicas(), self.id);
         for peer in replicas.iter().filter(|&p| p != me) {
-            self.send_append(peer, out);
+            if !self.progress[peer as usize].is_throttled() {
+                self.send_append(peer, out);
+            }
         }
     }
 
@@ -269,48 +257,40 @@ impl Node {
     pub(super) fn heartbeat(&mut self, out: &mut Ready) {
         let (replicas, me) = (self.replicas(), self.id);
         for peer in replicas.iter().filter(|&p| p != me) {
-            let pr = &mut self.progress[peer as usize];
-            if pr.state == ProgressState::Replicate && pr.next_index > pr.match_index + 1 && !pr.acked {
-                pr.next_index = pr.match_index + 1;
-                pr.state = ProgressState::Probe;
-            }
-            pr.acked = false;
-            pr.paused = false;
+            self.progress[peer as usize].heartbeat();
             self.send_append(peer, out);
         }
     }
 
-    /// Replicate: keep sending the backlog while fewer than MAX_INFLIGHT messages' worth of
-    /// entries are unacknowledged.
+    /// Replicate: keep sending the backlog, max_entries_per_append at a time, while fewer than
+    /// MAX_INFLIGHT messages of entries are unacknowledged.
     pub(super) fn fill_pipeline(&mut self, to: NodeId, out: &mut Ready) {
-        let window = MAX_INFLIGHT * self.opts.max_entries_per_append as Index;
         loop {
-            let pr = self.progress[to as usize];
-            let in_flight = pr.next_index.saturating_sub(pr.match_index + 1);
-            if pr.next_index > self.log.last_index() || (pr.state == ProgressState::Replicate && in_flight >= window) {
+            let pr = &self.progress[to as usize];
+            if pr.next_index > self.log.last_index() || pr.is_throttled() {
                 break;
             }
             let before = pr.next_index;
             self.send_append(to, out);
-            let after = self.progress[to as usize];
+            let after = &self.progress[to as usize];
             if after.state != ProgressState::Replicate || after.next_index == before {
                 break; // a probe or snapshot went out: wait for its answer
             }
         }
     }
 
-    /// AppendEntries to one follower with the entries from its nextIndex (none: a heartbeat), or
-    /// InstallSnapshot if nextIndex lies in the compacted prefix.
+    /// AppendEntries to one follower with the entries from its nextIndex (none: a heartbeat, or
+    /// while its window is full), or InstallSnapshot if nextIndex lies in the compacted prefix.
     pub(super) fn send_append(&mut self, to: NodeId, out: &mut Ready) {
-        let pr = self.progress[to as usize];
-        if pr.paused {
+        let pr = &self.progress[to as usize];
+        if pr.is_paused() {
             return;
         }
-        let prev_log_index = pr.next_index - 1;
+        let (next_index, throttled) = (pr.next_index, pr.is_throttled());
+        let prev_log_index = next_index - 1;
         let Some(prev_log_term) = self.log.term(prev_log_index) else {
             // §7: the entries it needs are gone; send the snapshot.
-            self.progress[to as usize].state = ProgressState::Snapshot;
-            self.progress[to as usize].paused = true;
+            self.progress[to as usize].become_snapshot();
             let body = Body::InstallSnapshot { snapshot: Box::new(self.snapshot.clone()) };
             return self.send(out, to, self.current_term, body);
         };
@@ -318,17 +298,13 @@ impl Node {
         // Most AppendEntries carry the leader's last entry alone, or nothing (a heartbeat, or
         // nextIndex in the compacted prefix: as the slice, none): those without the slice loop,
         // whose set-up cost more than the copy.
-        let max = self.opts.max_entries_per_append;
-        match self.log.get(pr.next_index) {
-            Some(e) if max > 0 && pr.next_index == self.log.last_index() => entries.push(*e),
-            Some(_) => entries.extend(self.log.slice(pr.next_index, max).copied()),
+        let max = if throttled { 0 } else { self.opts.max_entries_per_append };
+        match self.log.get(next_index) {
+            Some(e) if max > 0 && next_index == self.log.last_index() => entries.push(*e),
+            Some(_) => entries.extend(self.log.slice(next_index, max).copied()),
             None => {}
         }
-        let pr = &mut self.progress[to as usize];
-        match pr.state {
-            ProgressState::Replicate => pr.next_index += entries.len() as Index,
-            _ => pr.paused = true,
-        }
+        self.progress[to as usize].sent(entries.len() as Index);
         let body = Body::AppendEntries {
             prev_log_index,
             prev_log_term,

@@ -163,7 +163,11 @@ pub fn ids(d: &mut Digest, node: &Node, r: &Rename, n: usize) {
                 let p = &node.progress[r.from[new] as usize];
                 d.u64(p.next_index);
                 d.u64(p.match_index);
-                d.u64(p.state as u64 | (p.paused as u64) << 8 | (p.acked as u64) << 9);
+                let lasts = p.inflight.lasts();
+                d.u64(p.state as u64 | (p.paused as u64) << 8 | (p.acked as u64) << 9 | (lasts.len() as u64) << 10);
+                for &last in lasts {
+                    d.u64(last);
+                }
             }
             if node.opts.check_quorum {
                 d.u64(r.set(node.recent_active));
