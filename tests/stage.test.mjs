@@ -278,7 +278,7 @@ test('a widget out of sight when its worker starts still shows its cluster once 
   }
 });
 
-test('servers drawn from their sprites look as drawn directly, and a sprite follows its server\'s state (terms, roles, crashes, membership, hover, theme, pixel ratio)', async () => {
+test('servers and links drawn from their sprites and layer look as drawn directly, and each follows what it shows (terms, roles, crashes, membership, cut and one-way links, partitions, hover, theme, pixel ratio)', async () => {
   const page = await env.browser.newPage({ viewport: { width: 1280, height: 800 } });
   try {
     await page.goto(`${env.url}?scenario=membership`);
@@ -319,6 +319,15 @@ test('servers drawn from their sprites look as drawn directly, and a sprite foll
             [changed((s) => (s.voted_for = s.voted_for === 3 ? 2 : 3)), null],
             [view, null],
             [changed((s, v) => v.membership && (v.membership.learners = [1])), null],
+            [view, null],
+            // The links layer: a cut link, the link under the pointer, a partition, a one-way cut.
+            [changed((s, v) => (v.cut = [[1, 2]])), null],
+            [view, null],
+            [view, { type: 'link', a: 1, b: 3 }],
+            [view, null],
+            [changed((s, v) => (v.groups = v.groups.map((g, i) => (i < 2 ? 7 : g)))), null],
+            [view, null],
+            [changed((s, v) => (v.one_way = [[2, 1]])), null],
             [view, null],
           ];
           for (const [view, hover] of views) {

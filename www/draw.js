@@ -1,7 +1,7 @@
 // Canvas drawing of the cluster: servers on a ring, links, messages in flight, election timers.
-// Pure functions of (view, layout) onto a 2D context; the only state is the sprites the layout
-// carries (one per message look, one per server's body and labels). Runs in the stage's worker
-// (stage-worker.js), or on the page without one.
+// Pure functions of (view, layout) onto a 2D context; the only state is what the layout caches:
+// the sprites (one per message look, one per server's body and labels) and the links layer. Runs
+// in the stage's worker (stage-worker.js), or on the page without one.
 import { memberState, linkState, edgePoints, messagePoint, labelHeight, timerGap } from './render.js';
 
 export const ROLE = {
@@ -48,6 +48,54 @@ export function draw(ctx, view, L, hover, selected = null, t = view.clock_ms ?? 
   // computed style, which brings the whole page's style up to date first.
   ctx.direction = 'ltr';
   ctx.clearRect(0, 0, L.w, L.h);
+  const dpr = ctx.getTransform().a;
+  // The links layer (partition tints, links, one-way cuts) changes only when a link does, or the
+  // pointer moves onto one: drawn once into a canvas of the stage's size and copied.
+  if (L.plain) drawLinks(ctx, view, L, hover, ink);
+  else drawLinksLayer(ctx, view, L, hover, ink, dpr);
+
+  // Messages in flight (under the servers, so they appear to leave and enter them).
+  for (const m of view.messages) drawMessage(ctx, L, m, t, dpr);
+
+  // Servers.
+  for (const s of view.servers) drawServer(ctx, L, view, s, t, hover && hover.type === 'server' && hover.id === s.id);
+
+  // What the inspector shows: a dashed ring around it.
+  const sel = selected?.server != null ? L.pos[selected.server - 1] : null;
+  const m = selected?.message != null ? view.messages.find((x) => x.id === selected.message) : null;
+  const at = sel ? { ...sel, r: L.r + Math.max(6, L.r * 0.22) } : m && m.from <= L.n && m.to <= L.n ? { ...messagePoint(L, m, t), r: 11 } : null;
+  if (at) {
+    ctx.strokeStyle = ink.focus;
+    ctx.lineWidth = 2;
+    ctx.setLineDash([4, 3]);
+    ctx.beginPath();
+    ctx.arc(at.x, at.y, at.r, 0, 2 * Math.PI);
+    ctx.stroke();
+    ctx.setLineDash([]);
+  }
+}
+
+/** The links layer from its copy on `L` (`L.links`: {key, canvas}), redrawn when what it shows
+ * changed: the stage's size and pixel ratio, the theme, the servers, the partition, the cut and
+ * one-way links, the link under the pointer. */
+function drawLinksLayer(ctx, view, L, hover, ink, dpr) {
+  const hot = hover?.type === 'link' ? `${hover.a}-${hover.b}` : '';
+  const key = `${L.w}x${L.h}@${dpr}|${L.n}|${ink.link}|${hot}|${view.groups.slice(0, view.servers.length)}|${view.cut}|${view.one_way ?? ''}`;
+  let layer = L.links;
+  if (!layer || layer.key !== key) {
+    const canvas = layer?.canvas ?? surface();
+    canvas.width = Math.round(L.w * dpr);
+    canvas.height = Math.round(L.h * dpr);
+    const c = canvas.getContext('2d');
+    c.setTransform(dpr, 0, 0, dpr, 0, 0);
+    drawLinks(c, view, L, hover, ink);
+    layer = L.links = { key, canvas };
+  }
+  ctx.drawImage(layer.canvas, 0, 0, layer.canvas.width / dpr, layer.canvas.height / dpr);
+}
+
+/** Partition tints, links and one-way cuts. */
+function drawLinks(ctx, view, L, hover, ink) {
   // view.groups has a slot for every possible server id; only the first n are servers.
   const groups = view.groups.slice(0, view.servers.length);
   const partitioned = groups.some((g) => g !== groups[0]);
@@ -95,26 +143,6 @@ export function draw(ctx, view, L, hover, selected = null, t = view.clock_ms ?? 
   }
   ctx.setLineDash([]);
 
-  // Messages in flight (under the servers, so they appear to leave and enter them).
-  const dpr = ctx.getTransform().a;
-  for (const m of view.messages) drawMessage(ctx, L, m, t, dpr);
-
-  // Servers.
-  for (const s of view.servers) drawServer(ctx, L, view, s, t, hover && hover.type === 'server' && hover.id === s.id);
-
-  // What the inspector shows: a dashed ring around it.
-  const sel = selected?.server != null ? L.pos[selected.server - 1] : null;
-  const m = selected?.message != null ? view.messages.find((x) => x.id === selected.message) : null;
-  const at = sel ? { ...sel, r: L.r + Math.max(6, L.r * 0.22) } : m && m.from <= L.n && m.to <= L.n ? { ...messagePoint(L, m, t), r: 11 } : null;
-  if (at) {
-    ctx.strokeStyle = ink.focus;
-    ctx.lineWidth = 2;
-    ctx.setLineDash([4, 3]);
-    ctx.beginPath();
-    ctx.arc(at.x, at.y, at.r, 0, 2 * Math.PI);
-    ctx.stroke();
-    ctx.setLineDash([]);
-  }
 }
 
 /** A message in flight: its glyph, drawn once into a sprite per look (kind, outcome, entries,
