@@ -741,7 +741,7 @@ test('keyboard: space plays/pauses, → steps to the next event', async () => {
   }
 });
 
-test('a wasm panic shows a red banner and stops the loop; two widgets on a page are independent', async () => {
+test('a wasm panic shows a red banner and stops the loop (a simulated one, then a real Rust panic through the hook); two widgets on a page are independent', async () => {
   const page = await load('?seed=1');
   try {
     // Two widgets on one page: their own clusters, their own controls.
@@ -793,6 +793,20 @@ test('a wasm panic shows a red banner and stops the loop; two widgets on a page 
       return [b.view().time_ms >= 500, b.hasAttribute('data-crashed')];
     });
     assert.deepEqual(other, [true, false]);
+    // A real panic (Rust's panic!, through the module's hook and its trap) in the second
+    // widget's next advance: its banner carries the Rust message; as the simulated one did.
+    await page.evaluate(() => {
+      const b = document.getElementById('second');
+      const P = b.playground.constructor;
+      b.playground.advance = () => P.panic_for_test('a test of the banner: index 7 of 5');
+      b.scrollIntoView(); // a widget out of sight runs no frames
+      b.setSpeed(1);
+      b.play();
+    });
+    const banner2 = page.locator('#second .banner');
+    await banner2.waitFor({ state: 'visible', timeout: 2000 });
+    assert.match(await banner2.textContent(), /simulator crashed.*panic in the Rust code.*a test of the banner: index 7 of 5/s);
+    assert.match(await page.evaluate(() => document.getElementById('second').playground.constructor.last_panic()), /panicked at crates\/wasm\/src\/lib\.rs:\d+:\d+:\na test of the banner/);
   } finally {
     await page.close();
   }

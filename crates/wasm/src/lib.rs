@@ -515,6 +515,13 @@ mod bindings {
             LAST_PANIC.with(|p| p.borrow().clone())
         }
 
+        /// Panic in Rust with `message`: for the tests of what a panic does to the page (the hook
+        /// records it, the call traps, the page shows the banner). Nothing else calls it.
+        pub fn panic_for_test(message: String) {
+            install_panic_hook();
+            panic!("{message}");
+        }
+
         /// The benchmark workload (see `sim::bench`): returns the number of messages delivered; the
         /// caller times it. At most a write every 100 µs for an hour, and as much work as any one
         /// call may do.
