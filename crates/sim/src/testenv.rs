@@ -662,7 +662,15 @@ impl TestEnv {
                     raft::progress::State::Replicate => "replicate",
                     raft::progress::State::Snapshot => "snapshot",
                 };
-                let _ = write!(line, " S{id} next={} match={} {state},", p.next_index, p.match_index);
+                let _ = write!(line, " S{id} next={} match={} {state}", p.next_index, p.match_index);
+                // Replicate: the messages of entries not yet acknowledged (at most MAX_INFLIGHT).
+                match p.inflight.lasts() {
+                    [] => {}
+                    l => {
+                        let _ = write!(line, " inflight={}{}", l.len(), if p.is_throttled() { " (full)" } else { "" });
+                    }
+                }
+                line.push(',');
             }
             line.pop();
             push(out, "", &line);
