@@ -84,8 +84,10 @@ function drawLinksLayer(ctx, view, L, hover, ink, dpr) {
   let layer = L.links;
   if (!layer || layer.key !== key) {
     const canvas = layer?.canvas ?? surface();
-    canvas.width = Math.round(L.w * dpr);
-    canvas.height = Math.round(L.h * dpr);
+    // At least a pixel (as the stage's own canvas): a stage of no size still draws (a canvas of
+    // width 0 cannot be copied).
+    canvas.width = Math.max(1, Math.round(L.w * dpr));
+    canvas.height = Math.max(1, Math.round(L.h * dpr));
     const c = canvas.getContext('2d');
     c.setTransform(dpr, 0, 0, dpr, 0, 0);
     drawLinks(c, view, L, hover, ink);

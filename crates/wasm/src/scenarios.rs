@@ -37,6 +37,7 @@ pub const SCENARIOS: &[(&str, &str)] = scenarios!(
     "one_way",
     "lossy_network",
     "client_retry",
+    "flow_control",
     "membership",
     "figure11",
     "snapshot",
