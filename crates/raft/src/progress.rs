@@ -103,6 +103,16 @@ impl Progress {
         self.next_index.saturating_sub(self.match_index + 1)
     }
 
+    /// The window's invariant: only in Replicate, its messages end in increasing order, after
+    /// matchIndex and before nextIndex (checked in debug builds after every change).
+    pub fn window_holds(&self) -> bool {
+        let l = self.inflight.lasts();
+        (self.state == State::Replicate || l.is_empty())
+            && l.windows(2).all(|w| w[0] < w[1])
+            && l.first().is_none_or(|&first| first > self.match_index)
+            && l.last().is_none_or(|&last| last < self.next_index)
+    }
+
     /// Nothing may be sent now: a probe or snapshot awaits its answer.
     pub fn is_paused(&self) -> bool {
         self.paused
@@ -131,6 +141,7 @@ impl Progress {
         self.inflight.free_upto(index);
         self.state = State::Replicate;
         self.paused = false;
+        debug_assert!(self.window_holds(), "{self:?}");
     }
 
     /// An acknowledgement arrived since the last heartbeat.
@@ -182,6 +193,7 @@ impl Progress {
             State::Replicate => {}
             _ => self.paused = true,
         }
+        debug_assert!(self.window_holds(), "{self:?}");
     }
 
     /// A heartbeat interval passed (the heartbeat is also the retransmission timer): entries in
@@ -193,5 +205,6 @@ impl Progress {
         }
         self.acked = false;
         self.paused = false;
+        debug_assert!(self.window_holds(), "{self:?}");
     }
 }
