@@ -70,6 +70,41 @@ async function audit(page) {
   });
 }
 
+test('the leader\'s flow-control window: full with eight messages in flight, then freed as the acknowledgements come back (the flow_control scenario)', async () => {
+  const page = await loadWidget(env.browser, env.url + '?scenario=flow_control');
+  try {
+    const state = async (at) => {
+      await onEl(page, async (el, at) => {
+        el.pause();
+        await el.runUntil(at);
+      }, at);
+      await frame(page);
+      const l = await onEl(page, (el) => el.view().leader);
+      await $(page, `.insp-pick [data-server="${l}"]`).click();
+      await frame(page);
+      const rows = await $(page, '.inspector .insp-tab').first().evaluate((t) => [...t.tBodies[0].rows].map((r) => [...r.cells].map((c) => c.textContent)));
+      const wasm = await onEl(page, (el, l) => el.playground.inspect(l).progress, l);
+      return { rows, wasm };
+    };
+    // 412 ms: twelve requests so far, eight one-entry messages unanswered to each follower.
+    const full = await state(412);
+    assert.equal(full.rows.length, 2);
+    for (const [k, r] of full.rows.entries()) {
+      assert.equal(r[3], 'replicate (window full: 8 in flight)', JSON.stringify(full.rows));
+      assert.deepEqual([full.wasm[k].in_flight, full.wasm[k].throttled], [8, true]);
+    }
+    // 431 ms: every one-entry message acknowledged, the batch of twelve answered or on its way.
+    const later = await state(431);
+    for (const [k, r] of later.rows.entries()) {
+      assert.ok(later.wasm[k].in_flight <= 1 && !later.wasm[k].throttled, JSON.stringify(later.wasm));
+      assert.equal(r[3], later.wasm[k].in_flight ? 'replicate (1 in flight)' : 'replicate', JSON.stringify(later.rows));
+    }
+    assert.deepEqual(page.errors, []);
+  } finally {
+    await page.close();
+  }
+});
+
 test('a server clicked on the canvas shows its whole state: term, vote, commit, log, and the leader\'s nextIndex/matchIndex', async () => {
   const page = await load();
   try {
