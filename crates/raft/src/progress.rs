@@ -98,8 +98,9 @@ impl Progress {
         Progress { next_index: last_index + 1, ..Progress::default() }
     }
 
-    /// Entries not yet acknowledged that were sent optimistically (Replicate).
-    pub fn in_flight(&self) -> Index {
+    /// Entries sent optimistically and not yet acknowledged (Replicate): the entries of the
+    /// window's messages.
+    fn unacked_entries(&self) -> Index {
         self.next_index.saturating_sub(self.match_index + 1)
     }
 
@@ -130,23 +131,17 @@ impl Progress {
     }
 
     /// The follower acknowledged its log through `index` (a successful AppendEntries reply): it
-    /// matches, so stream to it from here (§5.3: update nextIndex and matchIndex).
+    /// matches, so stream to it from here (§5.3: update nextIndex and matchIndex), and the
+    /// messages that index covers leave the window (outside Replicate it is empty).
     #[inline]
     pub fn become_replicate(&mut self, index: Index) {
         self.match_index = self.match_index.max(index);
         self.next_index = self.next_index.max(index + 1);
-        if self.state != State::Replicate {
-            self.inflight.clear();
-        }
         self.inflight.free_upto(index);
         self.state = State::Replicate;
         self.paused = false;
-        debug_assert!(self.window_holds(), "{self:?}");
-    }
-
-    /// An acknowledgement arrived since the last heartbeat.
-    pub fn ack(&mut self) {
         self.acked = true;
+        debug_assert!(self.window_holds(), "{self:?}");
     }
 
     /// Is a rejection of the AppendEntries at `index` (its prevLogIndex) news? Not if it answers
@@ -200,7 +195,7 @@ impl Progress {
     /// flight with no acknowledgement since the last one are presumed lost, so probe again from
     /// matchIndex + 1; and a paused probe or snapshot may be sent again.
     pub fn heartbeat(&mut self) {
-        if self.state == State::Replicate && self.in_flight() > 0 && !self.acked {
+        if self.state == State::Replicate && self.unacked_entries() > 0 && !self.acked {
             self.become_probe(self.match_index + 1);
         }
         self.acked = false;

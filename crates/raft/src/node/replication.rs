@@ -159,7 +159,6 @@ impl Node {
             self.maybe_commit(out);
             self.maybe_promote(from, out);
             self.maybe_finish_transfer(from, out);
-            self.progress[from as usize].ack();
             // More to send: a backlog goes out max_entries_per_append at a time, up to
             // MAX_INFLIGHT messages in flight.
             self.fill_pipeline(from, out);
