@@ -226,6 +226,44 @@ impl<T: Clone> Chunked<T> {
     }
 }
 
+impl<T: Clone + PartialEq> Chunked<T> {
+    /// Hold `other`'s full chunks in place of this one's own copies wherever the two hold the same
+    /// elements at the same places: a server's stable storage repeats its log, and sharing halves
+    /// what the two cost (memory, and the pages a growing run touches for the first time). Looks
+    /// only when the newest full chunk is not shared yet, from it back to the first one already
+    /// shared or different, so a copy that keeps up costs a comparison of each chunk once.
+    #[inline]
+    pub fn share_with(&mut self, other: &Chunked<T>) {
+        let Some(k) = self.chunks.len().checked_sub(1) else { return };
+        match other.chunks.get(k) {
+            Some(theirs) if self.head == other.head && !Arc::ptr_eq(&self.chunks[k], theirs) => self.adopt(other),
+            _ => {}
+        }
+    }
+
+    /// Did the last push fill a chunk (and nothing was pushed since)?
+    #[inline]
+    pub fn just_sealed(&self) -> bool {
+        self.tail.is_empty() && !self.chunks.is_empty()
+    }
+
+    #[inline(never)]
+    fn adopt(&mut self, other: &Chunked<T>) {
+        // Zipped from the back, the pairs stay aligned by position (the longer side is trimmed).
+        for (mine, theirs) in self.chunks.iter_mut().zip(&other.chunks).rev() {
+            if Arc::ptr_eq(mine, theirs) || **mine != **theirs {
+                break;
+            }
+            *mine = Arc::clone(theirs);
+        }
+    }
+
+    /// Do the two share full chunk `k` (the same memory, not just equal elements)? For tests.
+    pub fn shares_chunk(&self, other: &Chunked<T>, k: usize) -> bool {
+        matches!((self.chunks.get(k), other.chunks.get(k)), (Some(a), Some(b)) if Arc::ptr_eq(a, b))
+    }
+}
+
 /// An iterator over a [`Chunked`] range.
 #[derive(Clone, Debug)]
 pub struct Iter<'a, T> {
@@ -350,5 +388,38 @@ mod tests {
             vec![1, 2, 3].into_iter().collect::<Chunked<i32>>().iter().copied().collect::<Vec<_>>(),
             vec![1, 2, 3]
         );
+    }
+
+    #[test]
+    fn a_copy_shares_the_chunks_it_holds_alike_and_stays_its_own_where_written() {
+        let a: Chunked<u64> = (0..4 * CHUNK as u64 + 5).collect();
+        let mut b: Chunked<u64> = Chunked::new();
+        for x in 0..4 * CHUNK as u64 {
+            b.push(if x == CHUNK as u64 + 3 { 999 } else { x });
+            b.share_with(&a);
+        }
+        // The second chunk differs (999): it stays b's own, the others are shared (each when it
+        // was sealed).
+        let shared: Vec<bool> = (0..4).map(|k| b.shares_chunk(&a, k)).collect();
+        assert_eq!(shared, [true, false, true, true]);
+        // Sharing walks back from the newest full chunk to the first that differs or is shared.
+        let mut e: Chunked<u64> = (0..3 * CHUNK as u64).map(|x| if x == 5 { 999 } else { x }).collect();
+        e.share_with(&a);
+        assert_eq!((0..3).map(|k| e.shares_chunk(&a, k)).collect::<Vec<_>>(), [false, true, true]);
+        assert_eq!(b[CHUNK + 3], 999);
+        // A write to a shared chunk copies it: the other side keeps its element.
+        *b.get_mut(2 * CHUNK).unwrap() = 7;
+        assert!(!b.shares_chunk(&a, 2) && b.shares_chunk(&a, 3));
+        assert_eq!((a[2 * CHUNK], b[2 * CHUNK]), (2 * CHUNK as u64, 7));
+        // A cut into a shared chunk takes a copy of it as the tail.
+        b.truncate(3 * CHUNK + 1);
+        assert_eq!(a.len(), 4 * CHUNK + 5);
+        assert_eq!(a[3 * CHUNK + 1], 3 * CHUNK as u64 + 1);
+        // Dropped fronts of different lengths put the chunks at different places: nothing shared.
+        let mut c: Chunked<u64> = (0..2 * CHUNK as u64).collect();
+        c.drop_front(1);
+        let mut d: Chunked<u64> = (0..2 * CHUNK as u64).collect();
+        d.share_with(&c);
+        assert!(!d.shares_chunk(&c, 0));
     }
 }

@@ -118,6 +118,32 @@ impl Log {
         index
     }
 
+    /// Share `other`'s storage where it holds the same entries at the same indices (see
+    /// [`Chunked::share_with`]): a server's stored log and its log in memory, after a write.
+    #[inline]
+    pub fn share_chunks_with(&mut self, other: &Log) {
+        if self.offset == other.offset {
+            self.entries.share_with(&other.entries);
+        }
+    }
+
+    /// Append `entry`, which `like` holds at the same index: as [`Log::append`], and once the
+    /// entry fills a chunk, share `like`'s copy of it (see [`Log::share_chunks_with`]). The
+    /// synchronous disk's usual write; the test for a full chunk is all it adds to the append.
+    #[inline]
+    pub fn append_like(&mut self, entry: Entry, like: &Log) -> Index {
+        let index = self.append(entry);
+        if self.entries.just_sealed() {
+            self.share_chunks_with(like);
+        }
+        index
+    }
+
+    /// Does this log share its `k`-th full chunk of entries with `other`'s? For tests.
+    pub fn shares_chunk(&self, other: &Log, k: usize) -> bool {
+        self.entries.shares_chunk(&other.entries, k)
+    }
+
     /// Do the two logs hold the same entries at the same indices after the same compacted prefix?
     /// O(1), by fingerprint (a collision needs a 64-bit coincidence).
     pub fn same_as(&self, other: &Log) -> bool {

@@ -640,6 +640,7 @@ impl Sim {
         let server = &mut self.servers[id as usize - 1];
         let mut w = server.disk.complete(&mut server.storage);
         let node = server.node.as_ref().expect("a crash drops the writes in flight");
+        server.storage.log.share_chunks_with(&node.log);
         if self.cfg.check_persistence && server.disk.is_idle() && !stored_matches(&server.storage, node, w.snapshot) {
             let detail = format!("S{id}'s stable storage differs from its persistent state once its disk caught up");
             let (term, index) = (node.current_term, node.log.last_index());

@@ -84,9 +84,12 @@ pub fn persist_now(storage: &mut Persistent, node: &Node, ready: &Ready) {
         // without the loop (its iterator's set-up cost more than the append).
         match node.log.get(from) {
             Some(e) if from == node.log.last_index() && from == storage.log.last_index() + 1 => {
-                storage.log.append(*e);
+                storage.log.append_like(*e, &node.log);
             }
-            _ => write_log(&mut storage.log, from, node.log.slice(from, usize::MAX)),
+            _ => {
+                write_log(&mut storage.log, from, node.log.slice(from, usize::MAX));
+                storage.log.share_chunks_with(&node.log);
+            }
         }
     }
 }

@@ -131,6 +131,38 @@ fn a_crash_loses_what_was_not_on_disk_and_the_server_restarts_from_what_was() {
     assert!(s.violations.is_empty(), "{}", s.violations[0]);
 }
 
+/// A server's stable storage holds the same entries as its log: once a chunk of the log is full,
+/// the two share its memory rather than keep two copies (on a synchronous disk and on a slow one,
+/// through a crash and restart).
+#[test]
+fn stable_storage_shares_the_full_chunks_of_its_servers_log() {
+    for fsync_ms in [0, 20] {
+        let mut s = cluster(fsync_ms, false);
+        let l = leader_after(&mut s, 1000);
+        for v in 0..600 {
+            s.act(Action::Request { server: l, op: Op::Set { key: b'x', value: v } }).unwrap();
+            s.run_for(2 * MS);
+        }
+        let f = (1..=3).find(|&id| id != l).unwrap();
+        s.act(Action::Crash(f)).unwrap();
+        s.act(Action::Restart(f)).unwrap();
+        for v in 0..300 {
+            s.act(Action::Request { server: l, op: Op::Set { key: b'y', value: v } }).unwrap();
+            s.run_for(2 * MS);
+        }
+        s.run_for(500 * MS);
+        assert!(s.violations.is_empty(), "{}", s.violations[0]);
+        for id in 1..=3 {
+            let (log, stored) = (&s.node(id).unwrap().log, &s.server(id).storage.log);
+            assert!(log.len() > 3 * raft::chunked::CHUNK, "S{id} holds {} entries", log.len());
+            assert!(stored.same_as(log), "S{id}'s disk caught up");
+            for k in 0..3 {
+                assert!(stored.shares_chunk(log, k), "fsync {fsync_ms} ms: S{id}'s chunk {k} is stored twice");
+            }
+        }
+    }
+}
+
 #[test]
 fn a_server_alone_in_its_configuration_commits_only_what_is_on_disk() {
     // With nobody else to wait for, the leader's own disk is the majority (thesis §10.2.1).
