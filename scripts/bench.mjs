@@ -6,7 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { build, log, run, DIST, ROOT } from './setup.mjs';
+import { build, gzipSize, log, run, DIST, PAGE_FILES, ROOT } from './setup.mjs';
 
 const [servers, simMs, everyUs] = [5, 60000, 1000];
 log('native (release)');
@@ -21,8 +21,8 @@ await build();
 
 // Page weight: `gzip -9` of each file the page loads from what ships (dist/), against the target.
 log('page weight (gzip -9 of what ships, dist/)');
-const gz = (f) => execFileSync('gzip', ['-9', '-n', '-c', join(DIST, f)], { maxBuffer: 1 << 26 }).length;
-const loads = ['index.html', 'www/embed.js', 'www/stage-worker.js', 'www/style.css', 'www/pkg/raft_wasm_bg.wasm'];
+const gz = gzipSize;
+const loads = PAGE_FILES;
 const sizes = loads.map((f) => [f, readFileSync(join(DIST, f)).length, gz(f)]);
 for (const [f, raw, z] of sizes) console.log(`  ${f.padEnd(28)} ${(raw / 1000).toFixed(1).padStart(7)} KB raw ${(z / 1000).toFixed(1).padStart(7)} KB gzipped`);
 const totalGz = sizes.reduce((a, [, , z]) => a + z, 0);

@@ -126,6 +126,16 @@ export function buildWasm() {
  * tests serve it. */
 export const DIST = join(ROOT, 'dist');
 
+/** What the page loads from dist/ before anything is asked of it (issue 13's page weight): the
+ * page, the bundle, the stage's worker, the style sheet and the page's wasm module. The explorer's
+ * worker and module load only when "Explore from here" runs. */
+export const PAGE_FILES = ['index.html', 'www/embed.js', 'www/stage-worker.js', 'www/style.css', 'www/pkg/raft_wasm_bg.wasm'];
+
+/** Bytes of `gzip -9 -n` of a file in dist/ (the page weight's measure). */
+export function gzipSize(file) {
+  return execFileSync('gzip', ['-9', '-n', '-c', join(DIST, file)], { maxBuffer: 1 << 26 }).length;
+}
+
 /** The www/ modules a page (or a worker) loads by name: each becomes one bundle in dist/www/ with
  * everything it imports. A module another one starts by URL — `new Worker(new URL('./x.js',
  * import.meta.url), { type: 'module' })` — is found by itself; one named any other way goes here. */

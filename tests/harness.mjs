@@ -11,8 +11,8 @@ import { ROOT, CHROMIUM, DIST } from '../scripts/setup.mjs';
 export const ARTIFACTS = join(ROOT, 'tests', 'artifacts');
 mkdirSync(ARTIFACTS, { recursive: true });
 
-/** Start the server and the browser. Returns {url, browser, close()}. */
-export async function start() {
+/** Throw unless dist/ is built and newer than the sources it is built from. */
+export function checkDist() {
   const bundle = join(DIST, 'www', 'embed.js');
   if (!existsSync(bundle)) throw new Error('dist/ is missing: run `node scripts/build.mjs` (or `npm test`) first');
   const www = join(ROOT, 'www');
@@ -20,6 +20,11 @@ export async function start() {
   const stale = ['index.html', ...readdirSync(www).filter((f) => /\.(js|css|html)$/.test(f)).map((f) => `www/${f}`), ...pkg]
     .filter((f) => existsSync(join(ROOT, f)) && statSync(join(ROOT, f)).mtimeMs > statSync(bundle).mtimeMs);
   if (stale.length) throw new Error(`dist/ is older than ${stale.join(', ')}: run \`node scripts/build.mjs\` first`);
+}
+
+/** Start the server and the browser. Returns {url, browser, close()}. */
+export async function start() {
+  checkDist();
   const { server, url } = await serve(18080);
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
