@@ -164,8 +164,7 @@ export async function buildSite() {
   mkdirSync(join(out, 'pkg'), { recursive: true });
   const entries = entryPoints();
   log(`bundling ${entries.join(', ')} and style.css into dist/ (esbuild, minified)`);
-  await esbuild.build({
-    entryPoints: entries.map((e) => join(www, e)),
+  const options = {
     outdir: out,
     bundle: true,
     format: 'esm',
@@ -183,13 +182,19 @@ export async function buildSite() {
         }));
       },
     }],
-  });
+  };
+  // The page's bundles split: each `import('./x.js')` (the panels in www/lazy.js) becomes a chunk
+  // of its own, next to them in www/ (its `new URL('./…', import.meta.url)`s resolve there too).
+  // The workers' bundles do not: each is one file, with nothing shared to fetch first.
+  const workers = new Set(entries.filter((e) => !ENTRY_POINTS.includes(e)));
+  await esbuild.build({ ...options, entryPoints: ENTRY_POINTS.map((e) => join(www, e)), splitting: true, chunkNames: '[name]-[hash]' });
+  await esbuild.build({ ...options, entryPoints: [...workers].map((e) => join(www, e)) });
   await esbuild.build({ entryPoints: [join(www, 'style.css')], outdir: out, minify: true, logLevel: 'warning' });
   for (const f of readdirSync(join(www, 'pkg')).filter((f) => f.endsWith('.wasm'))) copyFileSync(join(www, 'pkg', f), join(out, 'pkg', f));
   for (const f of readdirSync(www).filter((f) => f.endsWith('.html'))) copyFileSync(join(www, f), join(out, f));
   copyFileSync(join(ROOT, 'index.html'), join(DIST, 'index.html'));
   // Every file the bundles name by URL must be there.
-  for (const e of entries) {
+  for (const e of readdirSync(out).filter((f) => f.endsWith('.js'))) {
     for (const m of readFileSync(join(out, e), 'utf8').matchAll(/new URL\((['"`])([^'"`]+)\1,\s*import\.meta\.url\)/g)) {
       if (!existsSync(join(out, m[2]))) throw new Error(`dist/www/${e} loads ${m[2]}, which the build did not produce`);
     }

@@ -27,6 +27,8 @@ test('a counterexample from here: found in the worker, loaded into the timeline,
     await onWidget(page, async (el) => {
       el.pause();
       await el.seek(0);
+      // The panel's code loads as it comes near the viewport (www/lazy.js; tests/lazy.test.mjs).
+      el.shadowRoot.querySelector('.explore').scrollIntoView();
     });
     await page.locator(`${W} .explore .ex-run`).click();
     const result = page.locator(`${W} .explore .ex-bad`);

@@ -9,9 +9,7 @@ import { createLoop } from './loop.js';
 import { layout, hitTest, linkState, stepGap } from './render.js';
 import { Stage } from './stage.js';
 import { createNarration } from './narration.js';
-import { createInspector } from './inspector.js';
-import { createSequence } from './sequence.js';
-import { createExplorer } from './explore.js';
+import { lazyInspector, lazyExplorer, lazySequence } from './lazy.js';
 import { drawStrip, stripHeight, stripTimeAt } from './strip.js';
 import * as C from './controls.js';
 
@@ -695,12 +693,13 @@ class RaftPlayground extends HTMLElement {
         return null;
       }
     };
-    this.#sequence = createSequence(ui.sequence, {
+    this.#sequence = lazySequence(ui.sequence, {
       diagram: (fromMs) => ask(() => this.#pg.diagram(fromMs)) ?? '',
       playing: () => this.#loop?.playing ?? false,
       invalidate: () => this.#invalidate(),
     });
-    this.#explorer = createExplorer(ui.explore, {
+    this.#explorer = lazyExplorer(ui.explore, {
+      loaded: () => this.#invalidate(),
       permalink: () => this.#pg.permalink(),
       open: (link) => this.#openRun(link),
       seek: (at) => {
@@ -709,7 +708,7 @@ class RaftPlayground extends HTMLElement {
         this.#invalidate();
       },
     });
-    this.#inspector = createInspector(ui.inspector, {
+    this.#inspector = lazyInspector(ui.inspector, {
       inspect: (id, from, count) => ask(() => this.#pg.inspect(id, from, count)),
       inspectBefore: (id, from, count) => ask(() => this.#pg.inspect_before(id, from, count)),
       message: (id) => ask(() => this.#pg.message(id)),

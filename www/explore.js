@@ -2,7 +2,6 @@
 // shown, in a Web Worker so the page stays responsive, with live progress and cancel. A
 // counterexample comes back carried into the run (the network held, then one recorded action per
 // step); "Step through it" opens that run at its start, and each step in the list seeks to it.
-import { moduleWorker } from './workers.js';
 
 const DEPTHS = [4, 5, 6, 7, 8, 10, 12, 14, 16, 20];
 /** The depth offered by cluster size, until the user picks one: each server more multiplies the
@@ -39,7 +38,10 @@ export function exploreOptions(o = {}) {
   };
 }
 
-export function createExplorer(section, { permalink, open, seek }) {
+/** `permalink()` → the run's link at the moment shown; `open(link)` opens a counterexample's run;
+ * `seek(at)` moves to one of its steps; `moduleWorker` is workers.js's (handed in: www/lazy.js
+ * loads this module as a chunk that imports nothing). Returns {run, cancel, running, update, forget}. */
+export function createExplorer(section, { permalink, open, seek, moduleWorker }) {
   const select = (cls, values, dflt) =>
     `<select class="${cls}">${values.map((v) => `<option value="${v}"${v === dflt ? ' selected' : ''}>${v}</option>`).join('')}</select>`;
   section.innerHTML = `<h3>Explore from here <small>every interleaving</small></h3>

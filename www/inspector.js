@@ -3,7 +3,6 @@
 // list of messages in flight. What the last step changed is highlighted: paused, the panel
 // compares with the state one step back (Playground.inspect_before: before the last event or
 // action, wherever the run was moved to); playing, with what it showed at its previous update.
-import { termColor } from './render.js';
 
 const ROW = 20; // px per log row
 const LIST_MAX = 60; // messages listed
@@ -17,9 +16,10 @@ const ids = (a) => (a.length ? a.map(srv).join(' ') : '—');
  * `inspect(server, from, count)` → Playground.inspect's object, `inspectBefore(…)` the same one
  * step back (or null); `message(id)` → Playground.message's (or null); `act(action,
  * errorElement)` carries out an action (false if refused); `onChange()` after the selection
- * changed (the canvas marks it). Returns {select, selection, update, reset}.
+ * changed (the canvas marks it); `termColor` is render.js's (handed in: www/lazy.js loads this module
+ * as a chunk that imports nothing). Returns {select, selection, update, reset}.
  */
-export function createInspector(box, { inspect, inspectBefore, message, act, onChange }) {
+export function createInspector(box, { inspect, inspectBefore, message, act, onChange, termColor }) {
   box.innerHTML = `
     <h3>Inspector <small>click a server or a message on the cluster</small></h3>
     <div class="insp-pick" role="group" aria-label="what to inspect"></div>
