@@ -148,3 +148,35 @@ test('a panel whose code cannot be fetched says so in its place; the rest of the
     await page.close();
   }
 });
+
+test('the menu\'s Inspect before the inspector\'s code came: the panel shows that server and takes the keyboard once it comes', async () => {
+  const page = watchChunks(await openPage(env.browser, 'about:blank'));
+  try {
+    let release;
+    const held = new Promise((r) => (release = r));
+    await page.route(/\/www\/inspector-[A-Z0-9]{8}\.js$/, async (r) => {
+      await held;
+      await r.continue();
+    });
+    await page.goto(`${env.url}?seed=3&servers=3`);
+    await page.waitForSelector('raft-playground[data-ready="1"]');
+    await page.locator(`${W} .srv[tabindex="0"]`).focus();
+    await page.keyboard.press('ArrowRight');
+    await page.keyboard.press('Enter');
+    await page.keyboard.press('End');
+    await page.keyboard.press('Enter'); // Inspect
+    const active = () => onWidget(page, (el) => {
+      const a = el.shadowRoot.activeElement;
+      return a ? { server: a.dataset.server ?? null, inInspector: !!a.closest('.inspector') } : null;
+    });
+    assert.notEqual((await active())?.inInspector, true, 'nothing to focus yet: the code is held back');
+    assert.equal(await onWidget(page, (el) => el.shadowRoot.querySelector('.inspector').childElementCount), 0);
+    release();
+    await page.waitForFunction(() => document.querySelector('raft-playground').shadowRoot.activeElement?.closest('.inspector'), null, { timeout: 10000 });
+    assert.deepEqual(await active(), { server: '2', inInspector: true });
+    assert.match(await page.locator(`${W} .insp-head`).textContent(), /^S2 · /);
+    assert.deepEqual(page.errors, []);
+  } finally {
+    await page.close();
+  }
+});

@@ -58,7 +58,8 @@ function loadWhenShown(section, load) {
 export function lazyInspector(box, options) {
   let real = null;
   let sel = null;
-  loadWhenShown(box, () =>
+  let focusOn = null; // a selection asked to take the keyboard before the code came
+  const load = loadWhenShown(box, () =>
     import('./inspector.js').then(({ createInspector }) => {
       real = createInspector(box, { ...options, termColor });
       if (sel) real.select(sel);
@@ -72,14 +73,27 @@ export function lazyInspector(box, options) {
         sel = s;
         options.onChange?.();
       }
+      // Asked to move the keyboard there (the server menu's Inspect): the panel is wanted now,
+      // and takes the focus at its first update (which builds what takes it).
+      if (focus) {
+        focusOn = s;
+        load().catch(() => {});
+      }
     },
     get selection() {
       return real ? real.selection : sel;
     },
     update(...args) {
-      real?.update(...args);
+      if (!real) return;
+      real.update(...args);
+      if (focusOn) {
+        const s = focusOn;
+        focusOn = null;
+        if (JSON.stringify(s) === JSON.stringify(real.selection)) real.select(s, true);
+      }
     },
     reset() {
+      focusOn = null;
       if (real) real.reset();
       else if (sel) {
         sel = null;
