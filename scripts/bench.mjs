@@ -6,7 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { build, gzipSize, log, run, DIST, PAGE_FILES, ROOT } from './setup.mjs';
+import { build, gzipSize, log, run, DIST, PAGE_FILES, ROOT, CHUNK_HASH } from './setup.mjs';
 
 const [servers, simMs, everyUs] = [5, 60000, 1000];
 log('native (release)');
@@ -31,7 +31,7 @@ const shipped = (dir) => readdirSync(join(DIST, dir), { withFileTypes: true }).f
 const later = shipped('www').filter((f) => !loads.includes(f) && !f.endsWith('.map') && !f.endsWith('.html'));
 // The panels' chunks (www/lazy.js, named with esbuild's hash) load when a panel is shown: the full
 // page fetches all three once idle, a widget that hides them none.
-const chunk = (f) => /-[A-Z0-9]{8}\.js$/.test(f);
+const chunk = (f) => new RegExp(`-${CHUNK_HASH}\\.js$`).test(f);
 for (const f of later) console.log(`  ${f.padEnd(28)} ${(readFileSync(join(DIST, f)).length / 1000).toFixed(1).padStart(7)} KB raw ${(gz(f) / 1000).toFixed(1).padStart(7)} KB gzipped (${chunk(f) ? 'a panel: loaded when shown' : 'not loaded with the page'})`);
 const panelsGz = later.filter(chunk).reduce((a, f) => a + gz(f), 0);
 console.log(`page weight: ${(totalGz / 1000).toFixed(1)} KB gzipped (${sizes.map(([f, , z]) => `${f.split('/').pop()} ${(z / 1000).toFixed(1)}`).join(', ')}); target 64 KB (${(totalGz / 64000).toFixed(2)}×); with every panel shown (the full page, once idle) ${((totalGz + panelsGz) / 1000).toFixed(1)} KB`);

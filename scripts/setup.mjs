@@ -141,6 +141,10 @@ export function gzipSize(file) {
  * import.meta.url), { type: 'module' })` — is found by itself; one named any other way goes here. */
 export const ENTRY_POINTS = ['embed.js'];
 
+/** The hash esbuild puts in a chunk's name (`<module>-<hash>.js`, the panels' code in www/lazy.js),
+ * as a regular expression's source. */
+export const CHUNK_HASH = '[A-Z0-9]{8}';
+
 /** ENTRY_POINTS and every www/*.js a www/ module names as `new URL('./x.js', import.meta.url)`. */
 function entryPoints() {
   const www = join(ROOT, 'www');
@@ -186,9 +190,9 @@ export async function buildSite() {
   // The page's bundles split: each `import('./x.js')` (the panels in www/lazy.js) becomes a chunk
   // of its own, next to them in www/ (its `new URL('./…', import.meta.url)`s resolve there too).
   // The workers' bundles do not: each is one file, with nothing shared to fetch first.
-  const workers = new Set(entries.filter((e) => !ENTRY_POINTS.includes(e)));
+  const workers = entries.filter((e) => !ENTRY_POINTS.includes(e));
   await esbuild.build({ ...options, entryPoints: ENTRY_POINTS.map((e) => join(www, e)), splitting: true, chunkNames: '[name]-[hash]' });
-  await esbuild.build({ ...options, entryPoints: [...workers].map((e) => join(www, e)) });
+  await esbuild.build({ ...options, entryPoints: workers.map((e) => join(www, e)) });
   await esbuild.build({ entryPoints: [join(www, 'style.css')], outdir: out, minify: true, logLevel: 'warning' });
   for (const f of readdirSync(join(www, 'pkg')).filter((f) => f.endsWith('.wasm'))) copyFileSync(join(www, 'pkg', f), join(out, 'pkg', f));
   for (const f of readdirSync(www).filter((f) => f.endsWith('.html'))) copyFileSync(join(www, f), join(out, f));

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { start, openPage, onWidget } from './harness.mjs';
-import { DIST } from '../scripts/setup.mjs';
+import { CHUNK_HASH, DIST } from '../scripts/setup.mjs';
 
 let env;
 before(async () => {
@@ -23,7 +23,7 @@ const W = 'raft-playground';
 function watchChunks(page) {
   page.chunks = new Set();
   page.on('request', (r) => {
-    const m = r.url().match(/\/www\/(inspector|explore|sequence)-[A-Z0-9]{8}\.js$/);
+    const m = r.url().match(new RegExp(`/www/(${PANELS.join('|')})-${CHUNK_HASH}\\.js$`));
     if (m) page.chunks.add(m[1]);
   });
   return page;
@@ -34,7 +34,7 @@ const settle = (page) => page.waitForTimeout(2500);
 
 test('the build makes each lazily loaded panel a chunk of its own, and the bundle holds none of their code', async () => {
   const files = readdirSync(join(DIST, 'www'));
-  for (const p of PANELS) assert.equal(files.filter((f) => new RegExp(`^${p}-[A-Z0-9]{8}\\.js$`).test(f)).length, 1, `one chunk for ${p}.js`);
+  for (const p of PANELS) assert.equal(files.filter((f) => new RegExp(`^${p}-${CHUNK_HASH}\\.js$`).test(f)).length, 1, `one chunk for ${p}.js`);
   assert.deepEqual(files.filter((f) => /^chunk-/.test(f)), [], 'no shared chunk (a panel imports nothing the widget would have to fetch first)');
 });
 
@@ -129,7 +129,7 @@ test('the full page fetches each panel it shows, out of view too once idle, so T
 test('a panel whose code cannot be fetched says so in its place; the rest of the widget runs on', async () => {
   const page = watchChunks(await openPage(env.browser, 'about:blank'));
   try {
-    await page.route(/\/www\/inspector-[A-Z0-9]{8}\.js$/, (r) => r.fulfill({ status: 404, body: '' }));
+    await page.route(new RegExp(`/www/inspector-${CHUNK_HASH}\\.js$`), (r) => r.fulfill({ status: 404, body: '' }));
     page.errors = [];
     await page.goto(`${env.url}?seed=3&servers=3`);
     await page.waitForSelector('raft-playground[data-ready="1"]');
@@ -154,7 +154,7 @@ test('the menu\'s Inspect before the inspector\'s code came: the panel shows tha
   try {
     let release;
     const held = new Promise((r) => (release = r));
-    await page.route(/\/www\/inspector-[A-Z0-9]{8}\.js$/, async (r) => {
+    await page.route(new RegExp(`/www/inspector-${CHUNK_HASH}\\.js$`), async (r) => {
       await held;
       await r.continue();
     });

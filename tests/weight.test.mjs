@@ -7,13 +7,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { DIST, gzipSize, PAGE_FILES, ROOT } from '../scripts/setup.mjs';
+import { CHUNK_HASH, DIST, gzipSize, PAGE_FILES, ROOT } from '../scripts/setup.mjs';
 import { checkDist } from './harness.mjs';
 
 const { budget, later } = JSON.parse(readFileSync(join(ROOT, 'tests', 'weight-budget.json'), 'utf8'));
 const kb = (n) => `${(n / 1000).toFixed(1)} KB`;
-/** A `later` name: `*` stands for esbuild's hash of a chunk (eight capitals and digits). */
-const pattern = (name) => new RegExp(`^${name.replace(/[.]/g, '\\.').replace('*', '[A-Z0-9]{8}')}$`);
+/** A `later` name: `*` stands for esbuild's hash of a chunk. */
+const pattern = (name) => new RegExp(`^${name.replace(/[.]/g, '\\.').replace('*', CHUNK_HASH)}$`);
 /** Every script and module that ships (dist/www, dist/www/pkg), as paths under dist/. */
 const shipped = () => ['www', 'www/pkg'].flatMap((d) => readdirSync(join(DIST, d)).filter((f) => /\.(js|wasm)$/.test(f)).map((f) => `${d}/${f}`));
 

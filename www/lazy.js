@@ -23,6 +23,9 @@ const NEAR = '250px';
 /** How long the page may stay busy before a shown panel's code is fetched anyway (ms). */
 const IDLE_MS = 2000;
 
+/** The same selection (the inspector's are small plain objects). */
+const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
+
 /** Load a panel's code when `section` first comes near the viewport, or when the page is first
  * idle if the section is laid out then (a hidden section does neither; shown later, it loads as
  * it comes near). Returns a function that loads it at once; all give the same promise. If the
@@ -69,7 +72,7 @@ export function lazyInspector(box, options) {
   return {
     select(s, focus) {
       if (real) return real.select(s, focus);
-      if (JSON.stringify(s) !== JSON.stringify(sel)) {
+      if (!same(s, sel)) {
         sel = s;
         options.onChange?.();
       }
@@ -89,7 +92,7 @@ export function lazyInspector(box, options) {
       if (focusOn) {
         const s = focusOn;
         focusOn = null;
-        if (JSON.stringify(s) === JSON.stringify(real.selection)) real.select(s, true);
+        if (same(s, real.selection)) real.select(s, true);
       }
     },
     reset() {
