@@ -10,23 +10,34 @@ use raft::Op;
 /// of simulated time, for `sim_ms` simulated milliseconds, with the invariant checker on (it is
 /// part of every run). Returns the counters (messages delivered, events).
 pub fn workload(servers: u32, sim_ms: u64, write_every_us: u64, seed: u64) -> Result<Stats, String> {
-    workload_with(servers, sim_ms, write_every_us, seed, 0, u64::MAX)
+    workload_with(servers, sim_ms, write_every_us, seed, Extras::default(), u64::MAX)
 }
 
-/// [`workload`] with log compaction every `snapshot_threshold` applied entries (0: never), within
-/// `budget` units of work ([`crate::Meter`]; running out is an error saying so).
+/// What a benchmark run may add to the plain workload.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Extras {
+    /// Log compaction every this many applied entries (0: never).
+    pub snapshot_threshold: u64,
+    /// The tests' cross-check of stable storage against each node's persistent state
+    /// ([`SimConfig::check_persistence`]), which is not part of a page's run.
+    pub check_persistence: bool,
+}
+
+/// [`workload`] with `extras`, within `budget` units of work ([`crate::Meter`]; running out is an
+/// error saying so).
 pub fn workload_with(
     servers: u32,
     sim_ms: u64,
     write_every_us: u64,
     seed: u64,
-    snapshot_threshold: u64,
+    extras: Extras,
     budget: u64,
 ) -> Result<Stats, String> {
     if write_every_us == 0 {
         return Err("a write every 0 µs: the interval must be positive".into());
     }
-    let mut cfg = SimConfig { servers, seed, ..SimConfig::default() };
+    let Extras { snapshot_threshold, check_persistence } = extras;
+    let mut cfg = SimConfig { servers, seed, check_persistence, ..SimConfig::default() };
     cfg.raft.snapshot_threshold = snapshot_threshold;
     let mut sim = Sim::new(cfg)?;
     sim.meter = crate::Meter::budget(budget);

@@ -203,11 +203,11 @@ fn link_errors_name_the_byte() {
 
 #[test]
 fn the_benchmark_is_bounded() {
-    let e = sim::bench::workload_with(5, 1000, 0, 1, 0, MAX_WORK_PER_CALL).unwrap_err();
+    let e = sim::bench::workload_with(5, 1000, 0, 1, Default::default(), MAX_WORK_PER_CALL).unwrap_err();
     assert!(e.contains("must be positive"), "{e}");
-    let e = sim::bench::workload_with(51, u32::MAX as u64, 1, 1, 0, 100_000).unwrap_err();
+    let e = sim::bench::workload_with(51, u32::MAX as u64, 1, 1, Default::default(), 100_000).unwrap_err();
     assert!(e.contains("the benchmark stopped") && e.contains("units of work"), "{e}");
-    assert!(sim::bench::workload_with(5, 1000, 1000, 1, 0, MAX_WORK_PER_CALL).is_ok());
+    assert!(sim::bench::workload_with(5, 1000, 1000, 1, Default::default(), MAX_WORK_PER_CALL).is_ok());
 }
 
 /// Found by the script fuzzer: `expect log` of a server the cluster does not have indexed past the

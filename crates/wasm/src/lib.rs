@@ -536,7 +536,7 @@ mod bindings {
                 return Err(err(format!("sim_ms = {sim_ms}: at most an hour (3600000)")));
             }
             let stats =
-                sim::bench::workload_with(servers, sim_ms as u64, write_every_us as u64, 1, 0, MAX_WORK_PER_CALL)
+                sim::bench::workload_with(servers, sim_ms as u64, write_every_us as u64, 1, Default::default(), MAX_WORK_PER_CALL)
                     .map_err(err)?;
             Ok(stats.delivered as f64)
         }

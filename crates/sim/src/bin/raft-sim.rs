@@ -107,25 +107,28 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Some("bench") => {
-            // `bench [SERVERS [SIM_MS [WRITE_EVERY_US]]] [--snapshot-threshold N]`
+            // `bench [SERVERS [SIM_MS [WRITE_EVERY_US]]] [--snapshot-threshold N] [--check-persistence]`
             let flag = args.iter().position(|a| a == "--snapshot-threshold");
             let threshold = flag.and_then(|k| args.get(k + 1)).and_then(|a| a.parse().ok()).unwrap_or(0);
+            let check_persistence = args.iter().any(|a| a == "--check-persistence");
             let pos: Vec<&String> = args
                 .iter()
                 .enumerate()
-                .filter(|(k, _)| flag.is_none_or(|f| *k != f && *k != f + 1))
+                .filter(|(k, a)| flag.is_none_or(|f| *k != f && *k != f + 1) && *a != "--check-persistence")
                 .map(|(_, a)| a)
                 .collect();
+            let extras = sim::bench::Extras { snapshot_threshold: threshold, check_persistence };
             let num = |k: usize, d: u64| pos.get(k).and_then(|a| a.parse().ok()).unwrap_or(d);
             let (servers, sim_ms, every_us) = (num(1, 5) as u32, num(2, 60_000), num(3, 1_000));
             let (t, cpu0) = (std::time::Instant::now(), cpu_seconds());
-            match sim::bench::workload_with(servers, sim_ms, every_us, 1, threshold, u64::MAX) {
+            match sim::bench::workload_with(servers, sim_ms, every_us, 1, extras, u64::MAX) {
                 Ok(stats) => {
                     let secs = t.elapsed().as_secs_f64();
                     let cpu = cpu_seconds().zip(cpu0).map(|(b, a)| b - a);
                     println!(
-                        "{servers} servers, {} s simulated, a write every {every_us} µs, snapshots every {threshold} entries: {} messages delivered, {} events in {secs:.3} s wall = {:.0} messages/s, {:.0} events/s",
+                        "{servers} servers, {} s simulated, a write every {every_us} µs, snapshots every {threshold} entries{}: {} messages delivered, {} events in {secs:.3} s wall = {:.0} messages/s, {:.0} events/s",
                         sim_ms / 1000,
+                        if check_persistence { ", the persistence cross-check on" } else { "" },
                         stats.delivered,
                         stats.events,
                         stats.delivered as f64 / secs,
@@ -213,7 +216,7 @@ fn main() -> ExitCode {
             eprintln!("       raft-sim check [--servers N] [--depth D] [--crashes K] [--requests R] [--duplicates M] [--reads R] [--retries T] [--break ID] [--from SCRIPT] [--slow-disks] [--symmetry] [--threads T] [--trace FILE] [SETTING=VALUE…]   exhaustive model check of every interleaving to depth D, from a fresh cluster or from where a scenario script ends (exit 1 with a shortest counterexample)");
             eprintln!("       raft-sim trace FILE…               run node-level trace files (tests/traces/*.txt) and print their transcripts");
             eprintln!("       raft-sim settings                  every setting: its name (in scripts, links and the page), group, default and meaning");
-            eprintln!("       raft-sim bench [SERVERS [SIM_MS [WRITE_EVERY_US]]] [--snapshot-threshold N]   throughput benchmark");
+            eprintln!("       raft-sim bench [SERVERS [SIM_MS [WRITE_EVERY_US]]] [--snapshot-threshold N] [--check-persistence]   throughput benchmark");
             eprintln!("       raft-sim seek-bench [SERVERS [SIM_MS [WRITES_PER_S [SEEKS]]]]   time machine benchmark");
             ExitCode::from(2)
         }
