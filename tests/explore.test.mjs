@@ -124,6 +124,15 @@ test('explore() in the API: a clean report, bad options rejected with the reason
       } catch (e) {
         tooDeep = e.message;
       }
+      const notObjects = [];
+      for (const o of [5, 'depth=2', null, [4]]) {
+        try {
+          await el.explore(o);
+          notObjects.push('accepted');
+        } catch (e) {
+          notObjects.push(e.message);
+        }
+      }
       const running = el.explore({ depth: 30, crashes: 2, requests: 2 });
       el.cancelExplore();
       let cancelled = null;
@@ -132,7 +141,7 @@ test('explore() in the API: a clean report, bad options rejected with the reason
       } catch (e) {
         cancelled = e.name;
       }
-      return { violation: report.violation, depth: report.depth, states: report.states, goals: report.goals.map((g) => g.name), bad, tooDeep, cancelled, panel };
+      return { violation: report.violation, depth: report.depth, states: report.states, goals: report.goals.map((g) => g.name), bad, tooDeep, notObjects, cancelled, panel };
     });
     assert.equal(r.violation, null);
     assert.equal(r.depth, 6);
@@ -140,6 +149,7 @@ test('explore() in the API: a clean report, bad options rejected with the reason
     assert.deepEqual(r.goals, ['a leader elected', 'an entry committed', 'a client request answered']);
     assert.match(r.bad, /unknown option bogus/);
     assert.match(r.tooDeep, /depth must be a whole number 1–40/);
+    assert.deepEqual(r.notObjects, ['5', '"depth=2"', 'null', '4'].map((g) => `explore(): expected an object of options such as {depth: 6}, got ${g}`));
     assert.equal(r.cancelled, 'AbortError');
     assert.match(r.panel, /No violation: every safety property holds in all [\d,]+ states, every path of 6 steps from here/);
   } finally {

@@ -246,13 +246,21 @@ test('bad links: mangled, cut short or from another version say so and start a d
   await page.close();
   const run = new URL(link).searchParams.get('run');
   const bytes = Buffer.from(run, 'base64url');
-  const other = Buffer.from(bytes);
-  other[0] = 99;
+  // Another format's number: with the checksum made right it is a link from another version;
+  // as it stands (junk that happens to decode), it is not a link to a run.
+  const junk = Buffer.from(bytes);
+  junk[0] = 99;
+  const other = Buffer.from(junk);
+  let h = 0x811c9dc5;
+  for (const b of other.subarray(0, other.length - 4)) h = Math.imul(h ^ b, 0x01000193) >>> 0;
+  other.writeUInt32LE(h, other.length - 4);
   const cases = [
-    [run.slice(0, run.length - 3), /damaged or cut short/],
+    [run.slice(0, run.length - 3), /damaged, cut short or not a link to a run/],
     [run.replace(/^(.{8})./, (m, a) => a + (m[8] === 'A' ? 'B' : 'A')), /damaged/],
     ['not a link!', /a character that does not belong in it: ' ' at position 4/],
     [other.toString('base64url'), /another version of the playground/],
+    [junk.toString('base64url'), /not a link to a run \(its checksum does not match\)/],
+    ['garbage', /not a link to a run/],
   ];
   for (const [bad, why] of cases) {
     const p = await load(`?run=${encodeURIComponent(bad)}`);
@@ -648,6 +656,120 @@ test('the sample post passes axe-core in the reader\'s dark preference too', asy
     });
     assert.deepEqual(bad, []);
     await page.screenshot({ path: join(ARTIFACTS, 'example-post-dark.png'), fullPage: true });
+  } finally {
+    await page.close();
+  }
+});
+
+test('raft-event tells every event of new ground: more than a page of them at once, and a branch started in the past; it bubbles to the document', async () => {
+  const page = await load('?seed=5');
+  try {
+    const r = await onEl(page, async (el) => {
+      const heard = [];
+      document.addEventListener('raft-event', (e) => heard.push({ at: e.target === el, ...e.detail }));
+      await el.runUntil(1000);
+      const first = heard.length;
+      const before = el.playground.note_count();
+      // A lossy network for two simulated minutes: thousands of events in one call.
+      await el.act({ type: 'network', drop: 60 });
+      await el.runUntil(120000);
+      const burst = [el.playground.note_count() - before, heard.length - first];
+      // Back in time, then an action: the new branch's events from there on are new ground.
+      await el.seek(50);
+      const mark = heard.length;
+      await el.act('crash 3');
+      await el.runUntil(400);
+      return { first, burst, after: heard.slice(mark).map((e) => e.text), targets: heard.every((e) => e.at), forked: el.playground.note_count() };
+    });
+    assert.ok(r.first > 3, `${r.first} events by 1 s`);
+    assert.ok(r.burst[0] > 1000, `${r.burst[0]} events in the burst`);
+    assert.equal(r.burst[1], r.burst[0], 'every event of the burst is told');
+    assert.equal(r.after[0], 'you: crash 3', r.after.slice(0, 3).join(' | '));
+    assert.ok(r.after.length >= 3 && r.after.length === r.forked, `${r.after.length} told, ${r.forked} on the branch`);
+    assert.ok(r.targets, 'event.target is the widget');
+    assert.deepEqual(page.errors, []);
+  } finally {
+    await page.close();
+  }
+});
+
+test('the API\'s limits: step(n) and seek() far ahead reject with where they stopped and leave a valid run; play() after going back from a violation plays', async () => {
+  const page = await load('?seed=4');
+  try {
+    const r = await onEl(page, async (el) => {
+      await el.runUntil(1234);
+      const msg = (p) => p.then(() => 'accepted', (e) => e.message);
+      const seekFar = await msg(el.seek(1e7));
+      const afterSeek = el.time;
+      const runFar = await msg(el.runUntil(afterSeek + 4e6));
+      const afterRun = el.time;
+      const t0 = performance.now();
+      const stepFar = await msg(el.step(1e9));
+      const stepMs = performance.now() - t0;
+      const events = el.playground.events();
+      const backAll = await msg(el.step(-1e9));
+      return { seekFar, afterSeek, runFar, afterRun, stepFar, stepMs, events, backAll, atStart: el.playground.events(), t: el.time };
+    });
+    assert.match(r.seekFar, /^seek: stopped at 3601234\.000 ms, short of 10000000\.000 ms: one call goes at most an hour of simulated time past what the run has reached; call again to go on$/);
+    assert.equal(r.afterSeek, 3601234);
+    assert.match(r.runFar, /^run_until: stopped at [\d.]+ ms, short of [\d.]+ ms/);
+    assert.ok(r.afterRun > r.afterSeek);
+    assert.match(r.stepFar, /^step: stopped after \d+ of 1000000000 steps, at [\d.]+ ms, after \d+ units of work/);
+    assert.ok(r.events > 0);
+    assert.equal(r.backAll, 'accepted', 'back to the start in one replay');
+    assert.equal(r.atStart, 0);
+    // (The time a step(1e9) takes is the work cap's, not a billion steps': reported, not asserted.)
+    console.log(`step(1e9) stopped after ${r.stepMs.toFixed(0)} ms`);
+    assert.deepEqual(page.errors, []);
+  } finally {
+    await page.close();
+  }
+  const broken = await load('?scenario=break_vote_twice');
+  try {
+    const r = await onEl(broken, async (el) => {
+      await el.runUntil(3000);
+      const stoppedAt = el.time;
+      const violated = el.view().violations.length;
+      await el.seek(500);
+      el.play();
+      const playing = !el.paused;
+      el.pause();
+      return { stoppedAt, violated, playing };
+    });
+    assert.ok(r.violated > 0 && r.stoppedAt < 3000, `stopped at ${r.stoppedAt}`);
+    assert.equal(r.playing, true, 'play() after an awaited seek back plays');
+  } finally {
+    await broken.close();
+  }
+});
+
+test('the violation notice goes with its run: a new scenario, Reset or New seed starts clean', async () => {
+  const page = await load('?scenario=figure8');
+  try {
+    const notices = () => page.locator('raft-playground .notice.error').allTextContents();
+    await onEl(page, async (el) => {
+      await el.runUntil(760); // Leader Completeness breaks at 774.5 ms
+      el.play();
+    });
+    await page.waitForFunction(() => document.querySelector('raft-playground').view().violations.length > 0, null, { timeout: 30000 });
+    await page.waitForFunction(() => [...document.querySelector('raft-playground').shadowRoot.querySelectorAll('.notice.error')].some((n) => /safety property was violated/.test(n.textContent)));
+    // Play again while stopped: one notice, not two.
+    await onEl(page, (el) => el.play());
+    assert.equal((await notices()).filter((t) => /violation|violated/.test(t)).length, 1, (await notices()).join(' | '));
+    await page.locator('raft-playground').evaluate((el) => {
+      const s = el.shadowRoot.querySelector('[data-cmd=scenario]');
+      s.value = 'election';
+      s.dispatchEvent(new Event('change'));
+    });
+    assert.deepEqual((await notices()).filter((t) => /violat/.test(t)), [], 'a new scenario starts clean');
+    for (const cmd of ['reset', 'newseed']) {
+      await onEl(page, async (el) => {
+        await el.act({ type: 'options', pre_vote: true });
+      });
+      await page.locator('raft-playground').evaluate((el, c) => el.shadowRoot.querySelector(`[data-cmd=${c}]`).click(), cmd);
+      assert.deepEqual((await notices()).filter((t) => /violat/.test(t)), [], cmd);
+    }
+    assert.deepEqual(page.errors, []);
   } finally {
     await page.close();
   }

@@ -260,6 +260,8 @@ class RaftPlayground extends HTMLElement {
   #cmdCount = 0;
   #started = false;
   #docKey = null;
+  /** The notice that the run shown stopped on a violation, if one is up. */
+  #runNoticeBox = null;
   /** The scenario being played ({name, description, text}), or null in free play. */
   #scenario = null;
   /** 'auto' | 'light' | 'dark' (the theme attribute). */
@@ -378,13 +380,13 @@ class RaftPlayground extends HTMLElement {
       const k = Math.trunc(Number(n));
       if (!Number.isFinite(k)) throw new Error(`step(${n}): expected a whole number`);
       this.pause();
-      for (let i = 0; i < Math.abs(k); i++) if (!(k > 0 ? this.#pg.step() != null : this.#pg.step_back())) break;
+      if (k) this.#pg.steps(k);
     });
   }
   /** Carry out an action: `{type: "crash", server: 2}`, `{type: "request", server: 1, command:
    * "x <- 3"}`, … or a script line (`"crash 2"`). Rejects with the reason if it is refused. */
   act(action) {
-    return this.#api(() => this.#pg.act(action));
+    return this.#api(() => this.#actNow(action));
   }
   /** Explore from the moment shown with the model checker, in a Web Worker: every interleaving of
    * deliveries, losses, duplicates, timeouts, crashes, restarts and requests up to `depth` steps
@@ -417,8 +419,8 @@ class RaftPlayground extends HTMLElement {
   }
   play() {
     if (this.#dead || !this.#loop) return;
-    if (this.#view && this.#view.violations.length) {
-      this.#notice('The run stopped on a safety violation: press Reset or New seed, or go back in time.', 'error');
+    if (this.#wasm(() => this.#pg.violation_count())) {
+      this.#runNotice('The run stopped on a safety violation: press Reset or New seed, or go back in time.');
       return;
     }
     if (this.#ui) this.#ui.event.textContent = '';
@@ -632,7 +634,7 @@ class RaftPlayground extends HTMLElement {
     if (this.#scheduledLeft > 0 && left === 0) {
       ui.scenarioDesc.classList.add('over');
       ui.scenarioDesc.dataset.over = 'The scripted part is over: from here the cluster runs on its own.';
-      this.dispatchEvent(new CustomEvent('raft-scenario-end', { detail: { scenario: this.#scenario.name, time: this.#pg.time_ms() } }));
+      this.dispatchEvent(new CustomEvent('raft-scenario-end', { bubbles: true, detail: { scenario: this.#scenario.name, time: this.#pg.time_ms() } }));
     } else if (left > 0) ui.scenarioDesc.classList.remove('over');
     this.#scheduledLeft = left;
   }
@@ -798,6 +800,8 @@ class RaftPlayground extends HTMLElement {
       this.#fromLink = false;
     }
     this.#pg = pg;
+    this.#runNoticeBox?.remove();
+    this.#runNoticeBox = null;
     this.#sawLeader = false;
     this.#view = null;
     this.#strip = null;
@@ -841,10 +845,18 @@ class RaftPlayground extends HTMLElement {
     }
   }
 
+  /** The wasm's act. In the past it forks: the new branch's events from here on are new ground,
+   * to be told as `raft-event`s, though as many were told on the branch it left. */
+  #actNow(action) {
+    const here = this.#pg.notes_here();
+    this.#pg.act(action);
+    this.#eventsSeen = Math.min(this.#eventsSeen, here);
+  }
+
   /** Carry out an action; a refused one shows its reason (in `where`, or as a notice). */
   #act(action, where) {
     try {
-      this.#wasm(() => this.#pg.act(action));
+      this.#wasm(() => this.#actNow(action));
     } catch (e) {
       if (where) where.textContent = message(e);
       else this.#notice(message(e), 'error');
@@ -899,6 +911,13 @@ class RaftPlayground extends HTMLElement {
     this.#notice(`${problems.length} problems with this widget's attributes:`, 'warn', ul);
   }
 
+  /** An error about the run shown (it stopped on a violation): one at a time, and gone with the
+   * run (a new scenario, Reset, New seed, a link). */
+  #runNotice(text) {
+    this.#runNoticeBox?.remove();
+    this.#runNoticeBox = this.#notice(text, 'error');
+  }
+
   #notice(text, kind = 'info', node = null) {
     const ui = this.#ui;
     if (!ui) return;
@@ -933,12 +952,19 @@ class RaftPlayground extends HTMLElement {
     const count = this.#wasm(() => this.#pg.note_count()) ?? 0;
     if (count < this.#eventsSeen) this.#eventsSeen = count; // a fork dropped the future
     if (count === this.#eventsSeen) return;
-    const page = this.#wasm(() => this.#pg.notes_from(this.#eventsSeen, Math.min(500, count - this.#eventsSeen)));
-    this.#eventsSeen = count;
-    for (const n of page?.notes ?? []) {
-      this.dispatchEvent(new CustomEvent('raft-event', { detail: { text: n.text, kind: n.kind, server: n.server, term: n.term, time: n.time_ms } }));
-      if (ANNOUNCE.test(n.text)) this.#pending.push(n.text);
+    // In pages of the most one call hands over (500); events the narration no longer keeps
+    // (it holds the newest MAX_NOTES) cannot be told.
+    while (this.#eventsSeen < count && !this.#dead) {
+      const page = this.#wasm(() => this.#pg.notes_from(this.#eventsSeen, Math.min(500, count - this.#eventsSeen)));
+      if (!page) break;
+      this.#eventsSeen = page.start + page.notes.length;
+      if (!page.notes.length) break;
+      for (const n of page.notes) {
+        this.dispatchEvent(new CustomEvent('raft-event', { bubbles: true, detail: { text: n.text, kind: n.kind, server: n.server, term: n.term, time: n.time_ms } }));
+        if (ANNOUNCE.test(n.text)) this.#pending.push(n.text);
+      }
     }
+    this.#eventsSeen = count;
     this.#announce();
   }
 
@@ -1001,7 +1027,7 @@ class RaftPlayground extends HTMLElement {
       const ui = this.#ui;
       if (this.#pg.violation_count() && this.#loop.playing) {
         this.#loop.pause();
-        this.#notice('A safety property was violated: the simulation stopped. Go back in time to see how it happened.', 'error');
+        this.#runNotice('A safety property was violated: the simulation stopped. Go back in time to see how it happened.');
       }
       const c = ui.canvas;
       // The strip's height follows the number of servers (set before the sizes are read).
@@ -1226,7 +1252,11 @@ class RaftPlayground extends HTMLElement {
     });
     ui.root.querySelector('[data-cmd=undo]').onclick = () => {
       this.pause();
-      if (this.#wasm(() => this.#pg.undo_fork())) this.#notice('The recorded future is back.', 'info');
+      if (this.#wasm(() => this.#pg.undo_fork())) {
+        // The future that comes back was told as it first happened.
+        this.#eventsSeen = this.#wasm(() => this.#pg.note_count()) ?? 0;
+        this.#notice('The recorded future is back.', 'info');
+      }
       this.#invalidate();
     };
     // Reset: back to the start of the run (a scenario or a link keeps its recorded future; free

@@ -18,6 +18,9 @@ const plural = (n, one, many = `${one}s`) => `${num(n)} ${n === 1 ? one : many}`
 
 /** Check and complete explore() options (the element's API takes them from blog authors). */
 export function exploreOptions(o = {}) {
+  if (o === null || typeof o !== 'object' || Array.isArray(o)) {
+    throw new Error(`explore(): expected an object of options such as {depth: 6}, got ${typeof o === 'string' ? JSON.stringify(o) : String(o)}`);
+  }
   const known = ['depth', 'crashes', 'requests', 'reads', 'retries', 'duplicates', 'symmetry'];
   const bad = Object.keys(o).filter((k) => !known.includes(k));
   if (bad.length) throw new Error(`explore(): unknown option ${bad.join(', ')} (options: ${known.join(', ')})`);

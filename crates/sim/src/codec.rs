@@ -389,7 +389,13 @@ pub fn encode_record(rec: &Record, at: Position) -> Vec<u8> {
 /// Read a record and position back. Errors say what is wrong in words a reader of the page can act on.
 pub fn decode_record(bytes: &[u8]) -> Result<(Record, Position), String> {
     let Some(&version) = bytes.first() else { return Err("the link holds no run".into()) };
-    if version != VERSION {
+    // Every format ends in the same checksum: one that matches with another format's number is a
+    // link from another version; one that does not is damaged, or not a link to a run at all.
+    let whole = bytes.len() >= 5 && {
+        let (body, sum) = bytes.split_at(bytes.len() - 4);
+        fnv32(body).to_le_bytes() == sum
+    };
+    if version != VERSION && whole {
         return Err(format!(
             "this link was made by another version of the playground (run format {version}; this page reads format {VERSION})"
         ));
@@ -397,10 +403,10 @@ pub fn decode_record(bytes: &[u8]) -> Result<(Record, Position), String> {
     if bytes.len() < 5 {
         return Err("the link is cut short".into());
     }
-    let (body, sum) = bytes.split_at(bytes.len() - 4);
-    if fnv32(body).to_le_bytes() != sum {
-        return Err("the link is damaged or cut short (its checksum does not match)".into());
+    if !whole {
+        return Err("the link is damaged, cut short or not a link to a run (its checksum does not match)".into());
     }
+    let body = &bytes[..bytes.len() - 4];
     // Byte positions in messages count from the link's first byte (the version).
     let mut r = Reader { bytes: body, pos: 1 };
     let config = get_config(&mut r).map_err(|e| format!("the link's settings: {e}"))?;
@@ -546,7 +552,15 @@ mod tests {
         let bytes = encode_record(&rec, Position::default());
         let mut other = bytes.clone();
         other[0] = 9;
+        let n = other.len() - 4;
+        let sum = fnv32(&other[..n]).to_le_bytes();
+        other[n..].copy_from_slice(&sum);
         assert!(decode_record(&other).unwrap_err().contains("another version"));
+        // Another format's number without its checksum: not a link from another version.
+        let mut junk = bytes.clone();
+        junk[0] = 129;
+        let e = decode_record(&junk).unwrap_err();
+        assert!(e.contains("not a link to a run") && !e.contains("another version"), "{e}");
         for cut in 0..bytes.len() {
             assert!(decode_record(&bytes[..cut]).is_err(), "truncated to {cut} bytes");
         }

@@ -640,7 +640,7 @@ fn names_its_byte(e: &str) -> bool {
         || e.starts_with("the link holds no run")
         || e.starts_with("this link was made by another version")
         || e == "the link is cut short"
-        || e.starts_with("the link is damaged or cut short (its checksum")
+        || e.starts_with("the link is damaged, cut short or not a link to a run (its checksum")
         || e.starts_with("the link is damaged (it claims")
 }
 

@@ -499,7 +499,11 @@ impl Timeline {
     /// The position one step back: before the last action, or else the last event (`None` at the
     /// start). Everything before now happened by now: the current clock bounds the replay.
     fn previous_position(&self) -> Option<Position> {
-        let p = self.sim.position();
+        self.previous_of(self.sim.position())
+    }
+
+    /// The position one step before `p` (which is at or before the position shown).
+    fn previous_of(&self, p: Position) -> Option<Position> {
         let last_action = p.applied.checked_sub(1).and_then(|k| self.record.actions.get(k));
         match last_action {
             Some(a) if a.events == p.events => {
@@ -512,13 +516,25 @@ impl Timeline {
 
     /// One step back: undo the last action or event (a replay from the nearest checkpoint).
     pub fn step_back(&mut self) -> bool {
-        match self.previous_position() {
-            Some(target) => {
-                self.seek_to(target, false);
-                true
+        self.step_back_by(1) == 1
+    }
+
+    /// `k` steps back in one replay (each step an action or an event, as [`Timeline::step_back`]
+    /// takes them; no further than the start). Returns how many steps it went back.
+    pub fn step_back_by(&mut self, k: u64) -> u64 {
+        let mut target = self.sim.position();
+        let mut moved = 0;
+        while moved < k {
+            match self.previous_of(target) {
+                Some(p) => target = p,
+                None => break,
             }
-            None => false,
+            moved += 1;
         }
+        if moved > 0 {
+            self.seek_to(target, false);
+        }
+        moved
     }
 
     /// A copy of the latest checkpoint at or before simulated time `time` (the start if none).
@@ -559,11 +575,7 @@ impl Timeline {
         self.sim.notes.clear();
         self.sim.act(action.clone())?;
         if forks {
-            let cut = self
-                .notes
-                .iter()
-                .position(|n| n.events > at.events || matches!(n.what, What::Action { index } if index >= at.applied))
-                .unwrap_or(self.notes.len());
+            let cut = self.notes_through(at);
             self.undo = Some(Undo {
                 at,
                 actions: self.record.actions.split_off(at.applied),
@@ -579,16 +591,27 @@ impl Timeline {
         Ok(())
     }
 
+    /// How many of `notes` tell of what happened by position `at` (the rest lie ahead of it).
+    fn notes_through(&self, at: Position) -> usize {
+        self.notes
+            .iter()
+            .position(|n| n.events > at.events || matches!(n.what, What::Action { index } if index >= at.applied))
+            .unwrap_or(self.notes.len())
+    }
+
+    /// How many events have been narrated by the position shown, counting the dropped ones (as
+    /// [`Timeline::notes_dropped`] plus an index into [`Timeline::notes`]): an action here forks
+    /// the branch after them.
+    pub fn notes_here(&self) -> usize {
+        self.notes_dropped + self.notes_through(self.sim.position())
+    }
+
     /// Bring back the future the last fork dropped, and go back to where it was dropped.
     pub fn undo_fork(&mut self) -> bool {
         let Some(u) = self.undo.take() else { return false };
         self.record.actions.truncate(u.at.applied);
         self.record.actions.extend(u.actions);
-        let cut = self
-            .notes
-            .iter()
-            .position(|n| n.events > u.at.events || matches!(n.what, What::Action { index } if index >= u.at.applied))
-            .unwrap_or(self.notes.len());
+        let cut = self.notes_through(u.at);
         self.notes.truncate(cut);
         self.notes.extend(u.notes);
         self.violation = u.violation;

@@ -88,6 +88,24 @@ fn stepping_back_and_forward_one_event_at_a_time_retraces_the_run() {
 }
 
 #[test]
+fn many_steps_back_in_one_replay_land_where_as_many_single_steps_do() {
+    let mut t = busy();
+    t.seek(1500 * MS); // across three actions at one instant
+    let mut one = t.clone();
+    for _ in 0..40 {
+        assert!(one.step_back());
+    }
+    assert_eq!(t.step_back_by(40), 40);
+    assert_eq!(t.position(), one.position());
+    assert_eq!(t.sim().digest(), one.sim().digest());
+    // No further than the start, and it says how far it went.
+    let (events, applied) = (t.position().events, t.position().applied as u64);
+    assert_eq!(t.step_back_by(u64::MAX), events + applied);
+    assert_eq!((t.position().events, t.position().applied), (0, 0));
+    assert_eq!(t.step_back_by(5), 0);
+}
+
+#[test]
 fn acting_in_the_past_forks_and_the_branch_replays_from_its_record() {
     let mut t = busy();
     let old = t.record().clone();

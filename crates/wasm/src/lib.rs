@@ -190,6 +190,21 @@ mod bindings {
             Ok(())
         }
 
+        /// A call asked for `target`, more than an hour past what the run has reached, and went as
+        /// far as `reached` (an hour at most per call, so that one call cannot hold the page for
+        /// long): say so, so that the caller knows to call again.
+        fn past_reach(&self, what: &str, reached: u64, target: u64) -> Result<(), JsError> {
+            if reached < target && self.tl.sim().violations.is_empty() {
+                return Err(err(format!(
+                    "{what}: stopped at {} ms, short of {} ms: one call goes at most an hour of simulated time \
+                     past what the run has reached; call again to go on",
+                    sim::settings::ms3(self.tl.sim().time),
+                    sim::settings::ms3(target)
+                )));
+            }
+            Ok(())
+        }
+
         /// A playground at the start of `start`, its set-up carried out (a figure shows at once).
         fn of(start: Record) -> Result<Playground, JsError> {
             let mut tl = Timeline::from_record(start.clone()).map_err(err)?;
@@ -282,8 +297,9 @@ mod bindings {
             if let Some(t) = us(t_ms) {
                 let now = self.tl.sim().time;
                 if t > now {
-                    let t = t.min(now + (crate::MAX_ADVANCE_MS * 1000.0) as u64);
-                    self.bounded("run_until", t, |tl| tl.run_until(t))?;
+                    let to = t.min(now + (crate::MAX_ADVANCE_MS * 1000.0) as u64);
+                    self.bounded("run_until", to, |tl| tl.run_until(to))?;
+                    self.past_reach("run_until", to, t)?;
                 }
             }
             Ok(())
@@ -294,8 +310,9 @@ mod bindings {
         pub fn seek(&mut self, t_ms: f64) -> Result<(), JsError> {
             if let Some(t) = us(t_ms) {
                 let limit = self.tl.end_time().max(self.tl.sim().time) + (crate::MAX_ADVANCE_MS * 1000.0) as u64;
-                let t = t.min(limit);
-                self.bounded("seek", t, |tl| tl.seek(t))?;
+                let to = t.min(limit);
+                self.bounded("seek", to, |tl| tl.seek(to))?;
+                self.past_reach("seek", to, t)?;
             }
             Ok(())
         }
@@ -318,10 +335,40 @@ mod bindings {
 
         /// Go back one event (or action). False at the start.
         pub fn step_back(&mut self) -> bool {
+            self.steps(-1.0).is_ok_and(|n| n == 1.0)
+        }
+
+        /// `n` single steps (events or recorded actions), forward or, for a negative `n`, back (in
+        /// one replay, no further than the start). Returns how many it took: fewer when the run
+        /// ends, stops on a violation or reaches the start. Throws if that is more work than one
+        /// call may do: the run stays where it got to, a valid moment to go on from.
+        pub fn steps(&mut self, n: f64) -> Result<f64, JsError> {
+            if !n.is_finite() {
+                // (Not `{n}`: printing a float would bring core's float formatting into the module.)
+                return Err(err("steps: expected a whole number of steps"));
+            }
+            let want = n.abs().min(u64::MAX as f64) as u64;
             self.tl.set_budget(MAX_WORK_PER_CALL);
-            let moved = self.tl.step_back();
+            let mut taken = 0;
+            if n < 0.0 {
+                taken = self.tl.step_back_by(want);
+            } else {
+                while taken < want && !self.tl.budget_exhausted() && self.tl.step() {
+                    taken += 1;
+                }
+            }
+            // Forward, the budget can stop the steps; back, the one replay to the target.
+            let short = self.tl.budget_exhausted() && (n < 0.0 || taken < want);
+            let used = self.tl.work_done();
             self.tl.set_budget(u64::MAX);
-            moved
+            if short && self.tl.sim().violations.is_empty() {
+                return Err(err(format!(
+                    "step: stopped after {taken} of {want} steps, at {} ms, after {used} units of work (events, \
+                     entries sent and written), the most one call may do; call again to go on",
+                    sim::settings::ms3(self.tl.sim().time)
+                )));
+            }
+            Ok(taken as f64)
         }
 
         /// Time (ms) of the next event, or undefined.
@@ -428,11 +475,21 @@ mod bindings {
             self.tl.notes_dropped() + self.tl.notes().len()
         }
 
+        /// How many of them tell of what happened by the moment shown (the rest lie ahead): an
+        /// action here forks the branch after them.
+        pub fn notes_here(&self) -> usize {
+            self.tl.notes_here()
+        }
+
         /// Narrated events from number `from` (counting from the first ever, as `note_count`), at
-        /// most `count` (≤ 500): what happened since a caller last looked.
+        /// most `count` (≤ 500): what happened since a caller last looked. Its `start` is the first
+        /// one's number (later than `from` if the narration no longer keeps those).
         pub fn notes_from(&self, from: usize, count: u32) -> Result<JsValue, JsError> {
-            let start = from.saturating_sub(self.tl.notes_dropped());
-            to_js(&notes_view(&self.tl, start, count as usize, 0, 0))
+            let dropped = self.tl.notes_dropped();
+            let start = from.saturating_sub(dropped);
+            let mut page = notes_view(&self.tl, start, count as usize, 0, 0);
+            page.start = dropped + start;
+            to_js(&page)
         }
 
         /// The narration's categories: `[[name, bit]]`.
