@@ -83,6 +83,18 @@ test('unknown URL parameters are named (with a guess), the known ones still appl
   }
 });
 
+test('a URL parameter given twice says which value is used', async () => {
+  const page = await host('<raft-playground url-params></raft-playground>', '?servers=3&servers=7&seed=1');
+  try {
+    assert.equal(await onWidget(page, (el) => el.view().servers.length), 3);
+    const n = await notices(page);
+    assert.equal(n.length, 1, JSON.stringify(n));
+    assert.match(n[0], /The URL gives \?servers= 2 times \("3", "7"\): the first, "3", is used\./);
+  } finally {
+    await page.close();
+  }
+});
+
 test('unknown attributes are named; HTML\'s own (id, class, style, title, data-*, aria-*, on*) are not', async () => {
   const page = await host(
     '<raft-playground id="w" class="k" style="display:block" title="t" lang="en" data-x="1" aria-label="demo" onclick="" hidden-not="1" sever="3" tabindex="0"></raft-playground>',

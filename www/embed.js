@@ -647,10 +647,13 @@ class RaftPlayground extends HTMLElement {
       const q = new URLSearchParams(location.search);
       const unknown = [];
       for (const k of new Set(q.keys())) {
-        if (!URL_PARAMS.includes(k)) unknown.push(`?${k}=${q.get(k)}`);
-        else if (this.hasAttribute(k)) {
+        if (!URL_PARAMS.includes(k)) {
+          unknown.push(`?${k}=${q.get(k)}`);
+        } else if (this.hasAttribute(k)) {
           problems.push({ attr: k, text: `The page sets ${k}="${this.getAttribute(k)}", so the URL's ?${k}=${q.get(k)} is ignored (the URL sets only what the page leaves unset).` });
         } else {
+          const all = q.getAll(k);
+          if (all.length > 1) problems.push({ attr: k, text: `The URL gives ?${k}= ${all.length} times (${all.map((v) => `"${v}"`).join(', ')}): the first, "${all[0]}", is used.` });
           this.setAttribute(k, q.get(k));
           this.#fromUrl.add(k);
         }
