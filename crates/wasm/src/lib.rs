@@ -170,6 +170,15 @@ mod bindings {
         before: Option<(Position, u64, Option<sim::Sim>)>,
     }
 
+    /// A call stopped at the work cap, `stopped` saying where: the run stays there, a valid moment
+    /// to go on from.
+    fn over_cap(what: &str, stopped: &str, used: u64) -> JsError {
+        err(format!(
+            "{what}: stopped {stopped}, after {used} units of work (events, entries sent and written), the most \
+             one call may do; call again to go on"
+        ))
+    }
+
     impl Playground {
         /// Run `f` on the timeline with at most [`MAX_WORK_PER_CALL`] units of work; if it ran out
         /// short of simulated time `target` (and no violation stopped it), say so: the run stays
@@ -180,12 +189,8 @@ mod bindings {
             let (short, used) = (self.tl.budget_exhausted() && self.tl.sim().time < target, self.tl.work_done());
             self.tl.set_budget(u64::MAX);
             if short && self.tl.sim().violations.is_empty() {
-                return Err(err(format!(
-                    "{what}: stopped at {} ms, short of {} ms, after {used} units of work (events, entries sent \
-                     and written), the most one call may do; call again to go on",
-                    sim::settings::ms3(self.tl.sim().time),
-                    sim::settings::ms3(target)
-                )));
+                let (at, to) = (sim::settings::ms3(self.tl.sim().time), sim::settings::ms3(target));
+                return Err(over_cap(what, &format!("at {at} ms, short of {to} ms"), used));
             }
             Ok(())
         }
@@ -362,11 +367,8 @@ mod bindings {
             let used = self.tl.work_done();
             self.tl.set_budget(u64::MAX);
             if short && self.tl.sim().violations.is_empty() {
-                return Err(err(format!(
-                    "step: stopped after {taken} of {want} steps, at {} ms, after {used} units of work (events, \
-                     entries sent and written), the most one call may do; call again to go on",
-                    sim::settings::ms3(self.tl.sim().time)
-                )));
+                let at = sim::settings::ms3(self.tl.sim().time);
+                return Err(over_cap("step", &format!("after {taken} of {want} steps, at {at} ms"), used));
             }
             Ok(taken as f64)
         }
